@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { ConfigError } from './errors/app-error.ts';
+import { databaseConfigFromEnv, type DatabaseConfig } from './store/database-config.ts';
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8082),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  RUN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30 * 60 * 1000),
+  SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  bodyLimitBytes: number;
+  runTimeoutMs: number;
+  sseHeartbeatMs: number;
+  shutdownGraceMs: number;
+  database: DatabaseConfig;
+}
+
+/** Environment → typed configuration, in one place; a bad value stops the process with its name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    runTimeoutMs: e.RUN_TIMEOUT_MS,
+    sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    database: databaseConfigFromEnv(env),
+  };
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { gatewayFields, paginationFields } from './common-schemas.ts';
+
+export const providers = ['simulated', 'openai', 'openai-compatible', 'anthropic', 'bedrock'] as const;
+export type Provider = (typeof providers)[number];
+
+const modelFields = {
+  name: z.string().trim().min(1).max(255),
+  model_id: z.string().trim().min(1).max(255).meta({ description: "The provider's model identifier" }),
+  provider: z.enum(providers).optional().meta({ description: 'Default: bedrock when region is set, else simulated' }),
+  base_url: z.url().max(1024).nullable().optional(),
+  region: z.string().trim().min(1).max(64).nullable().optional(),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  max_tokens: z.number().int().min(1).max(100000).nullable().optional(),
+  top_p: z.number().min(0).max(1).nullable().optional(),
+  description: z.string().max(4000).nullable().optional(),
+  is_active: z.boolean().optional(),
+  params: z.record(z.string(), z.unknown()).nullable().optional()
+    .meta({ description: 'Provider-specific settings (simulated: token_delay_ms, reply_tokens, jitter_ms, reasoning, fail_marker)' }),
+  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').max(255).nullable().optional()
+    .meta({ description: 'Name of the environment variable holding the API key; the key itself is never stored' }),
+};
+
+export const modelCreateSchema = z.object({ ...modelFields, ...gatewayFields }).strict().meta({ id: 'ModelCreate' });
+export const modelUpdateSchema = z
+  .object({
+    id: z.string().min(1).max(64),
+    ...modelFields,
+    name: modelFields.name.optional(),
+    model_id: modelFields.model_id.optional(),
+    ...gatewayFields,
+  })
+  .strict()
+  .meta({ id: 'ModelUpdate' });
+export const modelListSchema = z
+  .object({ ...paginationFields, is_active: z.boolean().optional(), provider: z.enum(providers).optional(), ...gatewayFields })
+  .strict();
+
+export type ModelCreate = z.infer<typeof modelCreateSchema>;
+export type ModelUpdate = z.infer<typeof modelUpdateSchema>;
+
+/** A registered model as every layer sees it (no ORM entity leaves the store). */
+export interface ModelRecord {
+  id: string;
+  tenantId: string;
+  name: string;
+  modelId: string;
+  provider: Provider;
+  baseUrl: string | null;
+  region: string | null;
+  temperature: number | null;
+  maxTokens: number | null;
+  topP: number | null;
+  description: string | null;
+  isActive: boolean;
+  params: Record<string, unknown> | null;
+  apiKeyEnv: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const modelViewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    model_id: z.string(),
+    provider: z.enum(providers),
+    base_url: z.string().nullable(),
+    region: z.string().nullable(),
+    temperature: z.number().nullable(),
+    max_tokens: z.number().nullable(),
+    top_p: z.number().nullable(),
+    description: z.string().nullable(),
+    is_active: z.boolean(),
+    params: z.record(z.string(), z.unknown()).nullable(),
+    api_key_env: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Model' });
+export type ModelView = z.infer<typeof modelViewSchema>;
+
+export function modelView(m: ModelRecord): ModelView {
+  return {
+    id: m.id,
+    name: m.name,
+    model_id: m.modelId,
+    provider: m.provider,
+    base_url: m.baseUrl,
+    region: m.region,
+    temperature: m.temperature,
+    max_tokens: m.maxTokens,
+    top_p: m.topP,
+    description: m.description,
+    is_active: m.isActive,
+    params: m.params,
+    api_key_env: m.apiKeyEnv,
+    created_at: m.createdAt.toISOString(),
+    updated_at: m.updatedAt.toISOString(),
+  };
+}

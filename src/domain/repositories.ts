@@ -1,0 +1,62 @@
+import type { ModelCreate, ModelRecord } from './model-schemas.ts';
+import type { HierarchyConfig, HierarchyRecord } from './hierarchy-schemas.ts';
+import type { RunOutcome, RunRecord, RunStatus } from './run-records.ts';
+
+/**
+ * The repositories every layer above the store uses. Each instance is bound to one tenant when
+ * it is made: no method takes a tenant, so none can read across tenants.
+ */
+export interface PageQuery {
+  page: number;
+  size: number;
+}
+export interface Slice<T> {
+  items: T[];
+  total: number;
+}
+
+export type ModelFields = Omit<ModelCreate, 'tenantId' | 'traceId' | 'userId'>;
+
+export interface ModelRepository {
+  list(query: PageQuery & { isActive?: boolean; provider?: string }): Promise<Slice<ModelRecord>>;
+  find(id: string): Promise<ModelRecord | null>;
+  /** By id, else by name, else by model_id (the first registered). */
+  findByRef(ref: string): Promise<ModelRecord | null>;
+  findByName(name: string): Promise<ModelRecord | null>;
+  create(fields: ModelFields): Promise<ModelRecord>;
+  update(id: string, fields: Partial<ModelFields>): Promise<ModelRecord | null>;
+  delete(id: string): Promise<boolean>;
+}
+
+export interface HierarchyFields {
+  name: string;
+  description: string | null;
+  config: HierarchyConfig;
+  isActive: boolean;
+}
+
+export interface HierarchyRepository {
+  list(query: PageQuery & { isActive?: boolean }): Promise<Slice<HierarchyRecord>>;
+  find(id: string): Promise<HierarchyRecord | null>;
+  findByName(name: string): Promise<HierarchyRecord | null>;
+  create(fields: HierarchyFields): Promise<HierarchyRecord>;
+  /** Bumps `version` when the config changes. */
+  update(id: string, fields: Partial<HierarchyFields>): Promise<HierarchyRecord | null>;
+  delete(id: string): Promise<boolean>;
+}
+
+export interface RunRepository {
+  list(query: PageQuery & { hierarchyId?: string; status?: RunStatus }): Promise<Slice<RunRecord>>;
+  find(id: number): Promise<RunRecord | null>;
+  create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown> }): Promise<RunRecord>;
+  markRunning(id: number, startedAt: Date): Promise<void>;
+  /** Records the end of a run once: a run already ended is left as it is (returns false). */
+  finish(id: number, outcome: RunOutcome, completedAt: Date): Promise<boolean>;
+}
+
+export interface TenantRepositories {
+  readonly tenantId: string;
+  readonly models: ModelRepository;
+  readonly hierarchies: HierarchyRepository;
+  readonly runs: RunRepository;
+}

@@ -1,0 +1,25 @@
+export const runStatuses = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+export const terminalStatuses: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled']);
+
+export interface RunRecord {
+  id: number;
+  tenantId: string;
+  hierarchyId: string;
+  task: string;
+  status: RunStatus;
+  result: string | null;
+  error: string | null;
+  statistics: Record<string, unknown> | null;
+  topologySnapshot: Record<string, unknown> | null;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface RunOutcome {
+  status: 'completed' | 'failed' | 'cancelled';
+  result?: string | null;
+  error?: string | null;
+  statistics?: Record<string, unknown> | null;
+}

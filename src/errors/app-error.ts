@@ -1,0 +1,61 @@
+/**
+ * The one error hierarchy. Every layer throws these; the HTTP error middleware maps them to the
+ * envelope `{success: false, error, code}` with `status` as the HTTP status.
+ */
+export class AppError extends Error {
+  readonly status: number;
+  /** A stable machine-readable name, e.g. RUN_NOT_FOUND. */
+  readonly errorCode: string;
+  readonly details: unknown;
+
+  constructor(status: number, errorCode: string, message: string, details?: unknown) {
+    super(message);
+    this.name = new.target.name;
+    this.status = status;
+    this.errorCode = errorCode;
+    this.details = details;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, details?: unknown, errorCode = 'VALIDATION_ERROR') {
+    super(400, errorCode, message, details);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string, errorCode = 'NOT_FOUND') {
+    super(404, errorCode, message);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, errorCode = 'CONFLICT') {
+    super(409, errorCode, message);
+  }
+}
+
+export class GoneError extends AppError {
+  constructor(message: string, errorCode = 'GONE') {
+    super(410, errorCode, message);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(message: string) {
+    super(413, 'PAYLOAD_TOO_LARGE', message);
+  }
+}
+
+export class UnavailableError extends AppError {
+  constructor(message: string, errorCode = 'SERVICE_UNAVAILABLE') {
+    super(503, errorCode, message);
+  }
+}
+
+/** Bad configuration at start-up: the process should say what and exit. */
+export class ConfigError extends AppError {
+  constructor(message: string) {
+    super(500, 'CONFIG_ERROR', message);
+  }
+}

@@ -1,0 +1,75 @@
+import type { Context } from 'koa';
+import type Router from '@koa/router';
+import type { z } from 'zod';
+import { readJsonBody } from './json-body.ts';
+import { parseInput } from './validate.ts';
+import { sendOk, sendPage } from './envelope.ts';
+import { resolveTenant } from './tenant.ts';
+import type { Page } from '../domain/common-schemas.ts';
+import type { TenantRepositories } from '../domain/repositories.ts';
+
+export const API_PREFIX = '/api/executor/v1';
+
+export interface RouteContext<I> {
+  ctx: Context;
+  input: I;
+  tenantId: string;
+  /** Repositories bound to the caller's tenant (one forked unit of work per request). */
+  repos: TenantRepositories;
+}
+
+/**
+ * One business endpoint: its schemas drive both validation and the OpenAPI document, so the
+ * two cannot drift. `handle` returns the `data` of the envelope (or a page), or undefined when
+ * it wrote the response itself (SSE).
+ */
+export interface ApiRoute<S extends z.ZodType = z.ZodType> {
+  path: string;
+  summary: string;
+  tag: string;
+  body: S;
+  response?: z.ZodType;
+  paginated?: boolean;
+  message?: string;
+  status?: number;
+  /** Extra methods besides POST (GET reads the query string into the body schema). */
+  alsoGet?: boolean;
+  handle(rc: RouteContext<z.output<S>>): Promise<unknown>;
+}
+
+export function defineRoute<S extends z.ZodType>(route: ApiRoute<S>): ApiRoute {
+  return route as unknown as ApiRoute;
+}
+
+export interface MountDeps {
+  repositories(tenantId: string): TenantRepositories;
+  bodyLimitBytes: number;
+}
+
+/** Query strings are text; the body schemas expect JSON types, so convert the obvious ones. */
+function queryToBody(query: Record<string, string | string[] | undefined>): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(query)) {
+    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+    if (value === undefined) continue;
+    body[key] = /^-?\d+$/.test(value) && (key === 'page' || key === 'size' || key === 'limit') ? Number(value)
+      : value === 'true' ? true : value === 'false' ? false : value;
+  }
+  return body;
+}
+
+export function mountRoutes(router: Router, routes: ApiRoute[], deps: MountDeps): void {
+  for (const route of routes) {
+    const handler = async (ctx: Context) => {
+      const raw = ctx.method === 'GET' ? queryToBody(ctx.query) : await readJsonBody(ctx, deps.bodyLimitBytes);
+      const tenantId = resolveTenant(ctx, raw);
+      const input = parseInput(route.body, raw);
+      const data = await route.handle({ ctx, input, tenantId, repos: deps.repositories(tenantId) });
+      if (data === undefined) return;
+      if (route.paginated) sendPage(ctx, data as Page<unknown>);
+      else sendOk(ctx, data, route.message, route.status);
+    };
+    router.post(API_PREFIX + route.path, handler);
+    if (route.alsoGet) router.get(API_PREFIX + route.path, handler);
+  }
+}

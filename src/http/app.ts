@@ -1,0 +1,47 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import { errorMiddleware } from './error-middleware.ts';
+import { mountRoutes, type ApiRoute } from './api-route.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+import { mountSystemRoutes, type HealthReport } from './routes/system-routes.ts';
+import { modelRoutes } from './routes/model-routes.ts';
+import { hierarchyRoutes } from './routes/hierarchy-routes.ts';
+import { errorBody } from './envelope.ts';
+import { silentLogger, type Logger } from '../logging/logger.ts';
+import type { TenantRepositories } from '../domain/repositories.ts';
+
+export interface AppDeps {
+  repositories(tenantId: string): TenantRepositories;
+  health(): Promise<HealthReport>;
+  /** Routes of further resources (runs), mounted beside models and hierarchies. */
+  extraRoutes?: ApiRoute[];
+  logger?: Logger;
+  bodyLimitBytes?: number;
+  version?: string;
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** The Koa application, apart from the process entry so tests run it on an ephemeral port. */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  const logger = deps.logger ?? silentLogger;
+  const routes = [...modelRoutes, ...hierarchyRoutes, ...(deps.extraRoutes ?? [])];
+  const router = new Router();
+  mountSystemRoutes(router, { health: deps.health, openApi: () => buildOpenApiDocument(routes, deps.version ?? '0.0.0') });
+  mountRoutes(router, routes, { repositories: deps.repositories, bodyLimitBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT });
+
+  app.silent = true; // errors are logged by the error middleware, not printed twice by koa
+  app.use(errorMiddleware(logger));
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: false }));
+  app.use((ctx) => {
+    if (ctx.status === 405) {
+      ctx.body = errorBody(405, `method ${ctx.method} not allowed on ${ctx.path}`, 'METHOD_NOT_ALLOWED');
+      return;
+    }
+    ctx.status = 404;
+    ctx.body = errorBody(404, `no route ${ctx.method} ${ctx.path}`, 'ROUTE_NOT_FOUND');
+  });
+  return app;
+}

@@ -1,0 +1,17 @@
+import type { Context } from 'koa';
+import type { Page } from '../domain/common-schemas.ts';
+
+export function sendOk(ctx: Context, data: unknown, message = 'success', status = 200): void {
+  ctx.status = status;
+  ctx.body = { success: true, message, data };
+}
+
+/** The reference's pagination answer carries `code: 0` besides the usual envelope. */
+export function sendPage<T>(ctx: Context, page: Page<T>): void {
+  ctx.status = 200;
+  ctx.body = { code: 0, message: 'success', success: true, data: page };
+}
+
+export function errorBody(status: number, message: string, errorCode: string) {
+  return { success: false, error: message, code: status, error_code: errorCode };
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { createDocument } from 'zod-openapi';
+import { API_PREFIX, type ApiRoute } from './api-route.ts';
+
+const errorSchema = z
+  .object({
+    success: z.literal(false),
+    error: z.string().meta({ description: 'What went wrong; names the offending field for bad input' }),
+    code: z.number().meta({ description: 'The HTTP status' }),
+    error_code: z.string().meta({ description: 'Stable machine-readable name, e.g. RUN_NOT_FOUND' }),
+  })
+  .meta({ id: 'Error' });
+
+function successSchema(route: ApiRoute) {
+  const data = route.response ?? z.unknown();
+  if (!route.paginated) return z.object({ success: z.literal(true), message: z.string(), data });
+  return z.object({
+    code: z.literal(0),
+    success: z.literal(true),
+    message: z.string(),
+    data: z.object({
+      content: z.array(data), page: z.number(), size: z.number(), totalElements: z.number(),
+      totalPages: z.number(), first: z.boolean(), last: z.boolean(),
+    }),
+  });
+}
+
+const tenantHeader = z.string().optional().meta({ description: 'Tenant; else body field tenantId; else "default"' });
+
+/** The OpenAPI 3.1 document, generated from the very zod schemas the routes validate with. */
+export function buildOpenApiDocument(routes: ApiRoute[], version: string) {
+  const paths: Record<string, object> = {};
+  for (const route of routes) {
+    const errors = {
+      '400': { description: 'Invalid input', content: { 'application/json': { schema: errorSchema } } },
+      '404': { description: 'Unknown id', content: { 'application/json': { schema: errorSchema } } },
+      '409': { description: 'Conflict', content: { 'application/json': { schema: errorSchema } } },
+    };
+    const operation = {
+      summary: route.summary,
+      tags: [route.tag],
+      requestParams: { header: z.object({ 'x-tenant-id': tenantHeader }) },
+      requestBody: { content: { 'application/json': { schema: route.body } } },
+      responses: {
+        [String(route.status ?? 200)]: {
+          description: route.message ?? 'success',
+          content: route.response === undefined && route.alsoGet
+            ? { 'text/event-stream': { schema: z.string() } }
+            : { 'application/json': { schema: successSchema(route) } },
+        },
+        ...errors,
+      },
+    };
+    paths[API_PREFIX + route.path] = { post: operation };
+  }
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Cadre executor API',
+      version,
+      description: 'Runs hierarchical teams of LLM agents and streams every run\'s events (SSE).',
+    },
+    paths: paths as never,
+  });
+}

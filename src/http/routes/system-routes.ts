@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Router from '@koa/router';
+import { NotFoundError } from '../../errors/app-error.ts';
+
+export interface HealthReport {
+  ok: boolean;
+  components: Record<string, { ok: boolean; detail?: string }>;
+}
+
+const swaggerDir = dirname(fileURLToPath(import.meta.resolve('swagger-ui-dist/package.json')));
+const swaggerAssets: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'application/javascript; charset=utf-8',
+  'swagger-ui-standalone-preset.js': 'application/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+};
+
+const swaggerPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Cadre API</title>
+<link rel="stylesheet" href="/swagger-ui/swagger-ui.css"><link rel="icon" href="/swagger-ui/favicon-32x32.png"></head>
+<body><div id="swagger-ui"></div>
+<script src="/swagger-ui/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/v3/api-docs', dom_id: '#swagger-ui' });</script>
+</body></html>`;
+
+export function mountSystemRoutes(router: Router, deps: { health(): Promise<HealthReport>; openApi: () => object }): void {
+  router.get('/health', async (ctx) => {
+    const report = await deps.health();
+    ctx.status = report.ok ? 200 : 503;
+    ctx.body = { success: report.ok, message: report.ok ? 'healthy' : 'unhealthy', data: { status: report.ok ? 'UP' : 'DOWN', ...report.components } };
+  });
+  let document: object | undefined;
+  router.get('/v3/api-docs', (ctx) => {
+    document ??= deps.openApi();
+    ctx.body = document;
+  });
+  router.get('/swagger-ui.html', (ctx) => {
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = swaggerPage;
+  });
+  router.get('/swagger-ui/:file', async (ctx) => {
+    const type = swaggerAssets[ctx.params.file!];
+    if (!type) throw new NotFoundError('no such asset');
+    ctx.type = type;
+    ctx.set('Cache-Control', 'public, max-age=86400');
+    ctx.body = await readFile(join(swaggerDir, ctx.params.file!));
+  });
+}

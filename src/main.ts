@@ -1,0 +1,59 @@
+import { createServer } from 'node:http';
+import { loadConfig } from './config.ts';
+import { createLogger } from './logging/logger.ts';
+import { initORM } from './store/init-orm.ts';
+import { Store } from './store/store.ts';
+import { describeDatabase } from './store/database-config.ts';
+import { createApp } from './http/app.ts';
+import { DEFAULT_TENANT } from './http/tenant.ts';
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+
+const orm = await initORM({ database: config.database });
+const store = new Store(orm);
+const interrupted = await store.failInterruptedRuns();
+if (interrupted > 0) logger.warn('marked runs left by a previous process as failed', { count: interrupted });
+await store.seedDefaults(DEFAULT_TENANT);
+
+const app = createApp({
+  repositories: (tenantId) => store.forTenant(tenantId),
+  health: async () => {
+    const db = await store.ping().catch(() => false);
+    return { ok: db, components: { database: { ok: db, detail: describeDatabase(config.database) } } };
+  },
+  logger,
+  bodyLimitBytes: config.bodyLimitBytes,
+  version: process.env.npm_package_version,
+});
+
+const server = createServer(app.callback());
+server.listen(config.port, config.host, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
+  logger.info(`Cadre listening on http://${host}:${port} (database: ${describeDatabase(config.database)})`);
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info('shutting down', { signal });
+  const forced = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+  forced.unref();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await store.close();
+  logger.info('stopped');
+}
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    shutdown(signal).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error('shutdown failed', { error: String(err) });
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,13 @@
+import { ValidationError } from '../errors/app-error.ts';
+import type { Provider } from '../domain/model-schemas.ts';
+import { simulatedParamsSchema } from './simulated-model.ts';
+
+/** Provider-specific `params` are checked when a model is registered, not when a run needs it. */
+export function validateProviderParams(provider: Provider, params: Record<string, unknown> | null): void {
+  if (provider !== 'simulated' || params === null) return;
+  const parsed = simulatedParamsSchema.safeParse(params);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ValidationError(`params.${issue.path.join('.')}: ${issue.message}`);
+  }
+}

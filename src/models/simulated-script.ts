@@ -1,0 +1,260 @@
+// Pure, deterministic "brain" of the simulated model: reads a call's prompt and
+// tools and decides the whole turn up front as a list of stream parts. Timing,
+// abort and errors live in simulated-model.ts so this file stays side-effect free.
+import type {
+  LanguageModelV3CallOptions,
+  LanguageModelV3FinishReason,
+  LanguageModelV3FunctionTool,
+  LanguageModelV3Prompt,
+  LanguageModelV3StreamPart,
+  LanguageModelV3ToolResultOutput,
+  LanguageModelV3Usage,
+} from '@ai-sdk/provider';
+
+export type Identity = { agentName: string; role: string };
+
+export type ScriptOptions = {
+  replyTokens: number;
+  reasoning: boolean;
+  parallelToolCalls: boolean;
+  // Explicit identity from providerOptions; wins over the system prompt.
+  agentName?: string;
+  role?: string;
+};
+
+export type ScriptStep = {
+  part: LanguageModelV3StreamPart;
+  // Token parts are paced (delayed) by the runner; structural parts are not.
+  token: boolean;
+};
+
+export type Script = {
+  steps: ScriptStep[];
+  usage: LanguageModelV3Usage;
+  finishReason: LanguageModelV3FinishReason;
+  // Seeds the jitter PRNG so pacing is deterministic per prompt but differs
+  // between prompts, which makes concurrent runs interleave.
+  seed: number;
+  responseId: string;
+};
+
+const FILLER = [
+  'analysis', 'shows', 'the', 'data', 'suggests', 'a', 'clear', 'result', 'with', 'further',
+  'detail', 'on', 'each', 'point', 'and', 'its', 'context', 'noted', 'for', 'review',
+  'evidence', 'supports', 'this', 'summary', 'of', 'findings', 'given', 'current', 'scope', 'overall',
+];
+
+/** FNV-1a 32-bit: tiny, stable across runs and platforms. */
+export function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: seeded PRNG returning floats in [0, 1). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Splits into " word" pieces whose concatenation is the input (sans trailing space). */
+export function tokenize(text: string): string[] {
+  return text.trimEnd().match(/\s*\S+/g) ?? [];
+}
+
+function truncate(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1).trimEnd()}…`;
+}
+
+function userTexts(prompt: LanguageModelV3Prompt): string[] {
+  const texts: string[] = [];
+  for (const m of prompt) {
+    if (m.role !== 'user') continue;
+    texts.push(m.content.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('\n'));
+  }
+  return texts;
+}
+
+/** The task a worker answers and the marker check use: the last user message. */
+export function lastUserText(prompt: LanguageModelV3Prompt): string {
+  return userTexts(prompt).at(-1) ?? '';
+}
+
+/**
+ * Identity from the system prompt. Format (first line of the first system
+ * message): "You are <name>, <role>." — e.g. "You are Ada, a data analyst."
+ * Anything else falls back to "assistant".
+ */
+export function parseIdentity(prompt: LanguageModelV3Prompt): Identity {
+  const system = prompt.find((m) => m.role === 'system');
+  const firstLine = system?.role === 'system' ? (system.content.split('\n')[0] ?? '') : '';
+  const match = /^\s*You are ([^,]+),\s*(.+?)\.?\s*$/.exec(firstLine);
+  if (match?.[1] && match[2]) return { agentName: match[1].trim(), role: match[2].trim() };
+  return { agentName: 'assistant', role: 'assistant' };
+}
+
+function outputText(output: LanguageModelV3ToolResultOutput): string {
+  switch (output.type) {
+    case 'text':
+      return output.value;
+    case 'json':
+      return JSON.stringify(output.value);
+    case 'error-text':
+      return `error: ${output.value}`;
+    case 'error-json':
+      return `error: ${JSON.stringify(output.value)}`;
+    case 'execution-denied':
+      return `denied${output.reason ? `: ${output.reason}` : ''}`;
+    case 'content':
+      return output.value.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join(' ');
+  }
+}
+
+/** Every word the prompt carries, as a rough input-token estimate. */
+function countPromptWords(prompt: LanguageModelV3Prompt): number {
+  const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
+  let n = 0;
+  for (const m of prompt) {
+    if (m.role === 'system') {
+      n += words(m.content);
+      continue;
+    }
+    for (const p of m.content) {
+      if (p.type === 'text' || p.type === 'reasoning') n += words(p.text);
+      else if (p.type === 'tool-call') n += words(JSON.stringify(p.input ?? null));
+      else if (p.type === 'tool-result') n += words(outputText(p.output));
+    }
+  }
+  return n;
+}
+
+type ToolCallPlan = { id: string; name: string; input: string };
+
+type Turn = {
+  reasoning: string;
+  text: string;
+  calls: ToolCallPlan[];
+};
+
+function supervisorTurn(
+  options: LanguageModelV3CallOptions,
+  tools: LanguageModelV3FunctionTool[],
+  opts: ScriptOptions,
+): Turn {
+  const task = userTexts(options.prompt)[0] ?? '';
+  const called = new Set<string>();
+  const results = new Map<string, string>();
+  let turn = 1;
+  for (const m of options.prompt) {
+    if (m.role === 'assistant') turn++;
+    if (m.role !== 'assistant' && m.role !== 'tool') continue;
+    for (const p of m.content) {
+      if (p.type === 'tool-call') called.add(p.toolName);
+      if (p.type === 'tool-result') results.set(p.toolName, outputText(p.output));
+    }
+  }
+  const choice = options.toolChoice;
+  let pending = tools.filter((t) => !called.has(t.name));
+  if (choice?.type === 'none') pending = [];
+  if (choice?.type === 'tool') pending = tools.filter((t) => t.name === choice.toolName);
+  const short = truncate(task, 40);
+
+  if (pending.length > 0) {
+    const batch = opts.parallelToolCalls ? pending : pending.slice(0, 1);
+    const names = batch.map((t) => t.name);
+    // The original task is embedded verbatim so markers reach the workers.
+    const calls = batch.map((t) => ({
+      id: `sim_${hash32(task).toString(16)}_t${turn}_${t.name}`,
+      name: t.name,
+      input: JSON.stringify({ task: `${t.description ?? t.name}: ${task}` }),
+    }));
+    return {
+      reasoning: `Planning delegation to ${names.join(', ')} for: ${short}`,
+      text: `Delegating to ${names.join(', ')}.`,
+      calls,
+    };
+  }
+  const digest = tools
+    .filter((t) => results.has(t.name))
+    .map((t) => `${t.name}: ${truncate(results.get(t.name) ?? '', 60)}`);
+  return {
+    reasoning: `Reviewing ${digest.length} results for: ${short}`,
+    text: `Synthesis of ${digest.length} results for task: ${task}. ${digest.join('; ')}`,
+    calls: [],
+  };
+}
+
+function workerTurn(options: LanguageModelV3CallOptions, opts: ScriptOptions): Turn {
+  const task = lastUserText(options.prompt);
+  const parsed = parseIdentity(options.prompt);
+  const agentName = opts.agentName ?? parsed.agentName;
+  const role = opts.role ?? parsed.role;
+  // Pieces keep their leading whitespace so a multi-line task survives verbatim.
+  const pieces = tokenize(`[${agentName} as ${role}] Task: ${task} —`);
+  const rand = prng(hash32(`${agentName}|${role}|${task}`));
+  while (pieces.length < opts.replyTokens) pieces.push(` ${FILLER[Math.floor(rand() * FILLER.length)] ?? 'ok'}`);
+  // Exactly replyTokens words: a long task header is cut rather than overflowing.
+  return {
+    reasoning: `Considering how to handle: ${truncate(task, 40)}`,
+    text: pieces.slice(0, opts.replyTokens).join(''),
+    calls: [],
+  };
+}
+
+/** Decides one model turn and renders it as LanguageModelV3 stream parts. */
+export function buildScript(options: LanguageModelV3CallOptions, opts: ScriptOptions): Script {
+  const tools = (options.tools ?? []).filter((t): t is LanguageModelV3FunctionTool => t.type === 'function');
+  const turn = tools.length > 0 ? supervisorTurn(options, tools, opts) : workerTurn(options, opts);
+  const steps: ScriptStep[] = [];
+  const emit = (part: LanguageModelV3StreamPart, token = false) => steps.push({ part, token });
+
+  let reasoningTokens = 0;
+  if (opts.reasoning) {
+    emit({ type: 'reasoning-start', id: 'reasoning-0' });
+    for (const delta of tokenize(turn.reasoning)) {
+      emit({ type: 'reasoning-delta', id: 'reasoning-0', delta }, true);
+      reasoningTokens++;
+    }
+    emit({ type: 'reasoning-end', id: 'reasoning-0' });
+  }
+  let textTokens = 0;
+  emit({ type: 'text-start', id: 'text-0' });
+  for (const delta of tokenize(turn.text)) {
+    emit({ type: 'text-delta', id: 'text-0', delta }, true);
+    textTokens++;
+  }
+  emit({ type: 'text-end', id: 'text-0' });
+  for (const call of turn.calls) {
+    emit({ type: 'tool-input-start', id: call.id, toolName: call.name });
+    for (const delta of tokenize(call.input)) {
+      emit({ type: 'tool-input-delta', id: call.id, delta }, true);
+      textTokens++;
+    }
+    emit({ type: 'tool-input-end', id: call.id });
+    emit({ type: 'tool-call', toolCallId: call.id, toolName: call.name, input: call.input });
+  }
+
+  const inputWords = countPromptWords(options.prompt);
+  const promptHash = hash32(JSON.stringify(options.prompt));
+  return {
+    steps,
+    usage: {
+      inputTokens: { total: inputWords, noCache: inputWords, cacheRead: 0, cacheWrite: 0 },
+      outputTokens: { total: textTokens + reasoningTokens, text: textTokens, reasoning: reasoningTokens },
+    },
+    finishReason:
+      turn.calls.length > 0 ? { unified: 'tool-calls', raw: 'tool_calls' } : { unified: 'stop', raw: 'stop' },
+    seed: promptHash,
+    responseId: `simresp_${promptHash.toString(16)}`,
+  };
+}

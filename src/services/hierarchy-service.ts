@@ -1,0 +1,64 @@
+import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error.ts';
+import type { TenantRepositories } from '../domain/repositories.ts';
+import type { HierarchyConfig, HierarchyCreate, HierarchyRecord, HierarchyUpdate } from '../domain/hierarchy-schemas.ts';
+import { modelReferences, normaliseHierarchy } from '../domain/hierarchy-normalise.ts';
+
+/** Every llm_config.model_id must name a model of this tenant. */
+async function checkModelReferences(repos: TenantRepositories, config: HierarchyConfig): Promise<void> {
+  for (const ref of modelReferences(config)) {
+    if (!(await repos.models.findByRef(ref.modelId))) {
+      throw new ValidationError(`${ref.path}: model "${ref.modelId}" is not registered`);
+    }
+  }
+}
+
+export async function createHierarchy(repos: TenantRepositories, input: HierarchyCreate): Promise<HierarchyRecord> {
+  const config = normaliseHierarchy(input);
+  await checkModelReferences(repos, config);
+  if (await repos.hierarchies.findByName(input.name)) throw new ConflictError(`a hierarchy named "${input.name}" already exists`);
+  return repos.hierarchies.create({
+    name: input.name,
+    description: input.description ?? null,
+    config,
+    isActive: input.is_active ?? true,
+  });
+}
+
+export async function getHierarchy(repos: TenantRepositories, id: string): Promise<HierarchyRecord> {
+  const hierarchy = await repos.hierarchies.find(id);
+  if (!hierarchy) throw new NotFoundError(`hierarchy ${id} not found`, 'HIERARCHY_NOT_FOUND');
+  return hierarchy;
+}
+
+export async function updateHierarchy(repos: TenantRepositories, input: HierarchyUpdate): Promise<HierarchyRecord> {
+  const current = await getHierarchy(repos, input.id);
+  const touchesConfig = input.execution_mode !== undefined || input.enable_context_sharing !== undefined
+    || input.global_supervisor_agent !== undefined || input.teams !== undefined;
+  const touchesRow = input.name !== undefined || input.description !== undefined || input.is_active !== undefined;
+  if (!touchesConfig && !touchesRow) throw new ValidationError('body: nothing to update (give at least one field besides id)');
+  if (input.name !== undefined && input.name !== current.name && (await repos.hierarchies.findByName(input.name))) {
+    throw new ConflictError(`a hierarchy named "${input.name}" already exists`);
+  }
+  let config: HierarchyConfig | undefined;
+  if (touchesConfig) {
+    config = normaliseHierarchy({
+      execution_mode: input.execution_mode ?? current.config.execution_mode,
+      enable_context_sharing: input.enable_context_sharing ?? current.config.enable_context_sharing,
+      global_supervisor_agent: input.global_supervisor_agent ?? current.config.global_supervisor_agent,
+      teams: input.teams ?? current.config.teams,
+    });
+    await checkModelReferences(repos, config);
+  }
+  const updated = await repos.hierarchies.update(input.id, {
+    ...(input.name !== undefined && { name: input.name }),
+    ...(input.description !== undefined && { description: input.description }),
+    ...(input.is_active !== undefined && { isActive: input.is_active }),
+    ...(config && { config }),
+  });
+  if (!updated) throw new NotFoundError(`hierarchy ${input.id} not found`, 'HIERARCHY_NOT_FOUND');
+  return updated;
+}
+
+export async function deleteHierarchy(repos: TenantRepositories, id: string): Promise<void> {
+  if (!(await repos.hierarchies.delete(id))) throw new NotFoundError(`hierarchy ${id} not found`, 'HIERARCHY_NOT_FOUND');
+}

@@ -1,0 +1,30 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { tenantFilter } from '../tenant-filter.ts';
+
+/** One run of a task on a hierarchy. Ids are integers, unique and increasing. */
+export const ExecutionRunSchema = defineEntity({
+  name: 'ExecutionRun',
+  tableName: 'execution_run',
+  filters: tenantFilter,
+  indexes: [
+    { properties: ['tenantId', 'hierarchyId'], name: 'execution_run_tenant_hierarchy_idx' },
+    { properties: ['status'], name: 'execution_run_status_idx' },
+  ],
+  properties: {
+    id: p.bigint('number').primary().autoincrement(),
+    tenantId: p.string().length(64).index(),
+    hierarchyId: p.string().length(36),
+    task: p.text(),
+    status: p.string().length(16),
+    result: p.text().nullable(),
+    error: p.text().nullable(),
+    statistics: p.json<Record<string, unknown>>().nullable(),
+    topologySnapshot: p.json<Record<string, unknown>>().nullable(),
+    startedAt: p.datetime().nullable(),
+    completedAt: p.datetime().nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+
+export class ExecutionRun extends ExecutionRunSchema.class {}
+ExecutionRunSchema.setClass(ExecutionRun);

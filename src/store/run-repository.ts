@@ -1,0 +1,80 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { ExecutionRun } from './entities/index.ts';
+import type { PageQuery, RunRepository, Slice } from '../domain/repositories.ts';
+import type { RunOutcome, RunRecord, RunStatus } from '../domain/run-records.ts';
+
+function toRecord(r: ExecutionRun): RunRecord {
+  return {
+    id: Number(r.id),
+    tenantId: r.tenantId,
+    hierarchyId: r.hierarchyId,
+    task: r.task,
+    status: r.status as RunStatus,
+    result: r.result ?? null,
+    error: r.error ?? null,
+    statistics: r.statistics ?? null,
+    topologySnapshot: r.topologySnapshot ?? null,
+    startedAt: r.startedAt ?? null,
+    completedAt: r.completedAt ?? null,
+    createdAt: r.createdAt,
+  };
+}
+
+export class SqlRunRepository implements RunRepository {
+  readonly #em: EntityManager;
+  readonly #tenantId: string;
+
+  constructor(em: EntityManager, tenantId: string) {
+    this.#em = em;
+    this.#tenantId = tenantId;
+  }
+
+  async list(query: PageQuery & { hierarchyId?: string; status?: RunStatus }): Promise<Slice<RunRecord>> {
+    const where: Record<string, unknown> = {};
+    if (query.hierarchyId !== undefined) where.hierarchyId = query.hierarchyId;
+    if (query.status !== undefined) where.status = query.status;
+    const [rows, total] = await this.#em.findAndCount(ExecutionRun, where, {
+      orderBy: { id: 'desc' },
+      limit: query.size,
+      offset: (query.page - 1) * query.size,
+    });
+    return { items: rows.map(toRecord), total };
+  }
+
+  async find(id: number): Promise<RunRecord | null> {
+    // Always read the row as stored now: runs change underneath a long-lived fork.
+    const row = await this.#em.findOne(ExecutionRun, { id }, { refresh: true });
+    return row ? toRecord(row) : null;
+  }
+
+  async create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown> }): Promise<RunRecord> {
+    const row = this.#em.create(ExecutionRun, {
+      tenantId: this.#tenantId,
+      hierarchyId: fields.hierarchyId,
+      task: fields.task,
+      status: 'pending',
+      topologySnapshot: fields.topologySnapshot,
+    });
+    await this.#em.flush();
+    return toRecord(row);
+  }
+
+  async markRunning(id: number, startedAt: Date): Promise<void> {
+    await this.#em.nativeUpdate(ExecutionRun, { id, status: 'pending' }, { status: 'running', startedAt });
+  }
+
+  async finish(id: number, outcome: RunOutcome, completedAt: Date): Promise<boolean> {
+    const changed = await this.#em.nativeUpdate(
+      ExecutionRun,
+      { id, status: { $in: ['pending', 'running'] } },
+      {
+        status: outcome.status,
+        result: outcome.result ?? null,
+        error: outcome.error ?? null,
+        statistics: outcome.statistics ?? null,
+        completedAt,
+      },
+    );
+    return changed > 0;
+  }
+}

@@ -1,0 +1,78 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { Orm } from './init-orm.ts';
+import { TENANT_FILTER } from './tenant-filter.ts';
+import { AiModel, ExecutionRun } from './entities/index.ts';
+import { SqlModelRepository } from './model-repository.ts';
+import { SqlHierarchyRepository } from './hierarchy-repository.ts';
+import { SqlRunRepository } from './run-repository.ts';
+import type { TenantRepositories } from '../domain/repositories.ts';
+
+export class SqlTenantRepositories implements TenantRepositories {
+  readonly tenantId: string;
+  readonly models: SqlModelRepository;
+  readonly hierarchies: SqlHierarchyRepository;
+  readonly runs: SqlRunRepository;
+
+  constructor(em: EntityManager, tenantId: string) {
+    this.tenantId = tenantId;
+    this.models = new SqlModelRepository(em, tenantId);
+    this.hierarchies = new SqlHierarchyRepository(em, tenantId);
+    this.runs = new SqlRunRepository(em, tenantId);
+  }
+}
+
+/** The store as the rest of the process sees it: tenant-bound repositories and a few system jobs. */
+export class Store {
+  readonly orm: Orm;
+
+  constructor(orm: Orm) {
+    this.orm = orm;
+  }
+
+  /** A fresh unit of work (forked EntityManager) whose every query is scoped to `tenantId`. */
+  forTenant(tenantId: string): TenantRepositories {
+    const em = this.orm.em.fork();
+    em.setFilterParams(TENANT_FILTER, { tenantId });
+    return new SqlTenantRepositories(em, tenantId);
+  }
+
+  async ping(): Promise<boolean> {
+    return this.orm.checkConnection().then((r) => r.ok);
+  }
+
+  /**
+   * Runs a dead process left `pending`/`running` can never finish: mark them failed. Deliberately
+   * across tenants (filters off): it is a start-up job, not a request.
+   */
+  async failInterruptedRuns(): Promise<number> {
+    const em = this.orm.em.fork();
+    return em.nativeUpdate(
+      ExecutionRun,
+      { status: { $in: ['pending', 'running'] } },
+      { status: 'failed', error: 'interrupted', completedAt: new Date() },
+      { filters: false },
+    );
+  }
+
+  /** A fresh install gets a model named `simulated` in the default tenant, so a hierarchy can be made at once. */
+  async seedDefaults(tenantId: string): Promise<void> {
+    const repos = this.forTenant(tenantId);
+    if (await repos.models.findByName('simulated')) return;
+    await repos.models.create({
+      name: 'simulated',
+      model_id: 'simulated',
+      provider: 'simulated',
+      description: 'Built-in deterministic model: no network, streams token by token',
+      params: { token_delay_ms: 10, reply_tokens: 40 },
+      is_active: true,
+    });
+  }
+
+  async countModelsAcrossTenants(): Promise<number> {
+    return this.orm.em.fork().count(AiModel, {}, { filters: false });
+  }
+
+  async close(): Promise<void> {
+    await this.orm.close(true);
+  }
+}

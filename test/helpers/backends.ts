@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initORM } from '../../src/store/init-orm.ts';
+import { parseDatabaseUrl, type DatabaseConfig } from '../../src/store/database-config.ts';
+import { Store } from '../../src/store/store.ts';
+
+export type Backend = 'sqlite' | 'postgresql' | 'mysql';
+
+/** Servers started by scripts/test-services.sh; override to point tests elsewhere. */
+const adminUrls = {
+  postgresql: process.env.CADRE_TEST_PG_URL ?? 'postgres://cadre:cadre@127.0.0.1:5432/postgres',
+  mysql: process.env.CADRE_TEST_MYSQL_URL ?? 'mysql://cadre:cadre@127.0.0.1:3306/mysql',
+};
+
+export interface TestDatabase {
+  store: Store;
+  config: DatabaseConfig;
+  /** Closes the store and removes the database. */
+  drop(): Promise<void>;
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
+/** A database of its own for one test file, created empty and dropped afterwards. */
+export async function createTestDatabase(backend: Backend): Promise<TestDatabase> {
+  if (backend === 'sqlite') {
+    const file = join(tmpdir(), `${uniqueName('cadre_test')}.sqlite`);
+    const config: DatabaseConfig = { driver: 'libsql', dbName: file };
+    const store = new Store(await initORM({ database: config }));
+    return {
+      store,
+      config,
+      async drop() {
+        await store.close();
+        await Promise.all(['', '-wal', '-shm', '-journal'].map((s) => rm(file + s, { force: true })));
+      },
+    };
+  }
+  const admin = parseDatabaseUrl(adminUrls[backend]);
+  const config = { ...admin, dbName: uniqueName('cadre_test') } as DatabaseConfig;
+  // initORM creates the missing database (ensureDatabase) and its schema.
+  const store = new Store(await initORM({ database: config }));
+  return {
+    store,
+    config,
+    async drop() {
+      await store.close();
+      const adminOrm = await initORM({ database: admin, syncSchema: false });
+      try {
+        await adminOrm.schema.dropDatabase(config.dbName);
+      } finally {
+        await adminOrm.close(true);
+      }
+    },
+  };
+}

@@ -1,0 +1,3 @@
+import { storeSuite } from './suites/store-suite.ts';
+
+storeSuite('postgresql');
