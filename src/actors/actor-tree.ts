@@ -1,0 +1,65 @@
+import type { AnyActorRef } from 'xstate';
+import type { AgentStats } from './agent-stats.ts';
+
+/** One actor of a run's live tree, as `runs/inspect` shows it. */
+export interface ActorNode {
+  id: string;
+  kind: string;
+  status: string;
+  state: unknown;
+  agent_id?: string;
+  agent_name?: string;
+  team_name?: string | null;
+  role?: string | null;
+  busy_with?: string | null;
+  stats?: AgentStats;
+  children: ActorNode[];
+}
+
+interface SnapshotLike {
+  status: string;
+  value?: unknown;
+  context?: Record<string, unknown> & {
+    kind?: string;
+    agent?: { agentId: string; name: string; teamName: string | null; role: string | null };
+    current?: { task: string } | null;
+    stats?: AgentStats;
+    plan?: { runId: number };
+  };
+  children?: Record<string, AnyActorRef | undefined>;
+}
+
+/** Walks an actor and its children through their snapshots (read-only: nothing is sent). */
+export function describeActor(id: string, ref: AnyActorRef): ActorNode {
+  const snapshot = ref.getSnapshot() as SnapshotLike;
+  const ctx = snapshot.context;
+  const kind = ctx?.kind ?? (ctx?.plan ? 'run' : snapshot.value === undefined ? 'model_call' : 'actor');
+  const node: ActorNode = { id, kind, status: snapshot.status, state: snapshot.value ?? null, children: [] };
+  if (ctx?.agent) {
+    node.agent_id = ctx.agent.agentId;
+    node.agent_name = ctx.agent.name;
+    node.team_name = ctx.agent.teamName;
+    node.role = ctx.agent.role;
+    node.busy_with = ctx.current?.task ?? null;
+  }
+  if (ctx?.stats) node.stats = ctx.stats;
+  for (const [childId, child] of Object.entries(snapshot.children ?? {})) {
+    if (child) node.children.push(describeActor(childId, child));
+  }
+  return node;
+}
+
+/** Per-agent statistics and their totals, from a described tree. */
+export function statisticsOf(tree: ActorNode): { agents: Record<string, unknown>; totals: AgentStats } {
+  const agents: Record<string, unknown> = {};
+  const totals: AgentStats = { tasks: 0, model_calls: 0, input_tokens: 0, output_tokens: 0, duration_ms: 0, errors: 0 };
+  const visit = (node: ActorNode) => {
+    if (node.agent_id && node.stats) {
+      agents[node.agent_id] = { kind: node.kind, agent_name: node.agent_name, team_name: node.team_name ?? null, ...node.stats };
+      for (const key of Object.keys(totals) as Array<keyof AgentStats>) totals[key] += node.stats[key];
+    }
+    node.children.forEach(visit);
+  };
+  visit(tree);
+  return { agents, totals };
+}

@@ -1,0 +1,145 @@
+import { assign, fromPromise, sendTo, setup, stopChild, type AnyActorRef } from 'xstate';
+import { sinkMachine } from './sink-machine.ts';
+import { supervisorMachine } from './supervisor-machine.ts';
+import { globalSupervisorInput } from './supervisor-input.ts';
+import { describeActor, statisticsOf, type ActorNode } from './actor-tree.ts';
+import { topologyOf, type RunPlan } from './run-plan.ts';
+import type { ResultEvent, TaskEvent } from './agent-messages.ts';
+import type { RunEventWriter } from '../events/run-event-writer.ts';
+import type { RunOutcome } from '../domain/run-records.ts';
+
+/** How a run records its progress; bound to the run's tenant by whoever starts it. */
+export interface RunPersistence {
+  markRunning(runId: number, at: Date): Promise<void>;
+  finish(runId: number, outcome: RunOutcome, at: Date): Promise<boolean>;
+  markEnded(runId: number): Promise<void>;
+}
+
+export interface RunInput {
+  plan: RunPlan;
+  writer: RunEventWriter;
+  persistence: RunPersistence;
+}
+
+export interface RunContext extends RunInput {
+  outcome: RunOutcome | null;
+  finalTree: ActorNode | null;
+  finaliseError: string | null;
+}
+
+export type RunEvent = ResultEvent | { type: 'CANCEL' };
+
+const GLOBAL = 'global-supervisor';
+
+/**
+ * A run: the root of its own actor system. It owns the event sink and the global supervisor
+ * (whose subtree is the hierarchy), hands the task down, and ends exactly once — completed,
+ * failed (error, time limit) or cancelled — stopping its subtree (which aborts in-flight model
+ * calls), recording the outcome and emitting the terminal event last.
+ */
+export const runMachine = setup({
+  types: {
+    context: {} as RunContext,
+    input: {} as RunInput,
+    events: {} as RunEvent,
+    output: {} as RunOutcome,
+  },
+  actors: {
+    sink: sinkMachine,
+    globalSupervisor: supervisorMachine,
+    markRunning: fromPromise<void, RunContext>(({ input }) => input.persistence.markRunning(input.plan.runId, new Date())),
+    finalise: fromPromise<void, RunContext>(async ({ input }) => {
+      const { writer, persistence, plan } = input;
+      const outcome = input.outcome!;
+      await writer.drain();
+      await persistence.finish(plan.runId, outcome, new Date());
+      const data = outcome.status === 'completed' ? { result: outcome.result, statistics: outcome.statistics }
+        : outcome.status === 'failed' ? { error: outcome.error, details: { statistics: outcome.statistics } } : {};
+      writer.push({ source: null, category: 'lifecycle', action: outcome.status, data });
+      writer.close();
+      await writer.drain();
+      await persistence.markEnded(plan.runId);
+    }),
+  },
+  actions: {
+    announce: sendTo('sink', ({ context }) => ({
+      type: 'EMIT', draft: { source: null, category: 'lifecycle', action: 'started', data: { task: context.plan.task } },
+    })),
+    announceTopology: sendTo('sink', ({ context }) => ({
+      type: 'EMIT', draft: { source: null, category: 'system', action: 'topology', data: { topology: topologyOf(context.plan) } },
+    })),
+    delegate: sendTo(GLOBAL, ({ context }): TaskEvent => ({ type: 'TASK', callId: `run:${context.plan.runId}`, task: context.plan.task })),
+    /** Snapshot the tree (statistics) before stopping it: stopped actors keep no children. */
+    settle: assign(({ context, self }, outcome: Omit<RunOutcome, 'statistics'>) => {
+      const tree = describeActor(`run:${context.plan.runId}`, self as AnyActorRef);
+      const stats = statisticsOf(tree);
+      return { outcome: { ...outcome, statistics: { ...stats, event_count: context.writer.lastSequence } }, finalTree: tree };
+    }),
+    stopHierarchy: stopChild(GLOBAL),
+  },
+  guards: {
+    succeeded: ({ event }) => (event as ResultEvent).ok,
+  },
+  delays: {
+    runTimeout: ({ context }) => context.plan.timeoutMs,
+  },
+}).createMachine({
+  id: 'run',
+  context: ({ input, spawn }) => {
+    spawn('sink', { id: 'sink', systemId: 'sink', input: { writer: input.writer } });
+    spawn('globalSupervisor', { id: GLOBAL, input: globalSupervisorInput(input.plan) });
+    return { ...input, outcome: null, finalTree: null, finaliseError: null };
+  },
+  initial: 'starting',
+  states: {
+    starting: {
+      invoke: {
+        src: 'markRunning',
+        input: ({ context }) => context,
+        onDone: 'running',
+        onError: {
+          target: 'finishing',
+          actions: { type: 'settle', params: { status: 'failed', error: 'could not record the run as running' } },
+        },
+      },
+      on: { CANCEL: { target: 'finishing', actions: { type: 'settle', params: { status: 'cancelled' } } } },
+    },
+    running: {
+      entry: ['announce', 'announceTopology', 'delegate'],
+      on: {
+        RESULT: [
+          {
+            guard: 'succeeded',
+            target: 'finishing',
+            actions: [{ type: 'settle', params: ({ event }) => ({ status: 'completed' as const, result: (event as ResultEvent).output }) }],
+          },
+          {
+            target: 'finishing',
+            actions: [{ type: 'settle', params: ({ event }) => ({ status: 'failed' as const, error: (event as ResultEvent).output }) }],
+          },
+        ],
+        CANCEL: { target: 'finishing', actions: { type: 'settle', params: { status: 'cancelled' } } },
+      },
+      after: {
+        runTimeout: {
+          target: 'finishing',
+          actions: {
+            type: 'settle',
+            params: ({ context }) => ({ status: 'failed' as const, error: `run exceeded its time limit of ${context.plan.timeoutMs} ms` }),
+          },
+        },
+      },
+    },
+    finishing: {
+      entry: 'stopHierarchy',
+      invoke: {
+        src: 'finalise',
+        input: ({ context }) => context,
+        onDone: 'done',
+        onError: { target: 'done', actions: assign({ finaliseError: ({ event }) => String(event.error) }) },
+      },
+    },
+    done: { type: 'final' },
+  },
+  output: ({ context }) => context.outcome!,
+});

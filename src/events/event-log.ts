@@ -1,0 +1,41 @@
+import type { StoredEvent } from './run-event.ts';
+
+export interface ReadRange {
+  /** Smallest sequence to include (default 1). */
+  from?: number;
+  /** Largest sequence to include (default: no limit). */
+  to?: number;
+  limit?: number;
+}
+
+export interface Subscription {
+  /** Stops delivery at once; safe to call more than once. */
+  close(): void;
+}
+
+export interface SubscribeHandlers {
+  /** Called in sequence order, each event exactly once. Must not block: buffer and return. */
+  onEvents(events: StoredEvent[]): void;
+  /** The log failed or the subscription could not continue; no more events follow. */
+  onError?(err: Error): void;
+}
+
+/**
+ * The seam every event backend implements (SQL + in-process fan-out now, Redis Streams next).
+ * One shared test suite (test/suites/event-log-suite.ts) holds every implementation to it.
+ */
+export interface EventLog {
+  /** Appends a batch of one run's events, in order, sequences strictly increasing. */
+  append(runId: number, events: StoredEvent[]): Promise<void>;
+  read(runId: number, range?: ReadRange): Promise<StoredEvent[]>;
+  /**
+   * History after `afterSequence`, then live events, with no gap and no duplicate. Delivery of
+   * history starts asynchronously; errors go to `onError`.
+   */
+  subscribe(runId: number, afterSequence: number, handlers: SubscribeHandlers): Subscription;
+  /** The run will get no more events; live subscribers may be released. */
+  markEnded(runId: number): Promise<void>;
+  /** Number of live subscriptions (for resource checks and metrics). */
+  subscriberCount(): number;
+  close(): Promise<void>;
+}

@@ -1,0 +1,91 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { EventLog } from './event-log.ts';
+import { toStoredEvent, type EventDraft, type StoredEvent } from './run-event.ts';
+
+const RETRY_DELAYS_MS = [50, 250, 1000];
+
+/**
+ * The one writer of a run's events (the run's sink actor holds it): assigns the sequence,
+ * stamps run_id and timestamp, serialises once, and appends everything pushed during one
+ * tick as one batch. Batches are appended strictly one after another, so order holds.
+ */
+export class RunEventWriter {
+  readonly runId: number;
+  readonly #log: EventLog;
+  readonly #onError: (err: Error, lost: number) => void;
+  #nextSequence = 1;
+  #pending: StoredEvent[] = [];
+  #flushing: Promise<void> | null = null;
+  #closed = false;
+  #dropped = 0;
+
+  constructor(runId: number, log: EventLog, onError: (err: Error, lost: number) => void) {
+    this.runId = runId;
+    this.#log = log;
+    this.#onError = onError;
+  }
+
+  /** Returns the stored event, or undefined when the writer is closed (the event is dropped). */
+  push(draft: EventDraft): StoredEvent | undefined {
+    if (this.#closed) {
+      this.#dropped++;
+      return undefined;
+    }
+    const stored = toStoredEvent({
+      run_id: this.runId,
+      timestamp: new Date().toISOString(),
+      sequence: this.#nextSequence++,
+      source: draft.source,
+      event: { category: draft.category, action: draft.action },
+      data: draft.data,
+    });
+    this.#pending.push(stored);
+    this.#flushing ??= this.#flushLoop();
+    return stored;
+  }
+
+  /** Resolves once every event pushed so far has been appended (or given up on). */
+  async drain(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+  }
+
+  /** Later pushes are dropped: the run is over or its sink is gone. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  get lastSequence(): number {
+    return this.#nextSequence - 1;
+  }
+
+  get droppedCount(): number {
+    return this.#dropped;
+  }
+
+  async #flushLoop(): Promise<void> {
+    // Yield one macrotask so every event of this tick joins the batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.#pending.length > 0) {
+      const batch = this.#pending;
+      this.#pending = [];
+      await this.#appendWithRetry(batch);
+    }
+    this.#flushing = null;
+  }
+
+  async #appendWithRetry(batch: StoredEvent[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#log.append(this.runId, batch);
+        return;
+      } catch (err) {
+        if (attempt >= RETRY_DELAYS_MS.length) {
+          // The run goes on without its events rather than failing: report, never swallow.
+          this.#onError(err instanceof Error ? err : new Error(String(err)), batch.length);
+          return;
+        }
+        await delay(RETRY_DELAYS_MS[attempt]);
+      }
+    }
+  }
+}

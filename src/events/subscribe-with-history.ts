@@ -1,0 +1,52 @@
+import type { StoredEvent } from './run-event.ts';
+import type { SubscribeHandlers, Subscription } from './event-log.ts';
+
+/**
+ * History-then-live without gap or duplicate, for any backend with a live feed: listen first
+ * (buffering), read history, deliver it, then the buffered and live events past the last
+ * sequence delivered. Events published before listening are in history because a log
+ * publishes only after the batch is stored.
+ */
+export function subscribeWithHistory(
+  afterSequence: number,
+  handlers: SubscribeHandlers,
+  listen: (listener: (events: StoredEvent[]) => void) => () => void,
+  readAfter: (after: number) => Promise<StoredEvent[]>,
+): Subscription {
+  let last = afterSequence;
+  let closed = false;
+  let buffered: StoredEvent[] | null = [];
+  const deliver = (events: StoredEvent[]) => {
+    const fresh = events.filter((e) => e.sequence > last);
+    if (fresh.length === 0 || closed) return;
+    last = fresh[fresh.length - 1]!.sequence;
+    handlers.onEvents(fresh);
+  };
+  const stop = listen((events) => {
+    if (buffered) buffered.push(...events);
+    else deliver(events);
+  });
+  readAfter(afterSequence).then(
+    (history) => {
+      if (closed) return;
+      deliver(history);
+      const pending = buffered ?? [];
+      buffered = null;
+      deliver(pending);
+    },
+    (err: unknown) => {
+      if (closed) return;
+      closed = true;
+      stop();
+      handlers.onError?.(err instanceof Error ? err : new Error(String(err)));
+    },
+  );
+  return {
+    close() {
+      if (closed) return;
+      closed = true;
+      buffered = null;
+      stop();
+    },
+  };
+}
