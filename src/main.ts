@@ -4,7 +4,7 @@ import { createLogger } from './logging/logger.ts';
 import { initORM } from './store/init-orm.ts';
 import { Store } from './store/store.ts';
 import { describeDatabase } from './store/database-config.ts';
-import { createApp } from './http/app.ts';
+import { composeService } from './compose.ts';
 import { DEFAULT_TENANT } from './http/tenant.ts';
 
 const config = loadConfig();
@@ -16,18 +16,16 @@ const interrupted = await store.failInterruptedRuns();
 if (interrupted > 0) logger.warn('marked runs left by a previous process as failed', { count: interrupted });
 await store.seedDefaults(DEFAULT_TENANT);
 
-const app = createApp({
-  repositories: (tenantId) => store.forTenant(tenantId),
-  health: async () => {
-    const db = await store.ping().catch(() => false);
-    return { ok: db, components: { database: { ok: db, detail: describeDatabase(config.database) } } };
-  },
+const service = composeService(store, {
+  database: config.database,
   logger,
+  runTimeoutMs: config.runTimeoutMs,
+  sseHeartbeatMs: config.sseHeartbeatMs,
   bodyLimitBytes: config.bodyLimitBytes,
   version: process.env.npm_package_version,
 });
 
-const server = createServer(app.callback());
+const server = createServer(service.app.callback());
 server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -40,9 +38,13 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info('shutting down', { signal });
-  const forced = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+  // Stop accepting; live runs are cancelled and record their end; SSE streams then close.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  await service.stop(config.shutdownGraceMs);
+  server.closeIdleConnections();
+  const forced = setTimeout(() => server.closeAllConnections(), 1000);
   forced.unref();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await closed;
   await store.close();
   logger.info('stopped');
 }

@@ -53,8 +53,10 @@ export const runMachine = setup({
       const outcome = input.outcome!;
       await writer.drain();
       await persistence.finish(plan.runId, outcome, new Date());
-      const data = outcome.status === 'completed' ? { result: outcome.result, statistics: outcome.statistics }
-        : outcome.status === 'failed' ? { error: outcome.error, details: { statistics: outcome.statistics } } : {};
+      // The actor tree is kept with the run (runs/inspect), not repeated in the event.
+      const { actor_tree: _tree, ...statistics } = outcome.statistics ?? {};
+      const data = outcome.status === 'completed' ? { result: outcome.result, statistics }
+        : outcome.status === 'failed' ? { error: outcome.error, details: { statistics } } : {};
       writer.push({ source: null, category: 'lifecycle', action: outcome.status, data });
       writer.close();
       await writer.drain();
@@ -73,7 +75,7 @@ export const runMachine = setup({
     settle: assign(({ context, self }, outcome: Omit<RunOutcome, 'statistics'>) => {
       const tree = describeActor(`run:${context.plan.runId}`, self as AnyActorRef);
       const stats = statisticsOf(tree);
-      return { outcome: { ...outcome, statistics: { ...stats, event_count: context.writer.lastSequence } }, finalTree: tree };
+      return { outcome: { ...outcome, statistics: { ...stats, event_count: context.writer.lastSequence, actor_tree: tree } }, finalTree: tree };
     }),
     stopHierarchy: stopChild(GLOBAL),
   },

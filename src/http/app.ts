@@ -33,15 +33,21 @@ export function createApp(deps: AppDeps): Koa {
 
   app.silent = true; // errors are logged by the error middleware, not printed twice by koa
   app.use(errorMiddleware(logger));
-  app.use(router.routes());
-  app.use(router.allowedMethods({ throw: false }));
-  app.use((ctx) => {
+  // Envelopes for requests no route answered. This must run *after* allowedMethods has set
+  // 405/501 (it does so once the rest of the chain returned), so it wraps the router.
+  app.use(async (ctx, next) => {
+    await next();
+    if (ctx.body != null || ctx.respond === false) return;
     if (ctx.status === 405) {
       ctx.body = errorBody(405, `method ${ctx.method} not allowed on ${ctx.path}`, 'METHOD_NOT_ALLOWED');
-      return;
+    } else if (ctx.status === 501) {
+      ctx.body = errorBody(501, `method ${ctx.method} not implemented`, 'NOT_IMPLEMENTED');
+    } else if (ctx.status === 404) {
+      ctx.status = 404; // explicit, or setting the body would turn koa's default 404 into 200
+      ctx.body = errorBody(404, `no route ${ctx.method} ${ctx.path}`, 'ROUTE_NOT_FOUND');
     }
-    ctx.status = 404;
-    ctx.body = errorBody(404, `no route ${ctx.method} ${ctx.path}`, 'ROUTE_NOT_FOUND');
   });
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: false }));
   return app;
 }

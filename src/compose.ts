@@ -1,0 +1,82 @@
+import type Koa from 'koa';
+import { createApp } from './http/app.ts';
+import { runRoutes } from './http/routes/run-routes.ts';
+import { RunRuntime } from './actors/run-runtime.ts';
+import { RunService } from './services/run-service.ts';
+import { SqlEventLog } from './store/sql-event-log.ts';
+import type { Store } from './store/store.ts';
+import type { EventLog } from './events/event-log.ts';
+import { describeDatabase, type DatabaseConfig } from './store/database-config.ts';
+import { silentLogger, type Logger } from './logging/logger.ts';
+
+export interface ComposeOptions {
+  database?: DatabaseConfig;
+  logger?: Logger;
+  runTimeoutMs?: number;
+  maxSupervisorTurns?: number;
+  sseHeartbeatMs?: number;
+  sseMaxBufferedFrames?: number;
+  bodyLimitBytes?: number;
+  version?: string;
+  /** Defaults to the SQL event log on the same store. */
+  eventLog?: EventLog;
+}
+
+export interface Service {
+  app: Koa;
+  runtime: RunRuntime;
+  runs: RunService;
+  eventLog: EventLog;
+  /** Cancels live runs (waiting up to graceMs for them to record their end), then closes the log. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/** Wires store → event log → runtime → services → HTTP: the one place the layers meet. */
+export function composeService(store: Store, options: ComposeOptions = {}): Service {
+  const logger = options.logger ?? silentLogger;
+  const eventLog = options.eventLog ?? new SqlEventLog(store.orm);
+  const runtime = new RunRuntime({
+    eventLog,
+    logger,
+    persistenceFor: (tenantId) => ({
+      markRunning: (id, at) => store.forTenant(tenantId).runs.markRunning(id, at),
+      finish: (id, outcome, at) => store.forTenant(tenantId).runs.finish(id, outcome, at),
+      markEnded: (id) => eventLog.markEnded(id),
+    }),
+  });
+  const runs = new RunService({
+    runtime,
+    eventLog,
+    limits: { timeoutMs: options.runTimeoutMs ?? 30 * 60 * 1000, maxSupervisorTurns: options.maxSupervisorTurns ?? 25 },
+  });
+  const app = createApp({
+    repositories: (tenantId) => store.forTenant(tenantId),
+    health: async () => {
+      const db = await store.ping().catch(() => false);
+      return {
+        ok: db,
+        components: {
+          database: { ok: db, ...(options.database && { detail: describeDatabase(options.database) }) },
+          runtime: { ok: true, detail: `${runtime.activeCount} live runs` },
+        },
+      };
+    },
+    extraRoutes: runRoutes(runs, {
+      heartbeatMs: options.sseHeartbeatMs ?? 15_000,
+      maxBufferedFrames: options.sseMaxBufferedFrames ?? 10_000,
+    }),
+    logger,
+    bodyLimitBytes: options.bodyLimitBytes,
+    version: options.version,
+  });
+  return {
+    app,
+    runtime,
+    runs,
+    eventLog,
+    async stop(graceMs) {
+      await runtime.shutdown(graceMs);
+      await eventLog.close();
+    },
+  };
+}

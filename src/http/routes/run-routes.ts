@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { defineRoute, type ApiRoute } from '../api-route.ts';
+import { streamToSse, type SseOptions } from '../sse-bridge.ts';
+import { pageOf } from '../../domain/common-schemas.ts';
+import {
+  runEventsSchema, runIdSchema, runListSchema, runStartSchema, runStartedSchema, runStreamSchema, runView, runViewSchema, streamUrlOf,
+} from '../../domain/run-schemas.ts';
+import { parseEventId } from '../../events/run-event.ts';
+import { ValidationError } from '../../errors/app-error.ts';
+import type { RunService } from '../../services/run-service.ts';
+
+export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
+  return [
+    defineRoute({
+      path: '/runs/start', tag: 'runs', summary: 'Start a run: answers at once, the run goes on in the background',
+      body: runStartSchema, response: runStartedSchema, message: 'run started', status: 202,
+      async handle({ input, repos }) {
+        const run = await runs.start(repos, input.hierarchy_id, input.task);
+        return { id: run.id, hierarchy_id: run.hierarchyId, task: run.task, status: run.status, stream_url: streamUrlOf(run.id), created_at: run.createdAt.toISOString() };
+      },
+    }),
+    defineRoute({
+      path: '/runs/get', tag: 'runs', summary: 'Run detail', body: runIdSchema, response: runViewSchema,
+      async handle({ input, repos }) {
+        return runView(await runs.get(repos, input.id));
+      },
+    }),
+    defineRoute({
+      path: '/runs/list', tag: 'runs', summary: 'List runs (paginated, newest first)', body: runListSchema, response: runViewSchema, paginated: true,
+      async handle({ input, repos }) {
+        const slice = await repos.runs.list({ page: input.page, size: input.size, hierarchyId: input.hierarchy_id, status: input.status });
+        return pageOf(slice.items.map(runView), slice.total, input.page, input.size);
+      },
+    }),
+    defineRoute({
+      path: '/runs/cancel', tag: 'runs', summary: 'Cancel a running run (409 if it already ended)', body: runIdSchema, response: runViewSchema,
+      message: 'run cancelled',
+      async handle({ input, repos }) {
+        return runView(await runs.cancel(repos, input.id));
+      },
+    }),
+    defineRoute({
+      path: '/runs/inspect', tag: 'runs', summary: "The run's actor tree: live while running, the final summary after",
+      body: runIdSchema, response: z.object({ run_id: z.number(), live: z.boolean(), status: z.string(), tree: z.unknown() }),
+      async handle({ input, repos }) {
+        return runs.inspect(repos, input.id);
+      },
+    }),
+    defineRoute({
+      path: '/runs/events', tag: 'runs', summary: 'Stored events of a run, by id range, paginated', body: runEventsSchema,
+      response: z.object({ run_id: z.number(), events: z.array(z.record(z.string(), z.unknown())), count: z.number(), has_more: z.boolean(), next_id: z.string().nullable() }),
+      async handle({ input, repos }) {
+        return runs.events(repos, input.id, input.start_id, input.end_id, input.limit);
+      },
+    }),
+    defineRoute({
+      path: '/runs/stream', tag: 'runs', alsoGet: true,
+      summary: 'SSE stream of the run\'s events (POST, or GET ?id= for EventSource); resume with Last-Event-ID',
+      body: runStreamSchema,
+      async handle({ ctx, input, repos }) {
+        const run = await runs.get(repos, input.id);
+        const raw = ctx.get('last-event-id') || input.last_event_id;
+        const after = raw ? parseEventId(raw) : 0;
+        if (after === undefined) throw new ValidationError(`Last-Event-ID: malformed event id "${raw}"`, undefined, 'INVALID_EVENT_ID');
+        streamToSse(ctx, runs.eventLog, run.id, after, runs.hasEnded(repos, run.id), sse);
+        return undefined;
+      },
+    }),
+  ];
+}

@@ -1,0 +1,97 @@
+import type { Context } from 'koa';
+import type { EventLog, Subscription } from '../events/event-log.ts';
+import { isTerminal, type StoredEvent } from '../events/run-event.ts';
+
+export interface SseOptions {
+  heartbeatMs: number;
+  /** Frames a subscriber may fall behind by before it is disconnected (it resumes by Last-Event-ID). */
+  maxBufferedFrames: number;
+}
+
+function frameOf(e: StoredEvent): string {
+  return `id: ${e.id}\nevent: ${e.category}.${e.action}\ndata: ${e.json}\n\n`;
+}
+
+/**
+ * Bridges a run's event log to one SSE response: history after `afterSequence`, then live
+ * events, `event: close` after the terminal event. When `ended` the run is over: history is
+ * sent and the stream closes even if the run never wrote a terminal event (its process died).
+ *
+ * A slow client never slows the run or other clients: frames queue per connection while the
+ * socket is full; past `maxBufferedFrames` the connection is closed and the client resumes
+ * with Last-Event-ID from the stored log, losing nothing.
+ */
+export function streamToSse(ctx: Context, log: EventLog, runId: number, afterSequence: number, ended: boolean, options: SseOptions): void {
+  const { req, res } = ctx;
+  ctx.respond = false;
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no',
+  });
+  res.write(`retry: 2000\n\n`);
+
+  let finished = false;
+  let blocked = false;
+  let queue: string[] = [];
+  let subscription: Subscription | undefined;
+  const heartbeat = setInterval(() => send(`: heartbeat ${new Date().toISOString()}\n\n`), options.heartbeatMs);
+
+  function finish(): void {
+    if (finished) return;
+    finished = true;
+    clearInterval(heartbeat);
+    subscription?.close();
+    res.off('drain', onDrain);
+    req.off('close', finish);
+  }
+  function closeStream(): void {
+    send('event: close\ndata: {}\n\n');
+    finish();
+    if (blocked) res.once('drain', () => res.end());
+    else res.end();
+  }
+  function send(frame: string): void {
+    if (finished) return;
+    if (blocked) {
+      queue.push(frame);
+      if (queue.length > options.maxBufferedFrames) {
+        finish();
+        queue = [];
+        res.destroy();
+      }
+      return;
+    }
+    if (!res.write(frame)) blocked = true;
+  }
+  function onDrain(): void {
+    blocked = false;
+    const pending = queue;
+    queue = [];
+    for (const frame of pending) send(frame);
+  }
+  res.on('drain', onDrain);
+  req.on('close', finish);
+
+  const onEvents = (events: StoredEvent[]) => {
+    for (const e of events) {
+      send(frameOf(e));
+      if (isTerminal(e)) return closeStream();
+    }
+  };
+  const onError = (err: Error) => {
+    send(`event: error\ndata: ${JSON.stringify({ error: err.message })}\n\n`);
+    finish();
+    res.end();
+  };
+
+  if (ended) {
+    log.read(runId, { from: afterSequence + 1 }).then((events) => {
+      onEvents(events);
+      if (!finished) closeStream();
+    }, onError);
+    return;
+  }
+  subscription = log.subscribe(runId, afterSequence, { onEvents, onError });
+}

@@ -1,0 +1,79 @@
+import { ValidationError } from '../errors/app-error.ts';
+import { createAgentModel, type AgentModel } from '../models/model-factory.ts';
+import type { TenantRepositories } from '../domain/repositories.ts';
+import type { AgentConfig, HierarchyRecord } from '../domain/hierarchy-schemas.ts';
+import type { AgentPlan, RunPlan } from '../actors/run-plan.ts';
+import type { AgentType } from '../events/run-event.ts';
+
+export interface PlanLimits {
+  timeoutMs: number;
+  maxSupervisorTurns: number;
+}
+
+/**
+ * Resolves a hierarchy into a run plan: every agent gets its model (its llm_config.model_id,
+ * else the tenant's `simulated` model, else the built-in one) with llm_config overriding the
+ * model row's settings. Fails before the run exists when a model cannot be used.
+ */
+export async function planRun(
+  repos: TenantRepositories, hierarchy: HierarchyRecord, task: string, limits: PlanLimits,
+): Promise<Omit<RunPlan, 'runId'>> {
+  const cache = new Map<string, AgentModel>();
+  const modelFor = async (agent: AgentConfig, path: string): Promise<AgentModel> => {
+    const ref = agent.llm_config?.model_id ?? null;
+    let base = cache.get(ref ?? '');
+    if (!base) {
+      const record = ref ? await repos.models.findByRef(ref) : await repos.models.findByName('simulated');
+      if (ref && !record) throw new ValidationError(`${path}.llm_config.model_id: model "${ref}" is not registered`);
+      try {
+        base = createAgentModel(record);
+      } catch (err) {
+        throw new ValidationError(`${path}: ${(err as Error).message}`);
+      }
+      cache.set(ref ?? '', base);
+    }
+    const cfg = agent.llm_config;
+    return {
+      ...base,
+      ...(cfg?.temperature !== undefined && { temperature: cfg.temperature }),
+      ...(cfg?.max_tokens !== undefined && { maxOutputTokens: cfg.max_tokens }),
+      ...(cfg?.top_p !== undefined && { topP: cfg.top_p }),
+    };
+  };
+  const agentPlan = async (agent: AgentConfig, type: AgentType, name: string, teamName: string | null, role: string | null, path: string): Promise<AgentPlan> => ({
+    agentId: agent.agent_id,
+    agentType: type,
+    name,
+    teamName,
+    role,
+    systemPrompt: agent.system_prompt,
+    ...(agent.user_message !== undefined && { userMessage: agent.user_message }),
+    model: await modelFor(agent, path),
+  });
+  const { config } = hierarchy;
+  const teams = [];
+  for (const [t, team] of config.teams.entries()) {
+    const workers = [];
+    for (const [w, worker] of team.workers.entries()) {
+      workers.push(await agentPlan(worker, 'worker', worker.name, team.name, worker.role, `teams[${t}].workers[${w}]`));
+    }
+    teams.push({
+      name: team.name,
+      preventDuplicate: team.prevent_duplicate,
+      shareContext: team.share_context,
+      supervisor: await agentPlan(team.team_supervisor_agent, 'team_supervisor', 'Supervisor', team.name, null, `teams[${t}].team_supervisor_agent`),
+      workers,
+    });
+  }
+  return {
+    tenantId: repos.tenantId,
+    hierarchyId: hierarchy.id,
+    task,
+    executionMode: config.execution_mode,
+    enableContextSharing: config.enable_context_sharing,
+    globalSupervisor: await agentPlan(config.global_supervisor_agent, 'global_supervisor', 'Global Supervisor', null, null, 'global_supervisor_agent'),
+    teams,
+    timeoutMs: limits.timeoutMs,
+    maxSupervisorTurns: limits.maxSupervisorTurns,
+  };
+}
