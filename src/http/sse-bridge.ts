@@ -47,10 +47,14 @@ export function streamToSse(ctx: Context, log: EventLog, runId: number, afterSeq
     req.off('close', finish);
   }
   function closeStream(): void {
+    if (finished) return;
     send('event: close\ndata: {}\n\n');
+    // Frames still queued behind backpressure go out before the end (finish() drops the drain handler).
+    const pending = queue;
+    queue = [];
     finish();
-    if (blocked) res.once('drain', () => res.end());
-    else res.end();
+    for (const frame of pending) res.write(frame);
+    res.end();
   }
   function send(frame: string): void {
     if (finished) return;

@@ -51,6 +51,14 @@ export async function initORM(options: InitOrmOptions = {}): Promise<Orm> {
     await mkdir(dirname(database.dbName), { recursive: true });
   }
   const orm = await MikroORM.init({ ...(await ormOptions(database)), ...options.overrides });
+  if (database.driver === 'libsql' && database.dbName !== ':memory:') {
+    // WAL lets readers (history, SSE) run beside the writer and makes each commit ~7x cheaper
+    // (one append per run per tick); NORMAL sync is durable across process crashes in WAL mode.
+    const connection = orm.em.getConnection();
+    await connection.execute('pragma journal_mode = wal');
+    await connection.execute('pragma synchronous = normal');
+    await connection.execute('pragma busy_timeout = 5000');
+  }
   if (options.syncSchema !== false) {
     try {
       await orm.schema.ensureDatabase({ create: false });

@@ -5,26 +5,63 @@ import { subscribeWithHistory } from '../events/subscribe-with-history.ts';
 import type { EventLog, ReadRange, SubscribeHandlers, Subscription } from '../events/event-log.ts';
 import type { EventCategory, StoredEvent } from '../events/run-event.ts';
 
+interface PendingAppend {
+  runId: number;
+  events: StoredEvent[];
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** Rows per INSERT statement: well under every driver's bound-parameter limit (7 per row). */
+const ROWS_PER_INSERT = 1000;
+
 /**
- * The embedded event log: `execution_event` rows written one INSERT per batch, and live
- * delivery to subscribers in this process. Events stay with their run (no expiry).
+ * The embedded event log: `execution_event` rows and live delivery to subscribers in this
+ * process. Appends of all runs arriving in the same tick are group-committed in one
+ * transaction, so throughput does not fall with the number of concurrent runs. A batch is
+ * published to live subscribers only after it is stored. Events stay with their run.
  */
 export class SqlEventLog implements EventLog {
   readonly #orm: Orm;
   readonly #fanout = new LiveFanout();
+  #queue: PendingAppend[] = [];
+  #flushing: Promise<void> | null = null;
 
   constructor(orm: Orm) {
     this.#orm = orm;
   }
 
-  async append(runId: number, events: StoredEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const now = new Date();
-    await this.#orm.em.fork().insertMany(
-      ExecutionEvent,
-      events.map((e) => ({ runId, sequence: e.sequence, category: e.category, action: e.action, payload: e.json, createdAt: now })),
-    );
-    this.#fanout.publish(runId, events);
+  append(runId: number, events: StoredEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ runId, events, resolve, reject });
+      this.#flushing ??= this.#flushLoop();
+    });
+  }
+
+  async #flushLoop(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.#queue.length > 0) {
+      const group = this.#queue;
+      this.#queue = [];
+      const now = new Date();
+      const rows = group.flatMap(({ runId, events }) => events.map((e) => ({
+        runId, sequence: e.sequence, category: e.category, action: e.action, payload: e.json, createdAt: now,
+      })));
+      try {
+        await this.#orm.em.fork().transactional(async (em) => {
+          for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await em.insertMany(ExecutionEvent, rows.slice(i, i + ROWS_PER_INSERT));
+        });
+      } catch (err) {
+        for (const pending of group) pending.reject(err);
+        continue;
+      }
+      for (const pending of group) {
+        this.#fanout.publish(pending.runId, pending.events);
+        pending.resolve();
+      }
+    }
+    this.#flushing = null;
   }
 
   async read(runId: number, range: ReadRange = {}): Promise<StoredEvent[]> {

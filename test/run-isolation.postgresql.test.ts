@@ -1,0 +1,3 @@
+import { runIsolationSuite } from './suites/run-isolation-suite.ts';
+
+runIsolationSuite('postgresql', 50);
