@@ -8,6 +8,8 @@ export function validateProviderParams(provider: Provider, params: Record<string
   const parsed = simulatedParamsSchema.safeParse(params);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ValidationError(`params.${issue.path.join('.')}: ${issue.message}`);
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
+    const message = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
+    throw new ValidationError(`params.${path.join('.')}: ${message}`);
   }
 }

@@ -44,24 +44,39 @@ export class SqlEventLog implements EventLog {
     while (this.#queue.length > 0) {
       const group = this.#queue;
       this.#queue = [];
-      const now = new Date();
-      const rows = group.flatMap(({ runId, events }) => events.map((e) => ({
-        runId, sequence: e.sequence, category: e.category, action: e.action, payload: e.json, createdAt: now,
-      })));
       try {
-        await this.#orm.em.fork().transactional(async (em) => {
-          for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await em.insertMany(ExecutionEvent, rows.slice(i, i + ROWS_PER_INSERT));
-        });
-      } catch (err) {
-        for (const pending of group) pending.reject(err);
+        await this.#insert(group);
+      } catch {
+        // One bad batch must not fail the other runs of the group: retry each on its own.
+        for (const pending of group) {
+          try {
+            await this.#insert([pending]);
+          } catch (err) {
+            pending.reject(err);
+            continue;
+          }
+          this.#settle(pending);
+        }
         continue;
       }
-      for (const pending of group) {
-        this.#fanout.publish(pending.runId, pending.events);
-        pending.resolve();
-      }
+      for (const pending of group) this.#settle(pending);
     }
     this.#flushing = null;
+  }
+
+  async #insert(group: PendingAppend[]): Promise<void> {
+    const now = new Date();
+    const rows = group.flatMap(({ runId, events }) => events.map((e) => ({
+      runId, sequence: e.sequence, category: e.category, action: e.action, payload: e.json, createdAt: now,
+    })));
+    await this.#orm.em.fork().transactional(async (em) => {
+      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await em.insertMany(ExecutionEvent, rows.slice(i, i + ROWS_PER_INSERT));
+    });
+  }
+
+  #settle(pending: PendingAppend): void {
+    this.#fanout.publish(pending.runId, pending.events);
+    pending.resolve();
   }
 
   async read(runId: number, range: ReadRange = {}): Promise<StoredEvent[]> {

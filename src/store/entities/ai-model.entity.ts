@@ -23,8 +23,8 @@ export const AiModelSchema = defineEntity({
     isActive: p.boolean().default(true),
     params: p.json<Record<string, unknown>>().nullable(),
     apiKeyEnv: p.string().length(255).nullable(),
-    createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    createdAt: p.datetime().length(3).onCreate(() => new Date()),
+    updatedAt: p.datetime().length(3).onCreate(() => new Date()).onUpdate(() => new Date()),
   },
 });
 

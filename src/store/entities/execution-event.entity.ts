@@ -16,7 +16,7 @@ export const ExecutionEventSchema = defineEntity({
     category: p.string().length(16),
     action: p.string().length(32),
     payload: p.text(),
-    createdAt: p.datetime().onCreate(() => new Date()),
+    createdAt: p.datetime().length(3).onCreate(() => new Date()),
   },
 });
 

@@ -20,9 +20,9 @@ export const ExecutionRunSchema = defineEntity({
     error: p.text().nullable(),
     statistics: p.json<Record<string, unknown>>().nullable(),
     topologySnapshot: p.json<Record<string, unknown>>().nullable(),
-    startedAt: p.datetime().nullable(),
-    completedAt: p.datetime().nullable(),
-    createdAt: p.datetime().onCreate(() => new Date()),
+    startedAt: p.datetime().length(3).nullable(),
+    completedAt: p.datetime().length(3).nullable(),
+    createdAt: p.datetime().length(3).onCreate(() => new Date()),
   },
 });
 

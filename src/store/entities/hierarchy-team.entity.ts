@@ -16,8 +16,8 @@ export const HierarchyTeamSchema = defineEntity({
     config: p.json<Record<string, unknown>>(),
     isActive: p.boolean().default(true),
     version: p.integer().default(1),
-    createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    createdAt: p.datetime().length(3).onCreate(() => new Date()),
+    updatedAt: p.datetime().length(3).onCreate(() => new Date()).onUpdate(() => new Date()),
   },
 });
 

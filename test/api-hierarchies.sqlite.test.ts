@@ -1,0 +1,3 @@
+import { apiHierarchiesSuite } from './suites/api-hierarchies-suite.ts';
+
+apiHierarchiesSuite('sqlite');

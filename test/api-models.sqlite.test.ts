@@ -1,0 +1,3 @@
+import { apiModelsSuite } from './suites/api-models-suite.ts';
+
+apiModelsSuite('sqlite');

@@ -1,0 +1,3 @@
+import { apiSystemSuite } from './suites/api-system-suite.ts';
+
+apiSystemSuite('postgresql');

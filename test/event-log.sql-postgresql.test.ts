@@ -1,0 +1,4 @@
+import { eventLogSuite } from './suites/event-log-suite.ts';
+import { sqlEventLog } from './helpers/sql-event-log-factory.ts';
+
+eventLogSuite('sql-postgresql', sqlEventLog('postgresql'));

@@ -1,0 +1,108 @@
+import test from 'ava';
+import type { EventLog } from '../../src/events/event-log.ts';
+import { toStoredEvent, type StoredEvent } from '../../src/events/run-event.ts';
+
+let nextRunId = Math.floor(Date.now() / 1000) * 1000;
+/** Run ids unique within this process, so concurrent tests never share a run. */
+function freshRunId(): number {
+  return nextRunId++;
+}
+
+function events(runId: number, from: number, to: number): StoredEvent[] {
+  const out: StoredEvent[] = [];
+  for (let seq = from; seq <= to; seq++) {
+    out.push(toStoredEvent({
+      run_id: runId, timestamp: new Date().toISOString(), sequence: seq, source: null,
+      event: { category: seq % 2 ? 'llm' : 'dispatch', action: seq % 2 ? 'stream' : 'team' }, data: { n: seq },
+    }));
+  }
+  return out;
+}
+
+/** The EventLog contract, run against every implementation (`make` returns a fresh log). */
+export function eventLogSuite(name: string, make: () => Promise<{ log: EventLog; dispose(): Promise<void> }>): void {
+  let log: EventLog;
+  let dispose: () => Promise<void>;
+  test.before(async () => {
+    ({ log, dispose } = await make());
+  });
+  test.after.always(async () => {
+    await dispose?.();
+  });
+
+  test(`${name}: append then read keeps order, payload and ids`, async (t) => {
+    const run = freshRunId();
+    const batch = events(run, 1, 25);
+    await log.append(run, batch.slice(0, 10));
+    await log.append(run, batch.slice(10));
+    const read = await log.read(run);
+    t.deepEqual(read, batch);
+    t.deepEqual(read.map((e) => e.id), batch.map((e) => String(e.sequence)));
+  });
+
+  test(`${name}: read by range and limit`, async (t) => {
+    const run = freshRunId();
+    await log.append(run, events(run, 1, 30));
+    t.deepEqual((await log.read(run, { from: 5, to: 9 })).map((e) => e.sequence), [5, 6, 7, 8, 9]);
+    t.deepEqual((await log.read(run, { from: 28 })).map((e) => e.sequence), [28, 29, 30]);
+    t.deepEqual((await log.read(run, { from: 10, limit: 3 })).map((e) => e.sequence), [10, 11, 12]);
+    t.deepEqual(await log.read(run, { from: 31 }), []);
+    t.deepEqual(await log.read(freshRunId()), []);
+  });
+
+  test(`${name}: subscribe delivers history then live with no gap and no duplicate`, async (t) => {
+    const run = freshRunId();
+    await log.append(run, events(run, 1, 40));
+    const seen: number[] = [];
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => { done = resolve; });
+    const sub = log.subscribe(run, 15, {
+      onEvents: (es) => {
+        seen.push(...es.map((e) => e.sequence));
+        if (seen.at(-1) === 200) done();
+      },
+    });
+    // Appends race the history read on purpose.
+    for (let seq = 41; seq <= 200; seq += 20) await log.append(run, events(run, seq, seq + 19));
+    await finished;
+    sub.close();
+    t.deepEqual(seen, Array.from({ length: 185 }, (_, i) => i + 16));
+  });
+
+  test.serial(`${name}: subscribers see only their own run, and close stops delivery`, async (t) => {
+    const [a, b] = [freshRunId(), freshRunId()];
+    const seenA: number[] = [];
+    const seenB: StoredEvent[] = [];
+    const before = log.subscriberCount();
+    let gotA!: () => void;
+    const firstA = new Promise<void>((resolve) => { gotA = resolve; });
+    const subA = log.subscribe(a, 0, { onEvents: (es) => { seenA.push(...es.map((e) => e.sequence)); gotA(); } });
+    const subB = log.subscribe(b, 0, { onEvents: (es) => seenB.push(...es) });
+    t.is(log.subscriberCount(), before + 2);
+    await log.append(a, events(a, 1, 3));
+    await firstA;
+    subA.close();
+    subA.close();
+    await log.append(a, events(a, 4, 6));
+    await log.append(b, events(b, 1, 2));
+    subB.close();
+    t.deepEqual(seenA, [1, 2, 3]);
+    t.true(seenB.every((e) => JSON.parse(e.json).run_id === b));
+    t.is(log.subscriberCount(), before);
+  });
+
+  test(`${name}: a run's concurrent batches from many runs are all stored in order`, async (t) => {
+    const runs = Array.from({ length: 20 }, freshRunId);
+    await Promise.all(runs.map(async (run) => {
+      for (let seq = 1; seq <= 50; seq += 10) await log.append(run, events(run, seq, seq + 9));
+    }));
+    for (const run of runs) t.deepEqual((await log.read(run)).map((e) => e.sequence), Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+
+  test(`${name}: appending a sequence twice fails instead of duplicating`, async (t) => {
+    const run = freshRunId();
+    await log.append(run, events(run, 1, 3));
+    await t.throwsAsync(log.append(run, events(run, 3, 3)));
+    t.deepEqual((await log.read(run)).map((e) => e.sequence), [1, 2, 3]);
+  });
+}
