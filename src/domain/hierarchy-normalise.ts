@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors/app-error.ts';
+import { availableWorkerTools } from './worker-tools.ts';
 import type { HierarchyCreate, HierarchyConfig, AgentConfig } from './hierarchy-schemas.ts';
 
 type Input = Pick<HierarchyCreate, 'execution_mode' | 'enable_context_sharing' | 'global_supervisor_agent' | 'teams'>;
@@ -25,6 +26,12 @@ export function normaliseHierarchy(input: Input): HierarchyConfig {
         throw new ValidationError(`teams[${t}].workers[${w}].name: duplicate worker name "${worker.name}" in team "${team.name}"`);
       }
       workerNames.add(wkey);
+      (worker.tools ?? []).forEach((tool, i) => {
+        if (!availableWorkerTools.has(tool)) {
+          const known = [...availableWorkerTools].join(', ') || 'none in this version';
+          throw new ValidationError(`teams[${t}].workers[${w}].tools[${i}]: unknown tool "${tool}" (available: ${known})`);
+        }
+      });
     });
   });
 

@@ -48,17 +48,21 @@ export function apiHierarchiesSuite(backend: Backend): void {
     explicit.global_supervisor_agent.agent_id = 'boss';
     explicit.teams[0].workers[0].agent_id = created.global_supervisor_agent.agent_id;
     explicit.teams[1].prevent_duplicate = false;
-    explicit.teams[1].workers[0] = { ...explicit.teams[1].workers[0], tools: ['search'], user_message: 'hi', llm_config: { temperature: 0.2, max_tokens: 10, top_p: 0.5 } };
+    explicit.teams[1].workers[0] = { ...explicit.teams[1].workers[0], user_message: 'hi', llm_config: { temperature: 0.2, max_tokens: 10, top_p: 0.5 } };
     const second = await api.ok('hierarchies/create', explicit, 201);
     t.like(second, { execution_mode: 'parallel', enable_context_sharing: true, description: 'd' });
     t.is(second.global_supervisor_agent.agent_id, 'boss');
     t.is(second.teams[0].workers[0].agent_id, created.global_supervisor_agent.agent_id);
     t.false(second.teams[1].prevent_duplicate);
-    t.like(second.teams[1].workers[0], { tools: ['search'], user_message: 'hi', llm_config: { temperature: 0.2, max_tokens: 10, top_p: 0.5 } });
+    t.like(second.teams[1].workers[0], { tools: [], user_message: 'hi', llm_config: { temperature: 0.2, max_tokens: 10, top_p: 0.5 } });
     const secondIds = agentsOf(second).map(([, a]) => a.agent_id);
     t.is(new Set(secondIds).size, secondIds.length, `agent ids are unique: ${secondIds.join(', ')}`);
 
     await api.fails('hierarchies/create', sample({ name: input.name }), 409, undefined, 'CONFLICT');
+    // Workers run without tools in this version: naming one is refused, not silently ignored.
+    const withTool = sample();
+    withTool.teams[1].workers[0] = { ...withTool.teams[1].workers[0], tools: ['search'] };
+    await api.fails('hierarchies/create', withTool, 400, 'teams[1].workers[0].tools[0]');
   });
 
   test(`${b}: list paginates and filters by is_active`, async (t) => {
