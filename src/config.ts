@@ -9,6 +9,7 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   RUN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30 * 60 * 1000),
   SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
+  SSE_MAX_BUFFERED_FRAMES: z.coerce.number().int().min(10).default(10_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });
 
@@ -19,6 +20,7 @@ export interface AppConfig {
   bodyLimitBytes: number;
   runTimeoutMs: number;
   sseHeartbeatMs: number;
+  sseMaxBufferedFrames: number;
   shutdownGraceMs: number;
   database: DatabaseConfig;
 }
@@ -38,6 +40,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     runTimeoutMs: e.RUN_TIMEOUT_MS,
     sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+    sseMaxBufferedFrames: e.SSE_MAX_BUFFERED_FRAMES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     database: databaseConfigFromEnv(env),
   };

@@ -21,6 +21,7 @@ const service = composeService(store, {
   logger,
   runTimeoutMs: config.runTimeoutMs,
   sseHeartbeatMs: config.sseHeartbeatMs,
+  sseMaxBufferedFrames: config.sseMaxBufferedFrames,
   bodyLimitBytes: config.bodyLimitBytes,
   version: process.env.npm_package_version,
 });
