@@ -193,8 +193,9 @@ export const supervisorMachine: AnyStateMachine = setup({
             guard: and(['turnHasCalls', 'tooManyTurns']),
             target: 'idle',
             actions: [
-              assign(({ context }) => ({
-                stats: { ...context.stats, errors: context.stats.errors + 1 },
+              assign(({ context, event }) => ({
+                // The turn was made: its tokens count even though its calls are not followed.
+                stats: { ...addTurn(context.stats, event.output), errors: context.stats.errors + 1 },
                 lastError: `gave up after ${context.maxTurns} model turns without a final answer`,
               })),
               'reportError',

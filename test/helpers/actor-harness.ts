@@ -1,0 +1,74 @@
+import { assign, createActor, sendTo, setup, waitFor, type AnyActorLogic, type AnyActorRef } from 'xstate';
+import type { ResultEvent, SinkEmitEvent, TaskEvent } from '../../src/actors/agent-messages.ts';
+
+export type Draft = SinkEmitEvent['draft'];
+
+/** Registered as `sink` in the harness's system: keeps every draft an agent emits, in order. */
+export const recordingSinkMachine = setup({
+  types: { context: {} as { drafts: Draft[] }, events: {} as SinkEmitEvent },
+}).createMachine({
+  id: 'recording-sink',
+  context: { drafts: [] },
+  on: { EMIT: { actions: assign({ drafts: ({ context, event }) => [...context.drafts, event.draft] }) } },
+});
+
+type HarnessEvent = { type: 'SEND'; callId: string; task: string } | ResultEvent;
+type SpawnAny = (logic: AnyActorLogic, options: { id: string; systemId?: string; input?: unknown }) => AnyActorRef;
+
+/** Stands in for an agent's parent: forwards SEND as TASK to the child, keeps each RESULT. */
+function harnessMachine(logic: AnyActorLogic, input: unknown) {
+  return setup({
+    types: { context: {} as { results: ResultEvent[] }, events: {} as HarnessEvent },
+  }).createMachine({
+    id: 'harness',
+    context: ({ spawn }) => {
+      (spawn as unknown as SpawnAny)(recordingSinkMachine, { id: 'sink', systemId: 'sink' });
+      (spawn as unknown as SpawnAny)(logic, { id: 'child', input });
+      return { results: [] };
+    },
+    on: {
+      SEND: {
+        actions: sendTo('child', ({ event }): TaskEvent => {
+          const send = event as Extract<HarnessEvent, { type: 'SEND' }>;
+          return { type: 'TASK', callId: send.callId, task: send.task };
+        }),
+      },
+      RESULT: { actions: assign({ results: ({ context, event }) => [...context.results, event as ResultEvent] }) },
+    },
+  });
+}
+
+export interface Harness {
+  /** The agent actor under test. */
+  child: AnyActorRef;
+  send(callId: string, task: string): void;
+  /** Every draft the sink got so far. */
+  drafts(): Draft[];
+  results(): ResultEvent[];
+  /** Resolves once `count` results arrived (rejects after 20 s). */
+  waitForResults(count: number): Promise<ResultEvent[]>;
+  stop(): void;
+}
+
+export function startHarness(logic: AnyActorLogic, input: unknown): Harness {
+  const actor = createActor(harnessMachine(logic, input)).start();
+  const children = actor.getSnapshot().children as Record<string, AnyActorRef | undefined>;
+  const child = children.child!;
+  const sink = children.sink!;
+  return {
+    child,
+    send: (callId, task) => actor.send({ type: 'SEND', callId, task }),
+    drafts: () => (sink.getSnapshot() as { context: { drafts: Draft[] } }).context.drafts,
+    results: () => actor.getSnapshot().context.results,
+    async waitForResults(count) {
+      const snapshot = await waitFor(actor, (s) => s.context.results.length >= count, { timeout: 20_000 });
+      return snapshot.context.results;
+    },
+    stop: () => actor.stop(),
+  };
+}
+
+/** The actions of the drafts of one category, in order. */
+export function actionsOf(drafts: Draft[], category: Draft['category']): string[] {
+  return drafts.filter((d) => d.category === category).map((d) => d.action);
+}

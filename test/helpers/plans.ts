@@ -1,0 +1,116 @@
+import { createSimulatedModel, type SimulatedModelSettings } from '../../src/models/simulated-model.ts';
+import type { AgentModel } from '../../src/models/model-factory.ts';
+import type { AgentPlan, RunPlan, TeamPlan } from '../../src/actors/run-plan.ts';
+import type { RunPersistence } from '../../src/actors/run-machine.ts';
+import type { RunOutcome } from '../../src/domain/run-records.ts';
+import type { RunEvent } from '../../src/events/run-event.ts';
+import type { EventLog } from '../../src/events/event-log.ts';
+
+export type ModelSettings = Omit<SimulatedModelSettings, 'modelId'>;
+
+/** A fast simulated model (no token delay, short answers) unless told otherwise. */
+export function simModel(settings: ModelSettings = {}): AgentModel {
+  return {
+    model: createSimulatedModel({ modelId: 'sim', tokenDelayMs: 0, replyTokens: 16, ...settings }),
+    name: 'sim',
+    provider: 'simulated',
+  };
+}
+
+export function workerPlan(team: string, name: string, role: string, settings?: ModelSettings): AgentPlan {
+  return {
+    agentId: `w-${team}-${name}`.toLowerCase(), agentType: 'worker', name, teamName: team, role,
+    systemPrompt: `You are ${name}, ${role}.`, model: simModel(settings),
+  };
+}
+
+export function teamSupervisorPlan(team: string, settings?: ModelSettings): AgentPlan {
+  return {
+    agentId: `s-${team}`.toLowerCase(), agentType: 'team_supervisor', name: 'Supervisor', teamName: team, role: null,
+    systemPrompt: `You are the supervisor of team ${team}, a coordinator.`, model: simModel(settings),
+  };
+}
+
+export function globalSupervisorPlan(settings?: ModelSettings): AgentPlan {
+  return {
+    agentId: 'g-global', agentType: 'global_supervisor', name: 'Global Supervisor', teamName: null, role: null,
+    systemPrompt: 'You are the Global Supervisor, a coordinator of teams.', model: simModel(settings),
+  };
+}
+
+export interface TeamOptions {
+  preventDuplicate?: boolean;
+  shareContext?: boolean;
+  supervisor?: ModelSettings;
+  /** Model settings per worker name. */
+  workers?: Record<string, ModelSettings>;
+}
+
+/** A team whose workers are named after `workerNames`, each with role "<name>-role". */
+export function teamPlan(name: string, workerNames: string[], options: TeamOptions = {}): TeamPlan {
+  return {
+    name,
+    preventDuplicate: options.preventDuplicate ?? false,
+    shareContext: options.shareContext ?? false,
+    supervisor: teamSupervisorPlan(name, options.supervisor),
+    workers: workerNames.map((w) => workerPlan(name, w, `${w.toLowerCase()} specialist`, options.workers?.[w])),
+  };
+}
+
+export function runPlan(runId: number, overrides: Partial<RunPlan> = {}): RunPlan {
+  return {
+    runId,
+    tenantId: 'tenant-a',
+    hierarchyId: 'h-1',
+    task: 'Summarise the quarterly report',
+    executionMode: 'sequential',
+    enableContextSharing: false,
+    globalSupervisor: globalSupervisorPlan(),
+    teams: [teamPlan('Alpha', ['Ada', 'Bob'])],
+    timeoutMs: 30_000,
+    maxSupervisorTurns: 10,
+    ...overrides,
+  };
+}
+
+export interface PersistenceCall {
+  method: 'markRunning' | 'finish' | 'markEnded';
+  runId: number;
+  outcome?: RunOutcome;
+}
+
+/** A RunPersistence that records its calls; `finish` can be held until the test releases it. */
+export class RecordingPersistence implements RunPersistence {
+  readonly calls: PersistenceCall[] = [];
+  readonly #finishCalled = Promise.withResolvers<void>();
+  readonly #hold: Promise<void>;
+
+  constructor(hold: Promise<void> = Promise.resolve()) {
+    this.#hold = hold;
+  }
+
+  /** Resolves when `finish` is first called (the run is finishing, before its terminal event). */
+  get finishCalled(): Promise<void> {
+    return this.#finishCalled.promise;
+  }
+
+  async markRunning(runId: number): Promise<void> {
+    this.calls.push({ method: 'markRunning', runId });
+  }
+
+  async finish(runId: number, outcome: RunOutcome): Promise<boolean> {
+    this.calls.push({ method: 'finish', runId, outcome });
+    this.#finishCalled.resolve();
+    await this.#hold;
+    return true;
+  }
+
+  async markEnded(runId: number): Promise<void> {
+    this.calls.push({ method: 'markEnded', runId });
+  }
+}
+
+/** A run's stored events, parsed. */
+export async function readRunEvents(log: EventLog, runId: number): Promise<RunEvent[]> {
+  return (await log.read(runId)).map((e) => JSON.parse(e.json) as RunEvent);
+}

@@ -1,0 +1,3 @@
+import { runsApiSuite } from './suites/runs-api-suite.ts';
+
+runsApiSuite('sqlite');

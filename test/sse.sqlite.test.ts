@@ -1,0 +1,3 @@
+import { sseSuite } from './suites/sse-suite.ts';
+
+sseSuite('sqlite');
