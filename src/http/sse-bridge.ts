@@ -35,8 +35,9 @@ export function streamToSse(ctx: Context, log: EventLog, runId: number, afterSeq
   let finished = false;
   let blocked = false;
   let queue: string[] = [];
+  let queuedFrames = 0;
   let subscription: Subscription | undefined;
-  const heartbeat = setInterval(() => send(`: heartbeat ${new Date().toISOString()}\n\n`), options.heartbeatMs);
+  const heartbeat = setInterval(() => send(`: heartbeat ${new Date().toISOString()}\n\n`, 0), options.heartbeatMs);
 
   function finish(): void {
     if (finished) return;
@@ -48,44 +49,56 @@ export function streamToSse(ctx: Context, log: EventLog, runId: number, afterSeq
   }
   function closeStream(): void {
     if (finished) return;
-    send('event: close\ndata: {}\n\n');
-    // Frames still queued behind backpressure go out before the end (finish() drops the drain handler).
+    send('event: close\ndata: {}\n\n', 0);
+    // Chunks still queued behind backpressure go out before the end (finish() drops the drain handler).
     const pending = queue;
     queue = [];
     finish();
-    for (const frame of pending) res.write(frame);
+    if (pending.length > 0) res.write(pending.join(''));
     res.end();
   }
-  function send(frame: string): void {
+  /** Writes a chunk of `frames` frames, or queues it while the socket is full. */
+  function send(chunk: string, frames: number): void {
     if (finished) return;
     if (blocked) {
-      queue.push(frame);
-      if (queue.length > options.maxBufferedFrames) {
+      queue.push(chunk);
+      queuedFrames += frames;
+      if (queuedFrames > options.maxBufferedFrames) {
         finish();
         queue = [];
         res.destroy();
       }
       return;
     }
-    if (!res.write(frame)) blocked = true;
+    if (!res.write(chunk)) blocked = true;
   }
   function onDrain(): void {
     blocked = false;
-    const pending = queue;
+    const pending = queue.join('');
+    const frames = queuedFrames;
     queue = [];
-    for (const frame of pending) send(frame);
+    queuedFrames = 0;
+    if (pending) send(pending, frames);
   }
   res.on('drain', onDrain);
   req.on('close', finish);
 
+  // One write per delivered batch: a tick's events leave in one syscall, not one per event.
   const onEvents = (events: StoredEvent[]) => {
+    let chunk = '';
+    let frames = 0;
     for (const e of events) {
-      send(frameOf(e));
-      if (isTerminal(e)) return closeStream();
+      chunk += frameOf(e);
+      frames++;
+      if (isTerminal(e)) {
+        send(chunk, frames);
+        return closeStream();
+      }
     }
+    if (chunk) send(chunk, frames);
   };
   const onError = (err: Error) => {
-    send(`event: error\ndata: ${JSON.stringify({ error: err.message })}\n\n`);
+    send(`event: error\ndata: ${JSON.stringify({ error: err.message })}\n\n`, 0);
     finish();
     res.end();
   };
