@@ -1,9 +1,15 @@
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Orm } from './init-orm.ts';
 import { ExecutionEvent } from './entities/index.ts';
 import { LiveFanout } from '../events/live-fanout.ts';
 import { subscribeWithHistory } from '../events/subscribe-with-history.ts';
 import type { EventLog, ReadRange, SubscribeHandlers, Subscription } from '../events/event-log.ts';
 import type { EventCategory, StoredEvent } from '../events/run-event.ts';
+
+/** The columns of `execution_event` written by append (see entities/execution-event.entity.ts). */
+interface EventTable {
+  execution_event: { run_id: number; sequence: number; category: string; action: string; payload: string; created_at: unknown };
+}
 
 interface PendingAppend {
   runId: number;
@@ -64,14 +70,27 @@ export class SqlEventLog implements EventLog {
     this.#flushing = null;
   }
 
+  /**
+   * One transaction for the whole group, straight through the ORM's Kysely instance: rows are
+   * plain columns, so the entity layer (identity map, change sets) would be pure overhead here.
+   */
   async #insert(group: PendingAppend[]): Promise<void> {
-    const now = new Date();
+    const em = this.#orm.em.fork() as SqlEntityManager;
+    const createdAt = em.getPlatform().processDateProperty(new Date());
     const rows = group.flatMap(({ runId, events }) => events.map((e) => ({
-      runId, sequence: e.sequence, category: e.category, action: e.action, payload: e.json, createdAt: now,
+      run_id: runId, sequence: e.sequence, category: e.category, action: e.action, payload: e.json, created_at: createdAt,
     })));
-    await this.#orm.em.fork().transactional(async (em) => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await em.insertMany(ExecutionEvent, rows.slice(i, i + ROWS_PER_INSERT));
-    });
+    try {
+      await em.transactional(async (tx) => {
+        const db = (tx as SqlEntityManager).getKysely<EventTable>();
+        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+          await db.insertInto('execution_event').values(rows.slice(i, i + ROWS_PER_INSERT)).execute();
+        }
+      });
+    } catch (err) {
+      // Raw driver errors become the ORM's typed exceptions (unique violation, connection lost…).
+      throw err instanceof Error && err.name.endsWith('Exception') ? err : em.getDriver().convertException(err as Error);
+    }
   }
 
   #settle(pending: PendingAppend): void {
