@@ -63,7 +63,7 @@ for (let i = 0; i < runs; i++) ids.push((await post('/runs/start', { hierarchy_i
 const latencies = (await Promise.all(ids.flatMap((id) => Array.from({ length: subscribers }, () => follow(id))))).flat();
 const seconds = (performance.now() - started) / 1000;
 const finals = await Promise.all(ids.map((id) => post('/runs/get', { id })));
-const stored = finals.reduce((n, r) => n + (r.data.statistics?.event_count ?? 0) + 1, 0);
+const stored = finals.reduce((n, r) => n + (r.data.statistics?.event_count ?? 0), 0);
 const completed = finals.filter((r) => r.data.status === 'completed').length;
 
 latencies.sort((a, b) => a - b);

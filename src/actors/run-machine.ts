@@ -27,7 +27,7 @@ export interface RunContext extends RunInput {
   finaliseError: string | null;
 }
 
-export type RunEvent = ResultEvent | { type: 'CANCEL' };
+export type RunMachineEvent = ResultEvent | { type: 'CANCEL' };
 
 const GLOBAL = 'global-supervisor';
 
@@ -41,7 +41,7 @@ export const runMachine = setup({
   types: {
     context: {} as RunContext,
     input: {} as RunInput,
-    events: {} as RunEvent,
+    events: {} as RunMachineEvent,
     output: {} as RunOutcome,
   },
   actors: {
@@ -50,8 +50,9 @@ export const runMachine = setup({
     markRunning: fromPromise<void, RunContext>(({ input }) => input.persistence.markRunning(input.plan.runId, new Date())),
     finalise: fromPromise<void, RunContext>(async ({ input }) => {
       const { writer, persistence, plan } = input;
-      const outcome = input.outcome!;
       await writer.drain();
+      // The hierarchy is stopped, so nothing but the terminal event can follow: it is event n.
+      const outcome: RunOutcome = { ...input.outcome!, statistics: { ...input.outcome!.statistics, event_count: writer.lastSequence + 1 } };
       await persistence.finish(plan.runId, outcome, new Date());
       // The actor tree is kept with the run (runs/inspect), not repeated in the event.
       const { actor_tree: _tree, ...statistics } = outcome.statistics ?? {};
@@ -75,7 +76,7 @@ export const runMachine = setup({
     settle: assign(({ context, self }, outcome: Omit<RunOutcome, 'statistics'>) => {
       const tree = describeActor(`run:${context.plan.runId}`, self as AnyActorRef);
       const stats = statisticsOf(tree);
-      return { outcome: { ...outcome, statistics: { ...stats, event_count: context.writer.lastSequence, actor_tree: tree } }, finalTree: tree };
+      return { outcome: { ...outcome, statistics: { ...stats, actor_tree: tree } }, finalTree: tree };
     }),
     stopHierarchy: stopChild(GLOBAL),
   },

@@ -2,6 +2,7 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, uniqueName, type Backend, type TestDatabase } from '../helpers/backends.ts';
 import { serve, type TestServer } from '../helpers/http-client.ts';
+import { collectUntilClose, eventFrames } from '../helpers/sse-client.ts';
 import { sampleHierarchyInput } from '../helpers/fixtures.ts';
 import { composeService, type Service } from '../../src/compose.ts';
 
@@ -9,21 +10,12 @@ const API = '/api/executor/v1';
 
 interface Frame { id: string; event: string; data: any }
 
-/** Reads a whole SSE response (the server ends it after `event: close`). */
+/** Follows a run's SSE stream to its end (the server ends it after `event: close`). */
 async function readStream(url: string, runId: number): Promise<Frame[]> {
-  const res = await fetch(`${url}${API}/runs/stream?id=${runId}`);
-  if (res.status !== 200) throw new Error(`stream ${runId}: HTTP ${res.status}`);
-  const text = await res.text();
-  const frames: Frame[] = [];
-  for (const block of text.split('\n\n')) {
-    const fields = Object.fromEntries(block.split('\n').filter((l) => l && !l.startsWith(':')).map((l) => {
-      const i = l.indexOf(':');
-      return [l.slice(0, i), l.slice(i + 1).trimStart()];
-    }));
-    if (fields.event && fields.event !== 'close') frames.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
-  }
-  if (!text.includes('event: close')) throw new Error(`stream ${runId} ended without close`);
-  return frames;
+  const stream = await collectUntilClose(`${url}${API}/runs/stream?id=${runId}`, { method: 'GET' });
+  if (stream.status !== 200) throw new Error(`stream ${runId}: HTTP ${stream.status}`);
+  if (stream.frames.at(-1)?.event !== 'close') throw new Error(`stream ${runId} ended without close`);
+  return eventFrames(stream.frames).map((f) => ({ id: f.id!, event: f.event, data: JSON.parse(f.data) }));
 }
 
 /**
