@@ -11,7 +11,7 @@ export const runStartSchema = z
   .strict()
   .meta({ id: 'RunStart' });
 
-const runId = z.coerce.number().int().positive().meta({ description: 'Run id (integer)' });
+const runId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).meta({ description: 'Run id (integer)' });
 
 export const runIdSchema = z.object({ id: runId, ...gatewayFields }).strict();
 export const runListSchema = z
