@@ -1,6 +1,5 @@
-import { streamText, tool, type ModelMessage, type ToolSet } from 'ai';
+import { jsonSchema, streamText, tool, type ModelMessage, type ToolSet } from 'ai';
 import { fromPromise } from 'xstate';
-import { z } from 'zod';
 import { sourceOf, type AgentPlan } from './run-plan.ts';
 import type { EventCategory } from '../events/run-event.ts';
 
@@ -32,7 +31,16 @@ export interface ModelTurnOutput {
   durationMs: number;
 }
 
-const delegateInput = z.object({ task: z.string().describe('The sub-task to hand over, complete and self-contained') });
+/**
+ * A plain JSON schema (not zod): the SDK would otherwise convert a zod schema on every model
+ * call. The task is read defensively from the model's input, so no validator is needed.
+ */
+const delegateInput = jsonSchema<{ task: string }>({
+  type: 'object',
+  properties: { task: { type: 'string', description: 'The sub-task to hand over, complete and self-contained' } },
+  required: ['task'],
+  additionalProperties: false,
+});
 
 function toolSet(tools: ToolSpec[]): ToolSet | undefined {
   if (tools.length === 0) return undefined;

@@ -51,7 +51,17 @@ export function buildOpenApiDocument(routes: ApiRoute[], version: string) {
         ...errors,
       },
     };
-    paths[API_PREFIX + route.path] = { post: operation };
+    paths[API_PREFIX + route.path] = {
+      post: operation,
+      // The GET form (EventSource) takes the same fields from the query string.
+      ...(route.alsoGet && {
+        get: {
+          ...operation,
+          requestBody: undefined,
+          requestParams: { header: operation.requestParams.header, query: route.body },
+        },
+      }),
+    };
   }
   return createDocument({
     openapi: '3.1.0',
