@@ -63,3 +63,12 @@ export function statisticsOf(tree: ActorNode): { agents: Record<string, unknown>
   visit(tree);
   return { agents, totals };
 }
+
+/**
+ * The tree as kept after the run: the run is done and every actor in it was stopped with it,
+ * whatever state each was in at the end (which stays in `state`).
+ */
+export function finalTree(tree: ActorNode): ActorNode {
+  const stop = (node: ActorNode): ActorNode => ({ ...node, status: 'stopped', children: node.children.map(stop) });
+  return { ...tree, status: 'done', children: tree.children.map(stop) };
+}

@@ -2,7 +2,7 @@ import { assign, fromPromise, sendTo, setup, stopChild, type AnyActorRef } from 
 import { sinkMachine } from './sink-machine.ts';
 import { supervisorMachine } from './supervisor-machine.ts';
 import { globalSupervisorInput } from './supervisor-input.ts';
-import { describeActor, statisticsOf, type ActorNode } from './actor-tree.ts';
+import { describeActor, finalTree, statisticsOf, type ActorNode } from './actor-tree.ts';
 import { topologyOf, type RunPlan } from './run-plan.ts';
 import type { ResultEvent, TaskEvent } from './agent-messages.ts';
 import type { RunEventWriter } from '../events/run-event-writer.ts';
@@ -74,7 +74,7 @@ export const runMachine = setup({
     delegate: sendTo(GLOBAL, ({ context }): TaskEvent => ({ type: 'TASK', callId: `run:${context.plan.runId}`, task: context.plan.task })),
     /** Snapshot the tree (statistics) before stopping it: stopped actors keep no children. */
     settle: assign(({ context, self }, outcome: Omit<RunOutcome, 'statistics'>) => {
-      const tree = describeActor(`run:${context.plan.runId}`, self as AnyActorRef);
+      const tree = finalTree(describeActor(`run:${context.plan.runId}`, self as AnyActorRef));
       const stats = statisticsOf(tree);
       return { outcome: { ...outcome, statistics: { ...stats, actor_tree: tree } }, finalTree: tree };
     }),

@@ -157,8 +157,9 @@ export function runsApiSuite(backend: Backend): void {
     await h.service.runtime.whenDone(runId);
     const after = await api.ok('runs/inspect', { id: runId });
     t.like(after, { run_id: runId, live: false, status: 'completed' });
-    t.like(after.tree, { id: `run:${runId}`, kind: 'run' });
+    t.like(after.tree, { id: `run:${runId}`, kind: 'run', status: 'done' });
     t.deepEqual(agentsOf(after.tree), expectedTree);
+    t.true(after.tree.children.every((c: any) => c.status === 'stopped'), 'every actor was stopped with the run');
     const stats = after.tree.children.find((c: any) => c.kind === 'global_supervisor').stats;
     t.true(stats.model_calls > 0);
     await api.fails('runs/inspect', { id: 987_654_321 }, 404, undefined, 'RUN_NOT_FOUND');
