@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { MikroORM, type Options } from '@mikro-orm/core';
+import { MikroORM, TextType, type Options } from '@mikro-orm/core';
 import { entities } from './entities/index.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from './database-config.ts';
 
@@ -37,7 +37,20 @@ export async function ormOptions(config: DatabaseConfig): Promise<Partial<Option
     ensureDatabase: false,
   };
   if (config.driver === 'libsql') return base;
-  return { ...base, host: config.host, port: config.port, user: config.user, password: config.password };
+  const server = { ...base, host: config.host, port: config.port, user: config.user, password: config.password };
+  if (config.driver === 'postgresql') return server;
+  return {
+    ...server,
+    discovery: {
+      // MySQL's TEXT holds 64 KiB; tasks, results and event payloads may be larger (PostgreSQL's
+      // and SQLite's text are unbounded), so text columns are LONGTEXT there.
+      onMetadata(meta) {
+        for (const prop of meta.props) {
+          if ((prop.type as unknown) === TextType || prop.type === 'text') prop.columnTypes = ['longtext'];
+        }
+      },
+    },
+  };
 }
 
 /**
