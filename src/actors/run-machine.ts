@@ -30,6 +30,19 @@ export interface RunContext extends RunInput {
 export type RunMachineEvent = ResultEvent | { type: 'CANCEL' };
 
 const GLOBAL = 'global-supervisor';
+const FINISH_RETRY_DELAYS_MS = [100, 500, 2000];
+
+/** Recording a run's end matters more than speed: ride out a short database blip. */
+async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (i >= FINISH_RETRY_DELAYS_MS.length) throw err;
+      await new Promise((resolve) => setTimeout(resolve, FINISH_RETRY_DELAYS_MS[i]));
+    }
+  }
+}
 
 /**
  * A run: the root of its own actor system. It owns the event sink and the global supervisor
@@ -52,16 +65,28 @@ export const runMachine = setup({
       const { writer, persistence, plan } = input;
       await writer.drain();
       // The hierarchy is stopped, so nothing but the terminal event can follow: it is event n.
-      const outcome: RunOutcome = { ...input.outcome!, statistics: { ...input.outcome!.statistics, event_count: writer.lastSequence + 1 } };
-      await persistence.finish(plan.runId, outcome, new Date());
-      // The actor tree is kept with the run (runs/inspect), not repeated in the event.
-      const { actor_tree: _tree, ...statistics } = outcome.statistics ?? {};
-      const data = outcome.status === 'completed' ? { result: outcome.result, statistics }
-        : outcome.status === 'failed' ? { error: outcome.error, details: { statistics } } : {};
-      writer.push({ source: null, category: 'lifecycle', action: outcome.status, data });
-      writer.close();
-      await writer.drain();
-      await persistence.markEnded(plan.runId);
+      const statistics: Record<string, unknown> = {
+        ...input.outcome!.statistics,
+        event_count: writer.lastSequence + 1,
+        ...(writer.lostCount > 0 && { events_lost: writer.lostCount }),
+      };
+      const outcome: RunOutcome = { ...input.outcome!, statistics };
+      let recordError: unknown;
+      try {
+        await withRetries(() => persistence.finish(plan.runId, outcome, new Date()));
+      } catch (err) {
+        recordError = err;
+      } finally {
+        // Whatever happened to the record, subscribers get the end of the run, and it is the last event.
+        const { actor_tree: _tree, ...shown } = statistics;
+        const data = outcome.status === 'completed' ? { result: outcome.result, statistics: shown }
+          : outcome.status === 'failed' ? { error: outcome.error, details: { statistics: shown } } : {};
+        writer.push({ source: null, category: 'lifecycle', action: outcome.status, data });
+        writer.close();
+        await writer.drain();
+        await persistence.markEnded(plan.runId);
+      }
+      if (recordError) throw recordError;
     }),
   },
   actions: {

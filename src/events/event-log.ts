@@ -16,6 +16,8 @@ export interface Subscription {
 export interface SubscribeHandlers {
   /** Called in sequence order, each event exactly once. Must not block: buffer and return. */
   onEvents(events: StoredEvent[]): void;
+  /** Called once, when the history has been delivered and only live events can follow. */
+  onCaughtUp?(): void;
   /** The log failed or the subscription could not continue; no more events follow. */
   onError?(err: Error): void;
 }

@@ -23,7 +23,16 @@ export class LiveFanout {
   publish(runId: number, events: StoredEvent[]): void {
     const set = this.#listeners.get(runId);
     if (!set) return;
-    for (const listener of [...set]) listener(events);
+    for (const listener of [...set]) {
+      try {
+        listener(events);
+      } catch (err) {
+        // A broken listener loses its place; the run and the other listeners go on.
+        set.delete(listener);
+        process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'SubscriberError');
+      }
+    }
+    if (set.size === 0 && this.#listeners.get(runId) === set) this.#listeners.delete(runId);
   }
 
   count(): number {

@@ -18,6 +18,7 @@ export class RunEventWriter {
   #flushing: Promise<void> | null = null;
   #closed = false;
   #dropped = 0;
+  #lost = 0;
 
   constructor(runId: number, log: EventLog, onError: (err: Error, lost: number) => void) {
     this.runId = runId;
@@ -62,6 +63,11 @@ export class RunEventWriter {
     return this.#dropped;
   }
 
+  /** Events that could not be stored (the log kept failing): a gap the run's record reports. */
+  get lostCount(): number {
+    return this.#lost;
+  }
+
   async #flushLoop(): Promise<void> {
     // Yield one macrotask so every event of this tick joins the batch.
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -81,6 +87,7 @@ export class RunEventWriter {
       } catch (err) {
         if (attempt >= RETRY_DELAYS_MS.length) {
           // The run goes on without its events rather than failing: report, never swallow.
+          this.#lost += batch.length;
           this.#onError(err instanceof Error ? err : new Error(String(err)), batch.length);
           return;
         }

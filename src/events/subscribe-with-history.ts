@@ -16,11 +16,29 @@ export function subscribeWithHistory(
   let last = afterSequence;
   let closed = false;
   let buffered: StoredEvent[] | null = [];
+  const fail = (err: unknown) => {
+    if (closed) return;
+    closed = true;
+    buffered = null;
+    stop();
+    const error = err instanceof Error ? err : new Error(String(err));
+    try {
+      if (handlers.onError) handlers.onError(error);
+      else process.emitWarning(error, 'SubscriberError');
+    } catch (second) {
+      process.emitWarning(second instanceof Error ? second : new Error(String(second)), 'SubscriberError');
+    }
+  };
   const deliver = (events: StoredEvent[]) => {
     const fresh = events.filter((e) => e.sequence > last);
     if (fresh.length === 0 || closed) return;
     last = fresh[fresh.length - 1]!.sequence;
-    handlers.onEvents(fresh);
+    try {
+      handlers.onEvents(fresh);
+    } catch (err) {
+      // A subscriber that throws is closed; it never disturbs the log or other subscribers.
+      fail(err);
+    }
   };
   const stop = listen((events) => {
     if (buffered) buffered.push(...events);
@@ -33,13 +51,9 @@ export function subscribeWithHistory(
       const pending = buffered ?? [];
       buffered = null;
       deliver(pending);
+      if (!closed) handlers.onCaughtUp?.();
     },
-    (err: unknown) => {
-      if (closed) return;
-      closed = true;
-      stop();
-      handlers.onError?.(err instanceof Error ? err : new Error(String(err)));
-    },
+    fail,
   );
   return {
     close() {

@@ -21,8 +21,12 @@ function frameOf(e: StoredEvent): string {
  * socket is full; past `maxBufferedFrames` the connection is closed and the client resumes
  * with Last-Event-ID from the stored log, losing nothing.
  */
-export function streamToSse(ctx: Context, log: EventLog, runId: number, afterSequence: number, ended: boolean, options: SseOptions): void {
-  const { req, res } = ctx;
+export function streamToSse(
+  ctx: Context, log: EventLog, runId: number, afterSequence: number, ended: boolean, options: SseOptions,
+  /** Settles when the run has ended (its terminal event is stored and delivered by then). */
+  runDone?: Promise<unknown>,
+): void {
+  const { res } = ctx;
   ctx.respond = false;
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
@@ -45,7 +49,7 @@ export function streamToSse(ctx: Context, log: EventLog, runId: number, afterSeq
     clearInterval(heartbeat);
     subscription?.close();
     res.off('drain', onDrain);
-    req.off('close', finish);
+    res.off('close', finish);
   }
   function closeStream(): void {
     if (finished) return;
@@ -81,7 +85,10 @@ export function streamToSse(ctx: Context, log: EventLog, runId: number, afterSeq
     if (pending) send(pending, frames);
   }
   res.on('drain', onDrain);
-  req.on('close', finish);
+  // The response's 'close' (not the request's: a POST body was already read, and its request
+  // closed then) is how a client that went away is noticed.
+  res.on('close', finish);
+  if (res.destroyed) return finish();
 
   // One write per delivered batch: a tick's events leave in one syscall, not one per event.
   const onEvents = (events: StoredEvent[]) => {
@@ -110,5 +117,26 @@ export function streamToSse(ctx: Context, log: EventLog, runId: number, afterSeq
     }, onError);
     return;
   }
-  subscription = log.subscribe(runId, afterSequence, { onEvents, onError });
+  // Backstop: a client that resumed past the terminal event (or a run whose terminal event
+  // could not be stored) still gets its stream closed once the run is over and the history
+  // has been delivered — never before, or it would miss events.
+  let caughtUp = false;
+  let runOver = false;
+  const closeIfOver = () => {
+    if (caughtUp && runOver && !finished) closeStream();
+  };
+  subscription = log.subscribe(runId, afterSequence, {
+    onEvents,
+    onError,
+    onCaughtUp: () => {
+      caughtUp = true;
+      closeIfOver();
+    },
+  });
+  const over = () => {
+    runOver = true;
+    // Events published with the run's end are delivered first (they are sent synchronously).
+    setImmediate(closeIfOver);
+  };
+  runDone?.then(over, over);
 }

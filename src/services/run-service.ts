@@ -55,6 +55,11 @@ export class RunService {
     return !this.#deps.runtime.isLive(repos.tenantId, id);
   }
 
+  /** Settles when the run ends, if it is executing in this process for the tenant. */
+  whenDone(repos: TenantRepositories, id: number): Promise<unknown> | undefined {
+    return this.#deps.runtime.isLive(repos.tenantId, id) ? this.#deps.runtime.whenDone(id) : undefined;
+  }
+
   async get(repos: TenantRepositories, id: number): Promise<RunRecord> {
     const run = await repos.runs.find(id);
     if (!run) throw new NotFoundError(`run ${id} not found`, 'RUN_NOT_FOUND');

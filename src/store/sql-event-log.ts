@@ -46,28 +46,31 @@ export class SqlEventLog implements EventLog {
   }
 
   async #flushLoop(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.#queue.length > 0) {
-      const group = this.#queue;
-      this.#queue = [];
-      try {
-        await this.#insert(group);
-      } catch {
-        // One bad batch must not fail the other runs of the group: retry each on its own.
-        for (const pending of group) {
-          try {
-            await this.#insert([pending]);
-          } catch (err) {
-            pending.reject(err);
-            continue;
+    try {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.#queue.length > 0) {
+        const group = this.#queue;
+        this.#queue = [];
+        try {
+          await this.#insert(group);
+        } catch {
+          // One bad batch must not fail the other runs of the group: retry each on its own.
+          for (const pending of group) {
+            try {
+              await this.#insert([pending]);
+            } catch (err) {
+              pending.reject(err);
+              continue;
+            }
+            this.#settle(pending);
           }
-          this.#settle(pending);
+          continue;
         }
-        continue;
+        for (const pending of group) this.#settle(pending);
       }
-      for (const pending of group) this.#settle(pending);
+    } finally {
+      this.#flushing = null;
     }
-    this.#flushing = null;
   }
 
   /**
