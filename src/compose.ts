@@ -4,6 +4,7 @@ import { runRoutes } from './http/routes/run-routes.ts';
 import { RunRuntime } from './actors/run-runtime.ts';
 import { RunService } from './services/run-service.ts';
 import { SqlEventLog } from './store/sql-event-log.ts';
+import { storeErrorToAppError } from './store/store-errors.ts';
 import type { Store } from './store/store.ts';
 import type { EventLog } from './events/event-log.ts';
 import { describeDatabase, type DatabaseConfig } from './store/database-config.ts';
@@ -66,6 +67,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       maxBufferedFrames: options.sseMaxBufferedFrames ?? 10_000,
     }),
     logger,
+    translateError: storeErrorToAppError,
     bodyLimitBytes: options.bodyLimitBytes,
     version: options.version,
   });

@@ -2,15 +2,18 @@ import { z } from 'zod';
 import { ConfigError } from './errors/app-error.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from './store/database-config.ts';
 
+/** Node timers hold at most 2^31-1 ms; a larger delay would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8082),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
-  RUN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30 * 60 * 1000),
-  SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
+  RUN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(MAX_TIMER_MS).default(30 * 60 * 1000),
+  SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(15_000),
   SSE_MAX_BUFFERED_FRAMES: z.coerce.number().int().min(10).default(10_000),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(MAX_TIMER_MS).default(10_000),
 });
 
 export interface AppConfig {

@@ -20,6 +20,8 @@ export interface ToolCallRequest {
   toolCallId: string;
   toolName: string;
   task: string;
+  /** Set when the model's call is unusable (unparsable input, no task): answered as a tool error, not dispatched. */
+  error?: string;
 }
 
 export interface ModelTurnOutput {
@@ -92,8 +94,14 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
         emit('llm', 'reasoning', { content: part.text });
         break;
       case 'tool-call': {
-        const task = typeof (part.input as { task?: unknown })?.task === 'string' ? (part.input as { task: string }).task : JSON.stringify(part.input);
-        toolCalls.push({ toolCallId: part.toolCallId, toolName: part.toolName, task });
+        const task = (part.input as { task?: unknown } | undefined)?.task;
+        const usable = typeof task === 'string' && task.trim() !== '';
+        const error = part.invalid ? `invalid tool call: ${String((part.error as Error | undefined)?.message ?? part.error)}`
+          : usable ? undefined : 'invalid tool input: expected {"task": "<non-empty text>"}';
+        toolCalls.push({
+          toolCallId: part.toolCallId, toolName: part.toolName, task: usable ? task : JSON.stringify(part.input ?? null),
+          ...(error && { error }),
+        });
         break;
       }
       case 'error':

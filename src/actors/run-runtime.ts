@@ -6,6 +6,7 @@ import { RunEventWriter } from '../events/run-event-writer.ts';
 import type { EventLog } from '../events/event-log.ts';
 import type { RunOutcome } from '../domain/run-records.ts';
 import type { Logger } from '../logging/logger.ts';
+import { UnavailableError } from '../errors/app-error.ts';
 
 export interface RuntimeDeps {
   eventLog: EventLog;
@@ -27,12 +28,19 @@ interface LiveRun {
 export class RunRuntime {
   readonly #deps: RuntimeDeps;
   readonly #directory = new Map<number, LiveRun>();
+  #accepting = true;
 
   constructor(deps: RuntimeDeps) {
     this.#deps = deps;
   }
 
+  /** False once shutdown began: no new run may start then (it could not record its end). */
+  get accepting(): boolean {
+    return this.#accepting;
+  }
+
   start(plan: RunPlan): Promise<RunOutcome> {
+    if (!this.#accepting) throw new UnavailableError('the service is shutting down; no new run can start', 'SHUTTING_DOWN');
     const { logger } = this.#deps;
     const writer = new RunEventWriter(plan.runId, this.#deps.eventLog, (err, lost) => {
       logger.error('events of a run could not be stored', { run_id: plan.runId, lost, error: err.message });
@@ -96,6 +104,7 @@ export class RunRuntime {
 
   /** Cancels every live run and waits for each to record its end (bounded by `graceMs`). */
   async shutdown(graceMs: number): Promise<void> {
+    this.#accepting = false;
     const runs = [...this.#directory.values()];
     for (const run of runs) run.actor.send({ type: 'CANCEL' });
     let timer: NodeJS.Timeout | undefined;

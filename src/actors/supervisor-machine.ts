@@ -84,8 +84,8 @@ export const supervisorMachine: AnyStateMachine = setup({
       const calls = context.calls.map((c) => ({ ...c }));
       for (const call of calls.filter((c) => c.status === 'queued')) {
         const child = context.children.find((ch) => ch.toolName === call.toolName);
-        if (!child) {
-          Object.assign(call, { status: 'done', ok: false, output: `unknown tool "${call.toolName}"` });
+        if (!child || call.error) {
+          Object.assign(call, { status: 'done', ok: false, output: call.error ?? `unknown tool "${call.toolName}"` });
           continue;
         }
         const key = dedupeKey(call.toolName, call.task);

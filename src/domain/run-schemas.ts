@@ -11,7 +11,11 @@ export const runStartSchema = z
   .strict()
   .meta({ id: 'RunStart' });
 
-const runId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).meta({ description: 'Run id (integer)' });
+/** A run id: an integer, or its decimal text (query strings); nothing else is coerced. */
+const runId = z
+  .union([z.number(), z.string().regex(/^\d{1,16}$/, 'must be an integer').transform(Number)])
+  .pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER))
+  .meta({ description: 'Run id (integer)' });
 
 export const runIdSchema = z.object({ id: runId, ...gatewayFields }).strict();
 export const runListSchema = z

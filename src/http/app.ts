@@ -1,6 +1,6 @@
 import Koa from 'koa';
 import Router from '@koa/router';
-import { errorMiddleware } from './error-middleware.ts';
+import { errorMiddleware, type ErrorTranslator } from './error-middleware.ts';
 import { mountRoutes, type ApiRoute } from './api-route.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { mountSystemRoutes, type HealthReport } from './routes/system-routes.ts';
@@ -16,6 +16,8 @@ export interface AppDeps {
   /** Routes of further resources (runs), mounted beside models and hierarchies. */
   extraRoutes?: ApiRoute[];
   logger?: Logger;
+  /** Maps errors of lower layers (database) to AppErrors for the envelope. */
+  translateError?: ErrorTranslator;
   bodyLimitBytes?: number;
   version?: string;
 }
@@ -32,7 +34,7 @@ export function createApp(deps: AppDeps): Koa {
   mountRoutes(router, routes, { repositories: deps.repositories, bodyLimitBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT });
 
   app.silent = true; // errors are logged by the error middleware, not printed twice by koa
-  app.use(errorMiddleware(logger));
+  app.use(errorMiddleware(logger, deps.translateError));
   // Envelopes for requests no route answered. This must run *after* allowedMethods has set
   // 405/501 (it does so once the rest of the chain returned), so it wraps the router.
   app.use(async (ctx, next) => {

@@ -1,16 +1,18 @@
 import type { Context, Next } from 'koa';
-import { ConnectionException, DriverException, UniqueConstraintViolationException, ValidationError as OrmValidationError } from '@mikro-orm/core';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import { errorBody } from './envelope.ts';
 
 /** Maps every error to the envelope; the only place an HTTP error body is written. */
-export function errorMiddleware(logger: Logger) {
+/** Turns errors of a lower layer (e.g. the database) into AppErrors; undefined when it does not know one. */
+export type ErrorTranslator = (err: unknown) => AppError | undefined;
+
+export function errorMiddleware(logger: Logger, translate: ErrorTranslator = () => undefined) {
   return async (ctx: Context, next: Next) => {
     try {
       await next();
     } catch (err) {
-      const { status, message, errorCode, details } = classify(err);
+      const { status, message, errorCode, details } = classify(translate(err) ?? err);
       if (status >= 500) logger.error('request failed', { method: ctx.method, path: ctx.path, error: String((err as Error)?.stack ?? err) });
       if (ctx.headerSent || !ctx.writable) return;
       ctx.status = status;
@@ -21,13 +23,6 @@ export function errorMiddleware(logger: Logger) {
 
 function classify(err: unknown): { status: number; message: string; errorCode: string; details?: unknown } {
   if (err instanceof AppError) return { status: err.status, message: err.message, errorCode: err.errorCode, details: err.details };
-  if (err instanceof UniqueConstraintViolationException) {
-    return { status: 409, message: 'conflict: a record with the same unique key already exists', errorCode: 'CONFLICT' };
-  }
-  if (err instanceof ConnectionException) return { status: 503, message: 'database unavailable', errorCode: 'DATABASE_UNAVAILABLE' };
-  if (err instanceof OrmValidationError || err instanceof DriverException) {
-    return { status: 500, message: 'internal database error', errorCode: 'DATABASE_ERROR' };
-  }
   // Errors thrown by koa itself (ctx.throw, http-errors) carry an expose-able status.
   const httpErr = err as { status?: number; expose?: boolean; message?: string };
   if (typeof httpErr?.status === 'number' && httpErr.status >= 400 && httpErr.status < 500) {

@@ -27,5 +27,30 @@ export async function readJsonBody(ctx: Context, limitBytes: number): Promise<Re
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ValidationError('body: must be a JSON object');
   }
+  const nul = findNulString(value, '');
+  if (nul !== undefined) throw new ValidationError(`${nul || 'body'}: must not contain the NUL character (\\u0000)`);
   return value as Record<string, unknown>;
+}
+
+/**
+ * The path of the first string (key or value) holding U+0000, which PostgreSQL and SQLite
+ * cannot store in text: refused up front with a 400 instead of failing in the database.
+ */
+function findNulString(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findNulString(value[i], `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = path ? `${path}.${key}` : key;
+    if (key.includes('\u0000')) return childPath;
+    const found = findNulString(child, childPath);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

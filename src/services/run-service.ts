@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error.ts';
+import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/app-error.ts';
 import { parseEventId, type StoredEvent } from '../events/run-event.ts';
 import type { EventLog } from '../events/event-log.ts';
 import type { RunRuntime } from '../actors/run-runtime.ts';
@@ -38,12 +38,20 @@ export class RunService {
   }
 
   async start(repos: TenantRepositories, hierarchyId: string, task: string): Promise<RunRecord> {
+    const { runtime } = this.#deps;
+    if (!runtime.accepting) throw new UnavailableError('the service is shutting down; no new run can start', 'SHUTTING_DOWN');
     const hierarchy = await getHierarchy(repos, hierarchyId);
     if (!hierarchy.isActive) throw new ConflictError(`hierarchy ${hierarchyId} is not active`, 'HIERARCHY_INACTIVE');
     const plan = await planRun(repos, hierarchy, task, this.#deps.limits);
     const run = await repos.runs.create({ hierarchyId, task, topologySnapshot: topologyOf({ ...plan, runId: 0 }) });
-    // The run goes on in the background; its outcome is recorded by its own actor.
-    void this.#deps.runtime.start({ ...plan, runId: run.id });
+    try {
+      // The run goes on in the background; its outcome is recorded by its own actor.
+      void runtime.start({ ...plan, runId: run.id });
+    } catch (err) {
+      // Shutdown began while the run was being created: it never started, so say so.
+      await repos.runs.finish(run.id, { status: 'failed', error: 'the service was shutting down' }, new Date());
+      throw err;
+    }
     return run;
   }
 
@@ -80,7 +88,10 @@ export class RunService {
       // Not executing in this process (its process died): record the end so it is not left hanging.
       await repos.runs.finish(id, { status: 'cancelled', error: 'cancelled while not executing in this process' }, new Date());
     }
-    return this.get(repos, id);
+    const after = await this.get(repos, id);
+    // The run may have ended on its own while the cancel was on its way.
+    if (terminalStatuses.has(after.status) && after.status !== 'cancelled') throw new ConflictError(`run ${id} already ended (${after.status})`, 'RUN_ALREADY_ENDED');
+    return after;
   }
 
   async inspect(repos: TenantRepositories, id: number): Promise<{ run_id: number; live: boolean; status: string; tree: ActorNode | null }> {
