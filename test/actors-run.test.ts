@@ -7,6 +7,7 @@ import type { AgentStats } from '../src/actors/agent-stats.ts';
 import type { RunPlan } from '../src/actors/run-plan.ts';
 import { RunEventWriter } from '../src/events/run-event-writer.ts';
 import type { EventDraft } from '../src/events/run-event.ts';
+import type { RunOutcome } from '../src/domain/run-records.ts';
 import { SqlEventLog } from '../src/store/sql-event-log.ts';
 import { silentLogger } from '../src/logging/logger.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/backends.ts';
@@ -221,4 +222,25 @@ test('RunRuntime cancels only the run named, for its tenant only', async (t) => 
   t.deepEqual(persistence.get('tenant-a')?.calls.filter((c) => c.method === 'finish').map((c) => [c.runId, c.outcome?.status]).sort(), [
     [108, 'cancelled'], [109, 'completed'],
   ]);
+});
+
+/** A store that cannot record the end of a run (the database is gone). */
+class FailingFinishPersistence extends RecordingPersistence {
+  override async finish(runId: number, outcome: RunOutcome): Promise<boolean> {
+    await super.finish(runId, outcome);
+    throw new Error('database unreachable');
+  }
+}
+
+test('when recording the end fails (after retries), the terminal event is still streamed last', async (t) => {
+  const persistence = new FailingFinishPersistence();
+  const run = startRun(runPlan(111), persistence);
+  const outcome = await run.done;
+  t.is(outcome.status, 'completed');
+  t.is(run.actor.getSnapshot().context.finaliseError, 'Error: database unreachable');
+  t.is(persistence.calls.filter((c) => c.method === 'finish').length, 4, 'one attempt and three retries');
+  t.is(persistence.calls.at(-1)?.method, 'markEnded');
+  const events = await readRunEvents(log, 111);
+  t.is(`${events.at(-1)!.event.category}.${events.at(-1)!.event.action}`, 'lifecycle.completed');
+  t.deepEqual(events.map((e) => e.sequence), events.map((_, i) => i + 1));
 });

@@ -22,7 +22,7 @@ test.after.always(async () => {
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length;
 
-test('after runs end (completed or cancelled) no run actor, subscription or timer is left', async (t) => {
+test.serial('after runs end (completed or cancelled) no run actor, subscription or timer is left', async (t) => {
   const model = await server.post(`${API}/models/create`, {
     name: uniqueName('res'), model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 3, reply_tokens: 15 },
   });
@@ -49,4 +49,46 @@ test('after runs end (completed or cancelled) no run actor, subscription or time
   // Let the server notice the closed responses, then nothing of the runs may keep a timer.
   await new Promise((resolve) => setImmediate(resolve));
   t.true(timers() <= baseline, `timers: ${timers()} now, ${baseline} before`);
+});
+
+/** Resolves on the first turn of the event loop where `check` holds. */
+const until = (check: () => boolean) => new Promise<void>((resolve) => {
+  const poll = () => (check() ? resolve() : setImmediate(poll));
+  poll();
+});
+
+test.serial('a client leaving a POST or GET stream mid-run releases its subscription and heartbeat at once', async (t) => {
+  const model = await server.post(`${API}/models/create`, {
+    name: uniqueName('slow'), model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 30, reply_tokens: 100 },
+  });
+  const base = sampleHierarchyInput({ name: uniqueName('leave') });
+  const llm = { llm_config: { model_id: model.body.data.id } };
+  const h = await server.post(`${API}/hierarchies/create`, {
+    ...base, global_supervisor_agent: { ...base.global_supervisor_agent, ...llm },
+  });
+  const id = (await server.post(`${API}/runs/start`, { hierarchy_id: h.body.data.id, task: 'leave early' })).body.data.id;
+  const before = service.eventLog.subscriberCount();
+  for (const init of [{ method: 'POST', body: JSON.stringify({ id }) }, { method: 'GET' }]) {
+    const controller = new AbortController();
+    const url = init.method === 'GET' ? `${server.url}${API}/runs/stream?id=${id}` : `${server.url}${API}/runs/stream`;
+    const res = await fetch(url, { ...init, signal: controller.signal });
+    const reader = res.body!.getReader();
+    await reader.read();
+    await until(() => service.eventLog.subscriberCount() === before + 1);
+    controller.abort();
+    await until(() => service.eventLog.subscriberCount() === before);
+    t.pass(`${init.method} released`);
+  }
+  t.true(service.runtime.isLive('default', id), 'the run itself goes on');
+  t.is((await server.post(`${API}/runs/cancel`, { id })).body.data.status, 'cancelled');
+});
+
+test.serial('once shutdown began, runs/start answers 503 and creates no run', async (t) => {
+  const h = (await server.post(`${API}/hierarchies/list`, {})).body.data.content[0];
+  const before = (await server.post(`${API}/runs/list`, {})).body.data.totalElements;
+  await service.runtime.shutdown(1000);
+  const res = await server.post(`${API}/runs/start`, { hierarchy_id: h.id, task: 'too late' });
+  t.is(res.status, 503);
+  t.is(res.body.error_code, 'SHUTTING_DOWN');
+  t.is((await server.post(`${API}/runs/list`, {})).body.data.totalElements, before);
 });

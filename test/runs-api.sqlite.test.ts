@@ -1,3 +1,4 @@
-import { runsApiSuite } from './suites/runs-api-suite.ts';
+import { runsApiSuite, runsLongTextSuite } from './suites/runs-api-suite.ts';
 
 runsApiSuite('sqlite');
+runsLongTextSuite('sqlite');

@@ -114,7 +114,9 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
   return {
     text,
     toolCalls,
-    responseMessages: response.messages,
+    // The SDK answers invalid calls itself in a `tool` message; every call is answered by the
+    // supervisor (invalid ones as errors), so keep only the assistant turn to avoid two results per call.
+    responseMessages: response.messages.filter((m) => m.role !== 'tool'),
     inputTokens: usage.inputTokens ?? 0,
     outputTokens: usage.outputTokens ?? 0,
     durationMs: Math.round(performance.now() - started),

@@ -49,6 +49,13 @@ export function apiSystemSuite(backend: Backend): void {
     t.is(res.body.data.name, name);
   });
 
+  test(`${b}: strings holding U+0000 are refused with a 400 naming the field, on every backend`, async (t) => {
+    const api = harness().api(t);
+    expectError(t, await api.post('models/create', { name: 'nul\u0000name', model_id: 'x' }), 400, 'name');
+    expectError(t, await api.post('models/create', { name: uniqueName('n'), model_id: 'x', params: { list: ['ok', 'b\u0000d'] } }), 400, 'params.list[1]');
+    expectError(t, await api.post('runs/start', { hierarchy_id: 'h', task: 'a\u0000b' }), 400, 'task');
+  });
+
   test(`${b}: bodies over the limit are 413, with or without Content-Length`, async (t) => {
     const h = harness();
     const service = buildService(h.db, 2048);

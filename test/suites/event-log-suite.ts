@@ -106,3 +106,31 @@ export function eventLogSuite(name: string, make: () => Promise<{ log: EventLog;
     t.deepEqual((await log.read(run)).map((e) => e.sequence), [1, 2, 3]);
   });
 }
+
+/** A subscriber that throws is dropped; appends and the other subscribers go on. */
+export function eventLogFaultSuite(name: string, make: () => Promise<{ log: EventLog; dispose(): Promise<void> }>): void {
+  test(`${name}: a throwing subscriber cannot stall the log or other subscribers`, async (t) => {
+    const { log, dispose } = await make();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const run = freshRunId();
+      const seen: number[] = [];
+      let errored: Error | undefined;
+      log.subscribe(run, 0, { onEvents: () => { throw new Error('subscriber bug'); }, onError: (err) => { errored = err; } });
+      const good = log.subscribe(run, 0, { onEvents: (es) => seen.push(...es.map((e) => e.sequence)) });
+      await log.append(run, events(run, 1, 2));
+      await log.append(run, events(run, 3, 4));
+      await log.append(freshRunId(), events(run, 1, 1));
+      t.is(errored?.message, 'subscriber bug');
+      t.deepEqual(seen, [1, 2, 3, 4]);
+      good.close();
+      t.is(log.subscriberCount(), 0);
+      t.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', onWarning);
+      await dispose();
+    }
+  });
+}

@@ -165,3 +165,22 @@ export function runsApiSuite(backend: Backend): void {
     await api.fails('runs/inspect', { id: 987_654_321 }, 404, undefined, 'RUN_NOT_FOUND');
   });
 }
+
+/** Runs whose texts exceed 64 KiB (MySQL's TEXT) are stored whole, events included. */
+export function runsLongTextSuite(backend: Backend): void {
+  const harness = useRunHarness(backend);
+  test(`${backend}: a 70,000-character task runs, and task, events and result are stored whole`, async (t) => {
+    const h = harness();
+    const api = h.api(t);
+    const task = `LONG-${'word '.repeat(14_000)}END`;
+    const runId = await h.start(api, await h.hierarchy(api, 0), task);
+    const frames = (await h.stream(runId)).frames;
+    const n = sequencesOf(t, frames).length;
+    const run = await api.ok('runs/get', { id: runId });
+    t.is(run.status, 'completed');
+    t.is(run.task, task);
+    t.is(run.statistics.event_count, n);
+    const stored = await api.ok('runs/events', { id: runId, limit: 1 });
+    t.is(stored.events[0].data.task, task);
+  });
+}

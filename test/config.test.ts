@@ -1,0 +1,46 @@
+import test from 'ava';
+import { resolve } from 'node:path';
+import { loadConfig } from '../src/config.ts';
+import { databaseConfigFromEnv, describeDatabase, parseDatabaseUrl } from '../src/store/database-config.ts';
+
+test('defaults: port 8082 on all interfaces, SQLite under ./data', (t) => {
+  const config = loadConfig({});
+  t.like(config, { port: 8082, host: '0.0.0.0', logLevel: 'info', runTimeoutMs: 1_800_000, sseHeartbeatMs: 15_000 });
+  t.deepEqual(config.database, { driver: 'libsql', dbName: resolve('./data/cadre.sqlite') });
+});
+
+test('bad values stop start-up with the variable named', (t) => {
+  t.throws(() => loadConfig({ PORT: 'eighty' }), { message: /^PORT:/ });
+  t.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), { message: /^LOG_LEVEL:/ });
+  // Node timers cannot wait longer than 2^31-1 ms; a larger value would fire at once.
+  t.throws(() => loadConfig({ RUN_TIMEOUT_MS: '3000000000' }), { message: /^RUN_TIMEOUT_MS:/ });
+  t.throws(() => loadConfig({ SSE_HEARTBEAT_MS: '3000000000' }), { message: /^SSE_HEARTBEAT_MS:/ });
+  t.throws(() => loadConfig({ DB_TYPE: 'oracle' }), { message: /^DB_TYPE must be one of/ });
+  t.throws(() => loadConfig({ DATABASE_URL: 'mongodb://x/y' }), { message: /scheme "mongodb" is not supported/ });
+});
+
+test('DATABASE_URL: postgres, mysql, file paths and file: URLs', (t) => {
+  t.deepEqual(parseDatabaseUrl('postgres://u:p%40ss@db.local:6543/cadre'), {
+    driver: 'postgresql', host: 'db.local', port: 6543, dbName: 'cadre', user: 'u', password: 'p@ss',
+  });
+  t.like(parseDatabaseUrl('mysql://root@127.0.0.1/app'), { driver: 'mysql', port: 3306, dbName: 'app', user: 'root', password: '' });
+  t.like(parseDatabaseUrl('mariadb://x:y@h/z'), { driver: 'mysql' });
+  t.deepEqual(parseDatabaseUrl('./tmp/x.sqlite'), { driver: 'libsql', dbName: resolve('./tmp/x.sqlite') });
+  t.deepEqual(parseDatabaseUrl('file:/var/lib/cadre.db'), { driver: 'libsql', dbName: '/var/lib/cadre.db' });
+  t.deepEqual(parseDatabaseUrl(':memory:'), { driver: 'libsql', dbName: ':memory:' });
+});
+
+test("the reference's DB_* variables, and DATABASE_URL winning over them", (t) => {
+  t.deepEqual(databaseConfigFromEnv({ DB_TYPE: 'postgresql', DB_HOST: 'pg', DB_NAME: 'exec', DB_USER: 'svc', DB_PASSWORD: 's3cret' }), {
+    driver: 'postgresql', host: 'pg', port: 5432, dbName: 'exec', user: 'svc', password: 's3cret',
+  });
+  t.like(databaseConfigFromEnv({ DB_TYPE: 'MySQL', DB_PORT: '3307' }), { driver: 'mysql', port: 3307, user: 'root' });
+  t.like(databaseConfigFromEnv({ DB_TYPE: 'mysql', DATABASE_URL: 'postgres://a@b/c' }), { driver: 'postgresql', dbName: 'c' });
+  t.throws(() => databaseConfigFromEnv({ DB_TYPE: 'mysql', DB_PORT: '99999' }), { message: /DB_PORT/ });
+});
+
+test('the database is described for logs without its password', (t) => {
+  const text = describeDatabase(parseDatabaseUrl('postgres://svc:hunter2@pg:5432/exec'));
+  t.is(text, 'postgresql svc@pg:5432/exec');
+  t.false(text.includes('hunter2'));
+});
