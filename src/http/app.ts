@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import { errorMiddleware, type ErrorTranslator } from './error-middleware.ts';
+import { requestLog } from './request-log.ts';
 import { mountRoutes, type ApiRoute } from './api-route.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { mountSystemRoutes, type HealthReport } from './routes/system-routes.ts';
@@ -34,6 +35,7 @@ export function createApp(deps: AppDeps): Koa {
   mountRoutes(router, routes, { repositories: deps.repositories, bodyLimitBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT });
 
   app.silent = true; // errors are logged by the error middleware, not printed twice by koa
+  app.use(requestLog(logger));
   app.use(errorMiddleware(logger, deps.translateError));
   // Envelopes for requests no route answered. This must run *after* allowedMethods has set
   // 405/501 (it does so once the rest of the chain returned), so it wraps the router.

@@ -13,7 +13,9 @@ export function errorMiddleware(logger: Logger, translate: ErrorTranslator = () 
       await next();
     } catch (err) {
       const { status, message, errorCode, details } = classify(translate(err) ?? err);
-      if (status >= 500) logger.error('request failed', { method: ctx.method, path: ctx.path, error: String((err as Error)?.stack ?? err) });
+      if (status >= 500) {
+        logger.error('request failed', { request_id: ctx.state.requestId, method: ctx.method, path: ctx.path, error: String((err as Error)?.stack ?? err) });
+      }
       if (ctx.headerSent || !ctx.writable) return;
       ctx.status = status;
       ctx.body = { ...errorBody(status, message, errorCode), ...(details ? { details } : {}) };

@@ -49,6 +49,14 @@ export function apiSystemSuite(backend: Backend): void {
     t.is(res.body.data.name, name);
   });
 
+  test(`${b}: every answer carries X-Request-Id: the caller's when well-formed, else a new one`, async (t) => {
+    const api = harness().api(t);
+    t.is((await api.post('models/list', {}, { 'x-request-id': 'trace-42' })).headers.get('x-request-id'), 'trace-42');
+    const generated = (await api.post('models/get', { id: 'nope' })).headers.get('x-request-id') ?? '';
+    t.regex(generated, /^[0-9a-f-]{36}$/);
+    t.regex((await api.post('models/list', {}, { 'x-request-id': 'bad id with spaces' })).headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+
   test(`${b}: strings holding U+0000 are refused with a 400 naming the field, on every backend`, async (t) => {
     const api = harness().api(t);
     expectError(t, await api.post('models/create', { name: 'nul\u0000name', model_id: 'x' }), 400, 'name');
