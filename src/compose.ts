@@ -14,6 +14,7 @@ export interface ComposeOptions {
   database?: DatabaseConfig;
   logger?: Logger;
   runTimeoutMs?: number;
+  maxConcurrentRuns?: number;
   maxSupervisorTurns?: number;
   sseHeartbeatMs?: number;
   sseMaxBufferedFrames?: number;
@@ -39,6 +40,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
   const runtime = new RunRuntime({
     eventLog,
     logger,
+    maxConcurrentRuns: options.maxConcurrentRuns,
     persistenceFor: (tenantId) => ({
       markRunning: (id, at) => store.forTenant(tenantId).runs.markRunning(id, at),
       finish: (id, outcome, at) => store.forTenant(tenantId).runs.finish(id, outcome, at),
@@ -55,10 +57,10 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     health: async () => {
       const db = await store.ping().catch(() => false);
       return {
-        ok: db,
+        ok: db && runtime.accepting,
         components: {
           database: { ok: db, ...(options.database && { detail: describeDatabase(options.database) }) },
-          runtime: { ok: true, detail: `${runtime.activeCount} live runs` },
+          runtime: { ok: runtime.accepting, detail: `${runtime.activeCount - runtime.queuedCount} running, ${runtime.queuedCount} queued` },
         },
       };
     },

@@ -20,6 +20,7 @@ const service = composeService(store, {
   database: config.database,
   logger,
   runTimeoutMs: config.runTimeoutMs,
+  maxConcurrentRuns: config.maxConcurrentRuns,
   sseHeartbeatMs: config.sseHeartbeatMs,
   sseMaxBufferedFrames: config.sseMaxBufferedFrames,
   bodyLimitBytes: config.bodyLimitBytes,

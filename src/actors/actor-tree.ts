@@ -31,7 +31,9 @@ interface SnapshotLike {
 
 /** Walks an actor and its children through their snapshots (read-only: nothing is sent). */
 export function describeActor(id: string, ref: AnyActorRef): ActorNode {
-  const snapshot = ref.getSnapshot() as SnapshotLike;
+  const snapshot = ref.getSnapshot() as SnapshotLike | undefined;
+  // An actor still computing its first snapshot (a run settled before it started) has none yet.
+  if (!snapshot) return { id, kind: 'actor', status: 'starting', state: null, children: [] };
   const ctx = snapshot.context;
   const kind = ctx?.kind ?? (ctx?.plan ? 'run' : snapshot.value === undefined ? 'model_call' : 'actor');
   const node: ActorNode = { id, kind, status: snapshot.status, state: snapshot.value ?? null, children: [] };

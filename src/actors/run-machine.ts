@@ -19,6 +19,8 @@ export interface RunInput {
   plan: RunPlan;
   writer: RunEventWriter;
   persistence: RunPersistence;
+  /** Cancelled before it ever ran (it was queued): record the end without starting work. */
+  cancelledBeforeStart?: boolean;
 }
 
 export interface RunContext extends RunInput {
@@ -99,13 +101,16 @@ export const runMachine = setup({
     delegate: sendTo(GLOBAL, ({ context }): TaskEvent => ({ type: 'TASK', callId: `run:${context.plan.runId}`, task: context.plan.task })),
     /** Snapshot the tree (statistics) before stopping it: stopped actors keep no children. */
     settle: assign(({ context, self }, outcome: Omit<RunOutcome, 'statistics'>) => {
-      const tree = finalTree(describeActor(`run:${context.plan.runId}`, self as AnyActorRef));
+      const id = `run:${context.plan.runId}`;
+      // Settled before its first snapshot exists (cancelled while queued): a run with no tree.
+      const tree = finalTree(self.getSnapshot() ? describeActor(id, self as AnyActorRef) : { id, kind: 'run', status: 'done', state: null, children: [] });
       const stats = statisticsOf(tree);
       return { outcome: { ...outcome, statistics: { ...stats, actor_tree: tree } }, finalTree: tree };
     }),
     stopHierarchy: stopChild(GLOBAL),
   },
   guards: {
+    cancelledBeforeStart: ({ context }) => context.cancelledBeforeStart === true,
     succeeded: ({ event }) => (event as ResultEvent).ok,
   },
   delays: {
@@ -118,8 +123,14 @@ export const runMachine = setup({
     spawn('globalSupervisor', { id: GLOBAL, input: globalSupervisorInput(input.plan) });
     return { ...input, outcome: null, finalTree: null, finaliseError: null };
   },
-  initial: 'starting',
+  initial: 'boot',
   states: {
+    boot: {
+      always: [
+        { guard: 'cancelledBeforeStart', target: 'finishing', actions: { type: 'settle', params: { status: 'cancelled' } } },
+        { target: 'starting' },
+      ],
+    },
     starting: {
       invoke: {
         src: 'markRunning',

@@ -13,25 +13,36 @@ export interface RuntimeDeps {
   /** How runs of one tenant record their progress. */
   persistenceFor(tenantId: string): RunPersistence;
   logger: Logger;
+  /** Runs executing at once; further runs wait (status `pending`) in start order. Default 100. */
+  maxConcurrentRuns?: number;
 }
 
 interface LiveRun {
-  tenantId: string;
-  actor: Actor<typeof runMachine>;
+  plan: RunPlan;
+  /** Null while the run waits for a slot. */
+  actor: Actor<typeof runMachine> | null;
+  cancelRequested: boolean;
   done: Promise<RunOutcome>;
+  settle: { resolve(outcome: RunOutcome): void; reject(err: unknown): void };
 }
 
 /**
- * The runs this process executes. Its directory (run id → run actor) serves cancel and inspect
- * only: events never pass through it, they travel inside each run's own actor system.
+ * The runs this process executes or has queued. Its directory (run id → run actor) serves
+ * cancel and inspect only: events never pass through it, they travel inside each run's own
+ * actor system. At most `maxConcurrentRuns` execute at once, so a burst of starts queues
+ * instead of starving every run of CPU.
  */
 export class RunRuntime {
   readonly #deps: RuntimeDeps;
   readonly #directory = new Map<number, LiveRun>();
+  readonly #queue: number[] = [];
+  readonly #maxConcurrent: number;
+  #executing = 0;
   #accepting = true;
 
   constructor(deps: RuntimeDeps) {
     this.#deps = deps;
+    this.#maxConcurrent = Math.max(1, deps.maxConcurrentRuns ?? 100);
   }
 
   /** False once shutdown began: no new run may start then (it could not record its end). */
@@ -39,58 +50,92 @@ export class RunRuntime {
     return this.#accepting;
   }
 
+  /** Starts the run now, or queues it until a slot frees. Resolves with its outcome. */
   start(plan: RunPlan): Promise<RunOutcome> {
     if (!this.#accepting) throw new UnavailableError('the service is shutting down; no new run can start', 'SHUTTING_DOWN');
+    const { promise, resolve, reject } = Promise.withResolvers<RunOutcome>();
+    // Observed here so a crash is reported (in #launch) and never an unhandled rejection.
+    promise.catch(() => {});
+    const entry: LiveRun = { plan, actor: null, cancelRequested: false, done: promise, settle: { resolve, reject } };
+    this.#directory.set(plan.runId, entry);
+    if (this.#executing < this.#maxConcurrent) this.#launch(entry);
+    else this.#queue.push(plan.runId);
+    return promise;
+  }
+
+  #launch(entry: LiveRun): void {
+    const { plan } = entry;
     const { logger } = this.#deps;
     const writer = new RunEventWriter(plan.runId, this.#deps.eventLog, (err, lost) => {
       logger.error('events of a run could not be stored', { run_id: plan.runId, lost, error: err.message });
     });
     const actor = createActor(runMachine, {
       systemId: `run:${plan.runId}`,
-      input: { plan, writer, persistence: this.#deps.persistenceFor(plan.tenantId) },
+      input: { plan, writer, persistence: this.#deps.persistenceFor(plan.tenantId), cancelledBeforeStart: entry.cancelRequested },
     });
-    const done = new Promise<RunOutcome>((resolve, reject) => {
-      actor.subscribe({
-        complete: () => {
-          this.#directory.delete(plan.runId);
-          const snapshot = actor.getSnapshot();
-          if (snapshot.context.finaliseError) {
-            logger.error('run could not be finalised', { run_id: plan.runId, error: snapshot.context.finaliseError });
-          }
-          if (writer.droppedCount > 0) logger.debug('events dropped after the run ended', { run_id: plan.runId, dropped: writer.droppedCount });
-          resolve(snapshot.output!);
-        },
-        error: (err) => {
-          this.#directory.delete(plan.runId);
-          logger.error('run actor crashed', { run_id: plan.runId, error: String(err) });
-          reject(err);
-        },
-      });
+    const release = () => {
+      this.#directory.delete(plan.runId);
+      this.#executing--;
+      this.#launchNext();
+    };
+    actor.subscribe({
+      complete: () => {
+        const snapshot = actor.getSnapshot();
+        if (snapshot.context.finaliseError) {
+          logger.error('run could not be finalised', { run_id: plan.runId, error: snapshot.context.finaliseError });
+        }
+        if (writer.droppedCount > 0) logger.debug('events dropped after the run ended', { run_id: plan.runId, dropped: writer.droppedCount });
+        release();
+        entry.settle.resolve(snapshot.output!);
+      },
+      error: (err) => {
+        logger.error('run actor crashed', { run_id: plan.runId, error: String(err) });
+        release();
+        entry.settle.reject(err);
+      },
     });
-    // Observed here so an actor crash is reported (above) and never an unhandled rejection.
-    done.catch(() => {});
-    this.#directory.set(plan.runId, { tenantId: plan.tenantId, actor, done });
+    entry.actor = actor;
+    this.#executing++;
     actor.start();
-    return done;
   }
 
-  /** Sends CANCEL to that run's actor only. False when this process is not running it for the tenant. */
+  #launchNext(): void {
+    while (this.#executing < this.#maxConcurrent && this.#queue.length > 0) {
+      const entry = this.#directory.get(this.#queue.shift()!);
+      if (entry && !entry.actor) this.#launch(entry);
+    }
+  }
+
+  /**
+   * Sends CANCEL to that run's actor only. A queued run is started already cancelled, so it
+   * records its end and streams its terminal event like any other. False when this process
+   * is not running it for the tenant.
+   */
   cancel(tenantId: string, runId: number): boolean {
-    const live = this.#directory.get(runId);
-    if (!live || live.tenantId !== tenantId) return false;
-    live.actor.send({ type: 'CANCEL' });
+    const entry = this.#directory.get(runId);
+    if (!entry || entry.plan.tenantId !== tenantId) return false;
+    if (entry.actor) {
+      entry.actor.send({ type: 'CANCEL' });
+      return true;
+    }
+    entry.cancelRequested = true;
+    const queued = this.#queue.indexOf(runId);
+    if (queued >= 0) this.#queue.splice(queued, 1);
+    this.#launch(entry); // over the limit for a moment: it ends at once
     return true;
   }
 
-  /** The live actor tree of a run, or null when this process is not running it for the tenant. */
+  /** The live actor tree of a run (a bare `queued` node while it waits), or null when not here. */
   inspect(tenantId: string, runId: number): ActorNode | null {
-    const live = this.#directory.get(runId);
-    if (!live || live.tenantId !== tenantId) return null;
-    return describeActor(`run:${runId}`, live.actor);
+    const entry = this.#directory.get(runId);
+    if (!entry || entry.plan.tenantId !== tenantId) return null;
+    if (entry.actor) return describeActor(`run:${runId}`, entry.actor);
+    const position = this.#queue.indexOf(runId) + 1;
+    return { id: `run:${runId}`, kind: 'run', status: 'queued', state: { queued: position }, children: [] };
   }
 
   isLive(tenantId: string, runId: number): boolean {
-    return this.#directory.get(runId)?.tenantId === tenantId;
+    return this.#directory.get(runId)?.plan.tenantId === tenantId;
   }
 
   /** Resolves when the run ends (undefined when it is not live here). */
@@ -98,21 +143,26 @@ export class RunRuntime {
     return this.#directory.get(runId)?.done;
   }
 
+  /** Runs executing or queued. */
   get activeCount(): number {
     return this.#directory.size;
   }
 
-  /** Cancels every live run and waits for each to record its end (bounded by `graceMs`). */
+  get queuedCount(): number {
+    return this.#queue.length;
+  }
+
+  /** Cancels every run (queued ones too) and waits for each to record its end (bounded by `graceMs`). */
   async shutdown(graceMs: number): Promise<void> {
     this.#accepting = false;
     const runs = [...this.#directory.values()];
-    for (const run of runs) run.actor.send({ type: 'CANCEL' });
+    for (const run of runs) this.cancel(run.plan.tenantId, run.plan.runId);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, graceMs);
     });
     await Promise.race([Promise.allSettled(runs.map((r) => r.done)), deadline]);
     clearTimeout(timer);
-    for (const run of this.#directory.values()) run.actor.stop();
+    for (const run of this.#directory.values()) run.actor?.stop();
   }
 }
