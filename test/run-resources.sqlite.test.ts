@@ -24,7 +24,7 @@ const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeo
 
 test.serial('after runs end (completed or cancelled) no run actor, subscription or timer is left', async (t) => {
   const model = await server.post(`${API}/models/create`, {
-    name: uniqueName('res'), model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 3, reply_tokens: 15 },
+    name: uniqueName('res'), model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 3, reply_tokens: 40 },
   });
   const withModel = (a: any) => ({ ...a, llm_config: { model_id: model.body.data.id } });
   const base = sampleHierarchyInput({ name: uniqueName('res') });

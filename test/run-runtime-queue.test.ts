@@ -66,3 +66,24 @@ test('shutdown cancels queued runs as well as running ones', async (t) => {
   t.is(runtime.activeCount, 0);
   t.throws(() => runtime.start(runPlan(304)), { message: /shutting down/ });
 });
+
+test('a run cancelled while queued does not hold up the next one while it records its end', async (t) => {
+  let releaseFinish!: () => void;
+  const held = new RecordingPersistence(new Promise<void>((resolve) => { releaseFinish = resolve; }));
+  const probe = new ConcurrencyProbe();
+  // Run 402's end is recorded through `held`, which waits until released.
+  const runtime = new RunRuntime({
+    eventLog: log, logger: silentLogger, maxConcurrentRuns: 1,
+    persistenceFor: (tenant) => (tenant === 'held' ? held : probe),
+  });
+  const first = runtime.start(runPlan(401, { teams: [teamPlan('Alpha', ['Ada'], slow)] }));
+  const cancelled = runtime.start({ ...runPlan(402), tenantId: 'held' });
+  const third = runtime.start(runPlan(403, { teams: [teamPlan('Alpha', ['Ada'], slow)] }));
+  t.true(runtime.cancel('held', 402));
+  await held.finishCalled;
+  t.is((await first).status, 'completed');
+  t.is((await third).status, 'completed', 'run 403 ran while 402 was still recording its end');
+  releaseFinish();
+  t.is((await cancelled).status, 'cancelled');
+  t.deepEqual(probe.started, [401, 403]);
+});

@@ -105,3 +105,14 @@ test.serial('within the limit, queued frames go out in order once the socket dra
   t.false(res.destroyed);
   t.deepEqual(frameIds(res.text()), Array.from({ length: 31 }, (_, i) => i + 1));
 });
+
+test.serial('a long history is written in bounded pieces, so a client that stops reading is still cut off', async (t) => {
+  const runId = 900_003;
+  for (let seq = 1; seq <= 1000; seq += 100) await log.append(runId, events(runId, seq, seq + 99));
+  const res = new FullSocketResponse();
+  res.accepting = false;
+  streamToSse(fakeContext(res), log, runId, 0, true, options);
+  await waitFor(() => res.destroyed || res.ended);
+  t.true(res.destroyed);
+  t.true(frameIds(res.text()).length <= 256, `${frameIds(res.text()).length} frames written to a full socket`);
+});

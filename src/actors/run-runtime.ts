@@ -22,6 +22,8 @@ interface LiveRun {
   /** Null while the run waits for a slot. */
   actor: Actor<typeof runMachine> | null;
   cancelRequested: boolean;
+  /** Whether it occupies one of the concurrency slots (a run cancelled while queued does not). */
+  holdsSlot: boolean;
   done: Promise<RunOutcome>;
   settle: { resolve(outcome: RunOutcome): void; reject(err: unknown): void };
 }
@@ -56,7 +58,7 @@ export class RunRuntime {
     const { promise, resolve, reject } = Promise.withResolvers<RunOutcome>();
     // Observed here so a crash is reported (in #launch) and never an unhandled rejection.
     promise.catch(() => {});
-    const entry: LiveRun = { plan, actor: null, cancelRequested: false, done: promise, settle: { resolve, reject } };
+    const entry: LiveRun = { plan, actor: null, cancelRequested: false, holdsSlot: false, done: promise, settle: { resolve, reject } };
     this.#directory.set(plan.runId, entry);
     if (this.#executing < this.#maxConcurrent) this.#launch(entry);
     else this.#queue.push(plan.runId);
@@ -66,37 +68,47 @@ export class RunRuntime {
   #launch(entry: LiveRun): void {
     const { plan } = entry;
     const { logger } = this.#deps;
-    const writer = new RunEventWriter(plan.runId, this.#deps.eventLog, (err, lost) => {
-      logger.error('events of a run could not be stored', { run_id: plan.runId, lost, error: err.message });
-    });
-    const actor = createActor(runMachine, {
-      systemId: `run:${plan.runId}`,
-      input: { plan, writer, persistence: this.#deps.persistenceFor(plan.tenantId), cancelledBeforeStart: entry.cancelRequested },
-    });
     const release = () => {
       this.#directory.delete(plan.runId);
-      this.#executing--;
-      this.#launchNext();
+      if (entry.holdsSlot) this.#executing--;
+      entry.holdsSlot = false;
     };
-    actor.subscribe({
-      complete: () => {
-        const snapshot = actor.getSnapshot();
-        if (snapshot.context.finaliseError) {
-          logger.error('run could not be finalised', { run_id: plan.runId, error: snapshot.context.finaliseError });
-        }
-        if (writer.droppedCount > 0) logger.debug('events dropped after the run ended', { run_id: plan.runId, dropped: writer.droppedCount });
-        release();
-        entry.settle.resolve(snapshot.output!);
-      },
-      error: (err) => {
-        logger.error('run actor crashed', { run_id: plan.runId, error: String(err) });
-        release();
-        entry.settle.reject(err);
-      },
-    });
-    entry.actor = actor;
-    this.#executing++;
-    actor.start();
+    try {
+      const writer = new RunEventWriter(plan.runId, this.#deps.eventLog, (err, lost) => {
+        logger.error('events of a run could not be stored', { run_id: plan.runId, lost, error: err.message });
+      });
+      const actor = createActor(runMachine, {
+        systemId: `run:${plan.runId}`,
+        input: { plan, writer, persistence: this.#deps.persistenceFor(plan.tenantId), cancelledBeforeStart: entry.cancelRequested },
+      });
+      actor.subscribe({
+        complete: () => {
+          const snapshot = actor.getSnapshot();
+          if (snapshot.context.finaliseError) {
+            logger.error('run could not be finalised', { run_id: plan.runId, error: snapshot.context.finaliseError });
+          }
+          if (writer.droppedCount > 0) logger.debug('events dropped after the run ended', { run_id: plan.runId, dropped: writer.droppedCount });
+          release();
+          entry.settle.resolve(snapshot.output!);
+          this.#launchNext();
+        },
+        error: (err) => {
+          logger.error('run actor crashed', { run_id: plan.runId, error: String(err) });
+          release();
+          entry.settle.reject(err);
+          this.#launchNext();
+        },
+      });
+      entry.actor = actor;
+      // A run cancelled while queued ends at once and must not take a waiting run's slot.
+      entry.holdsSlot = !entry.cancelRequested;
+      if (entry.holdsSlot) this.#executing++;
+      actor.start();
+    } catch (err) {
+      logger.error('run could not be started', { run_id: plan.runId, error: String(err) });
+      release();
+      entry.settle.reject(err);
+    }
   }
 
   #launchNext(): void {
@@ -121,7 +133,7 @@ export class RunRuntime {
     entry.cancelRequested = true;
     const queued = this.#queue.indexOf(runId);
     if (queued >= 0) this.#queue.splice(queued, 1);
-    this.#launch(entry); // over the limit for a moment: it ends at once
+    this.#launch(entry); // without taking a slot: it ends at once
     return true;
   }
 

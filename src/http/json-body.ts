@@ -35,22 +35,25 @@ export async function readJsonBody(ctx: Context, limitBytes: number): Promise<Re
 /**
  * The path of the first string (key or value) holding U+0000, which PostgreSQL and SQLite
  * cannot store in text: refused up front with a 400 instead of failing in the database.
+ * Iterative, so a deeply nested body cannot overflow the stack.
  */
-function findNulString(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (value === null || typeof value !== 'object') return undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findNulString(value[i], `${path}[${i}]`);
-      if (found !== undefined) return found;
+function findNulString(root: unknown, rootPath: string): string | undefined {
+  const stack: Array<[unknown, string]> = [[root, rootPath]];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}[${i}]`]);
+    } else if (value !== null && typeof value === 'object') {
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i]!;
+        const childPath = path ? `${path}.${key}` : key;
+        if (key.includes('\u0000')) return childPath;
+        stack.push([child, childPath]);
+      }
     }
-    return undefined;
-  }
-  for (const [key, child] of Object.entries(value)) {
-    const childPath = path ? `${path}.${key}` : key;
-    if (key.includes('\u0000')) return childPath;
-    const found = findNulString(child, childPath);
-    if (found !== undefined) return found;
   }
   return undefined;
 }

@@ -41,6 +41,7 @@ export function streamToSse(
   let queue: string[] = [];
   let queuedFrames = 0;
   let subscription: Subscription | undefined;
+  const releaseOnFinish: Array<() => void> = [];
   const heartbeat = setInterval(() => send(`: heartbeat ${new Date().toISOString()}\n\n`, 0), options.heartbeatMs);
 
   function finish(): void {
@@ -48,6 +49,7 @@ export function streamToSse(
     finished = true;
     clearInterval(heartbeat);
     subscription?.close();
+    for (const release of releaseOnFinish) release();
     res.off('drain', onDrain);
     res.off('close', finish);
   }
@@ -90,7 +92,9 @@ export function streamToSse(
   res.on('close', finish);
   if (res.destroyed) return finish();
 
-  // One write per delivered batch: a tick's events leave in one syscall, not one per event.
+  // Few writes per delivered batch (not one per event), but never more than a bounded number
+  // of frames per write: a socket that stops draining must still hit the buffer limit.
+  const framesPerWrite = Math.max(1, Math.min(256, options.maxBufferedFrames));
   const onEvents = (events: StoredEvent[]) => {
     let chunk = '';
     let frames = 0;
@@ -100,6 +104,12 @@ export function streamToSse(
       if (isTerminal(e)) {
         send(chunk, frames);
         return closeStream();
+      }
+      if (frames === framesPerWrite) {
+        send(chunk, frames);
+        if (finished) return;
+        chunk = '';
+        frames = 0;
       }
     }
     if (chunk) send(chunk, frames);
@@ -112,8 +122,12 @@ export function streamToSse(
 
   if (ended) {
     log.read(runId, { from: afterSequence + 1 }).then((events) => {
-      onEvents(events);
-      if (!finished) closeStream();
+      try {
+        onEvents(events);
+        if (!finished) closeStream();
+      } catch (err) {
+        onError(err instanceof Error ? err : new Error(String(err)));
+      }
     }, onError);
     return;
   }
@@ -133,10 +147,21 @@ export function streamToSse(
       closeIfOver();
     },
   });
-  const over = () => {
-    runOver = true;
-    // Events published with the run's end are delivered first (they are sent synchronously).
-    setImmediate(closeIfOver);
+  // Held through a box the connection empties when it finishes, so a closed connection is
+  // not kept in memory by the run's promise until the run ends.
+  const box: { over?: () => void } = {
+    over: () => {
+      runOver = true;
+      // Events published with the run's end are delivered first (they are sent synchronously).
+      setImmediate(closeIfOver);
+    },
   };
-  runDone?.then(over, over);
+  releaseOnFinish.push(() => delete box.over);
+  if (runDone) whenSettled(runDone, box);
+}
+
+/** Calls `box.over` when `promise` settles, if the box still holds it. */
+function whenSettled(promise: Promise<unknown>, box: { over?: () => void }): void {
+  const fire = () => box.over?.();
+  promise.then(fire, fire);
 }

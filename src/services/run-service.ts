@@ -1,11 +1,11 @@
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/app-error.ts';
-import { parseEventId, type StoredEvent } from '../events/run-event.ts';
+import { isTerminal, parseEventId, type StoredEvent } from '../events/run-event.ts';
 import type { EventLog } from '../events/event-log.ts';
 import type { RunRuntime } from '../actors/run-runtime.ts';
 import type { ActorNode } from '../actors/actor-tree.ts';
 import { topologyOf } from '../actors/run-plan.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
-import { terminalStatuses, type RunRecord } from '../domain/run-records.ts';
+import { terminalStatuses, type RunOutcome, type RunRecord } from '../domain/run-records.ts';
 import { getHierarchy } from './hierarchy-service.ts';
 import { planRun, type PlanLimits } from './run-planner.ts';
 
@@ -85,13 +85,32 @@ export class RunService {
       await Promise.race([done?.catch(() => undefined), wait]);
       clearTimeout(timer);
     } else {
-      // Not executing in this process (its process died): record the end so it is not left hanging.
-      await repos.runs.finish(id, { status: 'cancelled', error: 'cancelled while not executing in this process' }, new Date());
+      await this.#settleOrphan(repos, id);
     }
     const after = await this.get(repos, id);
     // The run may have ended on its own while the cancel was on its way.
     if (terminalStatuses.has(after.status) && after.status !== 'cancelled') throw new ConflictError(`run ${id} already ended (${after.status})`, 'RUN_ALREADY_ENDED');
     return after;
+  }
+
+  /**
+   * A run recorded as going but not executing here: either its end was streamed but could not
+   * be recorded (the database failed), in which case that end is recorded now, or its process
+   * died, in which case it is recorded as cancelled so it is not left hanging.
+   */
+  async #settleOrphan(repos: TenantRepositories, id: number): Promise<void> {
+    const last = (await this.#deps.eventLog.read(id)).at(-1);
+    if (last && isTerminal(last)) {
+      const event = JSON.parse(last.json) as { data: { result?: string; error?: string; statistics?: Record<string, unknown> } };
+      await repos.runs.finish(id, {
+        status: last.action as RunOutcome['status'],
+        result: event.data.result ?? null,
+        error: event.data.error ?? null,
+        statistics: event.data.statistics ?? null,
+      }, new Date());
+      return;
+    }
+    await repos.runs.finish(id, { status: 'cancelled', error: 'cancelled while not executing in this process' }, new Date());
   }
 
   async inspect(repos: TenantRepositories, id: number): Promise<{ run_id: number; live: boolean; status: string; tree: ActorNode | null }> {

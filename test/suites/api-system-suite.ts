@@ -62,6 +62,9 @@ export function apiSystemSuite(backend: Backend): void {
     expectError(t, await api.post('models/create', { name: 'nul\u0000name', model_id: 'x' }), 400, 'name');
     expectError(t, await api.post('models/create', { name: uniqueName('n'), model_id: 'x', params: { list: ['ok', 'b\u0000d'] } }), 400, 'params.list[1]');
     expectError(t, await api.post('runs/start', { hierarchy_id: 'h', task: 'a\u0000b' }), 400, 'task');
+    // Deep nesting is walked without recursion: a 400 for the wrong type, not a stack overflow.
+    const deep = `{"name": ${'['.repeat(50_000)}"x"${']'.repeat(50_000)}, "model_id": "m"}`;
+    expectError(t, await api.post('models/create', deep), 400, 'name');
   });
 
   test(`${b}: bodies over the limit are 413, with or without Content-Length`, async (t) => {

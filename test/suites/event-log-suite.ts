@@ -123,6 +123,11 @@ export function eventLogFaultSuite(name: string, make: () => Promise<{ log: Even
       await log.append(run, events(run, 1, 2));
       await log.append(run, events(run, 3, 4));
       await log.append(freshRunId(), events(run, 1, 1));
+      // The history read may still be on its way on a pooled backend: wait for delivery, not time.
+      await new Promise<void>((resolve) => {
+        const poll = () => (seen.length >= 4 && errored ? resolve() : setImmediate(poll));
+        poll();
+      });
       t.is(errored?.message, 'subscriber bug');
       t.deepEqual(seen, [1, 2, 3, 4]);
       good.close();
