@@ -10,20 +10,13 @@ import type { EventDraft } from '../src/events/run-event.ts';
 import type { RunOutcome } from '../src/domain/run-records.ts';
 import { SqlEventLog } from '../src/store/sql-event-log.ts';
 import { silentLogger } from '../src/logging/logger.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/backends.ts';
+import { useSqliteEventLog } from './helpers/sql-event-log-factory.ts';
 import { globalSupervisorPlan, readRunEvents, RecordingPersistence, runPlan, teamPlan } from './helpers/plans.ts';
 
-let db: TestDatabase;
+const sqlite = useSqliteEventLog();
 let log: SqlEventLog;
-
-test.before(async () => {
-  db = await createTestDatabase('sqlite');
-  log = new SqlEventLog(db.store.orm);
-});
-
-test.after.always(async () => {
-  await log?.close();
-  await db?.drop();
+test.before(() => {
+  log = sqlite.log;
 });
 
 function startRun(plan: RunPlan, persistence = new RecordingPersistence()) {

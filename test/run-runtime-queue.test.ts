@@ -3,17 +3,13 @@ import { RunRuntime } from '../src/actors/run-runtime.ts';
 import type { RunOutcome } from '../src/domain/run-records.ts';
 import { SqlEventLog } from '../src/store/sql-event-log.ts';
 import { silentLogger } from '../src/logging/logger.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/backends.ts';
+import { useSqliteEventLog } from './helpers/sql-event-log-factory.ts';
 import { readRunEvents, RecordingPersistence, runPlan, teamPlan } from './helpers/plans.ts';
 
-let db: TestDatabase;
+const sqlite = useSqliteEventLog();
 let log: SqlEventLog;
-test.before(async () => {
-  db = await createTestDatabase('sqlite');
-  log = new SqlEventLog(db.store.orm);
-});
-test.after.always(async () => {
-  await db?.drop();
+test.before(() => {
+  log = sqlite.log;
 });
 
 /** Records how many runs were executing at once (between markRunning and finish). */

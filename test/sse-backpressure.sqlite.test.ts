@@ -1,7 +1,7 @@
 import test from 'ava';
 import { EventEmitter } from 'node:events';
 import type { Context } from 'koa';
-import { createTestDatabase, type TestDatabase } from './helpers/backends.ts';
+import { useSqliteEventLog } from './helpers/sql-event-log-factory.ts';
 import { SqlEventLog } from '../src/store/sql-event-log.ts';
 import { streamToSse } from '../src/http/sse-bridge.ts';
 import { toStoredEvent } from '../src/events/run-event.ts';
@@ -48,14 +48,10 @@ function events(runId: number, from: number, to: number, terminalAt?: number) {
   return out;
 }
 
-let db: TestDatabase;
+const sqlite = useSqliteEventLog();
 let log: SqlEventLog;
-test.before(async () => {
-  db = await createTestDatabase('sqlite');
-  log = new SqlEventLog(db.store.orm);
-});
-test.after.always(async () => {
-  await db?.drop();
+test.before(() => {
+  log = sqlite.log;
 });
 
 const options = { heartbeatMs: 60_000, maxBufferedFrames: 50 };

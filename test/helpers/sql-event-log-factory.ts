@@ -1,4 +1,5 @@
-import { createTestDatabase, type Backend } from './backends.ts';
+import test from 'ava';
+import { createTestDatabase, type Backend, type TestDatabase } from './backends.ts';
 import { SqlEventLog } from '../../src/store/sql-event-log.ts';
 
 export function sqlEventLog(backend: Backend) {
@@ -7,4 +8,20 @@ export function sqlEventLog(backend: Backend) {
     const log = new SqlEventLog(db.store.orm);
     return { log, dispose: async () => { await log.close(); await db.drop(); } };
   };
+}
+
+/**
+ * A real SQL event log on a SQLite database of the calling test file's own: made before its
+ * tests, dropped after. Read `.log` from a test or a later hook.
+ */
+export function useSqliteEventLog(): { readonly log: SqlEventLog; readonly db: TestDatabase } {
+  const fixture = {} as { log: SqlEventLog; db: TestDatabase };
+  test.before(async () => {
+    fixture.db = await createTestDatabase('sqlite');
+    fixture.log = new SqlEventLog(fixture.db.store.orm);
+  });
+  test.after.always(async () => {
+    await fixture.db?.drop();
+  });
+  return fixture;
 }
