@@ -15,7 +15,8 @@ import { globalSupervisorPlan, readRunEvents, RecordingPersistence, runPlan, tea
 
 const sqlite = useSqliteEventLog();
 let log: SqlEventLog;
-test.before(() => {
+test.before(async () => {
+  await sqlite.ready;
   log = sqlite.log;
 });
 

@@ -8,7 +8,8 @@ import { readRunEvents, RecordingPersistence, runPlan, teamPlan } from './helper
 
 const sqlite = useSqliteEventLog();
 let log: SqlEventLog;
-test.before(() => {
+test.before(async () => {
+  await sqlite.ready;
   log = sqlite.log;
 });
 

@@ -50,7 +50,8 @@ function events(runId: number, from: number, to: number, terminalAt?: number) {
 
 const sqlite = useSqliteEventLog();
 let log: SqlEventLog;
-test.before(() => {
+test.before(async () => {
+  await sqlite.ready;
   log = sqlite.log;
 });
 

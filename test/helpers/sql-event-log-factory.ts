@@ -12,13 +12,20 @@ export function sqlEventLog(backend: Backend) {
 
 /**
  * A real SQL event log on a SQLite database of the calling test file's own: made before its
- * tests, dropped after. Read `.log` from a test or a later hook.
+ * tests, dropped after. ava runs `before` hooks concurrently, so other hooks await `ready`.
  */
-export function useSqliteEventLog(): { readonly log: SqlEventLog; readonly db: TestDatabase } {
-  const fixture = {} as { log: SqlEventLog; db: TestDatabase };
+export function useSqliteEventLog(): { readonly log: SqlEventLog; readonly db: TestDatabase; readonly ready: Promise<void> } {
+  const { promise: ready, resolve, reject } = Promise.withResolvers<void>();
+  const fixture = { ready } as { log: SqlEventLog; db: TestDatabase; ready: Promise<void> };
   test.before(async () => {
-    fixture.db = await createTestDatabase('sqlite');
-    fixture.log = new SqlEventLog(fixture.db.store.orm);
+    try {
+      fixture.db = await createTestDatabase('sqlite');
+      fixture.log = new SqlEventLog(fixture.db.store.orm);
+      resolve();
+    } catch (err) {
+      reject(err);
+      throw err;
+    }
   });
   test.after.always(async () => {
     await fixture.db?.drop();
