@@ -3,6 +3,7 @@ import { createApp } from './http/app.ts';
 import { runRoutes } from './http/routes/run-routes.ts';
 import { RunRuntime } from './actors/run-runtime.ts';
 import { RunService } from './services/run-service.ts';
+import { recoverUnfinishedRuns } from './services/run-recovery.ts';
 import { SqlEventLog } from './store/sql-event-log.ts';
 import { storeErrorToAppError } from './store/store-errors.ts';
 import type { Store } from './store/store.ts';
@@ -29,6 +30,8 @@ export interface Service {
   runtime: RunRuntime;
   runs: RunService;
   eventLog: EventLog;
+  /** Ends the runs a stopped process left unfinished (call once at start-up, before serving). */
+  recover(): Promise<{ interrupted: number; recorded: number }>;
   /** Cancels live runs (waiting up to graceMs for them to record their end), then closes the log. */
   stop(graceMs: number): Promise<void>;
 }
@@ -78,6 +81,12 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     runtime,
     runs,
     eventLog,
+    recover: () => recoverUnfinishedRuns({
+      unfinishedRuns: () => store.unfinishedRuns(),
+      repositories: (tenantId) => store.forTenant(tenantId),
+      eventLog,
+      logger,
+    }),
     async stop(graceMs) {
       await runtime.shutdown(graceMs);
       await eventLog.close();

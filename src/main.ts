@@ -12,8 +12,6 @@ const logger = createLogger(config.logLevel);
 
 const orm = await initORM({ database: config.database });
 const store = new Store(orm);
-const interrupted = await store.failInterruptedRuns();
-if (interrupted > 0) logger.warn('marked runs left by a previous process as failed', { count: interrupted });
 await store.seedDefaults(DEFAULT_TENANT);
 
 const service = composeService(store, {
@@ -26,6 +24,11 @@ const service = composeService(store, {
   bodyLimitBytes: config.bodyLimitBytes,
   version: process.env.npm_package_version,
 });
+
+const recovered = await service.recover();
+if (recovered.interrupted + recovered.recorded > 0) {
+  logger.warn('ended runs left unfinished by a previous process', { failed_interrupted: recovered.interrupted, end_recorded: recovered.recorded });
+}
 
 const server = createServer(service.app.callback());
 server.listen(config.port, config.host, () => {

@@ -98,11 +98,12 @@ test.serial('a run left running by a killed process is marked failed "interrupte
   service.child.kill('SIGKILL');
   await once(service.child, 'exit');
   const again = await startService(dbFile);
-  t.true(again.logs.some((l) => l.includes('marked runs left by a previous process as failed')));
+  t.true(again.logs.some((l) => l.includes('ended runs left unfinished by a previous process')));
   const after = await post(again.url, 'runs/get', { id: run.data.id });
   t.like(after.data, { status: 'failed', error: 'interrupted' });
   // Its stream ends at once with the history (the run will never write again).
   const body = await (await fetch(`${again.url}${run.data.stream_url}`)).text();
+  t.true(body.includes('event: lifecycle.failed'), 'the stream ends with the terminal event the dead process never wrote');
   t.true(body.includes('event: close'));
   again.child.kill('SIGTERM');
   t.is((await once(again.child, 'exit'))[0], 0);

@@ -20,10 +20,12 @@ export class RunEventWriter {
   #dropped = 0;
   #lost = 0;
 
-  constructor(runId: number, log: EventLog, onError: (err: Error, lost: number) => void) {
+  /** `firstSequence` > 1 continues a run's log (recording the end of a run whose process died). */
+  constructor(runId: number, log: EventLog, onError: (err: Error, lost: number) => void, firstSequence = 1) {
     this.runId = runId;
     this.#log = log;
     this.#onError = onError;
+    this.#nextSequence = firstSequence;
   }
 
   /** Returns the stored event, or undefined when the writer is closed (the event is dropped). */

@@ -64,3 +64,20 @@ export function parseEventId(raw: string): number | undefined {
   const match = /^(?:\d+-)?(\d{1,15})$/.exec(raw.trim());
   return match ? Number(match[1]) : undefined;
 }
+
+/** The outcome a stored terminal event records (for a run whose end was streamed but not saved). */
+export function outcomeOfTerminal(event: StoredEvent): {
+  status: 'completed' | 'failed' | 'cancelled';
+  result: string | null;
+  error: string | null;
+  statistics: Record<string, unknown> | null;
+} {
+  const { data } = JSON.parse(event.json) as RunEvent;
+  const details = data.details as { statistics?: Record<string, unknown> } | undefined;
+  return {
+    status: event.action as 'completed' | 'failed' | 'cancelled',
+    result: typeof data.result === 'string' ? data.result : null,
+    error: typeof data.error === 'string' ? data.error : null,
+    statistics: (data.statistics as Record<string, unknown> | undefined) ?? details?.statistics ?? null,
+  };
+}

@@ -1,11 +1,11 @@
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/app-error.ts';
-import { isTerminal, parseEventId, type StoredEvent } from '../events/run-event.ts';
+import { isTerminal, outcomeOfTerminal, parseEventId, type StoredEvent } from '../events/run-event.ts';
 import type { EventLog } from '../events/event-log.ts';
 import type { RunRuntime } from '../actors/run-runtime.ts';
 import type { ActorNode } from '../actors/actor-tree.ts';
 import { topologyOf } from '../actors/run-plan.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
-import { terminalStatuses, type RunOutcome, type RunRecord } from '../domain/run-records.ts';
+import { terminalStatuses, type RunRecord } from '../domain/run-records.ts';
 import { getHierarchy } from './hierarchy-service.ts';
 import { planRun, type PlanLimits } from './run-planner.ts';
 
@@ -101,13 +101,7 @@ export class RunService {
   async #settleOrphan(repos: TenantRepositories, id: number): Promise<void> {
     const last = (await this.#deps.eventLog.read(id)).at(-1);
     if (last && isTerminal(last)) {
-      const event = JSON.parse(last.json) as { data: { result?: string; error?: string; statistics?: Record<string, unknown> } };
-      await repos.runs.finish(id, {
-        status: last.action as RunOutcome['status'],
-        result: event.data.result ?? null,
-        error: event.data.error ?? null,
-        statistics: event.data.statistics ?? null,
-      }, new Date());
+      await repos.runs.finish(id, outcomeOfTerminal(last), new Date());
       return;
     }
     await repos.runs.finish(id, { status: 'cancelled', error: 'cancelled while not executing in this process' }, new Date());

@@ -41,17 +41,16 @@ export class Store {
   }
 
   /**
-   * Runs a dead process left `pending`/`running` can never finish: mark them failed. Deliberately
-   * across tenants (filters off): it is a start-up job, not a request.
+   * Runs left `pending`/`running` (a process that executed them stopped). Deliberately across
+   * tenants (filters off): it is a start-up job, not a request.
    */
-  async failInterruptedRuns(): Promise<number> {
-    const em = this.orm.em.fork();
-    return em.nativeUpdate(
+  async unfinishedRuns(): Promise<Array<{ id: number; tenantId: string }>> {
+    const rows = await this.orm.em.fork().find(
       ExecutionRun,
       { status: { $in: ['pending', 'running'] } },
-      { status: 'failed', error: 'interrupted', completedAt: new Date() },
-      { filters: false },
+      { filters: false, fields: ['id', 'tenantId'], orderBy: { id: 'asc' } },
     );
+    return rows.map((r) => ({ id: Number(r.id), tenantId: r.tenantId }));
   }
 
   /** A fresh install gets a model named `simulated` in the default tenant, so a hierarchy can be made at once. */

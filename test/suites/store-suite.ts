@@ -102,14 +102,18 @@ export function storeSuite(backend: Backend): void {
     t.deepEqual((await repos.runs.list({ page: 1, size: 10, hierarchyId: 'h-2' })).items.map((r) => r.id), [second.id]);
   });
 
-  test.serial(`${backend}: start-up marks runs a dead process left behind as failed "interrupted"`, async (t) => {
-    const repos = db.store.forTenant('t-interrupted');
-    const run = await repos.runs.create({ hierarchyId: 'h', task: 'x', topologySnapshot: {} });
-    await repos.runs.markRunning(run.id, new Date());
-    t.true((await db.store.failInterruptedRuns()) >= 1);
-    const after = await db.store.forTenant('t-interrupted').runs.find(run.id);
-    t.is(after!.status, 'failed');
-    t.is(after!.error, 'interrupted');
+  test.serial(`${backend}: unfinished runs are listed across tenants for start-up recovery`, async (t) => {
+    const a = db.store.forTenant('t-unfinished-a');
+    const b = db.store.forTenant('t-unfinished-b');
+    const pending = await a.runs.create({ hierarchyId: 'h', task: 'x', topologySnapshot: {} });
+    const running = await b.runs.create({ hierarchyId: 'h', task: 'y', topologySnapshot: {} });
+    await b.runs.markRunning(running.id, new Date());
+    const done = await a.runs.create({ hierarchyId: 'h', task: 'z', topologySnapshot: {} });
+    await a.runs.finish(done.id, { status: 'completed', result: 'r' }, new Date());
+    const unfinished = await db.store.unfinishedRuns();
+    t.deepEqual(unfinished.filter((r) => r.tenantId.startsWith('t-unfinished')), [
+      { id: pending.id, tenantId: 't-unfinished-a' }, { id: running.id, tenantId: 't-unfinished-b' },
+    ]);
   });
 
   test(`${backend}: seeding creates the simulated model once`, async (t) => {
