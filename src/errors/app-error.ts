@@ -35,12 +35,6 @@ export class ConflictError extends AppError {
   }
 }
 
-export class GoneError extends AppError {
-  constructor(message: string, errorCode = 'GONE') {
-    super(410, errorCode, message);
-  }
-}
-
 export class PayloadTooLargeError extends AppError {
   constructor(message: string) {
     super(413, 'PAYLOAD_TOO_LARGE', message);

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Orm } from './init-orm.ts';
 import { TENANT_FILTER } from './tenant-filter.ts';
-import { AiModel, ExecutionRun } from './entities/index.ts';
+import { ExecutionRun } from './entities/index.ts';
 import { SqlModelRepository } from './model-repository.ts';
 import { SqlHierarchyRepository } from './hierarchy-repository.ts';
 import { SqlRunRepository } from './run-repository.ts';
@@ -65,10 +65,6 @@ export class Store {
       params: { token_delay_ms: 10, reply_tokens: 40 },
       is_active: true,
     });
-  }
-
-  async countModelsAcrossTenants(): Promise<number> {
-    return this.orm.em.fork().count(AiModel, {}, { filters: false });
   }
 
   async close(): Promise<void> {
