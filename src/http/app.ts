@@ -45,7 +45,7 @@ export function createApp(deps: AppDeps): Koa {
     if (ctx.status === 405) {
       ctx.body = errorBody(405, `method ${ctx.method} not allowed on ${ctx.path}`, 'METHOD_NOT_ALLOWED');
     } else if (ctx.status === 501) {
-      ctx.body = errorBody(501, `method ${ctx.method} not implemented`, 'NOT_IMPLEMENTED');
+      ctx.body = errorBody(501, `method ${ctx.method} is not supported by this server`, 'NOT_IMPLEMENTED');
     } else if (ctx.status === 404) {
       ctx.status = 404; // explicit, or setting the body would turn koa's default 404 into 200
       ctx.body = errorBody(404, `no route ${ctx.method} ${ctx.path}`, 'ROUTE_NOT_FOUND');
