@@ -113,3 +113,35 @@ test.serial('a long history is written in bounded pieces, so a client that stops
   t.true(res.destroyed);
   t.true(frameIds(res.text()).length <= 256, `${frameIds(res.text()).length} frames written to a full socket`);
 });
+
+/** A client that reads, slowly: every write fills the socket, which drains on the next turn. */
+class SlowReaderResponse extends FullSocketResponse {
+  override write(chunk: string): boolean {
+    this.written.push(chunk);
+    setImmediate(() => this.emit('drain'));
+    return false;
+  }
+}
+
+test.serial('a slow client that keeps reading gets a long history whole, page by page, without being cut off', async (t) => {
+  const runId = 900_004;
+  for (let seq = 1; seq <= 3000; seq += 500) await log.append(runId, events(runId, seq, seq + 499, seq + 499 === 3000 ? 3000 : undefined));
+  for (const ended of [true, false]) {
+    const res = new SlowReaderResponse();
+    streamToSse(fakeContext(res), log, runId, 0, ended, { heartbeatMs: 60_000, maxBufferedFrames: 600 });
+    await waitFor(() => res.destroyed || res.ended);
+    t.false(res.destroyed, `ended=${ended}: a reading client is not cut off`);
+    t.deepEqual(frameIds(res.text()), Array.from({ length: 3000 }, (_, i) => i + 1));
+  }
+});
+
+test.serial('a client that reads nothing during history is given up after the stall timeout', async (t) => {
+  const runId = 900_005;
+  await log.append(runId, events(runId, 1, 400));
+  const res = new FullSocketResponse();
+  res.accepting = false;
+  streamToSse(fakeContext(res), log, runId, 0, true, { heartbeatMs: 60_000, maxBufferedFrames: 1000, stallTimeoutMs: 30 });
+  await waitFor(() => res.destroyed || res.ended);
+  t.true(res.destroyed);
+  t.true(frameIds(res.text()).length <= 256);
+});

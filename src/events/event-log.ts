@@ -14,8 +14,12 @@ export interface Subscription {
 }
 
 export interface SubscribeHandlers {
-  /** Called in sequence order, each event exactly once. Must not block: buffer and return. */
-  onEvents(events: StoredEvent[]): void;
+  /**
+   * Called in sequence order, each event exactly once. Must not block. While history is being
+   * delivered (page by page), a returned promise is awaited before the next page: flow control
+   * for a reader that is slower than the store. Live delivery never waits.
+   */
+  onEvents(events: StoredEvent[]): void | Promise<void>;
   /** Called once, when the history has been delivered and only live events can follow. */
   onCaughtUp?(): void;
   /** The log failed or the subscription could not continue; no more events follow. */

@@ -1,17 +1,22 @@
 import type { StoredEvent } from './run-event.ts';
 import type { SubscribeHandlers, Subscription } from './event-log.ts';
 
+/** Events per history read: a long history is neither loaded whole nor pushed at a slow reader at once. */
+export const HISTORY_PAGE = 500;
+/** Live events held for a subscriber still catching up; past this it is failed (it resumes later). */
+export const MAX_CATCH_UP_BUFFER = 10_000;
+
 /**
  * History-then-live without gap or duplicate, for any backend with a live feed: listen first
- * (buffering), read history, deliver it, then the buffered and live events past the last
- * sequence delivered. Events published before listening are in history because a log
- * publishes only after the batch is stored.
+ * (buffering), read history page by page (waiting for the subscriber between pages), deliver
+ * it, then the buffered and live events past the last sequence delivered. Events published
+ * before listening are in history because a log publishes only after the batch is stored.
  */
 export function subscribeWithHistory(
   afterSequence: number,
   handlers: SubscribeHandlers,
   listen: (listener: (events: StoredEvent[]) => void) => () => void,
-  readAfter: (after: number) => Promise<StoredEvent[]>,
+  readPage: (after: number, limit: number) => Promise<StoredEvent[]>,
 ): Subscription {
   let last = afterSequence;
   let closed = false;
@@ -29,32 +34,39 @@ export function subscribeWithHistory(
       process.emitWarning(second instanceof Error ? second : new Error(String(second)), 'SubscriberError');
     }
   };
-  const deliver = (events: StoredEvent[]) => {
+  /** Returns the subscriber's flow-control promise, if it gave one. */
+  const deliver = (events: StoredEvent[]): void | Promise<void> => {
     const fresh = events.filter((e) => e.sequence > last);
     if (fresh.length === 0 || closed) return;
     last = fresh[fresh.length - 1]!.sequence;
     try {
-      handlers.onEvents(fresh);
+      return handlers.onEvents(fresh);
     } catch (err) {
       // A subscriber that throws is closed; it never disturbs the log or other subscribers.
       fail(err);
     }
   };
   const stop = listen((events) => {
-    if (buffered) buffered.push(...events);
-    else deliver(events);
+    if (!buffered) {
+      deliver(events);
+      return;
+    }
+    buffered.push(...events);
+    if (buffered.length > MAX_CATCH_UP_BUFFER) fail(new Error('the subscriber fell too far behind while catching up; resume from the last event id'));
   });
-  readAfter(afterSequence).then(
-    (history) => {
+  const catchUp = async () => {
+    for (;;) {
+      const page = await readPage(last, HISTORY_PAGE);
       if (closed) return;
-      deliver(history);
-      const pending = buffered ?? [];
-      buffered = null;
-      deliver(pending);
-      if (!closed) handlers.onCaughtUp?.();
-    },
-    fail,
-  );
+      await deliver(page);
+      if (closed || page.length < HISTORY_PAGE) break;
+    }
+    const pending = buffered ?? [];
+    buffered = null;
+    deliver(pending);
+    if (!closed) handlers.onCaughtUp?.();
+  };
+  catchUp().catch(fail);
   return {
     close() {
       if (closed) return;

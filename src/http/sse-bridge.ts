@@ -1,11 +1,14 @@
 import type { Context } from 'koa';
 import type { EventLog, Subscription } from '../events/event-log.ts';
 import { isTerminal, type StoredEvent } from '../events/run-event.ts';
+import { HISTORY_PAGE } from '../events/subscribe-with-history.ts';
 
 export interface SseOptions {
   heartbeatMs: number;
   /** Frames a subscriber may fall behind by before it is disconnected (it resumes by Last-Event-ID). */
   maxBufferedFrames: number;
+  /** How long history delivery waits for a client that reads nothing before giving it up (default 60 s). */
+  stallTimeoutMs?: number;
 }
 
 function frameOf(e: StoredEvent): string {
@@ -17,9 +20,11 @@ function frameOf(e: StoredEvent): string {
  * events, `event: close` after the terminal event. When `ended` the run is over: history is
  * sent and the stream closes even if the run never wrote a terminal event (its process died).
  *
- * A slow client never slows the run or other clients: frames queue per connection while the
- * socket is full; past `maxBufferedFrames` the connection is closed and the client resumes
- * with Last-Event-ID from the stored log, losing nothing.
+ * A slow client never slows the run or other clients. History goes out page by page as fast as
+ * the client reads (a client that reads nothing for `stallTimeoutMs` is disconnected). Live
+ * frames queue per connection while the socket is full; past `maxBufferedFrames` the
+ * connection is closed and the client resumes with Last-Event-ID from the stored log, losing
+ * nothing.
  */
 export function streamToSse(
   ctx: Context, log: EventLog, runId: number, afterSequence: number, ended: boolean, options: SseOptions,
@@ -92,10 +97,30 @@ export function streamToSse(
   res.on('close', finish);
   if (res.destroyed) return finish();
 
+  /** Resolves once the socket can take more (or the stream is over): flow control for history. */
+  const writable = (): Promise<void> | undefined => {
+    if (!blocked || finished) return undefined;
+    return new Promise<void>((resolve) => {
+      // A client that reads nothing at all is given up, not waited for forever.
+      const stalled = setTimeout(() => {
+        finish();
+        res.destroy();
+      }, options.stallTimeoutMs ?? 60_000);
+      const done = () => {
+        clearTimeout(stalled);
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  };
+
   // Few writes per delivered batch (not one per event), but never more than a bounded number
   // of frames per write: a socket that stops draining must still hit the buffer limit.
   const framesPerWrite = Math.max(1, Math.min(256, options.maxBufferedFrames));
-  const onEvents = (events: StoredEvent[]) => {
+  const onEvents = (events: StoredEvent[]): Promise<void> | undefined => {
     let chunk = '';
     let frames = 0;
     for (const e of events) {
@@ -103,16 +128,18 @@ export function streamToSse(
       frames++;
       if (isTerminal(e)) {
         send(chunk, frames);
-        return closeStream();
+        closeStream();
+        return undefined;
       }
       if (frames === framesPerWrite) {
         send(chunk, frames);
-        if (finished) return;
+        if (finished) return undefined;
         chunk = '';
         frames = 0;
       }
     }
     if (chunk) send(chunk, frames);
+    return writable();
   };
   const onError = (err: Error) => {
     send(`event: error\ndata: ${JSON.stringify({ error: err.message })}\n\n`, 0);
@@ -121,14 +148,19 @@ export function streamToSse(
   };
 
   if (ended) {
-    log.read(runId, { from: afterSequence + 1 }).then((events) => {
-      try {
-        onEvents(events);
-        if (!finished) closeStream();
-      } catch (err) {
-        onError(err instanceof Error ? err : new Error(String(err)));
+    // The run is over: page through its history, waiting for the client between pages.
+    const replay = async () => {
+      let after = afterSequence;
+      for (;;) {
+        const page = await log.read(runId, { from: after + 1, limit: HISTORY_PAGE });
+        if (finished) return;
+        await onEvents(page);
+        if (finished || page.length < HISTORY_PAGE) break;
+        after = page[page.length - 1]!.sequence;
       }
-    }, onError);
+      if (!finished) closeStream();
+    };
+    replay().catch((err: unknown) => onError(err instanceof Error ? err : new Error(String(err))));
     return;
   }
   // Backstop: a client that resumed past the terminal event (or a run whose terminal event

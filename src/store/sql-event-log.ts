@@ -123,7 +123,7 @@ export class SqlEventLog implements EventLog {
       afterSequence,
       handlers,
       (listener) => this.#fanout.add(runId, listener),
-      (after) => this.read(runId, { from: after + 1 }),
+      (after, limit) => this.read(runId, { from: after + 1, limit }),
     );
   }
 

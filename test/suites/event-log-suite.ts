@@ -77,7 +77,7 @@ export function eventLogSuite(name: string, make: () => Promise<{ log: EventLog;
     let gotA!: () => void;
     const firstA = new Promise<void>((resolve) => { gotA = resolve; });
     const subA = log.subscribe(a, 0, { onEvents: (es) => { seenA.push(...es.map((e) => e.sequence)); gotA(); } });
-    const subB = log.subscribe(b, 0, { onEvents: (es) => seenB.push(...es) });
+    const subB = log.subscribe(b, 0, { onEvents: (es) => { seenB.push(...es); } });
     t.is(log.subscriberCount(), before + 2);
     await log.append(a, events(a, 1, 3));
     await firstA;
@@ -119,7 +119,7 @@ export function eventLogFaultSuite(name: string, make: () => Promise<{ log: Even
       const seen: number[] = [];
       let errored: Error | undefined;
       log.subscribe(run, 0, { onEvents: () => { throw new Error('subscriber bug'); }, onError: (err) => { errored = err; } });
-      const good = log.subscribe(run, 0, { onEvents: (es) => seen.push(...es.map((e) => e.sequence)) });
+      const good = log.subscribe(run, 0, { onEvents: (es) => { seen.push(...es.map((e) => e.sequence)); } });
       await log.append(run, events(run, 1, 2));
       await log.append(run, events(run, 3, 4));
       await log.append(freshRunId(), events(run, 1, 1));
