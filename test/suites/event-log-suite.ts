@@ -69,6 +69,27 @@ export function eventLogSuite(name: string, make: () => Promise<{ log: EventLog;
     t.deepEqual(seen, Array.from({ length: 185 }, (_, i) => i + 16));
   });
 
+  test(`${name}: a history longer than a page is delivered whole, waiting for the subscriber between pages`, async (t) => {
+    const run = freshRunId();
+    await log.append(run, events(run, 1, 1234));
+    const seen: number[] = [];
+    let pagesWaitedFor = 0;
+    let caughtUp!: () => void;
+    const done = new Promise<void>((resolve) => { caughtUp = resolve; });
+    const sub = log.subscribe(run, 0, {
+      onEvents: (es) => {
+        seen.push(...es.map((e) => e.sequence));
+        // Flow control: the next page is read only after this resolves.
+        return new Promise<void>((resolve) => setImmediate(() => { pagesWaitedFor++; resolve(); }));
+      },
+      onCaughtUp: () => caughtUp(),
+    });
+    await done;
+    sub.close();
+    t.deepEqual(seen, Array.from({ length: 1234 }, (_, i) => i + 1));
+    t.true(pagesWaitedFor >= 3, `${pagesWaitedFor} pages`);
+  });
+
   test.serial(`${name}: subscribers see only their own run, and close stops delivery`, async (t) => {
     const [a, b] = [freshRunId(), freshRunId()];
     const seenA: number[] = [];
