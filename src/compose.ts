@@ -19,6 +19,7 @@ export interface ComposeOptions {
   maxSupervisorTurns?: number;
   sseHeartbeatMs?: number;
   sseMaxBufferedFrames?: number;
+  sseStallTimeoutMs?: number;
   bodyLimitBytes?: number;
   version?: string;
   /** Defaults to the SQL event log on the same store. */
@@ -70,6 +71,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     extraRoutes: runRoutes(runs, {
       heartbeatMs: options.sseHeartbeatMs ?? 15_000,
       maxBufferedFrames: options.sseMaxBufferedFrames ?? 10_000,
+      stallTimeoutMs: options.sseStallTimeoutMs ?? 60_000,
     }),
     logger,
     translateError: storeErrorToAppError,

@@ -21,6 +21,7 @@ const service = composeService(store, {
   maxConcurrentRuns: config.maxConcurrentRuns,
   sseHeartbeatMs: config.sseHeartbeatMs,
   sseMaxBufferedFrames: config.sseMaxBufferedFrames,
+  sseStallTimeoutMs: config.sseStallTimeoutMs,
   bodyLimitBytes: config.bodyLimitBytes,
   version: process.env.npm_package_version,
 });
