@@ -120,6 +120,8 @@ export function streamToSse(
   // Few writes per delivered batch (not one per event), but never more than a bounded number
   // of frames per write: a socket that stops draining must still hit the buffer limit.
   const framesPerWrite = Math.max(1, Math.min(256, options.maxBufferedFrames));
+  /** True while history is being sent (until caught up with live events, or for an ended run). */
+  let replaying = true;
   const onEvents = (events: StoredEvent[]): Promise<void> | undefined => {
     let chunk = '';
     let frames = 0;
@@ -139,7 +141,8 @@ export function streamToSse(
       }
     }
     if (chunk) send(chunk, frames);
-    return writable();
+    // Only history is paced; live batches must not each wait (or add listeners) on a full socket.
+    return replaying ? writable() : undefined;
   };
   const onError = (err: Error) => {
     send(`event: error\ndata: ${JSON.stringify({ error: err.message })}\n\n`, 0);
@@ -176,6 +179,7 @@ export function streamToSse(
     onError,
     onCaughtUp: () => {
       caughtUp = true;
+      replaying = false;
       closeIfOver();
     },
   });
