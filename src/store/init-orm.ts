@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { MikroORM, TextType, type Options } from '@mikro-orm/core';
+import { MikroORM, type Options } from '@mikro-orm/core';
 import { entities } from './entities/index.ts';
+import { mysqlColumnTypes, probeMySqlServer } from './mysql-server.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from './database-config.ts';
 
 export type Orm = MikroORM;
@@ -39,17 +40,11 @@ export async function ormOptions(config: DatabaseConfig): Promise<Partial<Option
   if (config.driver === 'libsql') return base;
   const server = { ...base, host: config.host, port: config.port, user: config.user, password: config.password };
   if (config.driver === 'postgresql') return server;
+  const mysql = await probeMySqlServer(server);
   return {
     ...server,
-    discovery: {
-      // MySQL's TEXT holds 64 KiB; tasks, results and event payloads may be larger (PostgreSQL's
-      // and SQLite's text are unbounded), so text columns are LONGTEXT there.
-      onMetadata(meta) {
-        for (const prop of meta.props) {
-          if ((prop.type as unknown) === TextType || prop.type === 'text') prop.columnTypes = ['longtext'];
-        }
-      },
-    },
+    driver: mysql.flavour === 'mariadb' ? (await import('@mikro-orm/mariadb')).MariaDbDriver : server.driver,
+    discovery: { onMetadata: mysqlColumnTypes(mysql) },
   };
 }
 

@@ -1,0 +1,3 @@
+import { tenantVariantsSuite } from './suites/tenant-variants-suite.ts';
+
+tenantVariantsSuite('postgresql');
