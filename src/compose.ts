@@ -21,6 +21,7 @@ export interface ComposeOptions {
   sseMaxBufferedFrames?: number;
   sseStallTimeoutMs?: number;
   bodyLimitBytes?: number;
+  bodyTimeoutMs?: number;
   version?: string;
   /** Defaults to the SQL event log on the same store. */
   eventLog?: EventLog;
@@ -76,6 +77,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     logger,
     translateError: storeErrorToAppError,
     bodyLimitBytes: options.bodyLimitBytes,
+    bodyTimeoutMs: options.bodyTimeoutMs,
     version: options.version,
   });
   return {

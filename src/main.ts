@@ -23,6 +23,7 @@ const service = composeService(store, {
   sseMaxBufferedFrames: config.sseMaxBufferedFrames,
   sseStallTimeoutMs: config.sseStallTimeoutMs,
   bodyLimitBytes: config.bodyLimitBytes,
+  bodyTimeoutMs: config.bodyTimeoutMs,
   version: process.env.npm_package_version,
 });
 
@@ -32,6 +33,9 @@ if (recovered.interrupted + recovered.recorded > 0) {
 }
 
 const server = createServer(service.app.callback());
+// Backstop for requests whose body no route reads (the API routes answer 408 themselves after
+// BODY_TIMEOUT_MS): Node cuts off any request not received within headers + body time.
+server.requestTimeout = server.headersTimeout + config.bodyTimeoutMs;
 server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { freeFormObject } from './free-form-json.ts';
 import { gatewayFields, paginationFields } from './common-schemas.ts';
 
 export const providers = ['simulated', 'openai', 'openai-compatible', 'anthropic', 'bedrock'] as const;
@@ -15,7 +16,7 @@ const modelFields = {
   top_p: z.number().min(0).max(1).nullable().optional(),
   description: z.string().max(4000).nullable().optional(),
   is_active: z.boolean().optional(),
-  params: z.record(z.string(), z.unknown()).nullable().optional()
+  params: freeFormObject().nullable().optional()
     .meta({ description: 'Provider-specific settings (simulated: token_delay_ms, reply_tokens, jitter_ms, reasoning, fail_marker)' }),
   api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').max(255).nullable().optional()
     .meta({ description: 'Name of the environment variable holding the API key; the key itself is never stored' }),

@@ -41,6 +41,13 @@ export class PayloadTooLargeError extends AppError {
   }
 }
 
+/** The client took longer than the body timeout to send its request body. */
+export class RequestTimeoutError extends AppError {
+  constructor(message: string) {
+    super(408, 'REQUEST_TIMEOUT', message);
+  }
+}
+
 export class UnavailableError extends AppError {
   constructor(message: string, errorCode = 'SERVICE_UNAVAILABLE') {
     super(503, errorCode, message);

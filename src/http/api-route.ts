@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type Router from '@koa/router';
 import type { z } from 'zod';
-import { readJsonBody } from './json-body.ts';
+import { assertStorable, readJsonBody, type BodyLimits } from './json-body.ts';
 import { parseInput } from './validate.ts';
 import { sendOk, sendPage } from './envelope.ts';
 import { resolveTenant } from './tenant.ts';
@@ -43,7 +43,7 @@ export function defineRoute<S extends z.ZodType>(route: ApiRoute<S>): ApiRoute {
 
 export interface MountDeps {
   repositories(tenantId: string): TenantRepositories;
-  bodyLimitBytes: number;
+  bodyLimits: BodyLimits;
 }
 
 /** Query strings are text; the body schemas expect JSON types, so convert the obvious ones. */
@@ -61,7 +61,7 @@ function queryToBody(query: Record<string, string | string[] | undefined>): Reco
 export function mountRoutes(router: Router, routes: ApiRoute[], deps: MountDeps): void {
   for (const route of routes) {
     const handler = async (ctx: Context) => {
-      const raw = ctx.method === 'GET' ? queryToBody(ctx.query) : await readJsonBody(ctx, deps.bodyLimitBytes);
+      const raw = ctx.method === 'GET' ? assertStorable(queryToBody(ctx.query)) : await readJsonBody(ctx, deps.bodyLimits);
       const tenantId = resolveTenant(ctx, raw);
       const input = parseInput(route.body, raw);
       const data = await route.handle({ ctx, input, tenantId, repos: deps.repositories(tenantId) });

@@ -20,10 +20,13 @@ export interface AppDeps {
   /** Maps errors of lower layers (database) to AppErrors for the envelope. */
   translateError?: ErrorTranslator;
   bodyLimitBytes?: number;
+  /** A request body must arrive within this long (408 otherwise). */
+  bodyTimeoutMs?: number;
   version?: string;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
 /** The Koa application, apart from the process entry so tests run it on an ephemeral port. */
 export function createApp(deps: AppDeps): Koa {
@@ -32,7 +35,11 @@ export function createApp(deps: AppDeps): Koa {
   const routes = [...modelRoutes, ...hierarchyRoutes, ...(deps.extraRoutes ?? [])];
   const router = new Router();
   mountSystemRoutes(router, { health: deps.health, openApi: () => buildOpenApiDocument(routes, deps.version ?? '0.0.0') });
-  mountRoutes(router, routes, { repositories: deps.repositories, bodyLimitBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT });
+  mountRoutes(router, routes, { repositories: deps.repositories, bodyLimits: {
+      maxBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+      timeoutMs: deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+    },
+  });
 
   app.silent = true; // errors are logged by the error middleware, not printed twice by koa
   app.use(requestLog(logger));

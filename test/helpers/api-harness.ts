@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import { composeService, type Service } from '../../src/compose.ts';
+import { composeService, type ComposeOptions, type Service } from '../../src/compose.ts';
 import { API_PREFIX } from '../../src/http/api-route.ts';
 import { DEFAULT_TENANT } from '../../src/http/tenant.ts';
 import { createTestDatabase, uniqueName, type Backend, type TestDatabase } from './backends.ts';
@@ -19,8 +19,8 @@ export interface RequestOptions {
 }
 
 /** The service exactly as src/main.ts composes it (app, runtime, event log), on a test database. */
-export function buildService(db: TestDatabase, bodyLimitBytes?: number): Service {
-  return composeService(db.store, { database: db.config, ...(bodyLimitBytes !== undefined && { bodyLimitBytes }) });
+export function buildService(db: TestDatabase, options: ComposeOptions = {}): Service {
+  return composeService(db.store, { database: db.config, ...options });
 }
 
 /**

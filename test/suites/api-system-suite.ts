@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import test from 'ava';
 import { uniqueName, type Backend } from '../helpers/backends.ts';
 import { Api, buildService, expectError, useApiHarness } from '../helpers/api-harness.ts';
@@ -62,14 +63,102 @@ export function apiSystemSuite(backend: Backend): void {
     expectError(t, await api.post('models/create', { name: 'nul\u0000name', model_id: 'x' }), 400, 'name');
     expectError(t, await api.post('models/create', { name: uniqueName('n'), model_id: 'x', params: { list: ['ok', 'b\u0000d'] } }), 400, 'params.list[1]');
     expectError(t, await api.post('runs/start', { hierarchy_id: 'h', task: 'a\u0000b' }), 400, 'task');
-    // Deep nesting is walked without recursion: a 400 for the wrong type, not a stack overflow.
+    // Deep nesting is walked without recursion: a 400 naming where it went too deep, not a stack overflow.
     const deep = `{"name": ${'['.repeat(50_000)}"x"${']'.repeat(50_000)}, "model_id": "m"}`;
-    expectError(t, await api.post('models/create', deep), 400, 'name');
+    const tooDeep = await api.post('models/create', deep);
+    expectError(t, tooDeep, 400, undefined, 'VALIDATION_ERROR');
+    t.regex(tooDeep.body.error, /^name(\[0\]){63}: nested deeper than 64 levels$/);
+  });
+
+  test(`${b}: strings holding a lone UTF-16 surrogate are refused with a 400 naming the field; valid pairs are stored`, async (t) => {
+    const api = harness().api(t);
+    for (const bad of ['\ud800x', 'x\udfff', '\udc00\ud800']) {
+      expectError(t, await api.post('models/create', { name: bad, model_id: 'x' }), 400, 'name');
+      expectError(t, await api.post('models/create', { name: uniqueName('s'), model_id: 'x', params: { [`k${bad}`]: 1 } }), 400, `params.k${bad}`);
+      expectError(t, await api.post('models/create', { name: uniqueName('s'), model_id: 'x', params: { list: ['ok', bad] } }), 400, 'params.list[1]');
+      expectError(t, await api.post('hierarchies/create', {
+        name: uniqueName('h'), global_supervisor_agent: { system_prompt: bad },
+        teams: [{ name: 'T', team_supervisor_agent: { system_prompt: 'lead' }, workers: [{ name: 'W', role: 'r', system_prompt: 'w' }] }],
+      }), 400, 'global_supervisor_agent.system_prompt');
+      expectError(t, await api.post('runs/start', { hierarchy_id: 'h', task: bad }), 400, 'task');
+      expectError(t, await api.post('runs/list', { status: bad }), 400, 'status');
+    }
+    // A well-formed pair (an emoji) and other non-ASCII text are stored and read back as sent.
+    const name = `${uniqueName('emoji')} 😀 ünïcødé 中文`;
+    const created = await api.ok('models/create', { name, model_id: 'x', provider: 'openai', description: '𝔘𝔫𝔦𝔠𝔬𝔡𝔢', params: { '🔑': ['😀'] } }, 201);
+    const read = await api.ok('models/get', { id: created.id });
+    t.is(read.name, name);
+    t.is(read.description, '𝔘𝔫𝔦𝔠𝔬𝔡𝔢');
+    t.deepEqual(read.params, { '🔑': ['😀'] });
+  });
+
+  test(`${b}: free-form params are bounded in depth and size with a 400 naming params`, async (t) => {
+    const api = harness().api(t);
+    const nested = (depth: number): Record<string, unknown> => {
+      let value: Record<string, unknown> = { leaf: true };
+      for (let i = 1; i < depth; i++) value = { n: value };
+      return value;
+    };
+    // 16 levels are stored and read back whole, on every backend (MariaDB's JSON stops short of 32).
+    const ok = await api.ok('models/create', { name: uniqueName('deep'), model_id: 'x', provider: 'openai', params: nested(16) }, 201);
+    t.deepEqual((await api.ok('models/get', { id: ok.id })).params, nested(16));
+    const refused = await api.post('models/create', { name: uniqueName('deep'), model_id: 'x', provider: 'openai', params: nested(17) });
+    expectError(t, refused, 400, 'params');
+    t.regex(refused.body.error, /nested deeper than 16 levels/);
+    for (const depth of [1_000, 5_000, 10_000]) {
+      const res = await api.post('models/create', { name: uniqueName('deep'), model_id: 'x', provider: 'openai', params: nested(depth) });
+      expectError(t, res, 400, undefined, 'VALIDATION_ERROR');
+      t.regex(res.body.error, /^params(\.n)+: nested deeper than 64 levels$/);
+      expectError(t, await api.post('models/update', { id: ok.id, params: nested(depth) }), 400, undefined, 'VALIDATION_ERROR');
+    }
+    const big = await api.post('models/create', { name: uniqueName('big'), model_id: 'x', provider: 'openai', params: { blob: 'x'.repeat(70_000) } });
+    expectError(t, big, 400, 'params');
+    t.regex(big.body.error, /larger than 65536 bytes/);
+    expectError(t, await api.post('models/update', { id: ok.id, params: { blob: 'x'.repeat(70_000) } }), 400, 'params');
+    // Nothing refused above changed the stored model.
+    t.deepEqual((await api.ok('models/get', { id: ok.id })).params, nested(16));
+  });
+
+  test(`${b}: a client trickling its body is cut off with 408 and the connection closed`, async (t) => {
+    const h = harness();
+    const service = buildService(h.db, { bodyTimeoutMs: 300 });
+    const server = await serve(service.app);
+    t.teardown(async () => {
+      await server.close();
+      await service.stop(1000);
+    });
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    // One more byte now and then, never the whole body: the server must not wait for it forever.
+    const trickle = setInterval(() => socket.writable && socket.write(' '), 50);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+      clearInterval(trickle);
+    });
+    const closed = new Promise<void>((resolve, reject) => {
+      socket.on('close', () => resolve());
+      // A byte trickled while the server was closing may meet a reset: fine once the answer is in.
+      socket.on('error', (err) => (answer.includes('\r\n\r\n') ? resolve() : reject(err)));
+    });
+    socket.write(`POST ${API_PREFIX}/models/list HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"page":`);
+    t.teardown(() => clearInterval(trickle));
+    const deadline = setTimeout(() => socket.destroy(new Error('the server kept the trickling connection open for 10 s')), 10_000);
+    await closed;
+    clearTimeout(deadline);
+    t.regex(answer, /^HTTP\/1\.1 408 /);
+    t.regex(answer, /connection: close/i);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    t.like(body, { success: false, code: 408, error_code: 'REQUEST_TIMEOUT' });
+    t.regex(body.error, /^body: not received within 300 ms/);
+    // A client that sends its whole body in time is served as usual by the same server.
+    t.is((await server.post(`${API_PREFIX}/models/list`, {})).status, 200);
   });
 
   test(`${b}: bodies over the limit are 413, with or without Content-Length`, async (t) => {
     const h = harness();
-    const service = buildService(h.db, 2048);
+    const service = buildService(h.db, { bodyLimitBytes: 2048 });
     const small = await serve(service.app);
     t.teardown(async () => {
       await small.close();

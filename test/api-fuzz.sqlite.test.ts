@@ -1,0 +1,3 @@
+import { apiFuzzSuite } from './suites/api-fuzz-suite.ts';
+
+apiFuzzSuite('sqlite');
