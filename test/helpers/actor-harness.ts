@@ -1,7 +1,7 @@
 import { assign, createActor, sendTo, setup, waitFor, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import type { ResultEvent, SinkEmitEvent, TaskEvent } from '../../src/actors/agent-messages.ts';
 
-export type Draft = SinkEmitEvent['draft'];
+export type Draft = SinkEmitEvent['drafts'][number];
 
 /** Registered as `sink` in the harness's system: keeps every draft an agent emits, in order. */
 export const recordingSinkMachine = setup({
@@ -9,7 +9,7 @@ export const recordingSinkMachine = setup({
 }).createMachine({
   id: 'recording-sink',
   context: { drafts: [] },
-  on: { EMIT: { actions: assign({ drafts: ({ context, event }) => [...context.drafts, event.draft] }) } },
+  on: { EMIT: { actions: assign({ drafts: ({ context, event }) => [...context.drafts, ...event.drafts] }) } },
 });
 
 type HarnessEvent = { type: 'SEND'; callId: string; task: string } | ResultEvent;
