@@ -3,11 +3,10 @@ import type {
   LanguageModelV3CallOptions,
   LanguageModelV3FunctionTool,
   LanguageModelV3StreamPart,
-  LanguageModelV3Usage,
-  SharedV3ProviderMetadata,
   SharedV3ProviderOptions,
 } from '@ai-sdk/provider';
 import { toPrompt, type ConversationMessage } from './conversation.ts';
+import { describeError, TurnBuilder, type BuiltTurn, type TurnToolCall } from './turn-builder.ts';
 import { abortErrorOf, DEFAULT_RETRY, isRetryable, retryDelayMs, waitBeforeRetry, type RetryPolicy } from './model-retry.ts';
 
 /** One model call: the conversation so far and how to call. */
@@ -35,28 +34,13 @@ export interface TurnHandlers {
   onRetry?(info: { retry: number; delayMs: number; error: unknown }): void;
 }
 
-export interface TurnToolCall {
-  toolCallId: string;
-  toolName: string;
-  /** The parsed JSON input; the raw text when it is not JSON (then `error` is set). */
-  input: unknown;
-  /** Set when the input is not JSON: the call is unusable and should be answered as an error. */
-  error?: string;
-}
+export type { TurnToolCall };
 
-export interface TurnResult {
-  text: string;
-  toolCalls: TurnToolCall[];
-  /** The assistant turn to append to the conversation: reasoning, text and tool calls, in stream order. */
-  message: ConversationMessage;
-  usage: { inputTokens: number; outputTokens: number };
-  finishReason: string;
+export interface TurnResult extends BuiltTurn {
   durationMs: number;
   /** Attempts made (1 unless a failure before output was retried). */
   attempts: number;
 }
-
-type AssistantPart = Extract<ConversationMessage, { role: 'assistant' }>['content'][number];
 
 /** Why an attempt ended in failure, and whether anything had come out of it by then. */
 class AttemptFailure {
@@ -136,7 +120,7 @@ async function openStream(model: LanguageModelV3, options: LanguageModelV3CallOp
 
 async function attemptTurn(
   model: LanguageModelV3, options: LanguageModelV3CallOptions, handlers: TurnHandlers, signal: AbortSignal | undefined,
-): Promise<Omit<TurnResult, 'durationMs' | 'attempts'>> {
+): Promise<BuiltTurn> {
   let stream: ReadableStream<LanguageModelV3StreamPart>;
   try {
     stream = await openStream(model, options, signal);
@@ -145,12 +129,15 @@ async function attemptTurn(
   }
   const reader = stream.getReader();
   const turn = new TurnBuilder();
-  let cancelling: Promise<void> | undefined;
+  // Resolves with the cancel's failure, if any: looked at once the loop is over.
+  let cancelling: Promise<unknown> | undefined;
+  const cancel = (reason: unknown) => reader.cancel(reason).then(() => undefined, (err: unknown) => err ?? new Error('cancel failed'));
   const onAbort = () => {
     // Settles the pending read as done at once; the loop then rejects with the AbortError.
-    cancelling = reader.cancel(abortErrorOf(signal!));
+    cancelling = cancel(abortErrorOf(signal!));
   };
   signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort(); // aborted in the moment between the stream's arrival and here
   let delivered = false; // deltas went to the handlers since the last onIdle
   let reading = false;
   let closed = false; // the stream ended: nothing to cancel
@@ -200,7 +187,7 @@ async function attemptTurn(
           turn.finish(part.usage, part.finishReason.unified);
           break;
         case 'error':
-          throw part.error instanceof Error ? part.error : new Error(`model stream error: ${describe(part.error)}`, { cause: part.error });
+          throw part.error instanceof Error ? part.error : new Error(`model stream error: ${describeError(part.error)}`, { cause: part.error });
       }
     }
     if (signal?.aborted) throw abortErrorOf(signal);
@@ -211,93 +198,13 @@ async function attemptTurn(
     signal?.removeEventListener('abort', onAbort);
   }
   // An error part or a failing handler leaves the stream open: cancel it so the provider stops.
-  if (!closed && !errored) cancelling ??= reader.cancel(failure);
-  if (cancelling) {
-    try {
-      await cancelling;
-    } catch (cancelError) {
-      // An errored stream rejects its cancel with the error already in hand; any other failure
-      // to cancel is reported beside the call's own error, never instead of it.
-      if (!errored) failure = failure === undefined ? cancelError : new AggregateError([failure, cancelError], describe(failure));
-    }
+  if (!closed && !errored) cancelling ??= cancel(failure);
+  const cancelError = await cancelling;
+  // An errored stream rejects its cancel with the error already in hand; any other failure to
+  // cancel is reported beside the call's own error, never instead of it.
+  if (cancelError !== undefined && !errored) {
+    failure = failure === undefined ? cancelError : new AggregateError([failure, cancelError], describeError(failure));
   }
   if (failure !== undefined) throw new AttemptFailure(failure, turn.hasOutput);
   return turn.result();
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  if (typeof err === 'string') return err;
-  try {
-    return JSON.stringify(err) ?? String(err);
-  } catch {
-    return String(err);
-  }
-}
-
-/** Collects one turn from its parts: the text, tool calls and the assistant message. */
-class TurnBuilder {
-  #text = '';
-  readonly #content: AssistantPart[] = [];
-  readonly #open = new Map<string, Extract<AssistantPart, { type: 'text' | 'reasoning' }>>();
-  readonly #toolCalls: TurnToolCall[] = [];
-  #usage = { inputTokens: 0, outputTokens: 0 };
-  #finishReason = 'unknown';
-  hasOutput = false;
-
-  text(id: string, delta: string, metadata: SharedV3ProviderMetadata | undefined): void {
-    this.#text += delta;
-    this.#append('text', id, delta, metadata);
-  }
-
-  reasoning(id: string, delta: string, metadata: SharedV3ProviderMetadata | undefined): void {
-    this.#append('reasoning', id, delta, metadata);
-  }
-
-  /** Provider metadata of a part (a reasoning signature, say) goes back to the provider with it. */
-  #append(type: 'text' | 'reasoning', id: string, delta: string, metadata: SharedV3ProviderMetadata | undefined): void {
-    if (delta) this.hasOutput = true;
-    const key = `${type}:${id}`;
-    let part = this.#open.get(key);
-    if (!part) {
-      part = type === 'text' ? { type: 'text', text: '' } : { type: 'reasoning', text: '' };
-      this.#open.set(key, part);
-      this.#content.push(part);
-    }
-    part.text += delta;
-    if (metadata) part.providerOptions = metadata;
-  }
-
-  toolCall(toolCallId: string, toolName: string, raw: string, metadata: SharedV3ProviderMetadata | undefined): void {
-    this.hasOutput = true;
-    let input: unknown = raw;
-    let error: string | undefined;
-    try {
-      // An empty input is a call without arguments, as the AI SDK reads it.
-      input = raw.trim() === '' ? {} : JSON.parse(raw);
-    } catch (err) {
-      error = `invalid tool call: input is not JSON (${describe(err)})`;
-    }
-    this.#toolCalls.push({ toolCallId, toolName, input, ...(error && { error }) });
-    // The conversation keeps an object as input, which is what providers accept back.
-    const kept = !error && input !== null && typeof input === 'object' ? input : {};
-    this.#content.push({ type: 'tool-call', toolCallId, toolName, input: kept, ...(metadata && { providerOptions: metadata }) });
-  }
-
-  finish(usage: LanguageModelV3Usage, reason: string): void {
-    this.#usage = { inputTokens: usage.inputTokens.total ?? 0, outputTokens: usage.outputTokens.total ?? 0 };
-    this.#finishReason = reason;
-  }
-
-  result(): Omit<TurnResult, 'durationMs' | 'attempts'> {
-    // Empty text parts (a text block opened and closed with nothing in it) are left out, as the SDK does.
-    const content = this.#content.filter((p) => !(p.type === 'text' && p.text === ''));
-    return {
-      text: this.#text,
-      toolCalls: this.#toolCalls,
-      message: { role: 'assistant', content },
-      usage: this.#usage,
-      finishReason: this.#finishReason,
-    };
-  }
 }
