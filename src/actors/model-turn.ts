@@ -63,6 +63,7 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
       ...(model.temperature !== undefined && { temperature: model.temperature }),
       ...(model.maxOutputTokens !== undefined && { maxOutputTokens: model.maxOutputTokens }),
       ...(model.topP !== undefined && { topP: model.topP }),
+      ...(model.retry && { retry: model.retry }),
       providerOptions: {
         simulated: {
           parallelToolCalls: input.parallelToolCalls,
