@@ -221,6 +221,10 @@ test('retry-after-ms and retry-after are honoured instead of the backoff', async
   t.is(retryAfterMs(serverError({ 'retry-after': new Date(Date.parse('2030-01-01T00:00:10Z')).toUTCString() }), Date.parse('2030-01-01T00:00:00Z')), 10_000);
   t.is(retryDelayMs(DEFAULT_RETRY, 1, serverError(), () => 0), 1000, 'no header: half of the 2 s backoff at the least');
   t.is(retryDelayMs(DEFAULT_RETRY, 1, serverError(), () => 1), 2000);
+  t.is(retryDelayMs(DEFAULT_RETRY, 0, serverError({ 'retry-after': '120' })), undefined, 'two minutes: not worth waiting for');
+  const patient = new ScriptedModel([{ reject: serverError({ 'retry-after': '120' }) }, { parts: [finish()] }]);
+  t.is((await t.throwsAsync(streamTurn(patient, { ...request, retry: fastRetry })))?.message, 'Service Unavailable');
+  t.is(patient.calls.length, 1);
 });
 
 test('attempts are bounded; a non-retryable error is not retried; a connection reset is', async (t) => {

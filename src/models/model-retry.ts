@@ -13,7 +13,7 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: Required<RetryPolicy> = { maxRetries: 2, initialDelayMs: 1000, maxDelayMs: 10_000 };
 
-/** A server's retry-after is followed up to this; a longer one only if the backoff is longer anyway (as the AI SDK does). */
+/** A server asking for a longer wait than this is not retried: the call fails now rather than hang. */
 const MAX_RETRY_AFTER_MS = 60_000;
 
 /** Socket-level failures of a request that never produced output: worth another attempt. */
@@ -58,14 +58,14 @@ export function retryAfterMs(err: unknown, now = Date.now()): number | undefined
 
 /**
  * The wait before retry number `retry` (0-based): exponential backoff with equal jitter (half
- * fixed, half random, so concurrent callers spread out), unless the server said how long.
+ * fixed, half random, so concurrent callers spread out), unless the server said how long —
+ * never sooner than it asked. Undefined when it asked for more than a minute: not retried.
  */
-export function retryDelayMs(policy: Required<RetryPolicy>, retry: number, err: unknown, random: () => number = Math.random): number {
-  const backoff = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** retry);
-  const jittered = Math.round(backoff / 2 + (backoff / 2) * random());
+export function retryDelayMs(policy: Required<RetryPolicy>, retry: number, err: unknown, random: () => number = Math.random): number | undefined {
   const asked = retryAfterMs(err);
-  if (asked !== undefined && asked >= 0 && (asked <= MAX_RETRY_AFTER_MS || asked < jittered)) return Math.ceil(asked);
-  return jittered;
+  if (asked !== undefined && asked >= 0) return asked <= MAX_RETRY_AFTER_MS ? Math.ceil(asked) : undefined;
+  const backoff = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** retry);
+  return Math.round(backoff / 2 + (backoff / 2) * random());
 }
 
 /** The error an aborted call rejects with: the signal's own AbortError, or one carrying its reason. */

@@ -60,7 +60,7 @@ const pending = Promise.resolve(PENDING);
  * One streamed model call through the language-model interface itself (`doStream`): the seam
  * every provider plugs into, with none of the SDK's stream layers on the way. Parts are read
  * by one reader loop; deltas go to the handlers as they come. An error before any output is
- * retried when retryable (bounded, with backoff and jitter, honouring retry-after); once output
+ * retried when retryable (bounded, with backoff and jitter, never sooner than a retry-after asks); once output
  * has started it is not, since its deltas are already out. An abort rejects at once with an
  * AbortError and cancels the stream.
  */
@@ -79,6 +79,7 @@ export async function streamTurn(model: LanguageModelV3, request: TurnRequest, h
       if (signal?.aborted) throw abortErrorOf(signal);
       if (outputStarted || attempt > policy.maxRetries || !isRetryable(error)) throw error;
       const delayMs = retryDelayMs(policy, attempt - 1, error);
+      if (delayMs === undefined) throw error;
       handlers.onRetry?.({ retry: attempt, delayMs, error });
       await waitBeforeRetry(delayMs, signal);
     }
