@@ -1,124 +1,10 @@
 import test from 'ava';
-import { APICallError } from '@ai-sdk/provider';
-import type {
-  LanguageModelV3,
-  LanguageModelV3CallOptions,
-  LanguageModelV3Content,
-  LanguageModelV3GenerateResult,
-  LanguageModelV3StreamPart,
-  LanguageModelV3StreamResult,
-} from '@ai-sdk/provider';
-import { streamTurn, type TurnHandlers } from '../src/models/stream-turn.ts';
-import { delegationTool, userMessage } from '../src/models/conversation.ts';
-import { retryAfterMs, retryDelayMs, DEFAULT_RETRY } from '../src/models/model-retry.ts';
+import { streamTurn } from '../src/models/stream-turn.ts';
+import { delegationTool } from '../src/models/conversation.ts';
 import { workerMachine } from '../src/actors/worker-machine.ts';
 import { startHarness } from './helpers/actor-harness.ts';
 import { workerPlan } from './helpers/plans.ts';
-
-/** Marks where a scripted stream stops until the test calls `model.resume()` (one network chunk after another). */
-const GAP = Symbol('gap');
-type Step = LanguageModelV3StreamPart | typeof GAP;
-
-/** What one doStream call does: reject, never answer, or stream parts and then close, error or hang. */
-type Attempt =
-  | { reject: unknown }
-  | { never: true }
-  | { parts: Step[]; end?: 'close' | 'hang' | { error: unknown } };
-
-/**
- * A hand-written LanguageModelV3: each doStream call plays the next scripted attempt. It
- * records every call's options and every reason its streams were cancelled with.
- */
-class ScriptedModel implements LanguageModelV3 {
-  readonly specificationVersion = 'v3';
-  readonly provider = 'scripted';
-  readonly modelId = 'scripted-1';
-  readonly supportedUrls = {};
-  readonly calls: LanguageModelV3CallOptions[] = [];
-  readonly cancelled: unknown[] = [];
-  readonly #attempts: Attempt[];
-  #resume: (() => void) | undefined;
-
-  constructor(attempts: Attempt[]) {
-    this.#attempts = attempts;
-  }
-
-  /** Lets the current stream go on past its next GAP. */
-  resume(): void {
-    this.#resume?.();
-  }
-
-  async doStream(options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> {
-    this.calls.push(options);
-    const attempt = this.#attempts[this.calls.length - 1];
-    if (!attempt) throw new Error(`no attempt scripted for call ${this.calls.length}`);
-    if ('reject' in attempt) throw attempt.reject;
-    if ('never' in attempt) return new Promise<never>(() => {});
-    const steps = [...attempt.parts];
-    const end = attempt.end ?? 'close';
-    return {
-      stream: new ReadableStream<LanguageModelV3StreamPart>({
-        start: (controller) => {
-          const play = () => {
-            for (let step = steps.shift(); step !== undefined; step = steps.shift()) {
-              if (step === GAP) return;
-              controller.enqueue(step);
-            }
-            if (end === 'close') controller.close();
-            else if (end !== 'hang') controller.error(end.error);
-          };
-          this.#resume = play;
-          play();
-        },
-        cancel: (reason) => {
-          this.cancelled.push(reason);
-        },
-      }),
-    };
-  }
-
-  async doGenerate(options: LanguageModelV3CallOptions): Promise<LanguageModelV3GenerateResult> {
-    const reader = (await this.doStream(options)).stream.getReader();
-    const content: LanguageModelV3Content[] = [];
-    for (let read = await reader.read(); !read.done; read = await reader.read()) {
-      if (read.value.type === 'text-delta') content.push({ type: 'text', text: read.value.delta });
-      if (read.value.type === 'tool-call') content.push(read.value);
-    }
-    return { content, finishReason: { unified: 'stop', raw: undefined }, usage: usage(0, 0), warnings: [] };
-  }
-}
-
-function usage(input: number, output: number) {
-  return {
-    inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },
-    outputTokens: { total: output, text: output, reasoning: 0 },
-  };
-}
-
-const finish = (input = 7, output = 3): LanguageModelV3StreamPart => ({ type: 'finish', usage: usage(input, output), finishReason: { unified: 'stop', raw: 'stop' } });
-const text = (delta: string, id = 't0'): LanguageModelV3StreamPart => ({ type: 'text-delta', id, delta });
-const reasoning = (delta: string, id = 'r0'): LanguageModelV3StreamPart => ({ type: 'reasoning-delta', id, delta });
-const toolCall = (toolCallId: string, toolName: string, input: string): LanguageModelV3StreamPart => ({ type: 'tool-call', toolCallId, toolName, input });
-const serverError = (headers?: Record<string, string>) => new APICallError({
-  message: 'Service Unavailable', url: 'https://model.test/v1', requestBodyValues: {}, statusCode: 503, isRetryable: true,
-  ...(headers && { responseHeaders: headers }),
-});
-const request = { system: 'You are Ada, an analyst.', messages: [userMessage('Count the apples')] };
-/** Retries that wait a millisecond or two, so tests do not sit in backoff. */
-const fastRetry = { maxRetries: 2, initialDelayMs: 1, maxDelayMs: 2 };
-
-/** Handlers that log what they were called with, in order. */
-function recording(extra: TurnHandlers = {}) {
-  const log: string[] = [];
-  const retries: Array<{ retry: number; delayMs: number; error: unknown }> = [];
-  const handlers: TurnHandlers = {
-    onTextDelta: (d) => { log.push(`text:${d}`); extra.onTextDelta?.(d); },
-    onReasoningDelta: (d) => { log.push(`reasoning:${d}`); extra.onReasoningDelta?.(d); },
-    onIdle: () => { log.push('idle'); extra.onIdle?.(); },
-    onRetry: (info) => { retries.push(info); extra.onRetry?.(info); },
-  };
-  return { log, retries, handlers };
-}
+import { finish, GAP, reasoning, recording, request, ScriptedModel, text, toolCall } from './helpers/scripted-model.ts';
 
 test('text, reasoning and tool calls: deltas in order, the assistant message, usage; the call is built from the request', async (t) => {
   const model = new ScriptedModel([{
@@ -188,82 +74,6 @@ test('onIdle comes when the stream has nothing buffered after deltas, not per de
   t.is(result.text, 'acde');
 });
 
-test('a retryable failure before any output is retried with backoff until it works', async (t) => {
-  const model = new ScriptedModel([
-    { reject: serverError() },
-    { parts: [{ type: 'stream-start', warnings: [] }, { type: 'error', error: serverError() }], end: 'hang' },
-    { parts: [text('ok'), finish()] },
-  ]);
-  const { log, retries, handlers } = recording();
-  const result = await streamTurn(model, { ...request, retry: fastRetry }, handlers);
-  t.is(result.text, 'ok');
-  t.is(result.attempts, 3);
-  t.is(model.calls.length, 3);
-  t.deepEqual(retries.map((r) => r.retry), [1, 2]);
-  // Equal jitter: between half and all of 1 ms, then of 2 ms.
-  t.true(retries[0]!.delayMs >= 1 && retries[0]!.delayMs <= 1, String(retries[0]!.delayMs));
-  t.true(retries[1]!.delayMs >= 1 && retries[1]!.delayMs <= 2, String(retries[1]!.delayMs));
-  t.deepEqual(log, ['text:ok']);
-  t.is(model.cancelled.length, 1, 'the stream that failed with an error part was cancelled');
-});
-
-test('retry-after-ms and retry-after are honoured instead of the backoff', async (t) => {
-  const model = new ScriptedModel([
-    { reject: serverError({ 'retry-after-ms': '3' }) },
-    { reject: serverError({ 'Retry-After': '0' }) },
-    { parts: [text('ok'), finish()] },
-  ]);
-  const { retries, handlers } = recording();
-  // A backoff of ten minutes: only the server's word can make this test finish.
-  const result = await streamTurn(model, { ...request, retry: { maxRetries: 2, initialDelayMs: 600_000, maxDelayMs: 600_000 } }, handlers);
-  t.is(result.attempts, 3);
-  t.deepEqual(retries.map((r) => r.delayMs), [3, 0]);
-  t.is(retryAfterMs(serverError({ 'retry-after': new Date(Date.parse('2030-01-01T00:00:10Z')).toUTCString() }), Date.parse('2030-01-01T00:00:00Z')), 10_000);
-  t.is(retryDelayMs(DEFAULT_RETRY, 1, serverError(), () => 0), 1000, 'no header: half of the 2 s backoff at the least');
-  t.is(retryDelayMs(DEFAULT_RETRY, 1, serverError(), () => 1), 2000);
-  t.is(retryDelayMs(DEFAULT_RETRY, 0, serverError({ 'retry-after': '120' })), undefined, 'two minutes: not worth waiting for');
-  const patient = new ScriptedModel([{ reject: serverError({ 'retry-after': '120' }) }, { parts: [finish()] }]);
-  t.is((await t.throwsAsync(streamTurn(patient, { ...request, retry: fastRetry })))?.message, 'Service Unavailable');
-  t.is(patient.calls.length, 1);
-});
-
-test('attempts are bounded; a non-retryable error is not retried; a connection reset is', async (t) => {
-  const always = new ScriptedModel([{ reject: serverError() }, { reject: serverError() }, { reject: serverError() }]);
-  const error = await t.throwsAsync(streamTurn(always, { ...request, retry: { ...fastRetry, maxRetries: 1 } }));
-  t.true(APICallError.isInstance(error));
-  t.is(always.calls.length, 2);
-
-  const fatal = new APICallError({ message: 'Bad key', url: 'https://model.test', requestBodyValues: {}, statusCode: 401, isRetryable: false });
-  const once = new ScriptedModel([{ reject: fatal }, { parts: [finish()] }]);
-  t.is(await t.throwsAsync(streamTurn(once, { ...request, retry: fastRetry })), fatal);
-  t.is(once.calls.length, 1);
-
-  const reset = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
-  const flaky = new ScriptedModel([{ reject: reset }, { parts: [text('back'), finish()] }]);
-  t.is((await streamTurn(flaky, { ...request, retry: fastRetry })).text, 'back');
-  t.is(flaky.calls.length, 2);
-});
-
-test('an error after output has started is not retried', async (t) => {
-  const failure = serverError();
-  const model = new ScriptedModel([
-    { parts: [text('half an ans'), { type: 'error', error: failure }], end: 'hang' },
-    { parts: [text('never'), finish()] },
-  ]);
-  const { log, retries, handlers } = recording();
-  t.is(await t.throwsAsync(streamTurn(model, { ...request, retry: fastRetry }, handlers)), failure);
-  t.is(model.calls.length, 1);
-  t.deepEqual(retries, []);
-  t.deepEqual(log, ['text:half an ans']);
-  t.deepEqual(model.cancelled, [failure], 'the stream is cancelled with the error');
-
-  const broken = new ScriptedModel([{ parts: [text('so far')], end: { error: new Error('stream torn') } }, { parts: [finish()] }]);
-  const torn = await t.throwsAsync(streamTurn(broken, { ...request, retry: fastRetry }));
-  t.is(torn?.message, 'stream torn');
-  t.is(broken.calls.length, 1);
-  t.deepEqual(broken.cancelled, [], 'an errored stream needs no cancel');
-});
-
 test('an error part rejects with an error naming its cause', async (t) => {
   const cause = { type: 'overloaded_error', message: 'Overloaded' };
   const model = new ScriptedModel([{ parts: [{ type: 'error', error: cause }], end: 'hang' }]);
@@ -291,29 +101,6 @@ test('abort mid-stream rejects at once with an AbortError and cancels the stream
   t.is(aborted?.name, 'AbortError');
   t.is(aborted?.cause, reason);
   t.is(again.cancelled.length, 1);
-});
-
-test('abort before the provider answers, or while waiting to retry, rejects at once', async (t) => {
-  const silent = new ScriptedModel([{ never: true }]);
-  const controller = new AbortController();
-  const pending = streamTurn(silent, request, {}, controller.signal);
-  t.is(silent.calls.length, 1, 'doStream was called');
-  controller.abort();
-  t.is((await t.throwsAsync(pending))?.name, 'AbortError');
-
-  const failing = new ScriptedModel([{ reject: serverError() }, { parts: [finish()] }]);
-  const during = new AbortController();
-  const retrying = streamTurn(failing, { ...request, retry: { maxRetries: 2, initialDelayMs: 600_000, maxDelayMs: 600_000 } }, {
-    onRetry: () => during.abort(),
-  }, during.signal);
-  t.is((await t.throwsAsync(retrying))?.name, 'AbortError');
-  t.is(failing.calls.length, 1);
-
-  const already = new AbortController();
-  already.abort();
-  const untouched = new ScriptedModel([{ parts: [finish()] }]);
-  t.is((await t.throwsAsync(streamTurn(untouched, request, {}, already.signal)))?.name, 'AbortError');
-  t.is(untouched.calls.length, 0);
 });
 
 test('a worker sends the deltas of one burst to its sink as one EMIT, in order', async (t) => {
