@@ -3,6 +3,7 @@ import { createActor, toPromise, waitFor, type AnyActorRef } from 'xstate';
 import { runMachine } from '../src/actors/run-machine.ts';
 import { RunRuntime } from '../src/actors/run-runtime.ts';
 import { describeActor, type ActorNode } from '../src/actors/actor-tree.ts';
+import { emitEvent } from '../src/actors/agent-messages.ts';
 import type { AgentStats } from '../src/actors/agent-stats.ts';
 import type { RunPlan } from '../src/actors/run-plan.ts';
 import { RunEventWriter } from '../src/events/run-event-writer.ts';
@@ -61,11 +62,11 @@ test('the terminal event stays last when agents emit late', async (t) => {
   const sink = run.actor.system.get('sink') as AnyActorRef;
   await run.persistence.finishCalled;
   const late: EventDraft = { source: { agent_id: 'w-alpha-ada', agent_type: 'worker', agent_name: 'Ada', team_name: 'Alpha' }, category: 'llm', action: 'stream', data: { content: ' late' } };
-  sink.send({ type: 'EMIT', draft: late });
+  sink.send(emitEvent([late]));
   hold.resolve();
   await run.done;
   // After the end: the sink is stopped and the writer closed, so nothing more is stored.
-  sink.send({ type: 'EMIT', draft: late });
+  sink.send(emitEvent([late]));
   t.is(run.writer.push(late), undefined);
   t.is(run.writer.droppedCount, 1);
   await run.writer.drain();

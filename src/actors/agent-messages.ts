@@ -1,7 +1,7 @@
-import type { ModelMessage } from 'ai';
 import type { ActorSystem } from 'xstate';
 import { sourceOf, userPromptFor, type AgentPlan } from './run-plan.ts';
-import type { EventCategory } from '../events/run-event.ts';
+import type { EventCategory, EventDraft } from '../events/run-event.ts';
+import { userMessage, type ConversationMessage } from '../models/conversation.ts';
 
 /** A sub-task handed to an agent actor by its parent. */
 export interface TaskEvent {
@@ -18,21 +18,36 @@ export interface ResultEvent {
   output: string;
 }
 
+/** Drafts for the run's sink, in the order they happened: one message per batch, not per event. */
 export interface SinkEmitEvent {
   type: 'EMIT';
-  draft: { source: ReturnType<typeof sourceOf> | null; category: EventCategory; action: string; data: Record<string, unknown> };
+  drafts: EventDraft[];
 }
 
-/** Sends an event to the run's sink through the agent's own actor system; dropped if the sink is gone. */
+/** The one way an EMIT is built, by the run, its supervisors and workers alike. */
+export function emitEvent(drafts: EventDraft[]): SinkEmitEvent {
+  return { type: 'EMIT', drafts };
+}
+
+export function draftOf(agent: AgentPlan | null, category: EventCategory, action: string, data: Record<string, unknown>): EventDraft {
+  return { source: agent ? sourceOf(agent) : null, category, action, data };
+}
+
+/** Sends drafts to the run's sink through the agent's own actor system; dropped if the sink is gone. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any run's system
+export function sendToSink(system: ActorSystem<any>, drafts: EventDraft[]): void {
+  if (drafts.length > 0) system.get('sink')?.send(emitEvent(drafts));
+}
+
+/** One event of an agent (null: of the run) to its run's sink. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any run's system
 export function emitVia(system: ActorSystem<any>, agent: AgentPlan | null, category: EventCategory, action: string, data: Record<string, unknown>): void {
-  const event: SinkEmitEvent = { type: 'EMIT', draft: { source: agent ? sourceOf(agent) : null, category, action, data } };
-  system.get('sink')?.send(event);
+  sendToSink(system, [draftOf(agent, category, action, data)]);
 }
 
-/** The conversation an agent starts a task with; its system prompt goes in the call's `system`. */
-export function openingMessages(agent: AgentPlan, task: string): ModelMessage[] {
-  return [{ role: 'user', content: userPromptFor(agent, task) }];
+/** The conversation an agent starts a task with; its system prompt goes with each call. */
+export function openingMessages(agent: AgentPlan, task: string): ConversationMessage[] {
+  return [userMessage(userPromptFor(agent, task))];
 }
 
 export function errorText(err: unknown): string {

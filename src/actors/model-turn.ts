@@ -1,7 +1,9 @@
-import { jsonSchema, streamText, tool, type ModelMessage, type ToolSet } from 'ai';
 import { fromPromise } from 'xstate';
 import { sourceOf, type AgentPlan } from './run-plan.ts';
-import type { EventCategory } from '../events/run-event.ts';
+import { sendToSink } from './agent-messages.ts';
+import type { EventDraft } from '../events/run-event.ts';
+import { delegatedTask, delegationTool, type ConversationMessage } from '../models/conversation.ts';
+import { streamTurn } from '../models/stream-turn.ts';
 
 export interface ToolSpec {
   toolName: string;
@@ -10,7 +12,7 @@ export interface ToolSpec {
 
 export interface ModelTurnInput {
   agent: AgentPlan;
-  messages: ModelMessage[];
+  messages: ConversationMessage[];
   /** A supervisor's children as tools; a worker has none. */
   tools: ToolSpec[];
   parallelToolCalls: boolean;
@@ -27,98 +29,70 @@ export interface ToolCallRequest {
 export interface ModelTurnOutput {
   text: string;
   toolCalls: ToolCallRequest[];
-  responseMessages: ModelMessage[];
+  /** The assistant turn, to append to the conversation. */
+  message: ConversationMessage;
   inputTokens: number;
   outputTokens: number;
   durationMs: number;
 }
 
-/**
- * A plain JSON schema (not zod): the SDK would otherwise convert a zod schema on every model
- * call. The task is read defensively from the model's input, so no validator is needed.
- */
-const delegateInput = jsonSchema<{ task: string }>({
-  type: 'object',
-  properties: { task: { type: 'string', description: 'The sub-task to hand over, complete and self-contained' } },
-  required: ['task'],
-  additionalProperties: false,
-});
-
-function toolSet(tools: ToolSpec[]): ToolSet | undefined {
-  if (tools.length === 0) return undefined;
-  // No `execute`: the SDK stops after the step and the supervisor actor delegates to its child.
-  return Object.fromEntries(tools.map((t) => [t.toolName, tool({ description: t.description, inputSchema: delegateInput })]));
-}
+const INVALID_INPUT = 'invalid tool input: expected {"task": "<non-empty text>"}';
 
 /**
- * One model call of an agent, streamed. Deltas go to the run's sink, found through the actor
- * system the agent lives in: once the run is stopped the sink is gone (or the signal aborted)
- * and the delta is dropped, never routed anywhere else.
+ * One model call of an agent, streamed. Its deltas are collected and go to the run's sink as
+ * one batch whenever the stream has nothing more buffered (and at the end), so messaging is
+ * paid per batch, not per token, and order is kept. The sink is found through the actor system
+ * the agent lives in: once the run is stopped the sink is gone (or the signal aborted) and the
+ * batch is dropped, never routed anywhere else.
  */
 export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async ({ input, system, signal }) => {
   const source = sourceOf(input.agent);
-  const emit = (category: EventCategory, action: string, data: Record<string, unknown>) => {
-    if (signal.aborted) return;
-    system.get('sink')?.send({ type: 'EMIT', draft: { source, category, action, data } });
+  let drafts: EventDraft[] = [];
+  const flush = () => {
+    if (drafts.length === 0) return;
+    const batch = drafts;
+    drafts = [];
+    if (!signal.aborted) sendToSink(system, batch);
   };
-  const started = performance.now();
   const { model } = input.agent;
-  const result = streamText({
-    model: model.model,
-    system: input.agent.systemPrompt,
-    messages: input.messages,
-    tools: toolSet(input.tools),
-    abortSignal: signal,
-    temperature: model.temperature,
-    maxOutputTokens: model.maxOutputTokens,
-    topP: model.topP,
-    providerOptions: {
-      simulated: {
-        parallelToolCalls: input.parallelToolCalls,
-        agentName: input.agent.name,
-        ...(input.agent.role && { role: input.agent.role }),
+  try {
+    const turn = await streamTurn(model.model, {
+      system: input.agent.systemPrompt,
+      messages: input.messages,
+      tools: input.tools.map((t) => delegationTool(t.toolName, t.description)),
+      ...(model.temperature !== undefined && { temperature: model.temperature }),
+      ...(model.maxOutputTokens !== undefined && { maxOutputTokens: model.maxOutputTokens }),
+      ...(model.topP !== undefined && { topP: model.topP }),
+      ...(model.retry && { retry: model.retry }),
+      providerOptions: {
+        simulated: {
+          parallelToolCalls: input.parallelToolCalls,
+          agentName: input.agent.name,
+          ...(input.agent.role && { role: input.agent.role }),
+        },
       },
-    },
-    // Errors arrive as `error` parts below and are thrown from here; this stops the SDK's console log.
-    onError: () => {},
-  });
-  let text = '';
-  const toolCalls: ToolCallRequest[] = [];
-  for await (const part of result.fullStream) {
-    switch (part.type) {
-      case 'text-delta':
-        text += part.text;
-        emit('llm', 'stream', { content: part.text });
-        break;
-      case 'reasoning-delta':
-        emit('llm', 'reasoning', { content: part.text });
-        break;
-      case 'tool-call': {
-        const task = (part.input as { task?: unknown } | undefined)?.task;
-        const usable = typeof task === 'string' && task.trim() !== '';
-        const error = part.invalid ? `invalid tool call: ${String((part.error as Error | undefined)?.message ?? part.error)}`
-          : usable ? undefined : 'invalid tool input: expected {"task": "<non-empty text>"}';
-        toolCalls.push({
-          toolCallId: part.toolCallId, toolName: part.toolName, task: usable ? task : JSON.stringify(part.input ?? null),
+    }, {
+      onTextDelta: (content) => drafts.push({ source, category: 'llm', action: 'stream', data: { content } }),
+      onReasoningDelta: (content) => drafts.push({ source, category: 'llm', action: 'reasoning', data: { content } }),
+      onIdle: flush,
+    }, signal);
+    return {
+      text: turn.text,
+      toolCalls: turn.toolCalls.map((call): ToolCallRequest => {
+        const task = call.error ? undefined : delegatedTask(call.input);
+        const error = call.error ?? (task === undefined ? INVALID_INPUT : undefined);
+        return {
+          toolCallId: call.toolCallId, toolName: call.toolName, task: task ?? JSON.stringify(call.input ?? null),
           ...(error && { error }),
-        });
-        break;
-      }
-      case 'error':
-        throw part.error;
-      case 'abort':
-        throw signal.reason ?? new DOMException('The model call was aborted', 'AbortError');
-    }
+        };
+      }),
+      message: turn.message,
+      inputTokens: turn.usage.inputTokens,
+      outputTokens: turn.usage.outputTokens,
+      durationMs: turn.durationMs,
+    };
+  } finally {
+    // Deltas streamed before the end (or a failure) go out ahead of whatever the agent does next.
+    flush();
   }
-  const [response, usage] = await Promise.all([result.response, result.totalUsage]);
-  return {
-    text,
-    toolCalls,
-    // The SDK answers invalid calls itself in a `tool` message; every call is answered by the
-    // supervisor (invalid ones as errors), so keep only the assistant turn to avoid two results per call.
-    responseMessages: response.messages.filter((m) => m.role !== 'tool'),
-    inputTokens: usage.inputTokens ?? 0,
-    outputTokens: usage.outputTokens ?? 0,
-    durationMs: Math.round(performance.now() - started),
-  };
 });

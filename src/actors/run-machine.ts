@@ -4,7 +4,7 @@ import { supervisorMachine } from './supervisor-machine.ts';
 import { globalSupervisorInput } from './supervisor-input.ts';
 import { describeActor, finalTree, statisticsOf, type ActorNode } from './actor-tree.ts';
 import { topologyOf, type RunPlan } from './run-plan.ts';
-import type { ResultEvent, TaskEvent } from './agent-messages.ts';
+import { draftOf, emitEvent, type ResultEvent, type TaskEvent } from './agent-messages.ts';
 import type { RunEventWriter } from '../events/run-event-writer.ts';
 import type { RunOutcome } from '../domain/run-records.ts';
 
@@ -92,12 +92,10 @@ export const runMachine = setup({
     }),
   },
   actions: {
-    announce: sendTo('sink', ({ context }) => ({
-      type: 'EMIT', draft: { source: null, category: 'lifecycle', action: 'started', data: { task: context.plan.task } },
-    })),
-    announceTopology: sendTo('sink', ({ context }) => ({
-      type: 'EMIT', draft: { source: null, category: 'system', action: 'topology', data: { topology: topologyOf(context.plan) } },
-    })),
+    announce: sendTo('sink', ({ context }) => emitEvent([
+      draftOf(null, 'lifecycle', 'started', { task: context.plan.task }),
+      draftOf(null, 'system', 'topology', { topology: topologyOf(context.plan) }),
+    ])),
     delegate: sendTo(GLOBAL, ({ context }): TaskEvent => ({ type: 'TASK', callId: `run:${context.plan.runId}`, task: context.plan.task })),
     /** Snapshot the tree (statistics) before stopping it: stopped actors keep no children. */
     settle: assign(({ context, self }, outcome: Omit<RunOutcome, 'statistics'>) => {
@@ -144,7 +142,7 @@ export const runMachine = setup({
       on: { CANCEL: { target: 'finishing', actions: { type: 'settle', params: { status: 'cancelled' } } } },
     },
     running: {
-      entry: ['announce', 'announceTopology', 'delegate'],
+      entry: ['announce', 'delegate'],
       on: {
         RESULT: [
           {

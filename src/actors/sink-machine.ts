@@ -4,8 +4,8 @@ import type { SinkEmitEvent } from './agent-messages.ts';
 
 /**
  * A run's event sink, registered in the run's actor system as `sink`: agents reach it by that
- * address, so only agents of this run can. It hands each draft to the run's writer, which
- * sequences, stamps and batches them.
+ * address, so only agents of this run can. It hands each batch of drafts to the run's writer,
+ * which sequences and stamps them in order and appends them with the rest of the tick's.
  */
 export const sinkMachine = setup({
   types: {
@@ -15,7 +15,7 @@ export const sinkMachine = setup({
   },
   actions: {
     write: ({ context, event }) => {
-      if (context.writer.push(event.draft)) context.accepted++;
+      context.accepted += context.writer.pushBatch(event.drafts);
     },
   },
 }).createMachine({

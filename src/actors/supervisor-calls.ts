@@ -1,4 +1,3 @@
-import type { ModelMessage } from 'ai';
 import type { ToolCallRequest } from './model-turn.ts';
 
 /** A child of a supervisor, offered to its model as one tool. */
@@ -58,19 +57,6 @@ export function enrichTask(task: string, finished: Array<{ name: string; output:
   if (finished.length === 0) return task;
   const lines = finished.map((f) => `[${f.name}]: ${f.output}`);
   return `${task}\n\nContext from ${label} that already finished:\n${lines.join('\n')}`;
-}
-
-/** The tool message the model gets back after a turn's calls all answered. */
-export function toolResultMessage(calls: PendingCall[]): ModelMessage {
-  return {
-    role: 'tool',
-    content: calls.map((c) => ({
-      type: 'tool-result' as const,
-      toolCallId: c.toolCallId,
-      toolName: c.toolName,
-      output: c.ok ? { type: 'text' as const, value: c.output } : { type: 'error-text' as const, value: c.output },
-    })),
-  };
 }
 
 export function newCall(request: ToolCallRequest): PendingCall {

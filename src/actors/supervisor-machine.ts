@@ -1,11 +1,11 @@
 import { and, assign, enqueueActions, sendParent, setup, type AnyActorLogic, type AnyActorRef, type AnyStateMachine } from 'xstate';
-import type { ModelMessage } from 'ai';
+import { toolResultsMessage, type ConversationMessage } from '../models/conversation.ts';
 import { modelTurnActor } from './model-turn.ts';
 import { workerMachine } from './worker-machine.ts';
 import { addTurn, emptyStats, type AgentStats } from './agent-stats.ts';
-import { emitVia, errorText, openingMessages, type ResultEvent, type TaskEvent } from './agent-messages.ts';
+import { draftOf, emitVia, errorText, sendToSink, openingMessages, type ResultEvent, type TaskEvent } from './agent-messages.ts';
 import {
-  callsToDispatch, dedupeKey, enrichTask, newCall, toolResultMessage, type ChildSpec, type PendingCall,
+  callsToDispatch, dedupeKey, enrichTask, newCall, type ChildSpec, type PendingCall,
 } from './supervisor-calls.ts';
 import type { AgentPlan } from './run-plan.ts';
 
@@ -29,7 +29,7 @@ export interface SupervisorContext {
   maxTurns: number;
   current: TaskEvent | null;
   queue: TaskEvent[];
-  messages: ModelMessage[];
+  messages: ConversationMessage[];
   turns: number;
   calls: PendingCall[];
   /** Results of children finished in this run, for context sharing. */
@@ -71,11 +71,9 @@ export const supervisorMachine: AnyStateMachine = setup({
     }),
     announceCalls: ({ context, system }) => {
       let count = context.toolCallCount - context.calls.length;
-      for (const call of context.calls) {
-        emitVia(system, context.agent, 'llm', 'tool_call', {
-          tool_name: call.toolName, tool_call_id: call.toolCallId, tool_count: ++count, input: { task: call.task },
-        });
-      }
+      sendToSink(system, context.calls.map((call) => draftOf(context.agent, 'llm', 'tool_call', {
+        tool_name: call.toolName, tool_call_id: call.toolCallId, tool_count: ++count, input: { task: call.task },
+      })));
     },
     /** Answers unknown tools and duplicates at once, then hands out what may start now. */
     dispatch: enqueueActions(({ context, enqueue, system }) => {
@@ -132,12 +130,11 @@ export const supervisorMachine: AnyStateMachine = setup({
       });
     }),
     returnResults: enqueueActions(({ context, enqueue, system }) => {
-      for (const call of context.calls) {
-        enqueue(() => emitVia(system, context.agent, 'llm', 'tool_result', {
-          tool_name: call.toolName, tool_call_id: call.toolCallId, is_error: !call.ok, result: call.output,
-        }));
-      }
-      enqueue.assign({ messages: [...context.messages, toolResultMessage(context.calls)], calls: [] });
+      const drafts = context.calls.map((call) => draftOf(context.agent, 'llm', 'tool_result', {
+        tool_name: call.toolName, tool_call_id: call.toolCallId, is_error: !call.ok, result: call.output,
+      }));
+      enqueue(() => sendToSink(system, drafts));
+      enqueue.assign({ messages: [...context.messages, toolResultsMessage(context.calls)], calls: [] });
     }),
     replyOk: sendParent(({ context }): ResultEvent => ({ type: 'RESULT', callId: context.current!.callId, ok: true, output: context.lastResult ?? '' })),
     replyError: sendParent(({ context }): ResultEvent => ({
@@ -210,7 +207,7 @@ export const supervisorMachine: AnyStateMachine = setup({
               assign(({ context, event }) => ({
                 stats: addTurn(context.stats, event.output),
                 turns: context.turns + 1,
-                messages: [...context.messages, ...event.output.responseMessages],
+                messages: [...context.messages, event.output.message],
                 calls: event.output.toolCalls.map(newCall),
                 toolCallCount: context.toolCallCount + event.output.toolCalls.length,
               })),

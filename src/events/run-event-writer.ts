@@ -34,16 +34,36 @@ export class RunEventWriter {
       this.#dropped++;
       return undefined;
     }
+    const stored = this.#stamp(draft, new Date().toISOString());
+    this.#flushing ??= this.#flushLoop();
+    return stored;
+  }
+
+  /**
+   * Sequences a batch in its order (one timestamp: it arrived at once). Returns how many were
+   * accepted: all, or none once the writer is closed.
+   */
+  pushBatch(drafts: readonly EventDraft[]): number {
+    if (this.#closed) {
+      this.#dropped += drafts.length;
+      return 0;
+    }
+    const timestamp = new Date().toISOString();
+    for (const draft of drafts) this.#stamp(draft, timestamp);
+    if (drafts.length > 0) this.#flushing ??= this.#flushLoop();
+    return drafts.length;
+  }
+
+  #stamp(draft: EventDraft, timestamp: string): StoredEvent {
     const stored = toStoredEvent({
       run_id: this.runId,
-      timestamp: new Date().toISOString(),
+      timestamp,
       sequence: this.#nextSequence++,
       source: draft.source,
       event: { category: draft.category, action: draft.action },
       data: draft.data,
     });
     this.#pending.push(stored);
-    this.#flushing ??= this.#flushLoop();
     return stored;
   }
 

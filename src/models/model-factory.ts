@@ -1,6 +1,7 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { ValidationError } from '../errors/app-error.ts';
 import type { ModelRecord } from '../domain/model-schemas.ts';
+import type { RetryPolicy } from './model-retry.ts';
 import { createSimulatedModel, simulatedSettingsFromParams } from './simulated-model.ts';
 
 /** The model an agent runs with, and the call settings from its model row. */
@@ -12,6 +13,8 @@ export interface AgentModel {
   temperature?: number;
   maxOutputTokens?: number;
   topP?: number;
+  /** How a call failing before any output is retried (streamTurn's defaults when absent). */
+  retry?: RetryPolicy;
 }
 
 /** Used when an agent names no model and the tenant has none called `simulated`. */

@@ -150,7 +150,7 @@ export function createSimulatedModel(settings: SimulatedModelSettings): Language
         url: `simulated://${modelId}`,
         requestBodyValues: { modelId, lastUserMessage: lastUser },
         statusCode: 500,
-        // Not retryable so the SDK's retry/backoff loop fails fast in tests.
+        // Not retryable, so a model call's retry loop (streamTurn) fails fast in tests.
         isRetryable: false,
       });
     }

@@ -1,15 +1,22 @@
 import { assign, createActor, sendTo, setup, waitFor, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import type { ResultEvent, SinkEmitEvent, TaskEvent } from '../../src/actors/agent-messages.ts';
 
-export type Draft = SinkEmitEvent['draft'];
+export type Draft = SinkEmitEvent['drafts'][number];
 
-/** Registered as `sink` in the harness's system: keeps every draft an agent emits, in order. */
+/** Registered as `sink` in the harness's system: keeps every draft an agent emits, in order, and the size of each EMIT. */
 export const recordingSinkMachine = setup({
-  types: { context: {} as { drafts: Draft[] }, events: {} as SinkEmitEvent },
+  types: { context: {} as { drafts: Draft[]; batchSizes: number[] }, events: {} as SinkEmitEvent },
 }).createMachine({
   id: 'recording-sink',
-  context: { drafts: [] },
-  on: { EMIT: { actions: assign({ drafts: ({ context, event }) => [...context.drafts, event.draft] }) } },
+  context: { drafts: [], batchSizes: [] },
+  on: {
+    EMIT: {
+      actions: assign({
+        drafts: ({ context, event }) => [...context.drafts, ...event.drafts],
+        batchSizes: ({ context, event }) => [...context.batchSizes, event.drafts.length],
+      }),
+    },
+  },
 });
 
 type HarnessEvent = { type: 'SEND'; callId: string; task: string } | ResultEvent;
@@ -44,6 +51,8 @@ export interface Harness {
   send(callId: string, task: string): void;
   /** Every draft the sink got so far. */
   drafts(): Draft[];
+  /** How many drafts each EMIT the sink got carried, in order. */
+  batchSizes(): number[];
   results(): ResultEvent[];
   /** Resolves once `count` results arrived (rejects after 20 s). */
   waitForResults(count: number): Promise<ResultEvent[]>;
@@ -59,6 +68,7 @@ export function startHarness(logic: AnyActorLogic, input: unknown): Harness {
     child,
     send: (callId, task) => actor.send({ type: 'SEND', callId, task }),
     drafts: () => (sink.getSnapshot() as { context: { drafts: Draft[] } }).context.drafts,
+    batchSizes: () => (sink.getSnapshot() as { context: { batchSizes: number[] } }).context.batchSizes,
     results: () => actor.getSnapshot().context.results,
     async waitForResults(count) {
       const snapshot = await waitFor(actor, (s) => s.context.results.length >= count, { timeout: 20_000 });

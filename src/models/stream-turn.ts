@@ -1,0 +1,211 @@
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3FunctionTool,
+  LanguageModelV3StreamPart,
+  SharedV3ProviderOptions,
+} from '@ai-sdk/provider';
+import { toPrompt, type ConversationMessage } from './conversation.ts';
+import { describeError, TurnBuilder, type BuiltTurn, type TurnToolCall } from './turn-builder.ts';
+import { abortErrorOf, DEFAULT_RETRY, isRetryable, retryDelayMs, waitBeforeRetry, type RetryPolicy } from './model-retry.ts';
+
+/** One model call: the conversation so far and how to call. */
+export interface TurnRequest {
+  system?: string;
+  messages: readonly ConversationMessage[];
+  tools?: LanguageModelV3FunctionTool[];
+  temperature?: number;
+  maxOutputTokens?: number;
+  topP?: number;
+  /** Read by the provider whose key it is (`simulated`, `openai`, …), passed through untouched. */
+  providerOptions?: SharedV3ProviderOptions;
+  retry?: RetryPolicy;
+}
+
+export interface TurnHandlers {
+  onTextDelta?(delta: string): void;
+  onReasoningDelta?(delta: string): void;
+  /**
+   * The stream has nothing more buffered and deltas were delivered since the last call: the
+   * moment to pass on what they produced, as one batch, before the reader waits.
+   */
+  onIdle?(): void;
+  /** A call that failed before any output is about to be retried after `delayMs`. */
+  onRetry?(info: { retry: number; delayMs: number; error: unknown }): void;
+}
+
+export type { TurnToolCall };
+
+export interface TurnResult extends BuiltTurn {
+  durationMs: number;
+  /** Attempts made (1 unless a failure before output was retried). */
+  attempts: number;
+}
+
+/** Why an attempt ended in failure, and whether anything had come out of it by then. */
+class AttemptFailure {
+  readonly error: unknown;
+  readonly outputStarted: boolean;
+  constructor(error: unknown, outputStarted: boolean) {
+    this.error = error;
+    this.outputStarted = outputStarted;
+  }
+}
+
+/** Marks a read that has not settled yet (the stream has nothing buffered). */
+const PENDING: unique symbol = Symbol('pending');
+const pending = Promise.resolve(PENDING);
+
+/**
+ * One streamed model call through the language-model interface itself (`doStream`): the seam
+ * every provider plugs into, with none of the SDK's stream layers on the way. Parts are read
+ * by one reader loop; deltas go to the handlers as they come. An error before any output is
+ * retried when retryable (bounded, with backoff and jitter, never sooner than a retry-after asks); once output
+ * has started it is not, since its deltas are already out. An abort rejects at once with an
+ * AbortError and cancels the stream.
+ */
+export async function streamTurn(model: LanguageModelV3, request: TurnRequest, handlers: TurnHandlers = {}, signal?: AbortSignal): Promise<TurnResult> {
+  const started = performance.now();
+  const policy = { ...DEFAULT_RETRY, ...request.retry };
+  const options = callOptions(request, signal);
+  for (let attempt = 1; ; attempt++) {
+    if (signal?.aborted) throw abortErrorOf(signal);
+    try {
+      const result = await attemptTurn(model, options, handlers, signal);
+      return { ...result, durationMs: Math.round(performance.now() - started), attempts: attempt };
+    } catch (failure) {
+      if (!(failure instanceof AttemptFailure)) throw failure;
+      const { error, outputStarted } = failure;
+      if (signal?.aborted) throw abortErrorOf(signal);
+      if (outputStarted || attempt > policy.maxRetries || !isRetryable(error)) throw error;
+      const delayMs = retryDelayMs(policy, attempt - 1, error);
+      if (delayMs === undefined) throw error;
+      handlers.onRetry?.({ retry: attempt, delayMs, error });
+      await waitBeforeRetry(delayMs, signal);
+    }
+  }
+}
+
+function callOptions(request: TurnRequest, signal: AbortSignal | undefined): LanguageModelV3CallOptions {
+  const tools = request.tools?.length ? request.tools : undefined;
+  return {
+    prompt: toPrompt(request.system, request.messages),
+    ...(tools && { tools, toolChoice: { type: 'auto' as const } }),
+    ...(request.temperature !== undefined && { temperature: request.temperature }),
+    ...(request.maxOutputTokens !== undefined && { maxOutputTokens: request.maxOutputTokens }),
+    ...(request.topP !== undefined && { topP: request.topP }),
+    ...(request.providerOptions && { providerOptions: request.providerOptions }),
+    ...(signal && { abortSignal: signal }),
+  };
+}
+
+/** The call's stream; an abort while the provider has not answered yet rejects at once. */
+async function openStream(model: LanguageModelV3, options: LanguageModelV3CallOptions, signal: AbortSignal | undefined): Promise<ReadableStream<LanguageModelV3StreamPart>> {
+  // A provider that throws instead of rejecting fails the same way.
+  const call = (async () => model.doStream(options))();
+  if (!signal) return (await call).stream;
+  const { promise: aborted, reject } = Promise.withResolvers<never>();
+  const onAbort = () => reject(abortErrorOf(signal));
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return (await Promise.race([call, aborted])).stream;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (signal.aborted) {
+      // Abandoned: a stream that still arrives is cancelled; the call's own rejection (the
+      // provider saw the same signal) has no caller left to go to, which already has the abort.
+      call.then((late) => late.stream.cancel(abortErrorOf(signal)), () => undefined).catch(() => undefined);
+    }
+  }
+}
+
+async function attemptTurn(
+  model: LanguageModelV3, options: LanguageModelV3CallOptions, handlers: TurnHandlers, signal: AbortSignal | undefined,
+): Promise<BuiltTurn> {
+  let stream: ReadableStream<LanguageModelV3StreamPart>;
+  try {
+    stream = await openStream(model, options, signal);
+  } catch (err) {
+    throw new AttemptFailure(err, false);
+  }
+  const reader = stream.getReader();
+  const turn = new TurnBuilder();
+  // Resolves with the cancel's failure, if any: looked at once the loop is over.
+  let cancelling: Promise<unknown> | undefined;
+  const cancel = (reason: unknown) => reader.cancel(reason).then(() => undefined, (err: unknown) => err ?? new Error('cancel failed'));
+  const onAbort = () => {
+    // Settles the pending read as done at once; the loop then rejects with the AbortError.
+    cancelling = cancel(abortErrorOf(signal!));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort(); // aborted in the moment between the stream's arrival and here
+  let delivered = false; // deltas went to the handlers since the last onIdle
+  let reading = false;
+  let closed = false; // the stream ended: nothing to cancel
+  let errored = false; // a read rejected: the stream errored, nothing to cancel either
+  let failure: unknown;
+  try {
+    for (;;) {
+      const next = reader.read();
+      reading = true;
+      let read = delivered && handlers.onIdle ? await Promise.race([next, pending]) : await next;
+      reading = false;
+      if (read === PENDING) {
+        delivered = false;
+        handlers.onIdle!();
+        reading = true;
+        read = await next;
+        reading = false;
+      }
+      if (read.done) {
+        closed = true;
+        break;
+      }
+      const part = read.value;
+      switch (part.type) {
+        case 'text-delta':
+          turn.text(part.id, part.delta, part.providerMetadata);
+          handlers.onTextDelta?.(part.delta);
+          delivered = true;
+          break;
+        case 'reasoning-delta':
+          turn.reasoning(part.id, part.delta, part.providerMetadata);
+          handlers.onReasoningDelta?.(part.delta);
+          delivered = true;
+          break;
+        case 'text-start':
+        case 'text-end':
+          turn.text(part.id, '', part.providerMetadata);
+          break;
+        case 'reasoning-start':
+        case 'reasoning-end':
+          turn.reasoning(part.id, '', part.providerMetadata);
+          break;
+        case 'tool-call':
+          turn.toolCall(part.toolCallId, part.toolName, part.input, part.providerMetadata);
+          break;
+        case 'finish':
+          turn.finish(part.usage, part.finishReason.unified);
+          break;
+        case 'error':
+          throw part.error instanceof Error ? part.error : new Error(`model stream error: ${describeError(part.error)}`, { cause: part.error });
+      }
+    }
+    if (signal?.aborted) throw abortErrorOf(signal);
+  } catch (err) {
+    errored = reading;
+    failure = err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  // An error part or a failing handler leaves the stream open: cancel it so the provider stops.
+  if (!closed && !errored) cancelling ??= cancel(failure);
+  const cancelError = await cancelling;
+  // An errored stream rejects its cancel with the error already in hand; any other failure to
+  // cancel is reported beside the call's own error, never instead of it.
+  if (cancelError !== undefined && !errored) {
+    failure = failure === undefined ? cancelError : new AggregateError([failure, cancelError], describeError(failure));
+  }
+  if (failure !== undefined) throw new AttemptFailure(failure, turn.hasOutput);
+  return turn.result();
+}
