@@ -1,6 +1,7 @@
 import type Koa from 'koa';
 import { createApp } from './http/app.ts';
 import { runRoutes } from './http/routes/run-routes.ts';
+import { executeRoutes } from './http/routes/execute-route.ts';
 import { RunRuntime } from './actors/run-runtime.ts';
 import { RunService } from './services/run-service.ts';
 import { recoverUnfinishedRuns } from './services/run-recovery.ts';
@@ -22,6 +23,7 @@ export interface ComposeOptions {
   sseStallTimeoutMs?: number;
   bodyLimitBytes?: number;
   bodyTimeoutMs?: number;
+  corsOrigins?: readonly string[];
   version?: string;
   /** Defaults to the SQL event log on the same store. */
   eventLog?: EventLog;
@@ -69,15 +71,19 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
         },
       };
     },
-    extraRoutes: runRoutes(runs, {
-      heartbeatMs: options.sseHeartbeatMs ?? 15_000,
-      maxBufferedFrames: options.sseMaxBufferedFrames ?? 10_000,
-      stallTimeoutMs: options.sseStallTimeoutMs ?? 60_000,
-    }),
+    extraRoutes: [
+      ...runRoutes(runs, {
+        heartbeatMs: options.sseHeartbeatMs ?? 15_000,
+        maxBufferedFrames: options.sseMaxBufferedFrames ?? 10_000,
+        stallTimeoutMs: options.sseStallTimeoutMs ?? 60_000,
+      }),
+      ...executeRoutes(runs),
+    ],
     logger,
     translateError: storeErrorToAppError,
     bodyLimitBytes: options.bodyLimitBytes,
     bodyTimeoutMs: options.bodyTimeoutMs,
+    corsOrigins: options.corsOrigins,
     version: options.version,
   });
   return {

@@ -10,6 +10,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  CORS_ORIGINS: z.string().default('*'),
   BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(30_000),
   RUN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(MAX_TIMER_MS).default(30 * 60 * 1000),
   SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(15_000),
@@ -25,6 +26,8 @@ export interface AppConfig {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   bodyLimitBytes: number;
   bodyTimeoutMs: number;
+  /** `*` or the exact origins (scheme://host[:port]) allowed to call from a browser. */
+  corsOrigins: string[];
   runTimeoutMs: number;
   sseHeartbeatMs: number;
   sseMaxBufferedFrames: number;
@@ -48,6 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     bodyTimeoutMs: e.BODY_TIMEOUT_MS,
+    corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim().replace(/\/$/, '')).filter((o) => o !== ''),
     runTimeoutMs: e.RUN_TIMEOUT_MS,
     sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
     sseMaxBufferedFrames: e.SSE_MAX_BUFFERED_FRAMES,

@@ -24,6 +24,7 @@ const service = composeService(store, {
   sseStallTimeoutMs: config.sseStallTimeoutMs,
   bodyLimitBytes: config.bodyLimitBytes,
   bodyTimeoutMs: config.bodyTimeoutMs,
+  corsOrigins: config.corsOrigins,
   version: process.env.npm_package_version,
 });
 

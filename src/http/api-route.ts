@@ -34,6 +34,10 @@ export interface ApiRoute<S extends z.ZodType = z.ZodType> {
   status?: number;
   /** Extra methods besides POST (GET reads the query string into the body schema). */
   alsoGet?: boolean;
+  /** Served at `path` itself, not under API_PREFIX (the original's legacy `POST /execute`). */
+  root?: boolean;
+  /** `response` is the whole answer, not the `data` of an envelope (the handler writes it). */
+  unwrapped?: boolean;
   handle(rc: RouteContext<z.output<S>>): Promise<unknown>;
 }
 
@@ -58,6 +62,11 @@ function queryToBody(query: Record<string, string | string[] | undefined>): Reco
   return body;
 }
 
+/** Where a route is served. */
+export function routePath(route: ApiRoute): string {
+  return route.root ? route.path : API_PREFIX + route.path;
+}
+
 export function mountRoutes(router: Router, routes: ApiRoute[], deps: MountDeps): void {
   for (const route of routes) {
     const handler = async (ctx: Context) => {
@@ -69,7 +78,7 @@ export function mountRoutes(router: Router, routes: ApiRoute[], deps: MountDeps)
       if (route.paginated) sendPage(ctx, data as Page<unknown>);
       else sendOk(ctx, data, route.message, route.status);
     };
-    router.post(API_PREFIX + route.path, handler);
-    if (route.alsoGet) router.get(API_PREFIX + route.path, handler);
+    router.post(routePath(route), handler);
+    if (route.alsoGet) router.get(routePath(route), handler);
   }
 }

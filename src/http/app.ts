@@ -8,6 +8,7 @@ import { mountSystemRoutes, type HealthReport } from './routes/system-routes.ts'
 import { modelRoutes } from './routes/model-routes.ts';
 import { hierarchyRoutes } from './routes/hierarchy-routes.ts';
 import { errorBody } from './envelope.ts';
+import { corsMiddleware } from './cors.ts';
 import { silentLogger, type Logger } from '../logging/logger.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
 
@@ -20,6 +21,8 @@ export interface AppDeps {
   /** Maps errors of lower layers (database) to AppErrors for the envelope. */
   translateError?: ErrorTranslator;
   bodyLimitBytes?: number;
+  /** Origins allowed to call from a browser (CORS); ['*'] (the default) allows any. */
+  corsOrigins?: readonly string[];
   /** A request body must arrive within this long (408 otherwise). */
   bodyTimeoutMs?: number;
   version?: string;
@@ -42,6 +45,7 @@ export function createApp(deps: AppDeps): Koa {
   });
 
   app.silent = true; // errors are logged by the error middleware, not printed twice by koa
+  app.use(corsMiddleware(deps.corsOrigins ?? ['*']));
   app.use(requestLog(logger));
   app.use(errorMiddleware(logger, deps.translateError));
   // Envelopes for requests no route answered. This must run *after* allowedMethods has set

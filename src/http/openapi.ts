@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
-import { API_PREFIX, type ApiRoute } from './api-route.ts';
+import { routePath, type ApiRoute } from './api-route.ts';
 
 const errorSchema = z
   .object({
@@ -13,6 +13,7 @@ const errorSchema = z
 
 function successSchema(route: ApiRoute) {
   const data = route.response ?? z.unknown();
+  if (route.unwrapped) return data;
   if (!route.paginated) return z.object({ success: z.literal(true), message: z.string(), data });
   return z.object({
     code: z.literal(0),
@@ -51,7 +52,7 @@ export function buildOpenApiDocument(routes: ApiRoute[], version: string) {
         ...errors,
       },
     };
-    paths[API_PREFIX + route.path] = {
+    paths[routePath(route)] = {
       post: operation,
       // The GET form (EventSource) takes the same fields from the query string.
       ...(route.alsoGet && {

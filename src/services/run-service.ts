@@ -115,6 +115,17 @@ export class RunService {
     return { run_id: id, live: false, status: run.status, tree: stored };
   }
 
+  /** Every stored event of a run, parsed (the run's tenant is checked by the caller). */
+  async allEvents(id: number): Promise<Array<Record<string, unknown>>> {
+    const events: Array<Record<string, unknown>> = [];
+    for (let from = 1; ;) {
+      const page = await this.#deps.eventLog.read(id, { from, limit: 5000 });
+      for (const e of page) events.push(JSON.parse(e.json) as Record<string, unknown>);
+      if (page.length < 5000) return events;
+      from = page[page.length - 1]!.sequence + 1;
+    }
+  }
+
   async events(repos: TenantRepositories, id: number, startId: string, endId: string, limit: number): Promise<EventPage> {
     await this.get(repos, id);
     const from = startId === '-' ? 1 : parseEventId(startId);

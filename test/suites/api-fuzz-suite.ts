@@ -107,7 +107,7 @@ export function apiFuzzSuite(backend: Backend): void {
   test(`${backend}: no generated request body answers 5xx on any endpoint`, async (t) => {
     const h = harness();
     const api = h.api(t, 'fuzz-tenant');
-    const model = await api.ok('models/create', { name: uniqueName('fuzz'), model_id: 'x', provider: 'openai', params: { a: { b: [1] } } }, 201);
+    const model = await api.ok('models/create', { name: uniqueName('fuzz'), model_id: 'x', provider: 'openai', params: { a: { b: [1] } } });
     const hierarchyId = await h.hierarchy(api, 0);
     const runId = await h.start(api, hierarchyId);
     await h.stream(runId);

@@ -28,7 +28,7 @@ export function apiHierarchiesSuite(backend: Backend): void {
   test(`${b}: create fills defaults and gives every agent a unique id; get returns the same`, async (t) => {
     const api = harness().api(t);
     const input = sample({ execution_mode: undefined });
-    const created = await api.ok('hierarchies/create', input, 201);
+    const created = await api.ok('hierarchies/create', input);
     t.regex(created.id, /^[0-9a-f-]{36}$/i);
     t.like(created, { name: input.name, description: null, execution_mode: 'sequential', enable_context_sharing: false, is_active: true, version: 1 });
     t.deepEqual(created.teams.map((team: any) => [team.name, team.prevent_duplicate, team.share_context, team.workers.map((w: any) => w.name)]),
@@ -49,7 +49,7 @@ export function apiHierarchiesSuite(backend: Backend): void {
     explicit.teams[0].workers[0].agent_id = created.global_supervisor_agent.agent_id;
     explicit.teams[1].prevent_duplicate = false;
     explicit.teams[1].workers[0] = { ...explicit.teams[1].workers[0], user_message: 'hi', llm_config: { temperature: 0.2, max_tokens: 10, top_p: 0.5 } };
-    const second = await api.ok('hierarchies/create', explicit, 201);
+    const second = await api.ok('hierarchies/create', explicit);
     t.like(second, { execution_mode: 'parallel', enable_context_sharing: true, description: 'd' });
     t.is(second.global_supervisor_agent.agent_id, 'boss');
     t.is(second.teams[0].workers[0].agent_id, created.global_supervisor_agent.agent_id);
@@ -67,8 +67,8 @@ export function apiHierarchiesSuite(backend: Backend): void {
 
   test(`${b}: list paginates and filters by is_active`, async (t) => {
     const api = harness().api(t, uniqueTenant());
-    const active = await api.ok('hierarchies/create', sample(), 201);
-    const inactive = await api.ok('hierarchies/create', sample({ is_active: false }), 201);
+    const active = await api.ok('hierarchies/create', sample());
+    const inactive = await api.ok('hierarchies/create', sample({ is_active: false }));
     const first = expectPage(t, await api.post('hierarchies/list', { page: 1, size: 1 }));
     t.like(first, { page: 1, size: 1, totalElements: 2, totalPages: 2, first: true, last: false });
     const second = expectPage(t, await api.post('hierarchies/list', { page: 2, size: 1 }));
@@ -83,7 +83,7 @@ export function apiHierarchiesSuite(backend: Backend): void {
 
   test(`${b}: update replaces teams and bumps version; a rename keeps it`, async (t) => {
     const api = harness().api(t);
-    const created = await api.ok('hierarchies/create', sample(), 201);
+    const created = await api.ok('hierarchies/create', sample());
     const newTeams = [{
       name: 'Reviewers',
       team_supervisor_agent: { system_prompt: 'You lead the reviewers.' },
@@ -107,7 +107,7 @@ export function apiHierarchiesSuite(backend: Backend): void {
     t.deepEqual(agentsOf(parallel).map(([, a]) => a.agent_id), agentsOf(renamed).map(([, a]) => a.agent_id), 'agent ids stay stable');
     t.deepEqual(await api.ok('hierarchies/get', { id: created.id }), parallel);
 
-    const other = await api.ok('hierarchies/create', sample(), 201);
+    const other = await api.ok('hierarchies/create', sample());
     await api.fails('hierarchies/update', { id: created.id, name: other.name }, 409, undefined, 'CONFLICT');
     await api.fails('hierarchies/update', { id: created.id }, 400, 'body');
     await api.fails('hierarchies/update', { id: created.id, teams: [] }, 400, 'teams');
@@ -118,12 +118,12 @@ export function apiHierarchiesSuite(backend: Backend): void {
 
   test(`${b}: delete removes the hierarchy`, async (t) => {
     const api = harness().api(t);
-    const created = await api.ok('hierarchies/create', sample(), 201);
+    const created = await api.ok('hierarchies/create', sample());
     t.deepEqual(await api.ok('hierarchies/delete', { id: created.id }), { id: created.id });
     await api.fails('hierarchies/get', { id: created.id }, 404, undefined, 'HIERARCHY_NOT_FOUND');
     await api.fails('hierarchies/delete', { id: created.id }, 404, undefined, 'HIERARCHY_NOT_FOUND');
     await api.fails('hierarchies/update', { id: created.id, name: 'x' }, 404, undefined, 'HIERARCHY_NOT_FOUND');
-    await api.ok('hierarchies/create', sample({ name: created.name }), 201);
+    await api.ok('hierarchies/create', sample({ name: created.name }));
   });
 
   test(`${b}: structural validation names the offending field`, async (t) => {
@@ -173,18 +173,18 @@ export function apiHierarchiesSuite(backend: Backend): void {
     supervised.global_supervisor_agent.llm_config = { model_id: 'nope' };
     await def.fails('hierarchies/create', supervised, 400, 'global_supervisor_agent.llm_config.model_id');
     // The seeded model, by name, in the default tenant.
-    const bySeed = await def.ok('hierarchies/create', withModel('simulated'), 201);
+    const bySeed = await def.ok('hierarchies/create', withModel('simulated'));
     t.deepEqual(bySeed.teams[0].workers[0].llm_config, { model_id: 'simulated', temperature: 0.5 });
 
     const tenantA = h.api(t, uniqueTenant('a'));
     const tenantB = h.api(t, uniqueTenant('b'));
-    const model = await tenantA.ok('models/create', { name: uniqueName('own'), model_id: uniqueName('mid') }, 201);
-    for (const ref of [model.id, model.name, model.model_id]) await tenantA.ok('hierarchies/create', withModel(ref), 201);
+    const model = await tenantA.ok('models/create', { name: uniqueName('own'), model_id: uniqueName('mid') });
+    for (const ref of [model.id, model.name, model.model_id]) await tenantA.ok('hierarchies/create', withModel(ref));
     for (const ref of [model.id, model.name, model.model_id, 'simulated']) {
       await tenantB.fails('hierarchies/create', withModel(ref), 400, 'teams[0].workers[0].llm_config.model_id');
     }
     // Update checks references too.
-    const plain = await tenantB.ok('hierarchies/create', sample(), 201);
+    const plain = await tenantB.ok('hierarchies/create', sample());
     await tenantB.fails('hierarchies/update', { id: plain.id, teams: withModel(model.id).teams }, 400, 'teams[0].workers[0].llm_config.model_id');
     t.is((await tenantB.ok('hierarchies/get', { id: plain.id })).version, 1);
   });
@@ -193,13 +193,13 @@ export function apiHierarchiesSuite(backend: Backend): void {
     const h = harness();
     const a = h.api(t, uniqueTenant('a'));
     const other = h.api(t, uniqueTenant('b'));
-    const created = await a.ok('hierarchies/create', sample(), 201);
+    const created = await a.ok('hierarchies/create', sample());
     await other.fails('hierarchies/get', { id: created.id }, 404, undefined, 'HIERARCHY_NOT_FOUND');
     await other.fails('hierarchies/update', { id: created.id, name: 'stolen', teams: sample().teams }, 404, undefined, 'HIERARCHY_NOT_FOUND');
     await other.fails('hierarchies/delete', { id: created.id }, 404, undefined, 'HIERARCHY_NOT_FOUND');
     t.is(expectPage(t, await other.post('hierarchies/list', { size: 100 })).totalElements, 0);
     await h.api(t).fails('hierarchies/get', { id: created.id }, 404, undefined, 'HIERARCHY_NOT_FOUND');
-    await other.ok('hierarchies/create', sample({ name: created.name }), 201);
+    await other.ok('hierarchies/create', sample({ name: created.name }));
     t.deepEqual(await a.ok('hierarchies/get', { id: created.id }), created);
     t.deepEqual(expectPage(t, await a.post('hierarchies/list', {})).content, [created]);
   });

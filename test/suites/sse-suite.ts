@@ -41,7 +41,7 @@ export function useRunHarness(backend: Backend): () => RunHarness {
         const model = uniqueName('sim');
         await api.ok('models/create', {
           name: model, model_id: 'sim', provider: 'simulated', params: { token_delay_ms: tokenDelayMs, reply_tokens: 10, jitter_ms: 0 },
-        }, 201);
+        });
         const llm_config = { model_id: model };
         const h = sampleHierarchyInput({ name: uniqueName('h') });
         const created = await api.ok('hierarchies/create', {
@@ -52,11 +52,11 @@ export function useRunHarness(backend: Backend): () => RunHarness {
             team_supervisor_agent: { ...team.team_supervisor_agent, llm_config },
             workers: team.workers.map((w) => ({ ...w, llm_config })),
           })),
-        }, 201);
+        });
         return created.id as string;
       },
       async start(api, hierarchyId, task = 'Study the market') {
-        const run = await api.ok('runs/start', { hierarchy_id: hierarchyId, task }, 202);
+        const run = await api.ok('runs/start', { hierarchy_id: hierarchyId, task });
         return run.id as number;
       },
       stream: (runId, o) => collectUntilClose(...streamOptions(runId, o)),

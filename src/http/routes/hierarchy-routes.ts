@@ -17,7 +17,7 @@ export const hierarchyRoutes = [
   }),
   defineRoute({
     path: '/hierarchies/create', tag: 'hierarchies', summary: 'Create a team hierarchy', body: hierarchyCreateSchema,
-    response: hierarchyViewSchema, message: 'hierarchy created', status: 201,
+    response: hierarchyViewSchema, message: 'hierarchy created',
     async handle({ input, repos }) {
       return hierarchyView(await createHierarchy(repos, input));
     },

@@ -15,7 +15,7 @@ export const modelRoutes = [
   }),
   defineRoute({
     path: '/models/create', tag: 'models', summary: 'Register a model', body: modelCreateSchema,
-    response: modelViewSchema, message: 'model created', status: 201,
+    response: modelViewSchema, message: 'model created',
     async handle({ input, repos }) {
       return modelView(await createModel(repos, input));
     },

@@ -13,7 +13,7 @@ export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
   return [
     defineRoute({
       path: '/runs/start', tag: 'runs', summary: 'Start a run: answers at once, the run goes on in the background',
-      body: runStartSchema, response: runStartedSchema, message: 'run started', status: 202,
+      body: runStartSchema, response: runStartedSchema, message: 'run started',
       async handle({ input, repos }) {
         const run = await runs.start(repos, input.hierarchy_id, input.task);
         return { id: run.id, hierarchy_id: run.hierarchyId, task: run.task, status: run.status, stream_url: streamUrlOf(run.id), created_at: run.createdAt.toISOString() };

@@ -1,0 +1,3 @@
+import { executeSuite } from './suites/execute-suite.ts';
+
+executeSuite('postgresql');
