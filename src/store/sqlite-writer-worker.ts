@@ -1,0 +1,104 @@
+/**
+ * The SQLite writer thread of the embedded event log (started by sqlite-writer-thread.ts):
+ * its own connection to the database file stores each tick's group of rows, so the main
+ * thread never blocks in SQLite for an append.
+ *
+ * It uses `libsql`, the same native library as the ORM's connection: one SQLite library per
+ * process shares its table of open files and POSIX locks across threads, whereas a second copy
+ * (e.g. node:sqlite) opening the same file could drop the other's locks and corrupt it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'libsql';
+import { COLUMNS_PER_ROW, insertChunks, insertLimits } from './event-insert-chunks.ts';
+import { toWireError, type GroupReply, type GroupRequest, type WriterThreadOptions } from './sqlite-writer-protocol.ts';
+
+const port = parentPort;
+if (!port) throw new Error('sqlite-writer-worker.ts runs only as a worker thread');
+const options = workerData as WriterThreadOptions;
+const limits = insertLimits('sqlite');
+
+// journal_mode=WAL is a property of the file (initORM set it); the rest is per connection.
+// A write lock held by the ORM's connection (run rows) is waited for here, off the main thread.
+const db = new Database(options.file, { fileMustExist: true });
+db.exec(`pragma busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs))}`);
+db.exec('pragma synchronous = normal');
+
+/** Prepared multi-row INSERTs by row count: the full-chunk size recurs under load, so reuse pays. */
+const statements = new Map<number, Database.Statement>();
+const MAX_CACHED_STATEMENTS = 16;
+
+function insertStatement(rows: number): Database.Statement {
+  let statement = statements.get(rows);
+  if (statement) return statement;
+  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ');
+  statement = db.prepare(`insert into execution_event (run_id, sequence, category, action, payload, created_at) values ${values}`);
+  if (statements.size >= MAX_CACHED_STATEMENTS) statements.delete(statements.keys().next().value as number);
+  statements.set(rows, statement);
+  return statement;
+}
+
+/** Inserts the given batches of the request in one transaction, one statement per chunk. */
+function insertBatches(req: GroupRequest, batches: number[], offsets: number[]): void {
+  db.exec('begin immediate');
+  try {
+    for (const b of batches) {
+      const from = offsets[b];
+      const to = from + req.counts[b];
+      const runId = req.runIds[b];
+      for (const [start, end] of insertChunks(from, to, (i) => req.payloads[i].length, limits)) {
+        const params = new Array<unknown>((end - start) * COLUMNS_PER_ROW);
+        let p = 0;
+        for (let i = start; i < end; i++) {
+          params[p++] = runId;
+          params[p++] = req.sequences[i];
+          params[p++] = req.categories[i];
+          params[p++] = req.actions[i];
+          params[p++] = req.payloads[i];
+          params[p++] = req.createdAt;
+        }
+        insertStatement(end - start).run(params);
+      }
+    }
+    db.exec('commit');
+  } catch (err) {
+    // A failed statement may or may not have ended the transaction already.
+    if (db.inTransaction) db.exec('rollback');
+    throw err;
+  }
+}
+
+function handleGroup(req: GroupRequest): GroupReply {
+  const offsets: number[] = [];
+  let offset = 0;
+  for (const count of req.counts) {
+    offsets.push(offset);
+    offset += count;
+  }
+  const all = req.counts.map((_, b) => b);
+  try {
+    insertBatches(req, all, offsets);
+    return { type: 'group', id: req.id, errors: all.map(() => null) };
+  } catch (err) {
+    if (all.length === 1) return { type: 'group', id: req.id, errors: [toWireError(err)] };
+  }
+  // One bad batch must not fail the other runs of the group: retry each on its own.
+  const errors = all.map((b) => {
+    try {
+      insertBatches(req, [b], offsets);
+      return null;
+    } catch (err) {
+      return toWireError(err);
+    }
+  });
+  return { type: 'group', id: req.id, errors };
+}
+
+port.on('message', (message: GroupRequest | { type: 'close' }) => {
+  if (message.type === 'close') {
+    // Messages are handled in order, so every group sent before this one is answered already.
+    db.close();
+    port.close();
+    return;
+  }
+  port.postMessage(handleGroup(message));
+});
