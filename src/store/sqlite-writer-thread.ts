@@ -40,6 +40,11 @@ export class SqliteWriterThread implements GroupWriter {
     this.#hooks = hooks;
   }
 
+  /** Whether a thread is up (one starts with the first group after start-up or a crash). */
+  get running(): boolean {
+    return this.#worker !== null;
+  }
+
   /** Groups sent and not yet answered. */
   get inFlight(): number {
     return this.#inFlight.size;
