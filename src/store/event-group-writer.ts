@@ -20,8 +20,8 @@ export interface GroupWriter {
   close(): Promise<void>;
 }
 
-/** The columns of `execution_event` written by append (see entities/execution-event.entity.ts). */
-interface EventTable {
+/** The columns of `execution_event` the event log writes and reads (see entities/execution-event.entity.ts). */
+export interface EventTable {
   execution_event: { run_id: number; sequence: number; category: string; action: string; payload: string; created_at: unknown };
 }
 

@@ -1,7 +1,6 @@
-import { SqlitePlatform } from '@mikro-orm/sql';
+import { SqlitePlatform, type SqlEntityManager } from '@mikro-orm/sql';
 import type { Orm } from './init-orm.ts';
-import { ExecutionEvent } from './entities/index.ts';
-import { convertStoreError, OrmGroupWriter, type AppendBatch, type GroupWriter } from './event-group-writer.ts';
+import { convertStoreError, OrmGroupWriter, type AppendBatch, type EventTable, type GroupWriter } from './event-group-writer.ts';
 import { SqliteWriterThread } from './sqlite-writer-thread.ts';
 import { LiveFanout } from '../events/live-fanout.ts';
 import { subscribeWithHistory } from '../events/subscribe-with-history.ts';
@@ -106,14 +105,20 @@ export class SqlEventLog implements EventLog {
     pending.resolve();
   }
 
+  /**
+   * Straight through Kysely, as append: hydrating entities (identity map, property mapping)
+   * cost ~6x the query itself, and history is read page by page for every SSE (re)connect.
+   */
   async read(runId: number, range: ReadRange = {}): Promise<StoredEvent[]> {
-    const sequence: Record<string, number> = { $gte: range.from ?? 1 };
-    if (range.to !== undefined) sequence.$lte = range.to;
-    const rows = await this.#orm.em.fork().find(
-      ExecutionEvent,
-      { runId, sequence },
-      { orderBy: { sequence: 'asc' }, limit: range.limit, fields: ['sequence', 'category', 'action', 'payload'] },
-    );
+    let query = (this.#orm.em.fork() as SqlEntityManager).getKysely<EventTable>()
+      .selectFrom('execution_event')
+      .select(['sequence', 'category', 'action', 'payload'])
+      .where('run_id', '=', runId)
+      .where('sequence', '>=', range.from ?? 1)
+      .orderBy('sequence', 'asc');
+    if (range.to !== undefined) query = query.where('sequence', '<=', range.to);
+    if (range.limit !== undefined) query = query.limit(range.limit);
+    const rows = await query.execute();
     return rows.map((r) => ({
       id: String(r.sequence),
       sequence: r.sequence,
