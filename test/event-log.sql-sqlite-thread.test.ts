@@ -130,3 +130,15 @@ test('an idle writer thread does not keep the process alive', async (t) => {
   t.is(code, 0, stderr);
   t.is(stdout.trim(), 'appended through the thread');
 });
+
+test('a writer thread that cannot open the database rejects the append with why, instead of hanging', async (t) => {
+  const own = await createTestDatabase('sqlite');
+  t.teardown(() => own.drop());
+  const log = new SqlEventLog(own.store.orm);
+  t.teardown(() => log.close());
+  // The ORM's connection keeps the unlinked file; a new connection finds no file to open.
+  await rm(own.config.dbName);
+  const run = freshRunId();
+  const err = await t.throwsAsync(log.append(run, events(run, 1, 1)), { message: /SQLite writer thread exited/ });
+  t.truthy((err?.cause as Error | undefined)?.message, 'the thread\'s own error is the cause');
+});

@@ -7,6 +7,7 @@
  * process shares its table of open files and POSIX locks across threads, whereas a second copy
  * (e.g. node:sqlite) opening the same file could drop the other's locks and corrupt it.
  */
+import { existsSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'libsql';
 import { COLUMNS_PER_ROW, insertChunks, insertLimits } from './event-insert-chunks.ts';
@@ -19,9 +20,14 @@ const limits = insertLimits('sqlite');
 
 // journal_mode=WAL is a property of the file (initORM set it); the rest is per connection.
 // A write lock held by the ORM's connection (run rows) is waited for here, off the main thread.
-const db = new Database(options.file, { fileMustExist: true });
+// libsql ignores `fileMustExist`: opening a missing file would create an empty database.
+if (!existsSync(options.file)) throw new Error(`the database file ${options.file} does not exist`);
+const db = new Database(options.file);
 db.exec(`pragma busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs))}`);
 db.exec('pragma synchronous = normal');
+
+/** Set when a transaction could not be rolled back. */
+let broken = false;
 
 /** Prepared multi-row INSERTs by row count: the full-chunk size recurs under load, so reuse pays. */
 const statements = new Map<number, Database.Statement>();
@@ -62,7 +68,14 @@ function insertBatches(req: GroupRequest, batches: number[], offsets: number[]):
     db.exec('commit');
   } catch (err) {
     // A failed statement may or may not have ended the transaction already.
-    if (db.inTransaction) db.exec('rollback');
+    try {
+      if (db.inTransaction) db.exec('rollback');
+    } catch (rollbackErr) {
+      // The connection's state is unknown: answer this group, then end the thread (below) so
+      // the next group gets a fresh connection instead of failing on a stuck transaction.
+      broken = true;
+      throw new Error(`${(err as Error).message}; then the rollback failed: ${(rollbackErr as Error).message}`, { cause: err });
+    }
     throw err;
   }
 }
@@ -79,7 +92,7 @@ function handleGroup(req: GroupRequest): GroupReply {
     insertBatches(req, all, offsets);
     return { type: 'group', id: req.id, errors: all.map(() => null) };
   } catch (err) {
-    if (all.length === 1) return { type: 'group', id: req.id, errors: [toWireError(err)] };
+    if (all.length === 1 || broken) return { type: 'group', id: req.id, errors: all.map(() => toWireError(err)) };
   }
   // One bad batch must not fail the other runs of the group: retry each on its own.
   const errors = all.map((b) => {
@@ -101,4 +114,6 @@ port.on('message', (message: GroupRequest | { type: 'close' }) => {
     return;
   }
   port.postMessage(handleGroup(message));
+  // Messages posted before the exit are delivered before the main thread sees the 'exit'.
+  if (broken) process.exit(1);
 });
