@@ -1,5 +1,5 @@
 import { SqlitePlatform, type SqlEntityManager } from '@mikro-orm/sql';
-import type { Orm } from './init-orm.ts';
+import { SQLITE_BUSY_TIMEOUT_MS, type Orm } from './init-orm.ts';
 import { convertStoreError, OrmGroupWriter, type AppendBatch, type EventTable, type GroupWriter } from './event-group-writer.ts';
 import { SqliteWriterThread } from './sqlite-writer-thread.ts';
 import { LiveFanout } from '../events/live-fanout.ts';
@@ -11,9 +11,6 @@ interface PendingAppend extends AppendBatch {
   resolve(): void;
   reject(err: unknown): void;
 }
-
-/** As initORM sets it for the ORM's own connection. */
-const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /**
  * The SQLite database file a writer thread can open beside the ORM's connection, if this is
