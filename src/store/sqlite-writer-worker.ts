@@ -43,27 +43,25 @@ function insertStatement(rows: number): Database.Statement {
   return statement;
 }
 
-/** Inserts the given batches of the request in one transaction, one statement per chunk. */
-function insertBatches(req: GroupRequest, batches: number[], offsets: number[]): void {
+/**
+ * Inserts rows [from, to) of the request in one transaction: one statement per chunk, across
+ * the batches of every run in the range. `runIds` holds each row's run.
+ */
+function insertRows(req: GroupRequest, runIds: number[], from: number, to: number): void {
   db.exec('begin immediate');
   try {
-    for (const b of batches) {
-      const from = offsets[b];
-      const to = from + req.counts[b];
-      const runId = req.runIds[b];
-      for (const [start, end] of insertChunks(from, to, (i) => req.payloads[i].length, limits)) {
-        const params = new Array<unknown>((end - start) * COLUMNS_PER_ROW);
-        let p = 0;
-        for (let i = start; i < end; i++) {
-          params[p++] = runId;
-          params[p++] = req.sequences[i];
-          params[p++] = req.categories[i];
-          params[p++] = req.actions[i];
-          params[p++] = req.payloads[i];
-          params[p++] = req.createdAt;
-        }
-        insertStatement(end - start).run(params);
+    for (const [start, end] of insertChunks(from, to, (i) => req.payloads[i].length, limits)) {
+      const params = new Array<unknown>((end - start) * COLUMNS_PER_ROW);
+      let p = 0;
+      for (let i = start; i < end; i++) {
+        params[p++] = runIds[i];
+        params[p++] = req.sequences[i];
+        params[p++] = req.categories[i];
+        params[p++] = req.actions[i];
+        params[p++] = req.payloads[i];
+        params[p++] = req.createdAt;
       }
+      insertStatement(end - start).run(params);
     }
     db.exec('commit');
   } catch (err) {
@@ -81,23 +79,23 @@ function insertBatches(req: GroupRequest, batches: number[], offsets: number[]):
 }
 
 function handleGroup(req: GroupRequest): GroupReply {
+  const runIds: number[] = new Array(req.sequences.length);
   const offsets: number[] = [];
-  let offset = 0;
-  for (const count of req.counts) {
-    offsets.push(offset);
-    offset += count;
-  }
-  const all = req.counts.map((_, b) => b);
+  let row = 0;
+  req.counts.forEach((count, b) => {
+    offsets.push(row);
+    for (const end = row + count; row < end; row++) runIds[row] = req.runIds[b];
+  });
   try {
-    insertBatches(req, all, offsets);
-    return { type: 'group', id: req.id, errors: all.map(() => null) };
+    insertRows(req, runIds, 0, row);
+    return { type: 'group', id: req.id, errors: req.counts.map(() => null) };
   } catch (err) {
-    if (all.length === 1 || broken) return { type: 'group', id: req.id, errors: all.map(() => toWireError(err)) };
+    if (req.counts.length === 1 || broken) return { type: 'group', id: req.id, errors: req.counts.map(() => toWireError(err)) };
   }
   // One bad batch must not fail the other runs of the group: retry each on its own.
-  const errors = all.map((b) => {
+  const errors = req.counts.map((count, b) => {
     try {
-      insertBatches(req, [b], offsets);
+      insertRows(req, runIds, offsets[b], offsets[b] + count);
       return null;
     } catch (err) {
       return toWireError(err);
