@@ -7,6 +7,9 @@ import { databaseConfigFromEnv, type DatabaseConfig } from './database-config.ts
 
 export type Orm = MikroORM;
 
+/** How long a SQLite connection waits for another's write lock (the event log's writer thread has one). */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
 export interface InitOrmOptions {
   database?: DatabaseConfig;
   /** Create missing tables/columns (never drops anything). Default true. */
@@ -65,7 +68,7 @@ export async function initORM(options: InitOrmOptions = {}): Promise<Orm> {
     const connection = orm.em.getConnection();
     await connection.execute('pragma journal_mode = wal');
     await connection.execute('pragma synchronous = normal');
-    await connection.execute('pragma busy_timeout = 5000');
+    await connection.execute(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   }
   if (options.syncSchema !== false) {
     try {

@@ -1,43 +1,66 @@
-import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { Orm } from './init-orm.ts';
-import { ExecutionEvent } from './entities/index.ts';
+import { SqlitePlatform, type SqlEntityManager } from '@mikro-orm/sql';
+import { SQLITE_BUSY_TIMEOUT_MS, type Orm } from './init-orm.ts';
+import { convertStoreError, OrmGroupWriter, type AppendBatch, type EventTable, type GroupWriter } from './event-group-writer.ts';
+import { SqliteWriterThread } from './sqlite-writer-thread.ts';
 import { LiveFanout } from '../events/live-fanout.ts';
 import { subscribeWithHistory } from '../events/subscribe-with-history.ts';
 import type { EventLog, ReadRange, SubscribeHandlers, Subscription } from '../events/event-log.ts';
 import type { EventCategory, StoredEvent } from '../events/run-event.ts';
 
-/** The columns of `execution_event` written by append (see entities/execution-event.entity.ts). */
-interface EventTable {
-  execution_event: { run_id: number; sequence: number; category: string; action: string; payload: string; created_at: unknown };
-}
-
-interface PendingAppend {
-  runId: number;
-  events: StoredEvent[];
+interface PendingAppend extends AppendBatch {
   resolve(): void;
   reject(err: unknown): void;
 }
 
-/** Rows per INSERT statement: well under every driver's bound-parameter limit (7 per row). */
-const ROWS_PER_INSERT = 1000;
+/**
+ * The SQLite database file a writer thread can open beside the ORM's connection, if this is
+ * one: an in-memory database exists only inside its one connection, and a remote libSQL URL
+ * is not a file.
+ */
+function sharedSqliteFile(orm: Orm): string | undefined {
+  if (!(orm.em.getPlatform() instanceof SqlitePlatform)) return undefined;
+  const dbName = String(orm.config.get('dbName') ?? '');
+  if (dbName === '' || dbName === ':memory:' || /^[a-z][a-z0-9+.-]+:/i.test(dbName)) return undefined;
+  return dbName;
+}
 
 /**
  * The embedded event log: `execution_event` rows and live delivery to subscribers in this
  * process. Appends of all runs arriving in the same tick are group-committed in one
  * transaction, so throughput does not fall with the number of concurrent runs. A batch is
  * published to live subscribers only after it is stored. Events stay with their run.
+ *
+ * On a SQLite file the groups are written by a thread of their own (SQLite calls are
+ * synchronous: on the main thread every insert and commit would stall HTTP, SSE and the
+ * runs); on PostgreSQL, MySQL and an in-memory SQLite database they go through the ORM.
  */
 export class SqlEventLog implements EventLog {
   readonly #orm: Orm;
+  readonly #writer: GroupWriter;
   readonly #fanout = new LiveFanout();
   #queue: PendingAppend[] = [];
   #flushing: Promise<void> | null = null;
+  #closed = false;
 
   constructor(orm: Orm) {
     this.#orm = orm;
+    const file = sharedSqliteFile(orm);
+    const platform = orm.em.getPlatform();
+    this.#writer = file
+      ? new SqliteWriterThread({ file, busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS }, {
+          createdAt: () => platform.processDateProperty(new Date()) as number | string,
+          convertError: (err) => convertStoreError(orm, err),
+        })
+      : new OrmGroupWriter(orm);
+  }
+
+  /** The SQLite writer thread, when appends go through one (tests reach its crash path here). */
+  get writerThread(): SqliteWriterThread | undefined {
+    return this.#writer instanceof SqliteWriterThread ? this.#writer : undefined;
   }
 
   append(runId: number, events: StoredEvent[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('the event log is closed'));
     if (events.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ runId, events, resolve, reject });
@@ -45,54 +68,32 @@ export class SqlEventLog implements EventLog {
     });
   }
 
+  /**
+   * One group in flight at a time: while it is being stored the next tick's appends gather,
+   * so a busy store gets fewer, larger transactions. Groups go out in order, and a run's
+   * appends are serialised by its writer, so each run's events are stored in order.
+   */
   async #flushLoop(): Promise<void> {
     try {
       await new Promise<void>((resolve) => setImmediate(resolve));
       while (this.#queue.length > 0) {
         const group = this.#queue;
         this.#queue = [];
+        let outcomes: Array<Error | undefined>;
         try {
-          await this.#insert(group);
-        } catch {
-          // One bad batch must not fail the other runs of the group: retry each on its own.
-          for (const pending of group) {
-            try {
-              await this.#insert([pending]);
-            } catch (err) {
-              pending.reject(err);
-              continue;
-            }
-            this.#settle(pending);
-          }
+          outcomes = await this.#writer.write(group);
+        } catch (err) {
+          for (const pending of group) pending.reject(err);
           continue;
         }
-        for (const pending of group) this.#settle(pending);
+        group.forEach((pending, i) => {
+          const err = outcomes[i];
+          if (err) pending.reject(err);
+          else this.#settle(pending);
+        });
       }
     } finally {
       this.#flushing = null;
-    }
-  }
-
-  /**
-   * One transaction for the whole group, straight through the ORM's Kysely instance: rows are
-   * plain columns, so the entity layer (identity map, change sets) would be pure overhead here.
-   */
-  async #insert(group: PendingAppend[]): Promise<void> {
-    const em = this.#orm.em.fork() as SqlEntityManager;
-    const createdAt = em.getPlatform().processDateProperty(new Date());
-    const rows = group.flatMap(({ runId, events }) => events.map((e) => ({
-      run_id: runId, sequence: e.sequence, category: e.category, action: e.action, payload: e.json, created_at: createdAt,
-    })));
-    try {
-      await em.transactional(async (tx) => {
-        const db = (tx as SqlEntityManager).getKysely<EventTable>();
-        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-          await db.insertInto('execution_event').values(rows.slice(i, i + ROWS_PER_INSERT)).execute();
-        }
-      });
-    } catch (err) {
-      // Raw driver errors become the ORM's typed exceptions (unique violation, connection lost…).
-      throw err instanceof Error && err.name.endsWith('Exception') ? err : em.getDriver().convertException(err as Error);
     }
   }
 
@@ -101,14 +102,20 @@ export class SqlEventLog implements EventLog {
     pending.resolve();
   }
 
+  /**
+   * Straight through Kysely, as append: hydrating entities (identity map, property mapping)
+   * cost ~6x the query itself, and history is read page by page for every SSE (re)connect.
+   */
   async read(runId: number, range: ReadRange = {}): Promise<StoredEvent[]> {
-    const sequence: Record<string, number> = { $gte: range.from ?? 1 };
-    if (range.to !== undefined) sequence.$lte = range.to;
-    const rows = await this.#orm.em.fork().find(
-      ExecutionEvent,
-      { runId, sequence },
-      { orderBy: { sequence: 'asc' }, limit: range.limit, fields: ['sequence', 'category', 'action', 'payload'] },
-    );
+    let query = (this.#orm.em.fork() as SqlEntityManager).getKysely<EventTable>()
+      .selectFrom('execution_event')
+      .select(['sequence', 'category', 'action', 'payload'])
+      .where('run_id', '=', runId)
+      .where('sequence', '>=', range.from ?? 1)
+      .orderBy('sequence', 'asc');
+    if (range.to !== undefined) query = query.where('sequence', '<=', range.to);
+    if (range.limit !== undefined) query = query.limit(range.limit);
+    const rows = await query.execute();
     return rows.map((r) => ({
       id: String(r.sequence),
       sequence: r.sequence,
@@ -135,5 +142,10 @@ export class SqlEventLog implements EventLog {
     return this.#fanout.count();
   }
 
-  async close(): Promise<void> {}
+  /** Appends already made are stored (or fail) first; later ones are refused. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#flushing) await this.#flushing;
+    await this.#writer.close();
+  }
 }

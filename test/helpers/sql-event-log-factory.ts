@@ -28,6 +28,8 @@ export function useSqliteEventLog(): { readonly log: SqlEventLog; readonly db: T
     }
   });
   test.after.always(async () => {
+    // The log first: on SQLite its writer thread has the database file open.
+    await fixture.log?.close();
     await fixture.db?.drop();
   });
   return fixture;

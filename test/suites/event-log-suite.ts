@@ -4,11 +4,11 @@ import { toStoredEvent, type StoredEvent } from '../../src/events/run-event.ts';
 
 let nextRunId = Math.floor(Date.now() / 1000) * 1000;
 /** Run ids unique within this process, so concurrent tests never share a run. */
-function freshRunId(): number {
+export function freshRunId(): number {
   return nextRunId++;
 }
 
-function events(runId: number, from: number, to: number): StoredEvent[] {
+export function events(runId: number, from: number, to: number): StoredEvent[] {
   const out: StoredEvent[] = [];
   for (let seq = from; seq <= to; seq++) {
     out.push(toStoredEvent({
@@ -125,6 +125,31 @@ export function eventLogSuite(name: string, make: () => Promise<{ log: EventLog;
     await log.append(run, events(run, 1, 3));
     await t.throwsAsync(log.append(run, events(run, 3, 3)));
     t.deepEqual((await log.read(run)).map((e) => e.sequence), [1, 2, 3]);
+  });
+
+  test(`${name}: a tick larger than one INSERT statement allows is stored whole and in order`, async (t) => {
+    // 11,000 rows × 6 values: past SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+    const [big, small] = [freshRunId(), freshRunId()];
+    await Promise.all([log.append(big, events(big, 1, 11_000)), log.append(small, events(small, 1, 3))]);
+    const read = await log.read(big);
+    t.is(read.length, 11_000);
+    t.true(read.every((e, i) => e.sequence === i + 1));
+    t.deepEqual((await log.read(small)).map((e) => e.sequence), [1, 2, 3]);
+  });
+
+  test(`${name}: a failing batch rejects only its own append; the other runs of the same tick are stored`, async (t) => {
+    const [a, bad, c] = [freshRunId(), freshRunId(), freshRunId()];
+    await log.append(bad, events(bad, 1, 3));
+    // Appended in one tick, so the log stores them as one group.
+    const results = await Promise.allSettled([
+      log.append(a, events(a, 1, 5)),
+      log.append(bad, events(bad, 3, 4)),
+      log.append(c, events(c, 1, 5)),
+    ]);
+    t.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    t.deepEqual((await log.read(a)).map((e) => e.sequence), [1, 2, 3, 4, 5]);
+    t.deepEqual((await log.read(bad)).map((e) => e.sequence), [1, 2, 3]);
+    t.deepEqual((await log.read(c)).map((e) => e.sequence), [1, 2, 3, 4, 5]);
   });
 }
 

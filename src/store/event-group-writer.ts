@@ -1,0 +1,97 @@
+import { BaseMySqlPlatform, BasePostgreSqlPlatform, SqlitePlatform, type SqlEntityManager } from '@mikro-orm/sql';
+import type { Orm } from './init-orm.ts';
+import { insertChunks, insertLimits, type InsertBackend, type InsertLimits } from './event-insert-chunks.ts';
+import type { StoredEvent } from '../events/run-event.ts';
+
+/** One run's append: a batch of its events, sequences strictly increasing. */
+export interface AppendBatch {
+  runId: number;
+  events: StoredEvent[];
+}
+
+/**
+ * Stores one tick's group of batches. Resolves with one outcome per batch, in order: undefined
+ * when it is stored, else the error (already the ORM's typed exception where one applies). One
+ * bad batch must not fail the others. Rejects only when nothing could be attempted or known.
+ */
+export interface GroupWriter {
+  write(group: readonly AppendBatch[]): Promise<Array<Error | undefined>>;
+  /** Releases what the writer holds, once the caller has stopped writing; later writes reject. */
+  close(): Promise<void>;
+}
+
+/** The columns of `execution_event` the event log writes and reads (see entities/execution-event.entity.ts). */
+export interface EventTable {
+  execution_event: { run_id: number; sequence: number; category: string; action: string; payload: string; created_at: unknown };
+}
+
+export function insertBackendOf(orm: Orm): InsertBackend {
+  const platform = orm.em.getPlatform();
+  if (platform instanceof SqlitePlatform) return 'sqlite';
+  if (platform instanceof BasePostgreSqlPlatform) return 'postgresql';
+  if (platform instanceof BaseMySqlPlatform) return 'mysql';
+  throw new Error(`the SQL event log does not know the limits of ${platform.constructor.name}`);
+}
+
+/** Raw driver errors become the ORM's typed exceptions (unique violation, connection lost…). */
+export function convertStoreError(orm: Orm, err: unknown): Error {
+  if (!(err instanceof Error)) return new Error(String(err));
+  return err.name.endsWith('Exception') ? err : orm.em.getDriver().convertException(err);
+}
+
+/**
+ * Writes on the calling thread through the ORM's Kysely instance: PostgreSQL and MySQL (whose
+ * drivers are asynchronous anyway) and SQLite databases a writer thread cannot share
+ * (`:memory:`). Rows are plain columns, so the entity layer (identity map, change sets) would
+ * be pure overhead here.
+ */
+export class OrmGroupWriter implements GroupWriter {
+  readonly #orm: Orm;
+  readonly #limits: InsertLimits;
+  #closed = false;
+
+  constructor(orm: Orm) {
+    this.#orm = orm;
+    this.#limits = insertLimits(insertBackendOf(orm));
+  }
+
+  async write(group: readonly AppendBatch[]): Promise<Array<Error | undefined>> {
+    if (this.#closed) throw new Error('the event log is closed');
+    try {
+      await this.#insert(group);
+      return group.map(() => undefined);
+    } catch (err) {
+      if (group.length === 1) return [convertStoreError(this.#orm, err)];
+    }
+    // One bad batch must not fail the other runs of the group: retry each on its own.
+    const outcomes: Array<Error | undefined> = [];
+    for (const batch of group) {
+      try {
+        await this.#insert([batch]);
+        outcomes.push(undefined);
+      } catch (err) {
+        outcomes.push(convertStoreError(this.#orm, err));
+      }
+    }
+    return outcomes;
+  }
+
+  /** One transaction for the whole group; one multi-row INSERT per chunk the backend allows. */
+  async #insert(group: readonly AppendBatch[]): Promise<void> {
+    const em = this.#orm.em.fork() as SqlEntityManager;
+    const createdAt = em.getPlatform().processDateProperty(new Date());
+    const rows = group.flatMap(({ runId, events }) => events.map((e) => ({
+      run_id: runId, sequence: e.sequence, category: e.category, action: e.action, payload: e.json, created_at: createdAt,
+    })));
+    await em.transactional(async (tx) => {
+      const db = (tx as SqlEntityManager).getKysely<EventTable>();
+      for (const [start, end] of insertChunks(0, rows.length, (i) => rows[i].payload.length, this.#limits)) {
+        await db.insertInto('execution_event').values(rows.slice(start, end)).execute();
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+}

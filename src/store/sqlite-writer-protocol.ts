@@ -1,0 +1,61 @@
+/**
+ * Messages between the event log (main thread) and its SQLite writer thread. A tick's group
+ * travels as one message of parallel column arrays: structured clone copies a few flat arrays
+ * of primitives far faster than one object per row, and payloads stay the strings the sinks
+ * serialised.
+ */
+
+export interface WriterThreadOptions {
+  /** The database file (never `:memory:`: that cannot be shared between connections). */
+  file: string;
+  busyTimeoutMs: number;
+}
+
+export interface GroupRequest {
+  type: 'group';
+  id: number;
+  /** `created_at` of every row, already in the column's stored form. */
+  createdAt: number | string;
+  /** One entry per batch (one run's append). */
+  runIds: number[];
+  counts: number[];
+  /** One entry per event, the batches' events back to back. */
+  sequences: number[];
+  categories: string[];
+  actions: string[];
+  payloads: string[];
+}
+
+/** An error as it crosses the thread boundary: enough for the ORM's exception converter. */
+export interface WireError {
+  name: string;
+  message: string;
+  code?: string;
+  rawCode?: number;
+}
+
+export interface GroupReply {
+  type: 'group';
+  id: number;
+  /** Per batch of the request: null when stored, else why it was not. */
+  errors: Array<WireError | null>;
+}
+
+export function toWireError(err: unknown): WireError {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
+  const { code, rawCode } = err as Error & { code?: unknown; rawCode?: unknown };
+  return {
+    name: err.name,
+    message: err.message,
+    ...(typeof code === 'string' && { code }),
+    ...(typeof rawCode === 'number' && { rawCode }),
+  };
+}
+
+export function fromWireError(wire: WireError): Error {
+  const err = new Error(wire.message) as Error & { code?: string; rawCode?: number };
+  err.name = wire.name;
+  if (wire.code !== undefined) err.code = wire.code;
+  if (wire.rawCode !== undefined) err.rawCode = wire.rawCode;
+  return err;
+}

@@ -1,0 +1,117 @@
+/**
+ * The SQLite writer thread of the embedded event log (started by sqlite-writer-thread.ts):
+ * its own connection to the database file stores each tick's group of rows, so the main
+ * thread never blocks in SQLite for an append.
+ *
+ * It uses `libsql`, the same native library as the ORM's connection: one SQLite library per
+ * process shares its table of open files and POSIX locks across threads, whereas a second copy
+ * (e.g. node:sqlite) opening the same file could drop the other's locks and corrupt it.
+ */
+import { existsSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'libsql';
+import { COLUMNS_PER_ROW, insertChunks, insertLimits } from './event-insert-chunks.ts';
+import { toWireError, type GroupReply, type GroupRequest, type WriterThreadOptions } from './sqlite-writer-protocol.ts';
+
+const port = parentPort;
+if (!port) throw new Error('sqlite-writer-worker.ts runs only as a worker thread');
+const options = workerData as WriterThreadOptions;
+const limits = insertLimits('sqlite');
+
+// journal_mode=WAL is a property of the file (initORM set it); the rest is per connection.
+// A write lock held by the ORM's connection (run rows) is waited for here, off the main thread.
+// libsql ignores `fileMustExist`: opening a missing file would create an empty database.
+if (!existsSync(options.file)) throw new Error(`the database file ${options.file} does not exist`);
+const db = new Database(options.file);
+db.exec(`pragma busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs))}`);
+db.exec('pragma synchronous = normal');
+
+/** Set when a transaction could not be rolled back. */
+let broken = false;
+
+/** Prepared multi-row INSERTs by row count: the full-chunk size recurs under load, so reuse pays. */
+const statements = new Map<number, Database.Statement>();
+const MAX_CACHED_STATEMENTS = 16;
+
+function insertStatement(rows: number): Database.Statement {
+  let statement = statements.get(rows);
+  if (statement) return statement;
+  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ');
+  statement = db.prepare(`insert into execution_event (run_id, sequence, category, action, payload, created_at) values ${values}`);
+  if (statements.size >= MAX_CACHED_STATEMENTS) statements.delete(statements.keys().next().value as number);
+  statements.set(rows, statement);
+  return statement;
+}
+
+/**
+ * Inserts rows [from, to) of the request in one transaction: one statement per chunk, across
+ * the batches of every run in the range. `runIds` holds each row's run.
+ */
+function insertRows(req: GroupRequest, runIds: number[], from: number, to: number): void {
+  db.exec('begin immediate');
+  try {
+    for (const [start, end] of insertChunks(from, to, (i) => req.payloads[i].length, limits)) {
+      const params = new Array<unknown>((end - start) * COLUMNS_PER_ROW);
+      let p = 0;
+      for (let i = start; i < end; i++) {
+        params[p++] = runIds[i];
+        params[p++] = req.sequences[i];
+        params[p++] = req.categories[i];
+        params[p++] = req.actions[i];
+        params[p++] = req.payloads[i];
+        params[p++] = req.createdAt;
+      }
+      insertStatement(end - start).run(params);
+    }
+    db.exec('commit');
+  } catch (err) {
+    // A failed statement may or may not have ended the transaction already.
+    try {
+      if (db.inTransaction) db.exec('rollback');
+    } catch (rollbackErr) {
+      // The connection's state is unknown: answer this group, then end the thread (below) so
+      // the next group gets a fresh connection instead of failing on a stuck transaction.
+      broken = true;
+      throw new Error(`${(err as Error).message}; then the rollback failed: ${(rollbackErr as Error).message}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+function handleGroup(req: GroupRequest): GroupReply {
+  const runIds: number[] = new Array(req.sequences.length);
+  const offsets: number[] = [];
+  let row = 0;
+  req.counts.forEach((count, b) => {
+    offsets.push(row);
+    for (const end = row + count; row < end; row++) runIds[row] = req.runIds[b];
+  });
+  try {
+    insertRows(req, runIds, 0, row);
+    return { type: 'group', id: req.id, errors: req.counts.map(() => null) };
+  } catch (err) {
+    if (req.counts.length === 1 || broken) return { type: 'group', id: req.id, errors: req.counts.map(() => toWireError(err)) };
+  }
+  // One bad batch must not fail the other runs of the group: retry each on its own.
+  const errors = req.counts.map((count, b) => {
+    try {
+      insertRows(req, runIds, offsets[b], offsets[b] + count);
+      return null;
+    } catch (err) {
+      return toWireError(err);
+    }
+  });
+  return { type: 'group', id: req.id, errors };
+}
+
+port.on('message', (message: GroupRequest | { type: 'close' }) => {
+  if (message.type === 'close') {
+    // Messages are handled in order, so every group sent before this one is answered already.
+    db.close();
+    port.close();
+    return;
+  }
+  port.postMessage(handleGroup(message));
+  // Messages posted before the exit are delivered before the main thread sees the 'exit'.
+  if (broken) process.exit(1);
+});
