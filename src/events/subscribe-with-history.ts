@@ -3,12 +3,17 @@ import type { SubscribeHandlers, Subscription } from './event-log.ts';
 
 /** Most events per history read and per delivery: a long history is neither loaded whole nor pushed at a slow reader at once. */
 export const HISTORY_PAGE = 256;
-/** Most JSON (characters, ~bytes) per history delivery, and what the size of the next read aims at. */
+/** Most bytes of JSON (UTF-8) per history delivery, and what the size of the next read aims at. */
 export const HISTORY_PAGE_BYTES = 1024 * 1024;
 /** Live events held for a subscriber still catching up; past this it is failed (it resumes later). */
 export const MAX_CATCH_UP_BUFFER = 10_000;
-/** Default byte bound of those held events (JSON characters): events may carry 100k-character tasks. */
+/** Default byte bound of those held events (their JSON): events may carry 100k-character tasks. */
 export const MAX_CATCH_UP_BYTES = 8 * 1024 * 1024;
+
+/** The UTF-8 size of an event's JSON: what it costs in memory and on the wire, within a few bytes. */
+export function jsonBytes(e: StoredEvent): number {
+  return Buffer.byteLength(e.json);
+}
 
 /**
  * Delivers the stored events after `after`, page by page, awaiting `deliver` (the reader's flow
@@ -32,7 +37,7 @@ export async function deliverHistory(
     let sliceBytes = 0;
     let pageBytes = 0;
     for (let i = 0; i < page.length; i++) {
-      const size = page[i]!.json.length;
+      const size = jsonBytes(page[i]!);
       pageBytes += size;
       if (i > start && sliceBytes + size > HISTORY_PAGE_BYTES) {
         await deliver(page.slice(start, i));
@@ -103,7 +108,7 @@ export function subscribeWithHistory(
       return;
     }
     buffered.push(...events);
-    for (const e of events) bufferedBytes += e.json.length;
+    for (const e of events) bufferedBytes += jsonBytes(e);
     if (buffered.length > MAX_CATCH_UP_BUFFER || bufferedBytes > maxBufferedBytes) {
       fail(new Error('the subscriber fell too far behind while catching up; resume from the last event id'));
     }
