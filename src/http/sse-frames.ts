@@ -2,17 +2,19 @@ import { isTerminal, type StoredEvent } from '../events/run-event.ts';
 
 /**
  * A batch of events as SSE bytes: every frame `id: …\nevent: category.action\ndata: <json>\n\n`
- * back to back, and where each frame ends, so a subscriber that must split the batch slices
- * the bytes instead of encoding again.
+ * back to back. Where each frame ends is worked out only for a subscriber that must split the
+ * batch (rare: a batch past its bounds, or one with a terminal event before its end); it then
+ * slices the bytes instead of encoding again.
  */
 export interface EncodedBatch {
   bytes: Buffer;
-  /** ends[i]: the offset just past frame i in `bytes`. */
-  ends: number[];
+  events: readonly StoredEvent[];
   /** Frames up to and including the first terminal event (all of them when there is none). */
   untilTerminal: number;
   /** Whether the batch holds a terminal event: nothing after it is sent, and the stream closes. */
   terminal: boolean;
+  /** ends[i]: the offset just past frame i in `bytes` (see frameEnds). */
+  ends?: number[];
 }
 
 /**
@@ -29,17 +31,21 @@ export function frameText(e: StoredEvent): string {
 export function encodeBatch(events: readonly StoredEvent[]): EncodedBatch {
   let batch = encoded.get(events);
   if (batch) return batch;
-  const frames = events.map(frameText);
-  const ends: number[] = new Array(frames.length);
-  let total = 0;
-  for (let i = 0; i < frames.length; i++) ends[i] = total += Buffer.byteLength(frames[i]!);
-  const bytes = Buffer.allocUnsafe(total);
-  let offset = 0;
-  for (const frame of frames) offset += bytes.write(frame, offset);
+  // One string, one encode: measured faster than sizing and writing frame by frame.
+  let text = '';
+  for (const e of events) text += frameText(e);
   const terminalAt = events.findIndex(isTerminal);
-  batch = { bytes, ends, untilTerminal: terminalAt < 0 ? events.length : terminalAt + 1, terminal: terminalAt >= 0 };
+  batch = { bytes: Buffer.from(text), events, untilTerminal: terminalAt < 0 ? events.length : terminalAt + 1, terminal: terminalAt >= 0 };
   encoded.set(events, batch);
   return batch;
+}
+
+function frameEnds(batch: EncodedBatch): number[] {
+  if (!batch.ends) {
+    let total = 0;
+    batch.ends = batch.events.map((e) => (total += Buffer.byteLength(frameText(e))));
+  }
+  return batch.ends;
 }
 
 /**
@@ -49,17 +55,15 @@ export function encodeBatch(events: readonly StoredEvent[]): EncodedBatch {
  */
 export function piecesOf(batch: EncodedBatch, from: number, to: number, maxFrames: number, maxBytes: number): Array<{ bytes: Buffer; frames: number }> {
   if (to <= from) return [];
-  const startOffset = from === 0 ? 0 : batch.ends[from - 1]!;
-  if (to - from <= maxFrames && batch.ends[to - 1]! - startOffset <= maxBytes) {
-    return [{ bytes: from === 0 && to === batch.ends.length ? batch.bytes : batch.bytes.subarray(startOffset, batch.ends[to - 1]!), frames: to - from }];
-  }
+  if (from === 0 && to === batch.events.length && to <= maxFrames && batch.bytes.length <= maxBytes) return [{ bytes: batch.bytes, frames: to }];
+  const ends = frameEnds(batch);
   const pieces: Array<{ bytes: Buffer; frames: number }> = [];
   let start = from;
   while (start < to) {
-    const startOffset = start === 0 ? 0 : batch.ends[start - 1]!;
+    const startOffset = start === 0 ? 0 : ends[start - 1]!;
     let end = start + 1;
-    while (end < to && end - start < maxFrames && batch.ends[end]! - startOffset <= maxBytes) end++;
-    pieces.push({ bytes: batch.bytes.subarray(startOffset, batch.ends[end - 1]!), frames: end - start });
+    while (end < to && end - start < maxFrames && ends[end]! - startOffset <= maxBytes) end++;
+    pieces.push({ bytes: batch.bytes.subarray(startOffset, ends[end - 1]!), frames: end - start });
     start = end;
   }
   return pieces;
