@@ -1,9 +1,11 @@
 import type { StoredEvent } from './run-event.ts';
 import type { SubscribeHandlers, Subscription } from './event-log.ts';
 
-/** Most events per history read and per delivery: a long history is neither loaded whole nor pushed at a slow reader at once. */
-export const HISTORY_PAGE = 256;
-/** Most bytes of JSON (UTF-8) per history delivery, and what the size of the next read aims at. */
+/** Most events per history read: a long history is never loaded whole. */
+export const HISTORY_PAGE = 500;
+/** Most events per history delivery (one write to an SSE client): a slow reader is not handed a whole page at once. */
+export const HISTORY_SLICE = 256;
+/** Most bytes of JSON (UTF-8) per history delivery, and what the size of each read aims at. */
 export const HISTORY_PAGE_BYTES = 1024 * 1024;
 /** Live events held for a subscriber still catching up; past this it is failed (it resumes later). */
 export const MAX_CATCH_UP_BUFFER = 10_000;
@@ -17,8 +19,8 @@ export function jsonBytes(e: StoredEvent): number {
 
 /**
  * Delivers the stored events after `after`, page by page, awaiting `deliver` (the reader's flow
- * control) between pages, until a short page or `isClosed()`. A delivered page holds at most
- * HISTORY_PAGE events and, unless one event alone is larger, HISTORY_PAGE_BYTES of JSON. The
+ * control) between deliveries, until a short page or `isClosed()`. A delivery holds at most
+ * HISTORY_SLICE events and, unless one event alone is larger, HISTORY_PAGE_BYTES of JSON. The
  * log reads by count, so the byte bound is kept by cutting pages after the read and by sizing
  * each read from the mean event size of the page before: a history of large events is then
  * read a few events at a time instead of HISTORY_PAGE at a time.
@@ -39,7 +41,7 @@ export async function deliverHistory(
     for (let i = 0; i < page.length; i++) {
       const size = jsonBytes(page[i]!);
       pageBytes += size;
-      if (i > start && sliceBytes + size > HISTORY_PAGE_BYTES) {
+      if (i > start && (i - start === HISTORY_SLICE || sliceBytes + size > HISTORY_PAGE_BYTES)) {
         await deliver(page.slice(start, i));
         if (isClosed()) return;
         start = i;
