@@ -6,6 +6,7 @@ import { RunRuntime } from './actors/run-runtime.ts';
 import { RunService } from './services/run-service.ts';
 import { recoverUnfinishedRuns } from './services/run-recovery.ts';
 import { SqlEventLog } from './store/sql-event-log.ts';
+import { SseConnectionSlots } from './http/sse-connections.ts';
 import { storeErrorToAppError } from './store/store-errors.ts';
 import type { Store } from './store/store.ts';
 import type { EventLog } from './events/event-log.ts';
@@ -20,6 +21,9 @@ export interface ComposeOptions {
   maxSupervisorTurns?: number;
   sseHeartbeatMs?: number;
   sseMaxBufferedFrames?: number;
+  sseMaxBufferedBytes?: number;
+  /** SSE streams open at once in this process (default 20,000); more are refused with 503. */
+  sseMaxConnections?: number;
   sseStallTimeoutMs?: number;
   bodyLimitBytes?: number;
   bodyTimeoutMs?: number;
@@ -34,6 +38,8 @@ export interface Service {
   runtime: RunRuntime;
   runs: RunService;
   eventLog: EventLog;
+  /** The SSE streams open now, against SSE_MAX_CONNECTIONS. */
+  sseConnections: SseConnectionSlots;
   /** Ends the runs a stopped process left unfinished (call once at start-up, before serving). */
   recover(): Promise<{ interrupted: number; recorded: number }>;
   /** Cancels live runs (waiting up to graceMs for them to record their end), then closes the log. */
@@ -59,6 +65,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     eventLog,
     limits: { timeoutMs: options.runTimeoutMs ?? 30 * 60 * 1000, maxSupervisorTurns: options.maxSupervisorTurns ?? 25 },
   });
+  const sseConnections = new SseConnectionSlots(options.sseMaxConnections ?? 20_000);
   const app = createApp({
     repositories: (tenantId) => store.forTenant(tenantId),
     health: async () => {
@@ -75,6 +82,8 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       ...runRoutes(runs, {
         heartbeatMs: options.sseHeartbeatMs ?? 15_000,
         maxBufferedFrames: options.sseMaxBufferedFrames ?? 10_000,
+        maxBufferedBytes: options.sseMaxBufferedBytes ?? 8 * 1024 * 1024,
+        connections: sseConnections,
         stallTimeoutMs: options.sseStallTimeoutMs ?? 60_000,
       }),
       ...executeRoutes(runs),
@@ -91,6 +100,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     runtime,
     runs,
     eventLog,
+    sseConnections,
     recover: () => recoverUnfinishedRuns({
       unfinishedRuns: () => store.unfinishedRuns(),
       repositories: (tenantId) => store.forTenant(tenantId),

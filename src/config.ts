@@ -15,6 +15,8 @@ const envSchema = z.object({
   RUN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(MAX_TIMER_MS).default(30 * 60 * 1000),
   SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(15_000),
   SSE_MAX_BUFFERED_FRAMES: z.coerce.number().int().min(10).default(10_000),
+  SSE_MAX_BUFFERED_BYTES: z.coerce.number().int().min(64 * 1024).default(8 * 1024 * 1024),
+  SSE_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(20_000),
   SSE_STALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(60_000),
   MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(100_000).default(100),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(MAX_TIMER_MS).default(10_000),
@@ -31,6 +33,8 @@ export interface AppConfig {
   runTimeoutMs: number;
   sseHeartbeatMs: number;
   sseMaxBufferedFrames: number;
+  sseMaxBufferedBytes: number;
+  sseMaxConnections: number;
   sseStallTimeoutMs: number;
   shutdownGraceMs: number;
   maxConcurrentRuns: number;
@@ -55,6 +59,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     runTimeoutMs: e.RUN_TIMEOUT_MS,
     sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
     sseMaxBufferedFrames: e.SSE_MAX_BUFFERED_FRAMES,
+    sseMaxBufferedBytes: e.SSE_MAX_BUFFERED_BYTES,
+    sseMaxConnections: e.SSE_MAX_CONNECTIONS,
     sseStallTimeoutMs: e.SSE_STALL_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     maxConcurrentRuns: e.MAX_CONCURRENT_RUNS,

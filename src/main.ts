@@ -21,6 +21,8 @@ const service = composeService(store, {
   maxConcurrentRuns: config.maxConcurrentRuns,
   sseHeartbeatMs: config.sseHeartbeatMs,
   sseMaxBufferedFrames: config.sseMaxBufferedFrames,
+  sseMaxBufferedBytes: config.sseMaxBufferedBytes,
+  sseMaxConnections: config.sseMaxConnections,
   sseStallTimeoutMs: config.sseStallTimeoutMs,
   bodyLimitBytes: config.bodyLimitBytes,
   bodyTimeoutMs: config.bodyTimeoutMs,

@@ -24,6 +24,12 @@ export interface SubscribeHandlers {
   onCaughtUp?(): void;
   /** The log failed or the subscription could not continue; no more events follow. */
   onError?(err: Error): void;
+  /**
+   * Live events held for this subscriber while its history is delivered, in bytes of JSON
+   * (UTF-8): past it the subscription fails with onError (it resumes later from the log). Default
+   * 8 MiB (MAX_CATCH_UP_BYTES), so one slow reader cannot pin a run's large events.
+   */
+  maxCatchUpBytes?: number;
 }
 
 /**

@@ -5,7 +5,8 @@ type Listener = (events: StoredEvent[]) => void;
 /**
  * In-process fan-out of appended batches to a run's live subscribers. A listener only
  * enqueues (never awaits), so one slow subscriber cannot hold up the run or the others.
- * Runs with no listener cost one map lookup per batch.
+ * Runs with no listener cost one map lookup per batch. Every listener gets the same array, so
+ * whatever is derived from a batch once (its SSE encoding) serves them all.
  */
 export class LiveFanout {
   readonly #listeners = new Map<number, Set<Listener>>();
@@ -23,7 +24,10 @@ export class LiveFanout {
   publish(runId: number, events: StoredEvent[]): void {
     const set = this.#listeners.get(runId);
     if (!set) return;
-    for (const listener of [...set]) {
+    // The set itself, not a copy (10,000 subscribers would mean a 10,000-entry copy per batch):
+    // a listener removed meanwhile is skipped, and one added meanwhile may see this batch,
+    // which subscribers drop by sequence.
+    for (const listener of set) {
       try {
         listener(events);
       } catch (err) {

@@ -1,10 +1,63 @@
 import type { StoredEvent } from './run-event.ts';
 import type { SubscribeHandlers, Subscription } from './event-log.ts';
 
-/** Events per history read: a long history is neither loaded whole nor pushed at a slow reader at once. */
+/** Most events per history read: a long history is never loaded whole. */
 export const HISTORY_PAGE = 500;
+/** Most events per history delivery (one write to an SSE client): a slow reader is not handed a whole page at once. */
+export const HISTORY_SLICE = 256;
+/** Most bytes of JSON (UTF-8) per history delivery, and what the size of each read aims at. */
+export const HISTORY_PAGE_BYTES = 1024 * 1024;
 /** Live events held for a subscriber still catching up; past this it is failed (it resumes later). */
 export const MAX_CATCH_UP_BUFFER = 10_000;
+/** Default byte bound of those held events (their JSON): events may carry 100k-character tasks. */
+export const MAX_CATCH_UP_BYTES = 8 * 1024 * 1024;
+
+/** The UTF-8 size of an event's JSON: what it costs in memory and on the wire, within a few bytes. */
+export function jsonBytes(e: StoredEvent): number {
+  return Buffer.byteLength(e.json);
+}
+
+/**
+ * Delivers the stored events after `after`, page by page, awaiting `deliver` (the reader's flow
+ * control) between deliveries, until a short page or `isClosed()`. A delivery holds at most
+ * HISTORY_SLICE events and, unless one event alone is larger, HISTORY_PAGE_BYTES of JSON. The
+ * log reads by count, so the byte bound is kept by cutting pages after the read and by sizing
+ * each read from the mean event size of the page before: a history of large events is then
+ * read a few events at a time instead of HISTORY_PAGE at a time.
+ */
+export async function deliverHistory(
+  after: number,
+  readPage: (after: number, limit: number) => Promise<StoredEvent[]>,
+  deliver: (events: StoredEvent[]) => void | Promise<void>,
+  isClosed: () => boolean,
+): Promise<void> {
+  let limit = HISTORY_PAGE;
+  for (;;) {
+    const page = await readPage(after, limit);
+    if (isClosed()) return;
+    let start = 0;
+    let sliceBytes = 0;
+    let pageBytes = 0;
+    for (let i = 0; i < page.length; i++) {
+      const size = jsonBytes(page[i]!);
+      pageBytes += size;
+      if (i > start && (i - start === HISTORY_SLICE || sliceBytes + size > HISTORY_PAGE_BYTES)) {
+        await deliver(page.slice(start, i));
+        if (isClosed()) return;
+        start = i;
+        sliceBytes = 0;
+      }
+      sliceBytes += size;
+    }
+    if (start < page.length) {
+      await deliver(start === 0 ? page : page.slice(start));
+      if (isClosed()) return;
+    }
+    if (page.length < limit) return;
+    after = page[page.length - 1]!.sequence;
+    limit = Math.max(1, Math.min(HISTORY_PAGE, Math.floor(HISTORY_PAGE_BYTES / Math.max(1, pageBytes / page.length))));
+  }
+}
 
 /**
  * History-then-live without gap or duplicate, for any backend with a live feed: listen first
@@ -21,6 +74,8 @@ export function subscribeWithHistory(
   let last = afterSequence;
   let closed = false;
   let buffered: StoredEvent[] | null = [];
+  let bufferedBytes = 0;
+  const maxBufferedBytes = handlers.maxCatchUpBytes ?? MAX_CATCH_UP_BYTES;
   const fail = (err: unknown) => {
     if (closed) return;
     closed = true;
@@ -36,8 +91,11 @@ export function subscribeWithHistory(
   };
   /** Returns the subscriber's flow-control promise, if it gave one. */
   const deliver = (events: StoredEvent[]): void | Promise<void> => {
-    const fresh = events.filter((e) => e.sequence > last);
-    if (fresh.length === 0 || closed) return;
+    if (events.length === 0 || closed) return;
+    // The batch goes on as the same array when all of it is new (the usual live case): every
+    // subscriber of a run then holds the one array the log published, and its SSE encoding.
+    const fresh = events[0]!.sequence > last ? events : events.filter((e) => e.sequence > last);
+    if (fresh.length === 0) return;
     last = fresh[fresh.length - 1]!.sequence;
     try {
       return handlers.onEvents(fresh);
@@ -52,17 +110,17 @@ export function subscribeWithHistory(
       return;
     }
     buffered.push(...events);
-    if (buffered.length > MAX_CATCH_UP_BUFFER) fail(new Error('the subscriber fell too far behind while catching up; resume from the last event id'));
+    for (const e of events) bufferedBytes += jsonBytes(e);
+    if (buffered.length > MAX_CATCH_UP_BUFFER || bufferedBytes > maxBufferedBytes) {
+      fail(new Error('the subscriber fell too far behind while catching up; resume from the last event id'));
+    }
   });
   const catchUp = async () => {
-    for (;;) {
-      const page = await readPage(last, HISTORY_PAGE);
-      if (closed) return;
-      await deliver(page);
-      if (closed || page.length < HISTORY_PAGE) break;
-    }
+    await deliverHistory(last, readPage, deliver, () => closed);
+    if (closed) return;
     const pending = buffered ?? [];
     buffered = null;
+    bufferedBytes = 0;
     deliver(pending);
     if (!closed) handlers.onCaughtUp?.();
   };

@@ -1,94 +1,129 @@
 import type { Context } from 'koa';
 import type { EventLog, Subscription } from '../events/event-log.ts';
-import { isTerminal, type StoredEvent } from '../events/run-event.ts';
-import { HISTORY_PAGE } from '../events/subscribe-with-history.ts';
+import type { StoredEvent } from '../events/run-event.ts';
+import { deliverHistory } from '../events/subscribe-with-history.ts';
+import { UnavailableError } from '../errors/app-error.ts';
+import { encodeBatch, piecesOf } from './sse-frames.ts';
+import type { SseConnectionSlots } from './sse-connections.ts';
+
+/** Default bound of the bytes queued for one slow client (events can carry 100k-character tasks). */
+export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** Seconds a client refused for want of a connection slot is told to wait (Retry-After). */
+const RETRY_AFTER_S = 5;
 
 export interface SseOptions {
   heartbeatMs: number;
   /** Frames a subscriber may fall behind by before it is disconnected (it resumes by Last-Event-ID). */
   maxBufferedFrames: number;
+  /** Bytes of frames a subscriber may fall behind by before it is disconnected (default 8 MiB). */
+  maxBufferedBytes?: number;
   /** How long history delivery waits for a client that reads nothing before giving it up (default 60 s). */
   stallTimeoutMs?: number;
+  /** The process's SSE streams: when all slots are taken a new stream is refused with 503. */
+  connections?: SseConnectionSlots;
 }
 
-function frameOf(e: StoredEvent): string {
-  return `id: ${e.id}\nevent: ${e.category}.${e.action}\ndata: ${e.json}\n\n`;
-}
+const RETRY_HINT = Buffer.from('retry: 2000\n\n');
+const CLOSE_FRAME = Buffer.from('event: close\ndata: {}\n\n');
 
 /**
  * Bridges a run's event log to one SSE response: history after `afterSequence`, then live
  * events, `event: close` after the terminal event. When `ended` the run is over: history is
  * sent and the stream closes even if the run never wrote a terminal event (its process died).
  *
- * A slow client never slows the run or other clients. History goes out page by page as fast as
- * the client reads (a client that reads nothing for `stallTimeoutMs` is disconnected). Live
- * frames queue per connection while the socket is full; past `maxBufferedFrames` the
- * connection is closed and the client resumes with Last-Event-ID from the stored log, losing
- * nothing.
+ * A batch of events is encoded once, however many clients follow the run, and goes to each
+ * in one write. A slow client never slows the run or other clients. History goes out page by
+ * page as fast as the client reads (a client that reads nothing for `stallTimeoutMs` is
+ * disconnected). Live frames queue per connection while the socket is full; past
+ * `maxBufferedFrames` or `maxBufferedBytes` the connection is closed and the client resumes
+ * with Last-Event-ID from the stored log, losing nothing.
+ *
+ * Throws UnavailableError (503, with Retry-After) when `options.connections` has no free slot.
  */
 export function streamToSse(
   ctx: Context, log: EventLog, runId: number, afterSequence: number, ended: boolean, options: SseOptions,
   /** Settles when the run has ended (its terminal event is stored and delivered by then). */
   runDone?: Promise<unknown>,
 ): void {
+  const release = options.connections?.tryAcquire();
+  if (options.connections && !release) {
+    ctx.set('Retry-After', String(RETRY_AFTER_S));
+    throw new UnavailableError(`too many event streams are open (${options.connections.max}); retry later`, 'TOO_MANY_STREAMS');
+  }
+  const maxFrames = options.maxBufferedFrames;
+  const maxBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
   const { res } = ctx;
   ctx.respond = false;
-  res.writeHead(200, {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-cache, no-transform',
-    Connection: 'keep-alive',
-    'X-Accel-Buffering': 'no',
-  });
-  res.write(`retry: 2000\n\n`);
+  try {
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.write(RETRY_HINT);
+  } catch (err) {
+    release?.();
+    throw err;
+  }
 
   let finished = false;
   let blocked = false;
-  let queue: string[] = [];
+  let queue: Buffer[] = [];
   let queuedFrames = 0;
+  let queuedBytes = 0;
   let subscription: Subscription | undefined;
   const releaseOnFinish: Array<() => void> = [];
-  const heartbeat = setInterval(() => send(`: heartbeat ${new Date().toISOString()}\n\n`, 0), options.heartbeatMs);
+  const heartbeat = setInterval(() => send(Buffer.from(`: heartbeat ${new Date().toISOString()}\n\n`), 0), options.heartbeatMs);
 
+  /** Every way a stream ends comes through here once: the connection slot is given back exactly once. */
   function finish(): void {
     if (finished) return;
     finished = true;
     clearInterval(heartbeat);
     subscription?.close();
-    for (const release of releaseOnFinish) release();
+    for (const releaseResource of releaseOnFinish) releaseResource();
+    release?.();
     res.off('drain', onDrain);
     res.off('close', finish);
   }
+  function takeQueue(): Buffer | undefined {
+    const pending = queue.length === 0 ? undefined : queue.length === 1 ? queue[0] : Buffer.concat(queue, queuedBytes);
+    queue = [];
+    queuedFrames = 0;
+    queuedBytes = 0;
+    return pending;
+  }
   function closeStream(): void {
     if (finished) return;
-    send('event: close\ndata: {}\n\n', 0);
+    send(CLOSE_FRAME, 0);
     // Chunks still queued behind backpressure go out before the end (finish() drops the drain handler).
-    const pending = queue;
-    queue = [];
+    const pending = takeQueue();
     finish();
-    if (pending.length > 0) res.write(pending.join(''));
+    if (pending) res.write(pending);
     res.end();
   }
-  /** Writes a chunk of `frames` frames, or queues it while the socket is full. */
-  function send(chunk: string, frames: number): void {
+  /** Writes `frames` frames in one write, or queues them while the socket is full. */
+  function send(bytes: Buffer, frames: number): void {
     if (finished) return;
     if (blocked) {
-      queue.push(chunk);
+      queue.push(bytes);
       queuedFrames += frames;
-      if (queuedFrames > options.maxBufferedFrames) {
+      queuedBytes += bytes.length;
+      if (queuedFrames > maxFrames || queuedBytes > maxBytes) {
         finish();
         queue = [];
         res.destroy();
       }
       return;
     }
-    if (!res.write(chunk)) blocked = true;
+    if (!res.write(bytes)) blocked = true;
   }
   function onDrain(): void {
     blocked = false;
-    const pending = queue.join('');
     const frames = queuedFrames;
-    queue = [];
-    queuedFrames = 0;
+    // Everything queued while the socket was full goes out in one write.
+    const pending = takeQueue();
     if (pending) send(pending, frames);
   }
   res.on('drain', onDrain);
@@ -117,53 +152,34 @@ export function streamToSse(
     });
   };
 
-  // Few writes per delivered batch (not one per event), but never more than a bounded number
-  // of frames per write: a socket that stops draining must still hit the buffer limit.
-  const framesPerWrite = Math.max(1, Math.min(256, options.maxBufferedFrames));
   /** True while history is being sent (until caught up with live events, or for an ended run). */
   let replaying = true;
   const onEvents = (events: StoredEvent[]): Promise<void> | undefined => {
-    let chunk = '';
-    let frames = 0;
-    for (const e of events) {
-      chunk += frameOf(e);
-      frames++;
-      if (isTerminal(e)) {
-        send(chunk, frames);
-        closeStream();
-        return undefined;
-      }
-      if (frames === framesPerWrite) {
-        send(chunk, frames);
-        if (finished) return undefined;
-        chunk = '';
-        frames = 0;
-      }
+    const batch = encodeBatch(events);
+    // One write per batch; a batch beyond a client's bounds is cut into pieces that each fit
+    // them, so a socket that stops draining is still cut off at its bound.
+    for (const piece of piecesOf(batch, 0, batch.untilTerminal, maxFrames, maxBytes)) {
+      send(piece.bytes, piece.frames);
+      if (finished) return undefined;
     }
-    if (chunk) send(chunk, frames);
+    if (batch.terminal) {
+      closeStream();
+      return undefined;
+    }
     // Only history is paced; live batches must not each wait (or add listeners) on a full socket.
     return replaying ? writable() : undefined;
   };
   const onError = (err: Error) => {
-    send(`event: error\ndata: ${JSON.stringify({ error: err.message })}\n\n`, 0);
+    send(Buffer.from(`event: error\ndata: ${JSON.stringify({ error: err.message })}\n\n`), 0);
     finish();
     res.end();
   };
+  const fail = (err: unknown) => onError(err instanceof Error ? err : new Error(String(err)));
 
   if (ended) {
     // The run is over: page through its history, waiting for the client between pages.
-    const replay = async () => {
-      let after = afterSequence;
-      for (;;) {
-        const page = await log.read(runId, { from: after + 1, limit: HISTORY_PAGE });
-        if (finished) return;
-        await onEvents(page);
-        if (finished || page.length < HISTORY_PAGE) break;
-        after = page[page.length - 1]!.sequence;
-      }
-      if (!finished) closeStream();
-    };
-    replay().catch((err: unknown) => onError(err instanceof Error ? err : new Error(String(err))));
+    deliverHistory(afterSequence, (after, limit) => log.read(runId, { from: after + 1, limit }), onEvents, () => finished)
+      .then(() => closeStream()).catch(fail);
     return;
   }
   // Backstop: a client that resumed past the terminal event (or a run whose terminal event
@@ -177,6 +193,7 @@ export function streamToSse(
   subscription = log.subscribe(runId, afterSequence, {
     onEvents,
     onError,
+    maxCatchUpBytes: maxBytes,
     onCaughtUp: () => {
       caughtUp = true;
       replaying = false;

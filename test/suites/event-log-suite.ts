@@ -1,6 +1,7 @@
 import test from 'ava';
 import type { EventLog } from '../../src/events/event-log.ts';
 import { toStoredEvent, type StoredEvent } from '../../src/events/run-event.ts';
+import { HISTORY_PAGE_BYTES } from '../../src/events/subscribe-with-history.ts';
 
 let nextRunId = Math.floor(Date.now() / 1000) * 1000;
 /** Run ids unique within this process, so concurrent tests never share a run. */
@@ -8,12 +9,13 @@ export function freshRunId(): number {
   return nextRunId++;
 }
 
-export function events(runId: number, from: number, to: number): StoredEvent[] {
+export function events(runId: number, from: number, to: number, contentSize = 0): StoredEvent[] {
   const out: StoredEvent[] = [];
   for (let seq = from; seq <= to; seq++) {
     out.push(toStoredEvent({
       run_id: runId, timestamp: new Date().toISOString(), sequence: seq, source: null,
-      event: { category: seq % 2 ? 'llm' : 'dispatch', action: seq % 2 ? 'stream' : 'team' }, data: { n: seq },
+      event: { category: seq % 2 ? 'llm' : 'dispatch', action: seq % 2 ? 'stream' : 'team' },
+      data: contentSize ? { n: seq, task: 'é'.repeat(contentSize) } : { n: seq },
     }));
   }
   return out;
@@ -88,6 +90,31 @@ export function eventLogSuite(name: string, make: () => Promise<{ log: EventLog;
     sub.close();
     t.deepEqual(seen, Array.from({ length: 1234 }, (_, i) => i + 1));
     t.true(pagesWaitedFor >= 3, `${pagesWaitedFor} pages`);
+  });
+
+  test(`${name}: a history of 100k-character events is delivered whole, in pages of about 1 MiB`, async (t) => {
+    const run = freshRunId();
+    const stored = events(run, 1, 25, 100_000);
+    for (let i = 0; i < stored.length; i += 5) await log.append(run, stored.slice(i, i + 5));
+    const pages: StoredEvent[][] = [];
+    let caughtUp!: () => void;
+    const done = new Promise<void>((resolve) => { caughtUp = resolve; });
+    const sub = log.subscribe(run, 0, {
+      onEvents: (es) => {
+        pages.push(es);
+        return new Promise<void>((resolve) => setImmediate(resolve));
+      },
+      onCaughtUp: () => caughtUp(),
+    });
+    await done;
+    sub.close();
+    t.deepEqual(pages.flat(), stored);
+    t.true(pages.length >= 3, `${pages.length} pages`);
+    for (const page of pages) {
+      t.true(page.length > 0);
+      const bytes = page.reduce((n, e) => n + Buffer.byteLength(e.json), 0);
+      t.true(page.length === 1 || bytes <= HISTORY_PAGE_BYTES, `a page of ${page.length} events, ${bytes} bytes`);
+    }
   });
 
   test.serial(`${name}: subscribers see only their own run, and close stops delivery`, async (t) => {
