@@ -25,15 +25,15 @@ test.after.always(async () => {
 test('over SSE_MAX_CONNECTIONS a stream gets 503 with Retry-After; a slot comes back when a stream ends', async (t) => {
   const api = new Api(t, server!.url);
   const model = uniqueName('sim');
-  await api.ok('models/create', { name: model, model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 20, reply_tokens: 10, jitter_ms: 0 } }, 201);
+  await api.ok('models/create', { name: model, model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 20, reply_tokens: 10, jitter_ms: 0 } });
   const llm_config = { model_id: model };
   const h = sampleHierarchyInput({ name: uniqueName('h') });
   const hierarchy = await api.ok('hierarchies/create', {
     ...h,
     global_supervisor_agent: { ...h.global_supervisor_agent, llm_config },
     teams: h.teams.map((team) => ({ ...team, team_supervisor_agent: { ...team.team_supervisor_agent, llm_config }, workers: team.workers.map((w) => ({ ...w, llm_config })) })),
-  }, 201);
-  const run = await api.ok('runs/start', { hierarchy_id: hierarchy.id, task: 'Study the market' }, 202);
+  });
+  const run = await api.ok('runs/start', { hierarchy_id: hierarchy.id, task: 'Study the market' });
   const url = `${server!.url}${API_PREFIX}/runs/stream`;
   const slots = service!.sseConnections;
 
