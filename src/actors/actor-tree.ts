@@ -1,5 +1,5 @@
 import type { AnyActorRef } from 'xstate';
-import type { AgentStats } from './agent-stats.ts';
+import { emptyStats, type AgentStats } from './agent-stats.ts';
 
 /** One actor of a run's live tree, as `runs/inspect` shows it. */
 export interface ActorNode {
@@ -54,11 +54,12 @@ export function describeActor(id: string, ref: AnyActorRef): ActorNode {
 /** Per-agent statistics and their totals, from a described tree. */
 export function statisticsOf(tree: ActorNode): { agents: Record<string, unknown>; totals: AgentStats } {
   const agents: Record<string, unknown> = {};
-  const totals: AgentStats = { tasks: 0, model_calls: 0, input_tokens: 0, output_tokens: 0, duration_ms: 0, errors: 0 };
+  const totals: AgentStats = emptyStats();
   const visit = (node: ActorNode) => {
     if (node.agent_id && node.stats) {
       agents[node.agent_id] = { kind: node.kind, agent_name: node.agent_name, team_name: node.team_name ?? null, ...node.stats };
-      for (const key of Object.keys(totals) as Array<keyof AgentStats>) totals[key] += node.stats[key];
+      // Stats stored by an older version lack newer counters: they count as 0.
+      for (const key of Object.keys(totals) as Array<keyof AgentStats>) totals[key] += node.stats[key] ?? 0;
     }
     node.children.forEach(visit);
   };
