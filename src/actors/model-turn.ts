@@ -84,8 +84,9 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
     return {
       text: turn.text,
       toolCalls: turn.toolCalls.map((call): ToolCallRequest => {
-        // A worker tool checks its own input; a delegation (or unknown) tool needs a task.
-        const own = input.tools.some((t) => t.inputSchema && t.toolName === call.toolName);
+        // A worker's tools (and names it invented) check their own input; a delegation tool needs a task.
+        const spec = input.tools.find((t) => t.toolName === call.toolName);
+        const own = spec ? spec.inputSchema !== undefined : input.tools.some((t) => t.inputSchema !== undefined);
         const task = call.error || own ? undefined : delegatedTask(call.input);
         const error = call.error ?? (task === undefined && !own ? INVALID_INPUT : undefined);
         return {
