@@ -141,6 +141,10 @@ test('without the allowance, loopback, private, link-local and metadata targets 
     t.regex(err!.message, /^refused: /);
   }
   t.is(local.connections, 0);
+  // A host name is judged by what it resolves to, and the refusal says so.
+  await t.throwsAsync(tool.execute({ method: 'GET', url: `http://localhost:${local.port}/` }, signal()), {
+    message: /^refused: localhost resolves to (127\.0\.0\.1|::1) \((127\.0\.0\.1|::1) is a loopback address\); this tool reaches public addresses only$/,
+  });
   // An allowance for one port does not open another.
   const other = httpRequestTool(settings({ allowedHosts: ['127.0.0.1:1'] }));
   await t.throwsAsync(other.execute({ method: 'GET', url: `http://127.0.0.1:${local.port}/echo` }, signal()), { message: /^refused: / });

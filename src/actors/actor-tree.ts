@@ -27,6 +27,13 @@ interface SnapshotLike {
     plan?: { runId: number };
   };
   children?: Record<string, AnyActorRef | undefined>;
+  /** A promise actor's input: a tool call's names its tool. */
+  input?: { toolName?: unknown };
+}
+
+/** The promise actors of a run are model calls and (workers') tool calls. */
+function promiseKind(snapshot: SnapshotLike): string {
+  return typeof snapshot.input?.toolName === 'string' ? 'tool_call' : 'model_call';
 }
 
 /** Walks an actor and its children through their snapshots (read-only: nothing is sent). */
@@ -35,7 +42,7 @@ export function describeActor(id: string, ref: AnyActorRef): ActorNode {
   // An actor still computing its first snapshot (a run settled before it started) has none yet.
   if (!snapshot) return { id, kind: 'actor', status: 'starting', state: null, children: [] };
   const ctx = snapshot.context;
-  const kind = ctx?.kind ?? (ctx?.plan ? 'run' : snapshot.value === undefined ? 'model_call' : 'actor');
+  const kind = ctx?.kind ?? (ctx?.plan ? 'run' : snapshot.value === undefined ? promiseKind(snapshot) : 'actor');
   const node: ActorNode = { id, kind, status: snapshot.status, state: snapshot.value ?? null, children: [] };
   if (ctx?.agent) {
     node.agent_id = ctx.agent.agentId;

@@ -60,7 +60,9 @@ export function labelOf(agent: AgentPlan): string {
 
 /** The topology snapshot stored with the run and sent as `system.topology`. */
 export function topologyOf(plan: RunPlan): Record<string, unknown> {
-  const agent = (a: AgentPlan) => ({ agent_id: a.agentId, name: a.name, model: a.model.name, ...(a.role && { role: a.role }) });
+  const agent = (a: AgentPlan) => ({
+    agent_id: a.agentId, name: a.name, model: a.model.name, ...(a.role && { role: a.role }), ...(a.tools?.length && { tools: a.tools }),
+  });
   return {
     execution_mode: plan.executionMode,
     enable_context_sharing: plan.enableContextSharing,

@@ -43,10 +43,8 @@ export async function checkedAddress(url: URL, allowedHosts: readonly string[]):
     for (const { address } of addresses) {
       const refusal = refusalOf(address);
       if (refusal) {
-        throw new ToolError(
-          `refused: ${host}${literal ? '' : ` resolves to ${address}, which`} ${literal ? `(${refusal})` : `is not reachable by this tool (${refusal})`}`,
-          'TOOL_ADDRESS_REFUSED',
-        );
+        const what = literal ? host : `${host} resolves to ${address}`;
+        throw new ToolError(`refused: ${what} (${refusal}); this tool reaches public addresses only`, 'TOOL_ADDRESS_REFUSED');
       }
     }
   }
@@ -98,7 +96,10 @@ export async function exchange(req: ExchangeRequest, signal: AbortSignal): Promi
       size += chunk.length;
     });
     incoming.on('end', done);
-    incoming.on('error', (err) => (truncated ? undefined : reject(err)));
+    incoming.on('error', (err) => {
+      // Once truncated, the answer is settled and the error is the teardown we caused ourselves.
+      if (!truncated) reject(err);
+    });
   });
   outgoing.on('error', reject);
   outgoing.end(body);
