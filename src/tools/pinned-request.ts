@@ -55,8 +55,7 @@ export async function checkedAddress(url: URL, allowedHosts: readonly string[]):
 /** One request/response over a connection to the checked address; the body is read up to `maxBytes`. */
 export async function exchange(req: ExchangeRequest, signal: AbortSignal): Promise<Exchange> {
   const { url } = req;
-  const pinned = await checkedAddress(url, req.allowedHosts);
-  signal.throwIfAborted();
+  const pinned = await untilAborted(checkedAddress(url, req.allowedHosts), signal);
   // Node asks this instead of DNS, for host names (an IP literal needs no lookup at all).
   const pinnedLookup: LookupFunction = (_hostname, options, callback) => {
     if (options.all) (callback as unknown as (err: null, all: Array<{ address: string; family: number }>) => void)(null, [pinned]);
@@ -104,4 +103,19 @@ export async function exchange(req: ExchangeRequest, signal: AbortSignal): Promi
   outgoing.on('error', reject);
   outgoing.end(body);
   return promise;
+}
+
+/** A lookup cannot be cancelled, but the call need not wait for it once its time is up or the run is gone. */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted();
+  const { promise, reject } = Promise.withResolvers<never>();
+  const onAbort = () => reject(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await Promise.race([work, promise]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    // An abandoned lookup's own failure has nobody left to tell.
+    work.catch(() => undefined);
+  }
 }
