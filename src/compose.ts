@@ -12,6 +12,7 @@ import type { Store } from './store/store.ts';
 import type { EventLog } from './events/event-log.ts';
 import { describeDatabase, type DatabaseConfig } from './store/database-config.ts';
 import { silentLogger, type Logger } from './logging/logger.ts';
+import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS, type ToolSettings } from './tools/tool-settings.ts';
 
 export interface ComposeOptions {
   database?: DatabaseConfig;
@@ -19,6 +20,10 @@ export interface ComposeOptions {
   runTimeoutMs?: number;
   maxConcurrentRuns?: number;
   maxSupervisorTurns?: number;
+  /** Worker tools' settings (http_request limits and allowed hosts); defaults when absent. */
+  toolSettings?: ToolSettings;
+  /** Rounds of tool calls a worker may make per task (WORKER_MAX_TOOL_STEPS). */
+  workerMaxToolSteps?: number;
   sseHeartbeatMs?: number;
   sseMaxBufferedFrames?: number;
   sseMaxBufferedBytes?: number;
@@ -63,7 +68,11 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
   const runs = new RunService({
     runtime,
     eventLog,
-    limits: { timeoutMs: options.runTimeoutMs ?? 30 * 60 * 1000, maxSupervisorTurns: options.maxSupervisorTurns ?? 25 },
+    limits: {
+      timeoutMs: options.runTimeoutMs ?? 30 * 60 * 1000,
+      maxSupervisorTurns: options.maxSupervisorTurns ?? 25,
+      workerTools: { settings: options.toolSettings ?? DEFAULT_TOOL_SETTINGS, maxSteps: options.workerMaxToolSteps ?? DEFAULT_MAX_TOOL_STEPS },
+    },
   });
   const sseConnections = new SseConnectionSlots(options.sseMaxConnections ?? 20_000);
   const app = createApp({

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { ConfigError } from './errors/app-error.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from './store/database-config.ts';
+import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS, type ToolSettings } from './tools/tool-settings.ts';
+
+/** `host` or `host:port`, IPv6 in brackets: the form HTTP_TOOL_ALLOWED_HOSTS lists, comma-separated. */
+const allowedHostEntry = /^(\[[0-9A-Fa-f:.]+\]|[^\s:,\[\]/]+)(:\d{1,5})?$/;
 
 /** Node timers hold at most 2^31-1 ms; a larger delay would fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -20,6 +24,11 @@ const envSchema = z.object({
   SSE_STALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(60_000),
   MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(100_000).default(100),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(MAX_TIMER_MS).default(10_000),
+  HTTP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(DEFAULT_TOOL_SETTINGS.http.timeoutMs),
+  HTTP_TOOL_MAX_BYTES: z.coerce.number().int().min(1).max(100 * 1024 * 1024).default(DEFAULT_TOOL_SETTINGS.http.maxBytes),
+  HTTP_TOOL_ALLOWED_HOSTS: z.string().default('').transform((text) => text.split(',').map((h) => h.trim()).filter((h) => h !== ''))
+    .pipe(z.array(z.string().regex(allowedHostEntry, 'each entry is host or host:port (IPv6 as [::1] or [::1]:port)'))),
+  WORKER_MAX_TOOL_STEPS: z.coerce.number().int().min(1).max(100).default(DEFAULT_MAX_TOOL_STEPS),
 });
 
 export interface AppConfig {
@@ -38,6 +47,8 @@ export interface AppConfig {
   sseStallTimeoutMs: number;
   shutdownGraceMs: number;
   maxConcurrentRuns: number;
+  toolSettings: ToolSettings;
+  workerMaxToolSteps: number;
   database: DatabaseConfig;
 }
 
@@ -64,6 +75,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sseStallTimeoutMs: e.SSE_STALL_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     maxConcurrentRuns: e.MAX_CONCURRENT_RUNS,
+    toolSettings: {
+      http: { ...DEFAULT_TOOL_SETTINGS.http, timeoutMs: e.HTTP_TOOL_TIMEOUT_MS, maxBytes: e.HTTP_TOOL_MAX_BYTES, allowedHosts: e.HTTP_TOOL_ALLOWED_HOSTS },
+    },
+    workerMaxToolSteps: e.WORKER_MAX_TOOL_STEPS,
     database: databaseConfigFromEnv(env),
   };
 }

@@ -19,6 +19,8 @@ const service = composeService(store, {
   logger,
   runTimeoutMs: config.runTimeoutMs,
   maxConcurrentRuns: config.maxConcurrentRuns,
+  toolSettings: config.toolSettings,
+  workerMaxToolSteps: config.workerMaxToolSteps,
   sseHeartbeatMs: config.sseHeartbeatMs,
   sseMaxBufferedFrames: config.sseMaxBufferedFrames,
   sseMaxBufferedBytes: config.sseMaxBufferedBytes,

@@ -44,3 +44,22 @@ test('the database is described for logs without its password', (t) => {
   t.is(text, 'postgresql svc@pg:5432/exec');
   t.false(text.includes('hunter2'));
 });
+
+test('worker tool settings: defaults, and HTTP_TOOL_* / WORKER_MAX_TOOL_STEPS read and checked', (t) => {
+  const defaults = loadConfig({});
+  t.deepEqual(defaults.toolSettings.http, { timeoutMs: 10_000, maxBytes: 1_048_576, maxRedirects: 5, allowedHosts: [] });
+  t.is(defaults.workerMaxToolSteps, 8);
+  const set = loadConfig({
+    HTTP_TOOL_TIMEOUT_MS: '2500', HTTP_TOOL_MAX_BYTES: '4096', WORKER_MAX_TOOL_STEPS: '3',
+    HTTP_TOOL_ALLOWED_HOSTS: ' 127.0.0.1, localhost:1234 ,[::1]:8080,,api.internal.example',
+  });
+  t.deepEqual(set.toolSettings.http, {
+    timeoutMs: 2500, maxBytes: 4096, maxRedirects: 5, allowedHosts: ['127.0.0.1', 'localhost:1234', '[::1]:8080', 'api.internal.example'],
+  });
+  t.is(set.workerMaxToolSteps, 3);
+  t.throws(() => loadConfig({ HTTP_TOOL_ALLOWED_HOSTS: 'http://localhost' }), { message: /^HTTP_TOOL_ALLOWED_HOSTS/ });
+  t.throws(() => loadConfig({ HTTP_TOOL_ALLOWED_HOSTS: 'a b' }), { message: /^HTTP_TOOL_ALLOWED_HOSTS/ });
+  t.throws(() => loadConfig({ HTTP_TOOL_TIMEOUT_MS: '0' }), { message: /^HTTP_TOOL_TIMEOUT_MS:/ });
+  t.throws(() => loadConfig({ HTTP_TOOL_MAX_BYTES: 'lots' }), { message: /^HTTP_TOOL_MAX_BYTES:/ });
+  t.throws(() => loadConfig({ WORKER_MAX_TOOL_STEPS: '0' }), { message: /^WORKER_MAX_TOOL_STEPS:/ });
+});

@@ -1,5 +1,5 @@
 import type { AnyActorRef } from 'xstate';
-import type { AgentStats } from './agent-stats.ts';
+import { emptyStats, type AgentStats } from './agent-stats.ts';
 
 /** One actor of a run's live tree, as `runs/inspect` shows it. */
 export interface ActorNode {
@@ -27,6 +27,13 @@ interface SnapshotLike {
     plan?: { runId: number };
   };
   children?: Record<string, AnyActorRef | undefined>;
+  /** A promise actor's input: a tool call's names its tool. */
+  input?: { toolName?: unknown };
+}
+
+/** The promise actors of a run are model calls and (workers') tool calls. */
+function promiseKind(snapshot: SnapshotLike): string {
+  return typeof snapshot.input?.toolName === 'string' ? 'tool_call' : 'model_call';
 }
 
 /** Walks an actor and its children through their snapshots (read-only: nothing is sent). */
@@ -35,7 +42,7 @@ export function describeActor(id: string, ref: AnyActorRef): ActorNode {
   // An actor still computing its first snapshot (a run settled before it started) has none yet.
   if (!snapshot) return { id, kind: 'actor', status: 'starting', state: null, children: [] };
   const ctx = snapshot.context;
-  const kind = ctx?.kind ?? (ctx?.plan ? 'run' : snapshot.value === undefined ? 'model_call' : 'actor');
+  const kind = ctx?.kind ?? (ctx?.plan ? 'run' : snapshot.value === undefined ? promiseKind(snapshot) : 'actor');
   const node: ActorNode = { id, kind, status: snapshot.status, state: snapshot.value ?? null, children: [] };
   if (ctx?.agent) {
     node.agent_id = ctx.agent.agentId;
@@ -54,11 +61,12 @@ export function describeActor(id: string, ref: AnyActorRef): ActorNode {
 /** Per-agent statistics and their totals, from a described tree. */
 export function statisticsOf(tree: ActorNode): { agents: Record<string, unknown>; totals: AgentStats } {
   const agents: Record<string, unknown> = {};
-  const totals: AgentStats = { tasks: 0, model_calls: 0, input_tokens: 0, output_tokens: 0, duration_ms: 0, errors: 0 };
+  const totals: AgentStats = emptyStats();
   const visit = (node: ActorNode) => {
     if (node.agent_id && node.stats) {
       agents[node.agent_id] = { kind: node.kind, agent_name: node.agent_name, team_name: node.team_name ?? null, ...node.stats };
-      for (const key of Object.keys(totals) as Array<keyof AgentStats>) totals[key] += node.stats[key];
+      // Stats stored by an older version lack newer counters: they count as 0.
+      for (const key of Object.keys(totals) as Array<keyof AgentStats>) totals[key] += node.stats[key] ?? 0;
     }
     node.children.forEach(visit);
   };

@@ -2,18 +2,21 @@ import { fromPromise } from 'xstate';
 import { sourceOf, type AgentPlan } from './run-plan.ts';
 import { sendToSink } from './agent-messages.ts';
 import type { EventDraft } from '../events/run-event.ts';
+import type { JSONSchema7, LanguageModelV3FunctionTool } from '@ai-sdk/provider';
 import { delegatedTask, delegationTool, type ConversationMessage } from '../models/conversation.ts';
 import { streamTurn } from '../models/stream-turn.ts';
 
 export interface ToolSpec {
   toolName: string;
   description: string;
+  /** A worker tool's input schema; absent for a supervisor's delegation tool (input `{task}`). */
+  inputSchema?: JSONSchema7;
 }
 
 export interface ModelTurnInput {
   agent: AgentPlan;
   messages: ConversationMessage[];
-  /** A supervisor's children as tools; a worker has none. */
+  /** A supervisor's children as tools; a worker's own tools (none when it has none, or for its final answer). */
   tools: ToolSpec[];
   parallelToolCalls: boolean;
 }
@@ -22,6 +25,8 @@ export interface ToolCallRequest {
   toolCallId: string;
   toolName: string;
   task: string;
+  /** The parsed input as the model gave it (a worker tool reads its arguments from it). */
+  input: unknown;
   /** Set when the model's call is unusable (unparsable input, no task): answered as a tool error, not dispatched. */
   error?: string;
 }
@@ -59,7 +64,7 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
     const turn = await streamTurn(model.model, {
       system: input.agent.systemPrompt,
       messages: input.messages,
-      tools: input.tools.map((t) => delegationTool(t.toolName, t.description)),
+      tools: input.tools.map(functionTool),
       ...(model.temperature !== undefined && { temperature: model.temperature }),
       ...(model.maxOutputTokens !== undefined && { maxOutputTokens: model.maxOutputTokens }),
       ...(model.topP !== undefined && { topP: model.topP }),
@@ -79,10 +84,13 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
     return {
       text: turn.text,
       toolCalls: turn.toolCalls.map((call): ToolCallRequest => {
-        const task = call.error ? undefined : delegatedTask(call.input);
-        const error = call.error ?? (task === undefined ? INVALID_INPUT : undefined);
+        // A worker's tools (and names it invented) check their own input; a delegation tool needs a task.
+        const spec = input.tools.find((t) => t.toolName === call.toolName);
+        const own = spec ? spec.inputSchema !== undefined : input.tools.some((t) => t.inputSchema !== undefined);
+        const task = call.error || own ? undefined : delegatedTask(call.input);
+        const error = call.error ?? (task === undefined && !own ? INVALID_INPUT : undefined);
         return {
-          toolCallId: call.toolCallId, toolName: call.toolName, task: task ?? JSON.stringify(call.input ?? null),
+          toolCallId: call.toolCallId, toolName: call.toolName, task: task ?? JSON.stringify(call.input ?? null), input: call.input,
           ...(error && { error }),
         };
       }),
@@ -96,3 +104,8 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
     flush();
   }
 });
+
+function functionTool(spec: ToolSpec): LanguageModelV3FunctionTool {
+  if (!spec.inputSchema) return delegationTool(spec.toolName, spec.description);
+  return { type: 'function', name: spec.toolName, description: spec.description, inputSchema: spec.inputSchema };
+}

@@ -1,5 +1,6 @@
 import type { AgentModel } from '../models/model-factory.ts';
 import type { AgentType, EventSource } from '../events/run-event.ts';
+import type { ToolSettings } from '../tools/tool-settings.ts';
 
 /** Everything one agent needs to work: resolved before the run starts, so a run never reads config. */
 export interface AgentPlan {
@@ -12,6 +13,15 @@ export interface AgentPlan {
   systemPrompt: string;
   userMessage?: string;
   model: AgentModel;
+  /** A worker's tools, by registry name (none: it answers with one model call). */
+  tools?: string[];
+}
+
+/** How workers use their tools in a run: plain data, resolved from the process's settings. */
+export interface WorkerToolConfig {
+  settings: ToolSettings;
+  /** Rounds of tool calls a worker may make for one task before its final answer is asked for. */
+  maxSteps: number;
 }
 
 export interface TeamPlan {
@@ -34,6 +44,7 @@ export interface RunPlan {
   timeoutMs: number;
   /** Upper bound on a supervisor's model turns for one task, so a looping model cannot run forever. */
   maxSupervisorTurns: number;
+  workerTools: WorkerToolConfig;
 }
 
 export function sourceOf(agent: AgentPlan): EventSource {
@@ -49,7 +60,9 @@ export function labelOf(agent: AgentPlan): string {
 
 /** The topology snapshot stored with the run and sent as `system.topology`. */
 export function topologyOf(plan: RunPlan): Record<string, unknown> {
-  const agent = (a: AgentPlan) => ({ agent_id: a.agentId, name: a.name, model: a.model.name, ...(a.role && { role: a.role }) });
+  const agent = (a: AgentPlan) => ({
+    agent_id: a.agentId, name: a.name, model: a.model.name, ...(a.role && { role: a.role }), ...(a.tools?.length && { tools: a.tools }),
+  });
   return {
     execution_mode: plan.executionMode,
     enable_context_sharing: plan.enableContextSharing,

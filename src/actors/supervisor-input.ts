@@ -18,7 +18,7 @@ function teamInput(plan: RunPlan, team: TeamPlan): SupervisorInput {
       actorId: `worker:${worker.agentId}`,
       preventDuplicate: team.preventDuplicate,
       sharesContext: true,
-      input: { agent: worker },
+      input: { agent: worker, tools: plan.workerTools },
     })),
   };
 }

@@ -134,7 +134,11 @@ export const supervisorMachine: AnyStateMachine = setup({
         tool_name: call.toolName, tool_call_id: call.toolCallId, is_error: !call.ok, result: call.output,
       }));
       enqueue(() => sendToSink(system, drafts));
-      enqueue.assign({ messages: [...context.messages, toolResultsMessage(context.calls)], calls: [] });
+      enqueue.assign({
+        messages: [...context.messages, toolResultsMessage(context.calls)],
+        calls: [],
+        stats: { ...context.stats, tool_errors: context.stats.tool_errors + context.calls.filter((c) => !c.ok).length },
+      });
     }),
     replyOk: sendParent(({ context }): ResultEvent => ({ type: 'RESULT', callId: context.current!.callId, ok: true, output: context.lastResult ?? '' })),
     replyError: sendParent(({ context }): ResultEvent => ({
@@ -205,7 +209,7 @@ export const supervisorMachine: AnyStateMachine = setup({
             target: 'delegating',
             actions: [
               assign(({ context, event }) => ({
-                stats: addTurn(context.stats, event.output),
+                stats: { ...addTurn(context.stats, event.output), tool_calls: context.stats.tool_calls + event.output.toolCalls.length },
                 turns: context.turns + 1,
                 messages: [...context.messages, event.output.message],
                 calls: event.output.toolCalls.map(newCall),

@@ -1,39 +1,134 @@
-import { assign, sendParent, setup } from 'xstate';
-import { modelTurnActor } from './model-turn.ts';
+import { and, assign, enqueueActions, sendParent, setup, type DoneActorEvent } from 'xstate';
+import { modelTurnActor, type ModelTurnOutput, type ToolSpec } from './model-turn.ts';
+import { toolCallActor, type ToolCallOutput } from './tool-call.ts';
 import { emptyStats, addTurn, type AgentStats } from './agent-stats.ts';
-import { emitVia, errorText, openingMessages, type ResultEvent, type TaskEvent } from './agent-messages.ts';
-import type { AgentPlan } from './run-plan.ts';
+import { draftOf, emitVia, errorText, openingMessages, sendToSink, type ResultEvent, type TaskEvent } from './agent-messages.ts';
+import type { AgentPlan, WorkerToolConfig } from './run-plan.ts';
+import { toolResultsMessage, type ConversationMessage } from '../models/conversation.ts';
+import { resolveTool, toolDefinitions } from '../tools/tool-registry.ts';
+import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS } from '../tools/tool-settings.ts';
+
+export interface WorkerInput {
+  agent: AgentPlan;
+  /** Tool settings and the step bound; defaults apply when absent. */
+  tools?: WorkerToolConfig;
+}
+
+/** One tool call of the current step and, once its actor finished, its answer. */
+export interface WorkerToolCall {
+  toolCallId: string;
+  toolName: string;
+  input: unknown;
+  error?: string;
+  /** The id of the tool-call actor running it (unique within the worker). */
+  actorId: string;
+  done: boolean;
+  ok: boolean;
+  output: string;
+}
 
 export interface WorkerContext {
   kind: 'worker';
   agent: AgentPlan;
+  tools: WorkerToolConfig;
   current: TaskEvent | null;
   /** Tasks that arrived while busy (a parent in parallel mode may send several). */
   queue: TaskEvent[];
+  /** The current task's conversation: task, assistant turns, tool results. */
+  messages: ConversationMessage[];
+  /** Rounds of tool calls made for the current task. */
+  steps: number;
+  calls: WorkerToolCall[];
+  /** Tool calls over the worker's life, for `tool_count`. */
+  toolCallCount: number;
+  /** Tool-call actors started over the worker's life, so each gets a fresh id. */
+  actorCount: number;
   lastResult: string | null;
   lastError: string | null;
   stats: AgentStats;
 }
 
+type WorkerEvent = TaskEvent | DoneActorEvent<ToolCallOutput>;
+
+const TOOL_ACTOR_PREFIX = 'tool:';
+
+function offeredTools(context: WorkerContext): ToolSpec[] {
+  const names = context.agent.tools ?? [];
+  if (names.length === 0 || context.steps >= context.tools.maxSteps) return [];
+  return toolDefinitions(names, context.tools.settings).map((d) => ({ toolName: d.name, description: d.description, inputSchema: d.inputSchema }));
+}
+
+const sourceOfTool = (context: WorkerContext, name: string) => resolveTool(name, context.tools.settings)?.source ?? null;
+
 /**
- * A worker: idle until its team supervisor hands it a task, then one streamed model call
- * whose text is the answer. A failed call is answered as an error (`ok: false`), never thrown,
- * so the supervisor sees it as a tool error.
+ * A worker: idle until its team supervisor hands it a task, then its agent loop. A worker
+ * without tools makes one streamed model call whose text is the answer. A worker with tools
+ * offers them to the model; each tool call of a turn runs as a child actor (all of a turn's
+ * calls at once), the results go back to the model, and so on for up to `maxSteps` rounds;
+ * after that the model is called once more without tools, so the worker always ends with an
+ * answer of its own. A failed model call is answered as an error (`ok: false`), never thrown,
+ * so the supervisor sees it as a tool error; a failed tool call is the model's business.
  */
 export const workerMachine = setup({
   types: {
     context: {} as WorkerContext,
-    input: {} as { agent: AgentPlan },
-    events: {} as TaskEvent,
+    input: {} as WorkerInput,
+    events: {} as WorkerEvent,
   },
-  actors: { modelTurn: modelTurnActor },
+  actors: { modelTurn: modelTurnActor, toolCall: toolCallActor },
   actions: {
-    enqueue: assign({ queue: ({ context, event }) => [...context.queue, event] }),
-    takeNext: assign(({ context }) => ({
-      current: context.queue[0] ?? null,
-      queue: context.queue.slice(1),
-      stats: context.queue[0] ? { ...context.stats, tasks: context.stats.tasks + 1 } : context.stats,
-    })),
+    enqueue: assign({ queue: ({ context, event }) => [...context.queue, event as TaskEvent] }),
+    takeNext: assign(({ context }) => {
+      const next = context.queue[0] ?? null;
+      return {
+        current: next,
+        queue: context.queue.slice(1),
+        messages: next ? openingMessages(context.agent, next.task) : [],
+        steps: 0,
+        calls: [],
+        stats: next ? { ...context.stats, tasks: context.stats.tasks + 1 } : context.stats,
+      };
+    }),
+    announceToolCalls: ({ context, system }) => {
+      let count = context.toolCallCount - context.calls.length;
+      sendToSink(system, context.calls.map((call) => draftOf(context.agent, 'llm', 'tool_call', {
+        tool_name: call.toolName, tool_call_id: call.toolCallId, tool_count: ++count, input: call.input,
+        tool_source: sourceOfTool(context, call.toolName),
+      })));
+    },
+    startToolCalls: enqueueActions(({ context, enqueue }) => {
+      for (const call of context.calls) {
+        enqueue.spawnChild('toolCall', {
+          id: call.actorId,
+          input: {
+            toolCallId: call.toolCallId, toolName: call.toolName, input: call.input, settings: context.tools.settings,
+            ...(call.error && { error: call.error }),
+          },
+        });
+      }
+    }),
+    recordToolResult: enqueueActions(({ context, event, enqueue }) => {
+      const done = event as DoneActorEvent<ToolCallOutput>;
+      const actorId = done.type.slice('xstate.done.actor.'.length);
+      if (!context.calls.some((c) => c.actorId === actorId && !c.done)) return;
+      enqueue.assign({
+        calls: context.calls.map((c) => (c.actorId === actorId ? { ...c, done: true, ok: done.output.ok, output: done.output.output } : c)),
+      });
+      // Finished: it leaves the live tree.
+      enqueue.stopChild(actorId);
+    }),
+    returnToolResults: enqueueActions(({ context, enqueue, system }) => {
+      const drafts = context.calls.map((call) => draftOf(context.agent, 'llm', 'tool_result', {
+        tool_name: call.toolName, tool_call_id: call.toolCallId, is_error: !call.ok, result: call.output,
+        tool_source: sourceOfTool(context, call.toolName),
+      }));
+      enqueue(() => sendToSink(system, drafts));
+      enqueue.assign({
+        messages: [...context.messages, toolResultsMessage(context.calls)],
+        calls: [],
+        stats: { ...context.stats, tool_errors: context.stats.tool_errors + context.calls.filter((c) => !c.ok).length },
+      });
+    }),
     replyOk: sendParent(({ context }): ResultEvent => ({
       type: 'RESULT', callId: context.current!.callId, ok: true, output: context.lastResult ?? '',
     })),
@@ -43,13 +138,24 @@ export const workerMachine = setup({
     reportError: ({ context, system }) => {
       emitVia(system, context.agent, 'system', 'error', { error: context.lastError, task: context.current?.task });
     },
+    finishTask: assign({ current: null, messages: [], calls: [], steps: 0 }),
   },
   guards: {
     hasQueued: ({ context }) => context.queue.length > 0,
+    turnHasCalls: ({ event }) => (event as unknown as { output: ModelTurnOutput }).output.toolCalls.length > 0,
+    toolsWereOffered: ({ context }) => offeredTools(context).length > 0,
+    noTextAnswer: ({ event }) => (event as unknown as { output: ModelTurnOutput }).output.text.trim() === '',
+    allToolCallsDone: ({ context }) => context.calls.every((c) => c.done),
   },
 }).createMachine({
   id: 'worker',
-  context: ({ input }) => ({ kind: 'worker', agent: input.agent, current: null, queue: [], lastResult: null, lastError: null, stats: emptyStats() }),
+  context: ({ input }) => ({
+    kind: 'worker',
+    agent: input.agent,
+    tools: input.tools ?? { settings: DEFAULT_TOOL_SETTINGS, maxSteps: DEFAULT_MAX_TOOL_STEPS },
+    current: null, queue: [], messages: [], steps: 0, calls: [], toolCallCount: 0, actorCount: 0,
+    lastResult: null, lastError: null, stats: emptyStats(),
+  }),
   initial: 'idle',
   on: { TASK: { actions: 'enqueue' } },
   states: {
@@ -59,20 +165,53 @@ export const workerMachine = setup({
     working: {
       invoke: {
         src: 'modelTurn',
-        input: ({ context }) => ({
-          agent: context.agent,
-          messages: openingMessages(context.agent, context.current!.task),
-          tools: [],
-          parallelToolCalls: false,
-        }),
-        onDone: {
-          target: 'idle',
-          actions: [
-            assign(({ context, event }) => ({ stats: addTurn(context.stats, event.output), lastResult: event.output.text })),
-            'replyOk',
-            assign({ current: null }),
-          ],
-        },
+        input: ({ context }) => ({ agent: context.agent, messages: context.messages, tools: offeredTools(context), parallelToolCalls: true }),
+        onDone: [
+          {
+            guard: and(['turnHasCalls', 'toolsWereOffered']),
+            target: 'usingTools',
+            actions: [
+              assign(({ context, event }) => {
+                const { toolCalls } = event.output;
+                return {
+                  stats: { ...addTurn(context.stats, event.output), tool_calls: context.stats.tool_calls + toolCalls.length },
+                  steps: context.steps + 1,
+                  messages: [...context.messages, event.output.message],
+                  calls: toolCalls.map((call, i): WorkerToolCall => ({
+                    toolCallId: call.toolCallId, toolName: call.toolName, input: call.input,
+                    ...(call.error && { error: call.error }),
+                    actorId: `${TOOL_ACTOR_PREFIX}${context.actorCount + i + 1}`, done: false, ok: false, output: '',
+                  })),
+                  toolCallCount: context.toolCallCount + toolCalls.length,
+                  actorCount: context.actorCount + toolCalls.length,
+                };
+              }),
+              'announceToolCalls',
+            ],
+          },
+          {
+            // Tool calls where none were offered (the final, tool-less call) and no text: nothing to answer with.
+            guard: and(['turnHasCalls', 'noTextAnswer']),
+            target: 'idle',
+            actions: [
+              assign(({ context, event }) => ({
+                stats: { ...addTurn(context.stats, event.output), errors: context.stats.errors + 1 },
+                lastError: `gave up after ${context.steps} rounds of tool calls without a final answer`,
+              })),
+              'reportError',
+              'replyError',
+              'finishTask',
+            ],
+          },
+          {
+            target: 'idle',
+            actions: [
+              assign(({ context, event }) => ({ stats: addTurn(context.stats, event.output), lastResult: event.output.text })),
+              'replyOk',
+              'finishTask',
+            ],
+          },
+        ],
         onError: {
           target: 'idle',
           actions: [
@@ -82,10 +221,15 @@ export const workerMachine = setup({
             })),
             'reportError',
             'replyError',
-            assign({ current: null }),
+            'finishTask',
           ],
         },
       },
+    },
+    usingTools: {
+      entry: 'startToolCalls',
+      on: { 'xstate.done.actor.*': { actions: 'recordToolResult' } },
+      always: { guard: 'allToolCallsDone', target: 'working', actions: 'returnToolResults' },
     },
   },
 });

@@ -1,6 +1,8 @@
+import { registeredToolNames } from '../tools/tool-registry.ts';
+
 /**
- * Tools a worker may name in `tools`. Workers run without tools in this version: the list is
- * empty, so a hierarchy naming one is refused at creation (400 naming the field) rather than
- * accepted and silently run without it.
+ * Tools a worker may name in `tools`: the tool registry's names. A hierarchy naming any other
+ * is refused when it is created or updated (400 naming the worker and the tool), rather than
+ * accepted and run without it.
  */
-export const availableWorkerTools: ReadonlySet<string> = new Set<string>();
+export const availableWorkerTools: ReadonlySet<string> = new Set<string>(registeredToolNames);

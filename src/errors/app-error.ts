@@ -60,3 +60,13 @@ export class ConfigError extends AppError {
     super(500, 'CONFIG_ERROR', message);
   }
 }
+
+/**
+ * A worker tool refused its input or could not do its job (a bad expression, a refused address,
+ * a timeout). The model gets the message back as a tool error; the run goes on.
+ */
+export class ToolError extends AppError {
+  constructor(message: string, errorCode = 'TOOL_ERROR') {
+    super(422, errorCode, message);
+  }
+}

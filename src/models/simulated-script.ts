@@ -1,6 +1,7 @@
 // Pure, deterministic "brain" of the simulated model: reads a call's prompt and
 // tools and decides the whole turn up front as a list of stream parts. Timing,
 // abort and errors live in simulated-model.ts so this file stays side-effect free.
+import { SIMULATED_WORKER_TOOLS, simulatedToolInput } from './simulated-tool-use.ts';
 import type {
   LanguageModelV3CallOptions,
   LanguageModelV3FinishReason,
@@ -194,27 +195,59 @@ function supervisorTurn(
   };
 }
 
+/** The tool results of a worker's conversation so far, in order. */
+function toolResultsOf(prompt: LanguageModelV3Prompt): Array<{ name: string; text: string }> {
+  return prompt.flatMap((m) => (m.role === 'tool'
+    ? m.content.flatMap((p) => (p.type === 'tool-result' ? [{ name: p.toolName, text: outputText(p.output) }] : []))
+    : []));
+}
+
 function workerTurn(options: LanguageModelV3CallOptions, opts: ScriptOptions): Turn {
   const task = lastUserText(options.prompt);
   const parsed = parseIdentity(options.prompt);
   const agentName = opts.agentName ?? parsed.agentName;
   const role = opts.role ?? parsed.role;
+  const results = toolResultsOf(options.prompt);
   // Pieces keep their leading whitespace so a multi-line task survives verbatim.
   const pieces = tokenize(`[${agentName} as ${role}] Task: ${task} —`);
+  // What the tools answered is the point of the reply: it is never cut, the filler is.
+  const told = results.length === 0 ? [] : tokenize(` Tool results: ${results.map((r) => `${r.name} → ${truncate(r.text, 80)}`).join('; ')} —`);
   const rand = prng(hash32(`${agentName}|${role}|${task}`));
-  while (pieces.length < opts.replyTokens) pieces.push(` ${FILLER[Math.floor(rand() * FILLER.length)] ?? 'ok'}`);
-  // Exactly replyTokens words: a long task header is cut rather than overflowing.
+  const length = Math.max(opts.replyTokens, told.length === 0 ? 0 : pieces.length + told.length);
+  const words = [...pieces.slice(0, told.length === 0 ? length : pieces.length), ...told];
+  while (words.length < length) words.push(` ${FILLER[Math.floor(rand() * FILLER.length)] ?? 'ok'}`);
+  // Without tool results exactly replyTokens words: a long task header is cut rather than overflowing.
   return {
     reasoning: `Considering how to handle: ${truncate(task, 40)}`,
-    text: pieces.slice(0, opts.replyTokens).join(''),
+    text: words.slice(0, length).join(''),
     calls: [],
   };
+}
+
+/**
+ * A worker offered tools: before any tool has answered, one call per tool it can derive an
+ * input for from the task (all in one turn); once results are in, its answer citing them.
+ */
+function workerToolTurn(options: LanguageModelV3CallOptions, tools: LanguageModelV3FunctionTool[], opts: ScriptOptions): Turn {
+  const task = lastUserText(options.prompt);
+  if (toolResultsOf(options.prompt).length > 0) return workerTurn(options, opts);
+  const calls = tools.flatMap((t) => {
+    const input = simulatedToolInput(t.name, task);
+    return input === undefined ? [] : [{ id: `sim_${hash32(task).toString(16)}_${t.name}`, name: t.name, input }];
+  });
+  if (calls.length === 0) return workerTurn(options, opts);
+  const names = calls.map((c) => c.name).join(', ');
+  return { reasoning: `Using ${names} for: ${truncate(task, 40)}`, text: `Using ${names}.`, calls };
 }
 
 /** Decides one model turn and renders it as LanguageModelV3 stream parts. */
 export function buildScript(options: LanguageModelV3CallOptions, opts: ScriptOptions): Script {
   const tools = (options.tools ?? []).filter((t): t is LanguageModelV3FunctionTool => t.type === 'function');
-  const turn = tools.length > 0 ? supervisorTurn(options, tools, opts) : workerTurn(options, opts);
+  // A call offering tools the simulated model knows as worker tools is a worker's; any other
+  // tools are a supervisor's children.
+  const workerTools = tools.filter((t) => SIMULATED_WORKER_TOOLS.has(t.name));
+  const turn = workerTools.length > 0 ? workerToolTurn(options, workerTools, opts)
+    : tools.length > 0 ? supervisorTurn(options, tools, opts) : workerTurn(options, opts);
   const steps: ScriptStep[] = [];
   const emit = (part: LanguageModelV3StreamPart, token = false) => steps.push({ part, token });
 

@@ -2,12 +2,13 @@ import { ValidationError } from '../errors/app-error.ts';
 import { createAgentModel, type AgentModel } from '../models/model-factory.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
 import type { AgentConfig, HierarchyRecord } from '../domain/hierarchy-schemas.ts';
-import type { AgentPlan, RunPlan } from '../actors/run-plan.ts';
+import type { AgentPlan, RunPlan, WorkerToolConfig } from '../actors/run-plan.ts';
 import type { AgentType } from '../events/run-event.ts';
 
 export interface PlanLimits {
   timeoutMs: number;
   maxSupervisorTurns: number;
+  workerTools: WorkerToolConfig;
 }
 
 /**
@@ -55,7 +56,8 @@ export async function planRun(
   for (const [t, team] of config.teams.entries()) {
     const workers = [];
     for (const [w, worker] of team.workers.entries()) {
-      workers.push(await agentPlan(worker, 'worker', worker.name, team.name, worker.role, `teams[${t}].workers[${w}]`));
+      const plan = await agentPlan(worker, 'worker', worker.name, team.name, worker.role, `teams[${t}].workers[${w}]`);
+      workers.push(worker.tools.length > 0 ? { ...plan, tools: [...worker.tools] } : plan);
     }
     teams.push({
       name: team.name,
@@ -75,5 +77,6 @@ export async function planRun(
     teams,
     timeoutMs: limits.timeoutMs,
     maxSupervisorTurns: limits.maxSupervisorTurns,
+    workerTools: limits.workerTools,
   };
 }

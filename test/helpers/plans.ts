@@ -5,6 +5,7 @@ import type { RunPersistence } from '../../src/actors/run-machine.ts';
 import type { RunOutcome } from '../../src/domain/run-records.ts';
 import type { RunEvent } from '../../src/events/run-event.ts';
 import type { EventLog } from '../../src/events/event-log.ts';
+import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS } from '../../src/tools/tool-settings.ts';
 
 export type ModelSettings = Omit<SimulatedModelSettings, 'modelId'>;
 
@@ -69,6 +70,7 @@ export function runPlan(runId: number, overrides: Partial<RunPlan> = {}): RunPla
     teams: [teamPlan('Alpha', ['Ada', 'Bob'])],
     timeoutMs: 30_000,
     maxSupervisorTurns: 10,
+    workerTools: { settings: DEFAULT_TOOL_SETTINGS, maxSteps: DEFAULT_MAX_TOOL_STEPS },
     ...overrides,
   };
 }

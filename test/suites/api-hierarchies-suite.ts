@@ -59,10 +59,37 @@ export function apiHierarchiesSuite(backend: Backend): void {
     t.is(new Set(secondIds).size, secondIds.length, `agent ids are unique: ${secondIds.join(', ')}`);
 
     await api.fails('hierarchies/create', sample({ name: input.name }), 409, undefined, 'CONFLICT');
-    // Workers run without tools in this version: naming one is refused, not silently ignored.
+    // A tool no source offers is refused, not silently ignored.
     const withTool = sample();
     withTool.teams[1].workers[0] = { ...withTool.teams[1].workers[0], tools: ['search'] };
     await api.fails('hierarchies/create', withTool, 400, 'teams[1].workers[0].tools[0]');
+  });
+
+  test(`${b}: workers may name the built-in tools; an unknown tool is refused on create and update, naming worker and tool`, async (t) => {
+    const api = harness().api(t, uniqueTenant());
+    const input = sample();
+    input.teams[0].workers[1] = { ...input.teams[0].workers[1]!, tools: ['calculator', 'http_request'] };
+    const created = await api.ok('hierarchies/create', input, 201);
+    t.deepEqual(created.teams[0].workers[1].tools, ['calculator', 'http_request']);
+    t.deepEqual(created.teams[0].workers[0].tools, []);
+    t.deepEqual((await api.ok('hierarchies/get', { id: created.id })).teams[0].workers[1].tools, ['calculator', 'http_request']);
+
+    const unknown = sample({ name: `${input.name}-2` });
+    unknown.teams[0].workers[1] = { ...unknown.teams[0].workers[1]!, tools: ['calculator', 'foo'] };
+    const refused = await api.fails('hierarchies/create', unknown, 400, 'teams[0].workers[1].tools[1]', 'VALIDATION_ERROR');
+    t.true(String(refused.body.error).startsWith('teams[0].workers[1].tools[1]: unknown tool "foo" (available: calculator, http_request'), refused.body.error);
+
+    const teams = structuredClone(input.teams);
+    teams[1]!.workers[0] = { ...teams[1]!.workers[0]!, tools: ['mcp:nowhere'] };
+    const updateRefused = await api.fails('hierarchies/update', { id: created.id, teams }, 400, 'teams[1].workers[0].tools[0]');
+    t.true(String(updateRefused.body.error).includes('unknown tool "mcp:nowhere"'));
+    // Nothing changed: the stored hierarchy keeps its tools and version.
+    const after = await api.ok('hierarchies/get', { id: created.id });
+    t.is(after.version, created.version);
+    t.deepEqual(after.teams[1].workers[0].tools, []);
+    teams[1]!.workers[0] = { ...teams[1]!.workers[0]!, tools: ['calculator'] };
+    const updated = await api.ok('hierarchies/update', { id: created.id, teams });
+    t.deepEqual(updated.teams[1].workers[0].tools, ['calculator']);
   });
 
   test(`${b}: list paginates and filters by is_active`, async (t) => {

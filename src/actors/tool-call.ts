@@ -1,0 +1,39 @@
+import { fromPromise } from 'xstate';
+import { errorText } from './agent-messages.ts';
+import { resolveTool } from '../tools/tool-registry.ts';
+import type { ToolSettings } from '../tools/tool-settings.ts';
+
+export interface ToolCallInput {
+  toolCallId: string;
+  toolName: string;
+  input: unknown;
+  /** The model's call was unusable (input not JSON): answered as this error without running anything. */
+  error?: string;
+  settings: ToolSettings;
+}
+
+export interface ToolCallOutput {
+  toolCallId: string;
+  ok: boolean;
+  output: string;
+}
+
+/**
+ * One call of a worker's tool, as a child actor of the worker: it shows in the run's actor tree
+ * while it runs, and stopping the worker (the run was cancelled) aborts the signal the tool
+ * runs with. Whatever goes wrong with the call itself (unknown tool, bad input, the tool
+ * throwing or timing out) is its answer, `ok: false` with the message — the model reads it as
+ * a tool error and the run goes on. Only the abort propagates, and then nobody is listening.
+ */
+export const toolCallActor = fromPromise<ToolCallOutput, ToolCallInput>(async ({ input, signal }) => {
+  const answer = (ok: boolean, output: string): ToolCallOutput => ({ toolCallId: input.toolCallId, ok, output });
+  if (input.error) return answer(false, input.error);
+  const resolved = resolveTool(input.toolName, input.settings);
+  if (!resolved) return answer(false, `unknown tool "${input.toolName}"`);
+  try {
+    return answer(true, await resolved.tool.execute(input.input, signal));
+  } catch (err) {
+    if (signal.aborted) throw err;
+    return answer(false, errorText(err));
+  }
+});

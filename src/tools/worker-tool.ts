@@ -1,0 +1,24 @@
+import type { JSONSchema7 } from '@ai-sdk/provider';
+
+/**
+ * What a model is told about a tool: its name, what it does and the JSON schema of its input.
+ * Plain data, so an agent's context can hold it.
+ */
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  inputSchema: JSONSchema7;
+}
+
+/** A tool a worker may use: its definition and how to run one call of it. */
+export interface WorkerTool extends ToolDefinition {
+  /**
+   * Runs one call. The input is the model's parsed JSON, unchecked: each tool validates it.
+   * Resolves with the text the model gets back; rejects (a ToolError for expected failures)
+   * when the call fails. Must stop promptly once `signal` aborts (the run was cancelled).
+   */
+  execute(input: unknown, signal: AbortSignal): Promise<string>;
+}
+
+/** Where a tool came from, as streamed in `tool_source`: "builtin" now, "mcp:<server>" later. */
+export type ToolSourceId = string;
