@@ -12,10 +12,6 @@ function example(name: 'simple_request' | 'multi_team_parallel_request'): Record
   return JSON.parse(readFileSync(new URL(`../fixtures/original-examples/${name}.json`, import.meta.url), 'utf8'));
 }
 
-/** Until worker tools exist, the examples' `tools` are left out. */
-function withoutTools(body: Record<string, any>): Record<string, any> {
-  return { ...body, teams: body.teams.map((t: any) => ({ ...t, workers: t.workers.map(({ tools: _tools, ...w }: any) => w) })) };
-}
 
 async function execute(url: string, body: unknown, signal?: AbortSignal): Promise<{ status: number; body: any; text: string }> {
   const res = await fetch(`${url}/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: signal ?? AbortSignal.timeout(90_000) });
@@ -62,7 +58,7 @@ export function executeSuite(backend: Backend): void {
     const api = h.api(t);
     const model = await fastModel(api);
     for (const [name, teams] of [['simple_request', 1], ['multi_team_parallel_request', 3]] as const) {
-      const body = withoutTools(example(name));
+      const body = example(name);
       body.global_model_id = model; // the older form's top-level model field, inherited by every agent
       const answer = await execute(h.server.url, body);
       expectCompleted(t, answer, teams);
@@ -76,6 +72,10 @@ export function executeSuite(backend: Backend): void {
       const hierarchy = await api.ok('hierarchies/get', { id: run.hierarchy_id });
       t.regex(hierarchy.name, /^execute:/);
       t.is(hierarchy.execution_mode, body.execution_mode);
+      // The examples' workers use the calculator, as the original's did.
+      const toolResults = answer.body.events.filter((e: any) => e.event.action === 'tool_result' && e.source?.agent_type === 'worker');
+      t.true(toolResults.length > 0, 'a worker used a tool');
+      t.true(toolResults.every((e: any) => e.data.tool_name === 'calculator' && e.data.is_error === false), JSON.stringify(toolResults.map((e: any) => e.data)));
     }
   });
 
@@ -106,7 +106,7 @@ export function executeSuite(backend: Backend): void {
   test(`${b}: POST /execute names the missing field with the original's words`, async (t) => {
     const h = harness();
     const tenant = uniqueName('exec-errors');
-    const full = withoutTools(example('simple_request'));
+    const full = example('simple_request');
     const cases: Array<[Record<string, unknown> | string, RegExp]> = [
       [{ ...full, teams: undefined }, /^Missing required field: 'teams'$/],
       [{ ...full, teams: [] }, /^Missing required field: 'teams'$/],
@@ -137,7 +137,7 @@ export function executeSuite(backend: Backend): void {
     const api = h.api(t, uniqueName('exec-tenant'));
     const name = uniqueName('exec-slow');
     await api.ok('models/create', { name, model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 40, reply_tokens: 30 } });
-    const body = { ...withoutTools(example('simple_request')), global_model_id: name, tenantId: api.tenant };
+    const body = { ...example('simple_request'), global_model_id: name, tenantId: api.tenant };
 
     for (const how of ['runs/cancel', 'client leaves'] as const) {
       const client = new AbortController();
