@@ -69,7 +69,7 @@ export function apiHierarchiesSuite(backend: Backend): void {
     const api = harness().api(t, uniqueTenant());
     const input = sample();
     input.teams[0].workers[1] = { ...input.teams[0].workers[1]!, tools: ['calculator', 'http_request'] };
-    const created = await api.ok('hierarchies/create', input, 201);
+    const created = await api.ok('hierarchies/create', input);
     t.deepEqual(created.teams[0].workers[1].tools, ['calculator', 'http_request']);
     t.deepEqual(created.teams[0].workers[0].tools, []);
     t.deepEqual((await api.ok('hierarchies/get', { id: created.id })).teams[0].workers[1].tools, ['calculator', 'http_request']);
