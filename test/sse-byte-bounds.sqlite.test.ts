@@ -17,6 +17,7 @@ function observed(log: EventLog) {
   let caughtUp = 0;
   const spy: EventLog = {
     append: (runId, events) => log.append(runId, events),
+    last: (runId) => log.last(runId),
     read: (runId, range) => {
       limits.push(range?.limit ?? Infinity);
       return log.read(runId, range);

@@ -84,6 +84,7 @@ test.serial('the open-stream count is exact: every way a stream ends gives its s
   const failing: EventLog = {
     append: (runId, events) => log.append(runId, events),
     read: () => Promise.reject(new Error('disk on fire')),
+    last: () => Promise.reject(new Error('disk on fire')),
     subscribe: (runId, after, handlers) => log.subscribe(runId, after, handlers),
     markEnded: (runId) => log.markEnded(runId),
     subscriberCount: () => log.subscriberCount(),

@@ -40,6 +40,8 @@ export interface EventLog {
   /** Appends a batch of one run's events, in order, sequences strictly increasing. */
   append(runId: number, events: StoredEvent[]): Promise<void>;
   read(runId: number, range?: ReadRange): Promise<StoredEvent[]>;
+  /** The run's last stored event (highest sequence), without reading the rest of its log. */
+  last(runId: number): Promise<StoredEvent | undefined>;
   /**
    * History after `afterSequence`, then live events, with no gap and no duplicate. Delivery of
    * history starts asynchronously; errors go to `onError`.

@@ -22,7 +22,7 @@ export async function recoverUnfinishedRuns(deps: RecoveryDeps): Promise<{ inter
   let recorded = 0;
   for (const run of await deps.unfinishedRuns()) {
     const repos = deps.repositories(run.tenantId);
-    const last = (await deps.eventLog.read(run.id)).at(-1);
+    const last = await deps.eventLog.last(run.id);
     if (last && isTerminal(last)) {
       await repos.runs.finish(run.id, outcomeOfTerminal(last), new Date());
       recorded++;

@@ -99,7 +99,7 @@ export class RunService {
    * died, in which case it is recorded as cancelled so it is not left hanging.
    */
   async #settleOrphan(repos: TenantRepositories, id: number): Promise<void> {
-    const last = (await this.#deps.eventLog.read(id)).at(-1);
+    const last = await this.#deps.eventLog.last(id);
     if (last && isTerminal(last)) {
       await repos.runs.finish(id, outcomeOfTerminal(last), new Date());
       return;

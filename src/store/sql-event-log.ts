@@ -106,6 +106,17 @@ export class SqlEventLog implements EventLog {
    * Straight through Kysely, as append: hydrating entities (identity map, property mapping)
    * cost ~6x the query itself, and history is read page by page for every SSE (re)connect.
    */
+  async last(runId: number): Promise<StoredEvent | undefined> {
+    const row = await (this.#orm.em.fork() as SqlEntityManager).getKysely<EventTable>()
+      .selectFrom('execution_event')
+      .select(['sequence', 'category', 'action', 'payload'])
+      .where('run_id', '=', runId)
+      .orderBy('sequence', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && { id: String(row.sequence), sequence: row.sequence, category: row.category as EventCategory, action: row.action, json: row.payload };
+  }
+
   async read(runId: number, range: ReadRange = {}): Promise<StoredEvent[]> {
     let query = (this.#orm.em.fork() as SqlEntityManager).getKysely<EventTable>()
       .selectFrom('execution_event')

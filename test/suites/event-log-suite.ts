@@ -52,6 +52,20 @@ export function eventLogSuite(name: string, make: () => Promise<{ log: EventLog;
     t.deepEqual(await log.read(freshRunId()), []);
   });
 
+  test(`${name}: last gives a run's highest event without reading its log, and nothing for an empty run`, async (t) => {
+    const run = freshRunId();
+    t.is(await log.last(run), undefined);
+    const batch = events(run, 1, 1200);
+    await log.append(run, batch.slice(0, 700));
+    t.deepEqual(await log.last(run), batch[699]);
+    await log.append(run, batch.slice(700));
+    t.deepEqual(await log.last(run), batch[1199]);
+    // Other runs' events never answer for this one.
+    const other = freshRunId();
+    await log.append(other, events(other, 1, 3));
+    t.deepEqual(await log.last(run), batch[1199]);
+  });
+
   test(`${name}: subscribe delivers history then live with no gap and no duplicate`, async (t) => {
     const run = freshRunId();
     await log.append(run, events(run, 1, 40));
