@@ -47,8 +47,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-const cadre = new CadreTarget(flag('cpu-prof') ? { cpuProfDir: profileDir } : {});
-const baselines: Target[] = [new MemoryTarget()];
+const makeCadre = () => new CadreTarget(flag('cpu-prof') ? { cpuProfDir: profileDir } : {});
+// Baselines measured beside Cadre; a Redis XADD/XREAD target joins this list.
+const makeBaselines = (): Target[] => [new MemoryTarget()];
+const cadre = makeCadre();
+const baselines = makeBaselines();
 let exitCode = 0;
 try {
   if (flag('cpu-prof')) await mkdir(profileDir, { recursive: true });
@@ -58,7 +61,8 @@ try {
     quick, cadre, baselines,
     pool: new ClientPool(clients),
     fanoutPool: new ClientPool(Math.max(clients, 4)),
-    rows: [], details: {}, log,
+    freshTargets: () => ({ cadre: makeCadre(), baselines: makeBaselines() }),
+    templates: new Map(), rows: [], details: {}, log,
   };
   for (const name of only) {
     if (interrupted) break;

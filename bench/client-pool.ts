@@ -14,6 +14,8 @@ export interface StreamsSpec {
 
 export interface StreamsOutcome {
   counters: StreamCounters;
+  /** Streams the spec asked for (counters.streams is how many were opened before any deadline). */
+  requested: number;
   /** From handing out the jobs until the last client reported every stream closed. */
   wallMs: number;
   clientErrors: string[];
@@ -68,7 +70,8 @@ export class ClientPool {
       if (r.type === 'streams') counters.push(r.counters);
       else if (r.type === 'failed') clientErrors.push(r.error);
     }
-    return { counters: mergeCounters(counters), wallMs, clientErrors };
+    const requested = (spec.start?.count ?? spec.runIds?.length ?? 0) * spec.subscribersPerRun;
+    return { counters: mergeCounters(counters), requested, wallMs, clientErrors };
   }
 
   async history(base: string, runId: number, repeats: number, deadlineMs: number): Promise<HistoryResult> {

@@ -10,8 +10,23 @@ export interface Envelope<T> {
   error?: string;
 }
 
-/** POSTs `body` as JSON; rejects on a non-2xx answer with its error text. */
-export function postJson<T>(url: string, body: unknown, timeoutMs = 60_000): Promise<Envelope<T>> {
+/**
+ * POSTs `body` as JSON; rejects on a non-2xx answer with its error text. A request that fails
+ * with a reset on a reused keep-alive socket is sent once more: the server closed that idle
+ * socket as we picked it, so it never saw the request (the race Node's docs describe).
+ */
+export async function postJson<T>(url: string, body: unknown, timeoutMs = 60_000): Promise<Envelope<T>> {
+  try {
+    return await postOnce<T>(url, body, timeoutMs);
+  } catch (err) {
+    if (!(err instanceof StaleSocketError)) throw err;
+    return postOnce<T>(url, body, timeoutMs);
+  }
+}
+
+class StaleSocketError extends Error {}
+
+function postOnce<T>(url: string, body: unknown, timeoutMs: number): Promise<Envelope<T>> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(url, {
@@ -35,7 +50,10 @@ export function postJson<T>(url: string, body: unknown, timeoutMs = 60_000): Pro
       });
     });
     req.on('timeout', () => req.destroy(new Error(`POST ${url}: no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const stale = req.reusedSocket && (err.code === 'ECONNRESET' || err.message === 'socket hang up');
+      reject(stale ? new StaleSocketError(err.message, { cause: err }) : err);
+    });
     req.end(payload);
   });
 }

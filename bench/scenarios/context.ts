@@ -2,7 +2,7 @@
 import type { ClientPool, StreamsOutcome } from '../client-pool.ts';
 import { percentile, type TemplateEvent } from '../protocol.ts';
 import type { CadreTarget } from '../targets/cadre-target.ts';
-import type { Target } from '../targets/target.ts';
+import type { Target, Workload } from '../targets/target.ts';
 
 export interface BenchContext {
   quick: boolean;
@@ -12,6 +12,10 @@ export interface BenchContext {
   pool: ClientPool;
   /** Fan-out uses its own, larger pool (sockets spread over more processes). */
   fanoutPool: ClientPool;
+  /** New, not yet launched targets: memory is measured on processes that did nothing else before. */
+  freshTargets: () => { cadre: CadreTarget; baselines: Target[] };
+  /** Unloaded template runs, by workload shape, so scenarios with the same workload share one. */
+  templates: Map<string, TemplateEvent[]>;
   rows: Row[];
   details: Record<string, unknown>;
   log: (line: string) => void;
@@ -40,7 +44,7 @@ export function row(scenario: string, kase: string, metric: string, unit: string
 export function summarise(o: StreamsOutcome) {
   const c = o.counters;
   return {
-    streams: c.streams, complete: c.complete, events: c.events, bytes: c.bytes,
+    streams: o.requested, opened: c.streams, complete: c.complete, events: c.events, bytes: c.bytes,
     wall_ms: Math.round(o.wallMs),
     events_per_s: o.wallMs > 0 ? Math.round(c.events / (o.wallMs / 1000)) : 0,
     cross_run: c.crossRun, gaps: c.gaps, missing_terminal: c.missingTerminal, after_terminal: c.afterTerminal,
@@ -58,11 +62,12 @@ export type Summary = ReturnType<typeof summarise>;
 /** The checks every streaming case states beside its figures. */
 export function checksOf(s: Summary): string {
   const parts = [`${s.complete}/${s.streams} complete`, `cross-run ${s.cross_run}`, `gaps ${s.gaps}`];
+  if (s.opened < s.streams) parts.push(`never opened ${s.streams - s.opened}`);
   if (s.missing_terminal) parts.push(`no terminal ${s.missing_terminal}`);
   if (s.after_terminal) parts.push(`after terminal ${s.after_terminal}`);
   if (s.reconnects) parts.push(`reconnects ${s.reconnects}`);
   if (s.timed_out) parts.push('TIMED OUT');
-  if (s.errors.length) parts.push(`errors: ${s.errors[0]!.slice(0, 80)}`);
+  if (s.errors.length) parts.push(`errors: ${s.errors[0]!.split('\n')[0]!.slice(0, 100)}`);
   return parts.join(', ');
 }
 
@@ -86,4 +91,22 @@ export async function attempt<T>(ctx: BenchContext, what: string, fn: () => Prom
     ctx.log(`  ! ${what} failed: ${error}`);
     return { error };
   }
+}
+
+/**
+ * One Cadre run of `workload` alone (nothing else running), followed to its end: its history is
+ * what a baseline replays, so the baseline offers the load at the model's nominal pace.
+ */
+export async function unloadedTemplate(ctx: BenchContext, workload: Workload, deadlineMs: number): Promise<TemplateEvent[]> {
+  const key = `${workload.tokenDelayMs}/${workload.replyTokens}/${workload.reasoning ?? true}`;
+  const known = ctx.templates.get(key);
+  if (known) return known;
+  const hierarchyId = await ctx.cadre.prepare(workload);
+  const run = await ctx.pool.streams(ctx.cadre.base, { start: { hierarchyId, count: 1, taskPrefix: workload.name }, subscribersPerRun: 1, deadlineMs, clients: 1 });
+  const id = run.counters.runIds[0];
+  if (id === undefined || run.counters.complete !== 1) throw new Error(`${workload.name}: the template run did not complete: ${[...run.clientErrors, ...run.counters.errors].join('; ')}`);
+  const template = templateOf(await ctx.cadre.history(id));
+  ctx.log(`${workload.name}: template run ${template.length} events over ${template.at(-1)?.offsetMs} ms unloaded`);
+  ctx.templates.set(key, template);
+  return template;
 }

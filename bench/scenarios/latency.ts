@@ -4,25 +4,21 @@
  * concurrent runs at token_delay_ms 20, one subscriber each. The baseline replays an unloaded
  * Cadre run on its timeline, so it offers the same load at the nominal pace.
  */
-import { attempt, checksOf, row, summarise, templateOf, type BenchContext, type Summary } from './context.ts';
+import { attempt, checksOf, row, summarise, unloadedTemplate, type BenchContext, type Summary } from './context.ts';
 import type { Target } from '../targets/target.ts';
 
 export async function latency(ctx: BenchContext): Promise<void> {
-  const counts = ctx.quick ? [20] : [100, 1000];
-  const replyTokens = 10;
+  const counts = ctx.quick ? [10] : [100, 1000];
+  // Quick: the fan-out workload (one-word answers), so both share one template run.
+  const replyTokens = ctx.quick ? 1 : 10;
   const tokenDelayMs = 20;
-  const deadlineMs = ctx.quick ? 20_000 : 150_000;
-  const workload = { name: 'latency', tokenDelayMs, replyTokens };
-  // One unloaded run: its timeline is what the baseline replays.
-  const hierarchyId = await ctx.cadre.prepare(workload);
-  const warm = await ctx.pool.streams(ctx.cadre.base, { start: { hierarchyId, count: 1, taskPrefix: 'latency' }, subscribersPerRun: 1, deadlineMs, clients: 1 });
-  const firstRun = warm.counters.runIds[0];
-  if (firstRun === undefined) throw new Error(`latency: the unloaded template run did not start: ${warm.clientErrors.join('; ')}`);
-  const template = templateOf(await ctx.cadre.history(firstRun));
-  ctx.log(`latency: template run ${template.length} events over ${template.at(-1)?.offsetMs} ms unloaded`);
+  const deadlineMs = ctx.quick ? 15_000 : 150_000;
+  // Short runs (no reasoning block) so 1,000 of them finish within the deadline.
+  const workload = { name: 'latency', tokenDelayMs, replyTokens, reasoning: false };
+  const template = await unloadedTemplate(ctx, workload, deadlineMs);
   const cases: Record<string, unknown> = { template: { events: template.length, duration_ms: template.at(-1)?.offsetMs ?? null } };
   for (const runs of counts) {
-    ctx.log(`latency: ${runs} concurrent runs (token_delay_ms ${tokenDelayMs}, reply_tokens ${replyTokens})`);
+    ctx.log(`latency: ${runs} concurrent runs (token_delay_ms ${tokenDelayMs}, reply_tokens ${replyTokens}, no reasoning)`);
     const figures: Record<string, Summary | { error: string }> = {};
     for (const target of [ctx.cadre, ...ctx.baselines] as Target[]) {
       figures[target.name] = await attempt(ctx, `${target.name} latency ${runs}`, async () => {
@@ -34,7 +30,7 @@ export async function latency(ctx: BenchContext): Promise<void> {
         return s;
       });
     }
-    cases[String(runs)] = { runs, token_delay_ms: tokenDelayMs, reply_tokens: replyTokens, ...figures };
+    cases[String(runs)] = { runs, token_delay_ms: tokenDelayMs, reply_tokens: replyTokens, reasoning: false, deadline_ms: deadlineMs, ...figures };
     const c = figures.cadre;
     const checks = c && !('error' in c) ? `${checksOf(c)}; ${c.latency_ms.samples} live samples, ${c.replayed_before_connect} replayed` : `cadre: ${(c as { error: string }).error}`;
     for (const p of ['p50', 'p95', 'p99', 'max'] as const) {

@@ -19,33 +19,49 @@ interface MemoryFigures {
 }
 
 export async function memory(ctx: BenchContext): Promise<void> {
-  const runs = ctx.quick ? 50 : 200;
+  const runs = ctx.quick ? 30 : 200;
   const workload = { name: 'memory', tokenDelayMs: 200, replyTokens: 40 };
-  ctx.log(`memory: ${runs} live runs (token_delay_ms ${workload.tokenDelayMs})`);
+  ctx.log(`memory: ${runs} live runs (token_delay_ms ${workload.tokenDelayMs}), on fresh server processes`);
   let template: TemplateEvent[] | undefined;
   const figures: Record<string, MemoryFigures | { error: string }> = {};
-  for (const target of [ctx.cadre, ...ctx.baselines] as Target[]) {
+  // RSS never shrinks back after earlier scenarios' peaks: only a fresh process says what runs cost.
+  const fresh = ctx.freshTargets();
+  for (const target of [fresh.cadre, ...fresh.baselines] as Target[]) {
     figures[target.name] = await attempt(ctx, `${target.name} memory`, async () => {
-      const hierarchyId = await target.prepare({ ...workload, ...(template && { template }) });
-      const idle = await target.memory();
-      const ids = await mapLimit(Array.from({ length: runs }, (_, i) => i), 16, async (i) =>
-        (await postJson<{ id: number }>(`${target.base}/runs/start`, { hierarchy_id: hierarchyId, task: `memory ${i}` })).data.id);
+      await target.launch();
       try {
-        const allRunning = await target.waitRunning(ids, 60_000);
-        const agents = target === ctx.cadre ? await ctx.cadre.agentsOf(ids[0]!) : null;
-        const live = await target.memory();
-        const kb = (a: number, b: number) => Math.round((a - b) / runs / 1024 * 10) / 10;
-        const f: MemoryFigures = {
-          runs, all_running: allRunning, agents_per_run: agents, idle, live,
-          rss_per_run_kb: kb(live.rss, idle.rss), heap_per_run_kb: kb(live.heapUsed, idle.heapUsed),
-        };
-        ctx.log(`  ${target.name}: ${f.rss_per_run_kb} KB RSS, ${f.heap_per_run_kb} KB heap per run (${agents ?? '—'} agents per tree; all running: ${allRunning})`);
-        return f;
+        return await measure(target);
       } finally {
-        await target.cancel(ids);
-        if (target === ctx.cadre) template = templateOf(await ctx.cadre.history(ids[0]!));
+        await target.stop();
       }
     });
+  }
+  async function measure(target: Target): Promise<MemoryFigures> {
+    const hierarchyId = await target.prepare({ ...workload, ...(template && { template }) });
+    if (target === fresh.cadre) {
+      // A few fast runs first, so code compiled on first use is in the idle figure, not the per-run one.
+      const warm = await fresh.cadre.prepare({ name: 'memory-warm-up', tokenDelayMs: 0, replyTokens: 10 });
+      const w = await ctx.pool.streams(fresh.cadre.base, { start: { hierarchyId: warm, count: 3, taskPrefix: 'warm-up' }, subscribersPerRun: 1, deadlineMs: 60_000 });
+      if (w.counters.complete !== 3) throw new Error(`memory warm-up: ${w.counters.complete}/3 runs completed`);
+    }
+    const idle = await target.memory();
+    const ids = await mapLimit(Array.from({ length: runs }, (_, i) => i), 16, async (i) =>
+      (await postJson<{ id: number }>(`${target.base}/runs/start`, { hierarchy_id: hierarchyId, task: `memory ${i}` })).data.id);
+    try {
+      const allRunning = await target.waitRunning(ids, 60_000);
+      const agents = target === fresh.cadre ? await fresh.cadre.agentsOf(ids[0]!) : null;
+      const live = await target.memory();
+      const kb = (a: number, b: number) => Math.round((a - b) / runs / 1024 * 10) / 10;
+      const f: MemoryFigures = {
+        runs, all_running: allRunning, agents_per_run: agents, idle, live,
+        rss_per_run_kb: kb(live.rss, idle.rss), heap_per_run_kb: kb(live.heapUsed, idle.heapUsed),
+      };
+      ctx.log(`  ${target.name}: ${f.rss_per_run_kb} KB RSS, ${f.heap_per_run_kb} KB heap per run (${agents ?? '—'} agents per tree; all running: ${allRunning})`);
+      return f;
+    } finally {
+      await target.cancel(ids);
+      if (target === fresh.cadre) template = templateOf(await fresh.cadre.history(ids[0]!));
+    }
   }
   ctx.details.memory = figures;
   const pick = (k: 'rss_per_run_kb' | 'heap_per_run_kb') => Object.fromEntries(Object.entries(figures).map(([n, f]) => [n, 'error' in f ? null : f[k]]));

@@ -55,12 +55,12 @@ export class CadreTarget implements Target {
   }
 
   async prepare(w: Workload): Promise<string> {
-    const key = `${w.tokenDelayMs}/${w.replyTokens}`;
+    const key = `${w.tokenDelayMs}/${w.replyTokens}/${w.reasoning ?? true}`;
     const known = this.#hierarchies.get(key);
     if (known) return known;
     const model = await postJson<{ id: string }>(`${this.base}/models/create`, {
       name: `bench-${w.name}-${Date.now()}`, model_id: 'sim', provider: 'simulated',
-      params: { token_delay_ms: w.tokenDelayMs, reply_tokens: w.replyTokens },
+      params: { token_delay_ms: w.tokenDelayMs, reply_tokens: w.replyTokens, reasoning: w.reasoning ?? true },
     });
     const agent = (prompt: string) => ({ system_prompt: prompt, llm_config: { model_id: model.data.id } });
     // 1 global supervisor + 3 teams × (1 supervisor + 3 workers) = 13 agents per run.

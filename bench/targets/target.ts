@@ -13,6 +13,8 @@ export interface Workload {
   name: string;
   tokenDelayMs: number;
   replyTokens: number;
+  /** The simulated model's reasoning block (default true); off makes shorter runs. */
+  reasoning?: boolean;
   /** A Cadre run's events, which a baseline replays (Cadre ignores it). */
   template?: TemplateEvent[];
 }
