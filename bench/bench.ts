@@ -67,7 +67,17 @@ try {
   for (const name of only) {
     if (interrupted) break;
     const t0 = performance.now();
-    await SCENARIOS[name](ctx);
+    try {
+      await SCENARIOS[name](ctx);
+    } catch (err) {
+      // One scenario failing is a result to report, not a reason to skip the others.
+      const error = err instanceof Error ? err.message : String(err);
+      log(`  ! scenario ${name} failed: ${error}`);
+      ctx.rows.push({ scenario: name, case: '—', metric: 'FAILED', unit: '', values: {}, ratio: null, checks: error.slice(0, 160) });
+      ctx.details[name] = { error };
+      exitCode = 1;
+      await ctx.cadre.recover();
+    }
     log(`  (${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
   const targets = [cadre.name, ...baselines.map((b) => b.name)];

@@ -82,15 +82,30 @@ export function templateOf(events: Array<Record<string, unknown>>): TemplateEven
   }));
 }
 
-/** Runs `fn`, turning a failure into a reported error instead of ending the bench. */
-export async function attempt<T>(ctx: BenchContext, what: string, fn: () => Promise<T>): Promise<T | { error: string }> {
+/**
+ * Runs one case on `target`, turning a failure into a reported error instead of ending the
+ * bench; the target is brought back to idle so the next case is not measured against leftovers.
+ */
+export async function attempt<T>(ctx: BenchContext, what: string, target: Target, fn: () => Promise<T>): Promise<T | { error: string }> {
   try {
     return await fn();
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
     ctx.log(`  ! ${what} failed: ${error}`);
+    try {
+      await target.recover();
+    } catch (again) {
+      ctx.log(`  ! ${target.name} could not recover: ${String(again)}`);
+      throw again;
+    }
     return { error };
   }
+}
+
+/** After a streaming case: restart a target whose runs outlived the deadline; cancel any left running. */
+export async function settle(target: Target, o: StreamsOutcome, ids: number[]): Promise<void> {
+  if (o.counters.timedOut) await target.recover();
+  else if (o.counters.complete < o.requested) await target.cancel(ids);
 }
 
 /**

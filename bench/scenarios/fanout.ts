@@ -5,15 +5,15 @@
  * as history first. "Full stream" = terminal event, close, and sequences 1..N without gap.
  */
 import { postJson } from '../http-json.ts';
-import { attempt, checksOf, row, summarise, unloadedTemplate, type BenchContext, type Summary } from './context.ts';
+import { attempt, checksOf, settle, row, summarise, unloadedTemplate, type BenchContext, type Summary } from './context.ts';
 import type { Target } from '../targets/target.ts';
 
 export async function fanout(ctx: BenchContext): Promise<void> {
   const shapes = ctx.quick ? [{ runs: 10, per: 50 }, { runs: 1, per: 1000 }] : [{ runs: 100, per: 100 }, { runs: 1, per: 10_000 }];
   // Short runs (no reasoning, one-word answers) whose tokens are slow enough that the runs are
   // still live while every subscriber connects.
-  const workload = { name: 'fanout', tokenDelayMs: ctx.quick ? 20 : 100, replyTokens: 1, reasoning: false };
-  const deadlineMs = ctx.quick ? 6_000 : 150_000;
+  const workload = { name: 'fanout', tokenDelayMs: ctx.quick ? 20 : 50, replyTokens: 1, reasoning: false };
+  const deadlineMs = ctx.quick ? 6_000 : 60_000;
   const cases: Record<string, unknown> = { token_delay_ms: workload.tokenDelayMs, reply_tokens: workload.replyTokens, reasoning: false, client_processes: ctx.fanoutPool.size };
   const template = await unloadedTemplate(ctx, workload, deadlineMs);
   for (const { runs, per } of shapes) {
@@ -21,12 +21,12 @@ export async function fanout(ctx: BenchContext): Promise<void> {
     ctx.log(`fan-out: ${label} (${runs * per} subscribers${ctx.quick ? '; QUICK: the full run uses 10,000' : ''})`);
     const figures: Record<string, Summary | { error: string }> = {};
     for (const target of [ctx.cadre, ...ctx.baselines] as Target[]) {
-      figures[target.name] = await attempt(ctx, `${target.name} fan-out ${label}`, async () => {
+      figures[target.name] = await attempt(ctx, `${target.name} fan-out ${label}`, target, async () => {
         const hierarchyId = await target.prepare({ ...workload, template });
         const ids: number[] = [];
         for (let i = 0; i < runs; i++) ids.push((await postJson<{ id: number }>(`${target.base}/runs/start`, { hierarchy_id: hierarchyId, task: `fan-out ${i}` })).data.id);
         const outcome = await ctx.fanoutPool.streams(target.base, { runIds: ids, subscribersPerRun: per, deadlineMs });
-        await target.cancel(ids);
+        await settle(target, outcome, ids);
         const s = summarise(outcome);
         ctx.log(`  ${target.name}: ${s.complete}/${s.streams} full streams, ${s.events} events in ${s.wall_ms} ms = ${s.events_per_s}/s; connect phase ${s.connect_phase_ms} ms; all open at once: ${s.all_open_at_once}; ${checksOf(s)}`);
         return s;

@@ -26,7 +26,7 @@ export async function history(ctx: BenchContext): Promise<void> {
   let template: TemplateEvent[] | undefined;
   const figures: Record<string, (HistoryResult & { run_events: number | null; events_ms_median: number | null; replay_ms_median: number | null }) | { error: string }> = {};
   for (const target of [ctx.cadre, ...ctx.baselines] as Target[]) {
-    figures[target.name] = await attempt(ctx, `${target.name} history`, async () => {
+    figures[target.name] = await attempt(ctx, `${target.name} history`, target, async () => {
       const hierarchyId = await target.prepare({ ...workload, ...(template && { template }) });
       const made = await ctx.pool.streams(target.base, { start: { hierarchyId, count: 1, taskPrefix: 'history' }, subscribersPerRun: 1, deadlineMs: 120_000, clients: 1 });
       const runId = made.counters.runIds[0];

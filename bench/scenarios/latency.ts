@@ -4,7 +4,7 @@
  * concurrent runs at token_delay_ms 20, one subscriber each. The baseline replays an unloaded
  * Cadre run on its timeline, so it offers the same load at the nominal pace.
  */
-import { attempt, checksOf, row, summarise, unloadedTemplate, type BenchContext, type Summary } from './context.ts';
+import { attempt, checksOf, settle, row, summarise, unloadedTemplate, type BenchContext, type Summary } from './context.ts';
 import type { Target } from '../targets/target.ts';
 
 export async function latency(ctx: BenchContext): Promise<void> {
@@ -12,7 +12,7 @@ export async function latency(ctx: BenchContext): Promise<void> {
   // Quick: the fan-out workload (one-word answers), so both share one template run.
   const replyTokens = ctx.quick ? 1 : 10;
   const tokenDelayMs = 20;
-  const deadlineMs = ctx.quick ? 15_000 : 150_000;
+  const deadlineMs = ctx.quick ? 15_000 : 90_000;
   // Short runs (no reasoning block) so 1,000 of them finish within the deadline.
   const workload = { name: 'latency', tokenDelayMs, replyTokens, reasoning: false };
   const template = await unloadedTemplate(ctx, workload, deadlineMs);
@@ -21,10 +21,10 @@ export async function latency(ctx: BenchContext): Promise<void> {
     ctx.log(`latency: ${runs} concurrent runs (token_delay_ms ${tokenDelayMs}, reply_tokens ${replyTokens}, no reasoning)`);
     const figures: Record<string, Summary | { error: string }> = {};
     for (const target of [ctx.cadre, ...ctx.baselines] as Target[]) {
-      figures[target.name] = await attempt(ctx, `${target.name} latency ${runs}`, async () => {
+      figures[target.name] = await attempt(ctx, `${target.name} latency ${runs}`, target, async () => {
         const id = await target.prepare({ ...workload, template });
         const outcome = await ctx.pool.streams(target.base, { start: { hierarchyId: id, count: runs, taskPrefix: 'latency' }, subscribersPerRun: 1, deadlineMs });
-        await target.cancel(outcome.counters.runIds);
+        await settle(target, outcome, outcome.counters.runIds);
         const s = summarise(outcome);
         ctx.log(`  ${target.name}: p50 ${s.latency_ms.p50} p95 ${s.latency_ms.p95} p99 ${s.latency_ms.p99} max ${s.latency_ms.max} ms over ${s.latency_ms.samples} live events (${s.replayed_before_connect} replayed); ${checksOf(s)}`);
         return s;

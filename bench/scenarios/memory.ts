@@ -27,7 +27,7 @@ export async function memory(ctx: BenchContext): Promise<void> {
   // RSS never shrinks back after earlier scenarios' peaks: only a fresh process says what runs cost.
   const fresh = ctx.freshTargets();
   for (const target of [fresh.cadre, ...fresh.baselines] as Target[]) {
-    figures[target.name] = await attempt(ctx, `${target.name} memory`, async () => {
+    figures[target.name] = await attempt(ctx, `${target.name} memory`, target, async () => {
       await target.launch();
       try {
         return await measure(target);

@@ -136,6 +136,12 @@ export class CadreTarget implements Target {
     return out;
   }
 
+  async recover(): Promise<void> {
+    await this.stop();
+    this.#hierarchies.clear();
+    await this.launch();
+  }
+
   async stop(): Promise<void> {
     if (this.#child) await stopChild(this.#child, 30_000);
     if (this.#dir) await rm(this.#dir, { recursive: true, force: true });

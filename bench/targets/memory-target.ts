@@ -50,6 +50,10 @@ export class MemoryTarget implements Target {
     await this.#request({ type: 'reset' });
   }
 
+  async recover(): Promise<void> {
+    await this.#request({ type: 'reset' });
+  }
+
   async storedEvents(): Promise<undefined> {
     return undefined;
   }

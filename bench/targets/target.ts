@@ -32,6 +32,11 @@ export interface Target {
   memory(): Promise<NodeJS.MemoryUsage>;
   /** Resolves once every run in `ids` is executing (not pending); false if `timeoutMs` passed first. */
   waitRunning(ids: number[], timeoutMs: number): Promise<boolean>;
+  /**
+   * Back to idle after a case that did not finish (deadline, error): its runs would otherwise
+   * go on loading the machine during the next case. Cadre restarts its process; a baseline resets.
+   */
+  recover(): Promise<void>;
   /** Ends the given live runs (or forgets them, for a baseline). */
   cancel(ids: number[]): Promise<void>;
   /** Total events the target stored for these runs, if it can tell (a cross-check of delivery). */
