@@ -76,7 +76,7 @@ try {
       ctx.rows.push({ scenario: name, case: '—', metric: 'FAILED', unit: '', values: {}, ratio: null, checks: error.slice(0, 160) });
       ctx.details[name] = { error };
       exitCode = 1;
-      await ctx.cadre.recover();
+      await Promise.all([ctx.cadre.recover(), ...ctx.baselines.map((b) => b.recover())]);
     }
     log(`  (${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
