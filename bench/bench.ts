@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { stopAll } from './child-processes.ts';
 import { ClientPool } from './client-pool.ts';
 import { machine, table, writeResults } from './report.ts';
+import { judgeTargets, targetsTable } from './issue-targets.ts';
 import type { BenchContext } from './scenarios/context.ts';
 import { throughput } from './scenarios/throughput.ts';
 import { latency } from './scenarios/latency.ts';
@@ -82,7 +83,9 @@ try {
   }
   const targets = [cadre.name, ...baselines.map((b) => b.name)];
   const out = table(ctx.rows, targets);
+  const targetChecks = judgeTargets(ctx.rows, quick);
   process.stdout.write(`\nCadre bench, ${quick ? 'QUICK (smaller counts, see notes)' : 'full'} — ratio = cadre ÷ ${baselines[0]!.name}\n${out}\n`);
+  process.stdout.write(`\nIssue targets (this run):\n${targetsTable(targetChecks)}\n`);
   await writeResults(resultsPath, {
     date: started.toISOString(),
     duration_s: Math.round((Date.now() - started.getTime()) / 1000),
@@ -90,6 +93,7 @@ try {
     scenarios: only,
     ...(await machine()),
     client_processes: { default: clients, fanout: Math.max(clients, 4) },
+    targets: targetChecks,
     rows: ctx.rows,
     details: ctx.details,
   });

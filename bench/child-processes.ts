@@ -6,6 +6,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const live = new Set<ChildProcess>();
+/** Set once the bench is stopping: nothing new is started (e.g. a target's recovery restart). */
+let stopping = false;
 
 export interface ForkOptions {
   execArgv?: string[];
@@ -14,6 +16,7 @@ export interface ForkOptions {
 
 /** Forks a bench script (path relative to bench/); its output goes to our stderr, keeping stdout for the table. */
 export function forkChild(script: string, opts: ForkOptions = {}): ChildProcess {
+  if (stopping) throw new Error(`the bench is stopping: ${script} not started`);
   const child = fork(fileURLToPath(new URL(script, import.meta.url)), [], {
     execArgv: opts.execArgv ?? [],
     env: opts.env ?? process.env,
@@ -66,6 +69,7 @@ export async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<
 
 /** Stops every child still running (used by the bench's finally and signal handlers). */
 export async function stopAll(graceMs = 15_000): Promise<void> {
+  stopping = true;
   await Promise.all([...live].map((c) => stopChild(c, graceMs)));
 }
 

@@ -9,7 +9,7 @@ import { attempt, checksOf, settle, row, summarise, unloadedTemplate, type Bench
 import type { Target } from '../targets/target.ts';
 
 export async function fanout(ctx: BenchContext): Promise<void> {
-  const shapes = ctx.quick ? [{ runs: 10, per: 50 }, { runs: 1, per: 1000 }] : [{ runs: 100, per: 100 }, { runs: 1, per: 10_000 }];
+  const shapes = ctx.quick ? [{ runs: 5, per: 40 }, { runs: 1, per: 500 }] : [{ runs: 100, per: 100 }, { runs: 1, per: 10_000 }];
   // Short runs (no reasoning, one-word answers) whose tokens are slow enough that the runs are
   // still live while every subscriber connects.
   const workload = { name: 'fanout', tokenDelayMs: ctx.quick ? 20 : 50, replyTokens: 1, reasoning: false };

@@ -45,7 +45,7 @@ export async function throughput(ctx: BenchContext): Promise<void> {
     const values = Object.fromEntries(Object.keys(figures).map((n) => [n, value(n, 'events_per_s')]));
     const c = figures.cadre;
     const checks = c && !('error' in c) ? `${checksOf(c)}${c.stored_events !== undefined && c.stored_events !== c.events ? `; STORED ${c.stored_events} ≠ RECEIVED ${c.events}` : ''}` : `cadre: ${(c as { error: string }).error}`;
-    ctx.rows.push(row('throughput', `${runs} runs`, 'events/s delivered', 'ev/s', values, checks));
+    ctx.rows.push(row('throughput', `${runs} run${runs > 1 ? 's' : ''}`, 'events/s delivered', 'ev/s', values, checks));
   }
   ctx.details.throughput = cases;
 }
