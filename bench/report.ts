@@ -1,4 +1,5 @@
 /** The bench's output: a table on stdout and bench/results.json with the machine and versions. */
+import { execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import type { Row } from './scenarios/context.ts';
@@ -30,6 +31,12 @@ async function versionOf(pkg: string): Promise<string | null> {
   }
 }
 
+/** Open files a process may hold (`ulimit -n`, inherited by the bench's children); Infinity if unlimited. */
+export function fileLimit(): number {
+  const text = execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim();
+  return text === 'unlimited' ? Infinity : Number(text);
+}
+
 export async function machine() {
   const list = cpus();
   const own = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -37,6 +44,7 @@ export async function machine() {
     cpus: { model: list[0]?.model ?? 'unknown', count: list.length },
     total_memory_mb: Math.round(totalmem() / 2 ** 20),
     node: process.version,
+    open_files_limit: fileLimit(),
     packages: {
       cadre: own.version,
       xstate: await versionOf('xstate'),

@@ -5,6 +5,7 @@
  * as history first. "Full stream" = terminal event, close, and sequences 1..N without gap.
  */
 import { postJson } from '../http-json.ts';
+import { fileLimit } from '../report.ts';
 import { attempt, checksOf, settle, row, summarise, unloadedTemplate, type BenchContext, type Summary } from './context.ts';
 import type { Target } from '../targets/target.ts';
 
@@ -15,6 +16,10 @@ export async function fanout(ctx: BenchContext): Promise<void> {
   const workload = { name: 'fanout', tokenDelayMs: ctx.quick ? 20 : 50, replyTokens: 1, reasoning: false };
   const deadlineMs = ctx.quick ? 6_000 : 60_000;
   const cases: Record<string, unknown> = { token_delay_ms: workload.tokenDelayMs, reply_tokens: workload.replyTokens, reasoning: false, client_processes: ctx.fanoutPool.size };
+  // The server holds every subscriber's socket: fail clearly rather than with EMFILE halfway.
+  const needed = Math.max(...shapes.map((s) => s.runs * s.per)) + 1024;
+  const limit = fileLimit();
+  if (limit < needed) throw new Error(`ulimit -n is ${limit}; fan-out needs about ${needed} open files in the server process: raise it (npm run bench raises the soft limit to the hard one)`);
   const template = await unloadedTemplate(ctx, workload, deadlineMs);
   for (const { runs, per } of shapes) {
     const label = `${runs} run${runs > 1 ? 's' : ''} × ${per} subs`;
