@@ -1,0 +1,149 @@
+/** Cadre itself as a bench target: the real server process (cadre-host.ts → src/main.ts). */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ask, forkChild, stopChild } from '../child-processes.ts';
+import { mapLimit, postJson } from '../http-json.ts';
+import type { ServerReply } from '../protocol.ts';
+import { freePort, waitHealthy, type Target, type Workload } from './target.ts';
+
+export interface CadreTargetOptions {
+  /** Pass --cpu-prof to the server; profiles land in this directory. */
+  cpuProfDir?: string;
+  /** Extra environment for the server (e.g. DATABASE_URL for another backend). */
+  env?: Record<string, string>;
+}
+
+const TEAMS = ['Analysts', 'Writers', 'Reviewers'];
+const WORKERS = ['a', 'b', 'c'];
+
+export class CadreTarget implements Target {
+  readonly name = 'cadre';
+  readonly needsTemplate = false;
+  base = '';
+  readonly #opts: CadreTargetOptions;
+  #child?: ChildProcess;
+  #dir?: string;
+  #reqId = 0;
+  readonly #hierarchies = new Map<string, string>();
+
+  constructor(opts: CadreTargetOptions = {}) {
+    this.#opts = opts;
+  }
+
+  async launch(): Promise<void> {
+    const port = await freePort();
+    this.#dir = await mkdtemp(join(tmpdir(), 'cadre-bench-'));
+    const execArgv = ['--expose-gc'];
+    if (this.#opts.cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${this.#opts.cpuProfDir}`);
+    this.#child = forkChild('./targets/cadre-host.ts', {
+      execArgv,
+      env: {
+        ...process.env,
+        PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
+        DATABASE_URL: join(this.#dir, 'cadre.sqlite'),
+        // Every scenario's runs execute at once; none waits for a slot.
+        MAX_CONCURRENT_RUNS: '20000',
+        ...this.#opts.env,
+      },
+    });
+    const origin = `http://127.0.0.1:${port}`;
+    const exited = new Promise<never>((_, reject) => this.#child!.once('exit', (code) => reject(new Error(`Cadre server exited (${code}) while starting`))));
+    await Promise.race([waitHealthy(`${origin}/health`, 60_000), exited]);
+    this.base = `${origin}/api/executor/v1`;
+  }
+
+  async prepare(w: Workload): Promise<string> {
+    const key = `${w.tokenDelayMs}/${w.replyTokens}/${w.reasoning ?? true}`;
+    const known = this.#hierarchies.get(key);
+    if (known) return known;
+    const model = await postJson<{ id: string }>(`${this.base}/models/create`, {
+      name: `bench-${w.name}-${Date.now()}`, model_id: 'sim', provider: 'simulated',
+      params: { token_delay_ms: w.tokenDelayMs, reply_tokens: w.replyTokens, reasoning: w.reasoning ?? true },
+    });
+    const agent = (prompt: string) => ({ system_prompt: prompt, llm_config: { model_id: model.data.id } });
+    // 1 global supervisor + 3 teams × (1 supervisor + 3 workers) = 13 agents per run.
+    const hierarchy = await postJson<{ id: string }>(`${this.base}/hierarchies/create`, {
+      name: `bench-${w.name}-${Date.now()}`, execution_mode: 'parallel', global_supervisor_agent: agent('You coordinate the teams.'),
+      teams: TEAMS.map((t) => ({
+        name: t, team_supervisor_agent: agent(`You lead the ${t}.`),
+        workers: WORKERS.map((x) => ({ name: `${t}-${x}`, role: 'analyst', ...agent(`You are ${t}-${x}, an analyst.`) })),
+      })),
+    });
+    this.#hierarchies.set(key, hierarchy.data.id);
+    return hierarchy.data.id;
+  }
+
+  async memory(): Promise<NodeJS.MemoryUsage> {
+    const reqId = ++this.#reqId;
+    const reply = await ask(this.#child!, { type: 'memory', reqId }, (r): r is ServerReply => (r as ServerReply).reqId === reqId, 60_000);
+    if (reply.type !== 'memory') throw new Error(`memory: ${reply.type === 'error' ? reply.error : reply.type}`);
+    return reply.usage;
+  }
+
+  async waitRunning(ids: number[], timeoutMs: number): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    let waiting = ids;
+    while (Date.now() < until) {
+      const statuses = await mapLimit(waiting, 16, async (id) => (await postJson<{ status: string }>(`${this.base}/runs/get`, { id })).data.status);
+      const ended = statuses.filter((s) => s !== 'running' && s !== 'pending');
+      if (ended.length > 0) throw new Error(`${ended.length} runs ended while waiting for them to run (${ended[0]})`);
+      waiting = waiting.filter((_, i) => statuses[i] !== 'running');
+      if (waiting.length === 0) return true;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return false;
+  }
+
+  /** Agents in a live run's actor tree (runs/inspect), to say what "one run tree" held. */
+  async agentsOf(id: number): Promise<number> {
+    type Node = { agent_id?: string; children: Node[] };
+    const view = await postJson<{ tree: Node | null }>(`${this.base}/runs/inspect`, { id });
+    const count = (n: Node | null): number => (n ? (n.agent_id ? 1 : 0) + n.children.reduce((s, c) => s + count(c), 0) : 0);
+    return count(view.data.tree);
+  }
+
+  async cancel(ids: number[]): Promise<void> {
+    await mapLimit(ids, 16, async (id) => {
+      try {
+        await postJson(`${this.base}/runs/cancel`, { id });
+      } catch (err) {
+        // 409: it ended on its own meanwhile — nothing left to cancel; anything else is a failure.
+        if (!String(err).includes('HTTP 409')) throw err;
+      }
+    });
+  }
+
+  async storedEvents(ids: number[]): Promise<number> {
+    const counts = await mapLimit(ids, 16, async (id) => {
+      const run = await postJson<{ statistics: { event_count?: number } | null }>(`${this.base}/runs/get`, { id });
+      return run.data.statistics?.event_count ?? 0;
+    });
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** One ended run's whole history (for a baseline to replay, or to count). */
+  async history(id: number): Promise<Array<Record<string, unknown>>> {
+    const out: Array<Record<string, unknown>> = [];
+    let next: string | null = '-';
+    for (let pages = 0; next !== null && pages < 1000; pages++) {
+      const page: { data: { events: Array<Record<string, unknown>>; has_more: boolean; next_id: string | null } } =
+        await postJson(`${this.base}/runs/events`, { id, start_id: next, limit: 1000 });
+      out.push(...page.data.events);
+      next = page.data.has_more ? page.data.next_id : null;
+    }
+    return out;
+  }
+
+  async recover(): Promise<void> {
+    await this.stop();
+    this.#hierarchies.clear();
+    await this.launch();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#child) await stopChild(this.#child, 30_000);
+    if (this.#dir) await rm(this.#dir, { recursive: true, force: true });
+  }
+}
