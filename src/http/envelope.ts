@@ -6,6 +6,16 @@ export function sendOk(ctx: Context, data: unknown, message = 'success', status 
   ctx.body = { success: true, message, data };
 }
 
+/**
+ * A success envelope around `dataJson`, JSON the caller already holds as text (stored events):
+ * spliced in as it is, so a page of history is never parsed and serialised again.
+ */
+export function sendOkJson(ctx: Context, dataJson: string, message = 'success'): void {
+  ctx.status = 200;
+  ctx.type = 'application/json';
+  ctx.body = `{"success":true,"message":${JSON.stringify(message)},"data":${dataJson}}`;
+}
+
 /** The reference's pagination answer carries `code: 0` besides the usual envelope. */
 export function sendPage<T>(ctx: Context, page: Page<T>): void {
   ctx.status = 200;

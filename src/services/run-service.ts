@@ -19,7 +19,8 @@ export interface RunServiceDeps {
 
 export interface EventPage {
   run_id: number;
-  events: Array<Record<string, unknown>>;
+  /** As stored: each event's JSON is handed on without being parsed or serialised again. */
+  events: StoredEvent[];
   count: number;
   has_more: boolean;
   next_id: string | null;
@@ -137,7 +138,7 @@ export class RunService {
     const hasMore = rows.length > limit;
     return {
       run_id: id,
-      events: page.map((e: StoredEvent) => ({ id: e.id, ...(JSON.parse(e.json) as Record<string, unknown>) })),
+      events: page,
       count: page.length,
       has_more: hasMore,
       next_id: hasMore ? String(page[page.length - 1]!.sequence + 1) : null,

@@ -7,6 +7,7 @@ import {
 } from '../../domain/run-schemas.ts';
 import { parseEventId } from '../../events/run-event.ts';
 import { ValidationError } from '../../errors/app-error.ts';
+import { sendOkJson } from '../envelope.ts';
 import type { RunService } from '../../services/run-service.ts';
 
 export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
@@ -49,8 +50,12 @@ export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
     defineRoute({
       path: '/runs/events', tag: 'runs', summary: 'Stored events of a run, by id range, paginated', body: runEventsSchema,
       response: z.object({ run_id: z.number(), events: z.array(z.record(z.string(), z.unknown())), count: z.number(), has_more: z.boolean(), next_id: z.string().nullable() }),
-      async handle({ input, repos }) {
-        return runs.events(repos, input.id, input.start_id, input.end_id, input.limit);
+      async handle({ ctx, input, repos }) {
+        const page = await runs.events(repos, input.id, input.start_id, input.end_id, input.limit);
+        // `{"id": "<sequence>", ...the event}` per event, as the original answered, built from the stored JSON.
+        const events = page.events.map((e) => `{"id":"${e.id}",${e.json.slice(1)}`).join(',');
+        sendOkJson(ctx, `{"run_id":${page.run_id},"events":[${events}],"count":${page.count},"has_more":${page.has_more},"next_id":${JSON.stringify(page.next_id)}}`);
+        return undefined;
       },
     }),
     defineRoute({
