@@ -69,7 +69,7 @@ export function apiHierarchiesSuite(backend: Backend): void {
     const api = harness().api(t, uniqueTenant());
     const input = sample();
     input.teams[0].workers[1] = { ...input.teams[0].workers[1]!, tools: ['calculator', 'http_request'] };
-    const created = await api.ok('hierarchies/create', input, 201);
+    const created = await api.ok('hierarchies/create', input);
     t.deepEqual(created.teams[0].workers[1].tools, ['calculator', 'http_request']);
     t.deepEqual(created.teams[0].workers[0].tools, []);
     t.deepEqual((await api.ok('hierarchies/get', { id: created.id })).teams[0].workers[1].tools, ['calculator', 'http_request']);
@@ -82,7 +82,7 @@ export function apiHierarchiesSuite(backend: Backend): void {
     const teams = structuredClone(input.teams);
     teams[1]!.workers[0] = { ...teams[1]!.workers[0]!, tools: ['mcp:nowhere'] };
     const updateRefused = await api.fails('hierarchies/update', { id: created.id, teams }, 400, 'teams[1].workers[0].tools[0]');
-    t.true(String(updateRefused.body.error).includes('unknown tool "mcp:nowhere"'));
+    t.true(String(updateRefused.body.error).includes('unknown MCP server "nowhere"'), updateRefused.body.error);
     // Nothing changed: the stored hierarchy keeps its tools and version.
     const after = await api.ok('hierarchies/get', { id: created.id });
     t.is(after.version, created.version);
