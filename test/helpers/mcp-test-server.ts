@@ -7,7 +7,10 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 
-/** Which tools the test server offers: `lookup` and a failing `explode`, or `wait` (answers only when cancelled). */
+/**
+ * Which tools the test server offers: `lookup` and a failing `explode`; or `wait` (answers only
+ * when cancelled) and `docs.search` (a name no model accepts as a function name, echoing its input).
+ */
 export type McpTestTools = 'lookup-and-explode' | 'wait';
 
 export interface McpTestServer {
@@ -63,6 +66,11 @@ export async function startMcpTestServer(options: { header: string; value: strin
         note();
         await new Promise((resolve) => extra.signal.addEventListener('abort', resolve, { once: true }));
         return { content: [{ type: 'text', text: 'cancelled' }] };
+      });
+      server.registerTool('docs.search', { description: 'Echoes its query', inputSchema: { q: z.string() } }, async ({ q }) => {
+        state.calls.push({ tool: 'docs.search', args: { q } });
+        note();
+        return { content: [{ type: 'text', text: `echo: ${q}` }] };
       });
     }
     return server;
