@@ -48,6 +48,8 @@ export type McpToolsReport =
  * only ever use the connections of its own run.
  */
 export const mcpToolsActor = fromCallback<McpCallEvent, McpToolsInput, McpToolsReport>(({ input, sendBack, receive }) => {
+  // Header values are read from the environment now, not parsed into the config at start: which
+  // variables matter is tenant data (headers_env), and a rotated credential is used by the next run.
   const toolbox = new McpToolbox(input.settings, process.env);
   const opening = new AbortController();
   toolbox.open(input.servers, opening.signal)

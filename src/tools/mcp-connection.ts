@@ -73,7 +73,10 @@ export class McpConnection {
 
   /** Connects, initialises the session and lists every tool (following pagination). */
   static async open(server: McpServerConfig, settings: McpSettings, env: Environment, signal: AbortSignal): Promise<McpConnection> {
-    const transport = new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: headersFrom(server, env) } });
+    // No redirects: the credential headers go to the registered URL and nowhere else.
+    const transport = new StreamableHTTPClientTransport(new URL(server.url), {
+      requestInit: { headers: headersFrom(server, env), redirect: 'error' },
+    });
     const client = new Client({ name: 'cadre', version: '0.1.0' });
     const options = { signal, timeout: settings.connectTimeoutMs };
     try {
