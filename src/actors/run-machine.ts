@@ -54,6 +54,7 @@ function mcpToolsInput(input: RunInput): McpToolsInput {
     onCloseError: (message) => input.warn?.(`closing an MCP connection of run ${plan.runId} failed: ${message}`),
   };
 }
+
 const FINISH_RETRY_DELAYS_MS = [100, 500, 2000];
 
 /** Recording a run's end matters more than speed: ride out a short database blip. */
