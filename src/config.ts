@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors/app-error.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from './store/database-config.ts';
-import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS, type ToolSettings } from './tools/tool-settings.ts';
+import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_MCP_SETTINGS, DEFAULT_TOOL_SETTINGS, type ToolSettings } from './tools/tool-settings.ts';
 
 /** `host` or `host:port`, IPv6 in brackets: the form HTTP_TOOL_ALLOWED_HOSTS lists, comma-separated. */
 const allowedHostEntry = /^(\[[0-9A-Fa-f:.]+\]|[^\s:,\[\]/]+)(:\d{1,5})?$/;
@@ -29,6 +29,8 @@ const envSchema = z.object({
   HTTP_TOOL_ALLOWED_HOSTS: z.string().default('').transform((text) => text.split(',').map((h) => h.trim()).filter((h) => h !== ''))
     .pipe(z.array(z.string().regex(allowedHostEntry, 'each entry is host or host:port (IPv6 as [::1] or [::1]:port)'))),
   WORKER_MAX_TOOL_STEPS: z.coerce.number().int().min(1).max(100).default(DEFAULT_MAX_TOOL_STEPS),
+  MCP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(DEFAULT_MCP_SETTINGS.connectTimeoutMs),
+  MCP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(DEFAULT_MCP_SETTINGS.callTimeoutMs),
 });
 
 export interface AppConfig {
@@ -77,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxConcurrentRuns: e.MAX_CONCURRENT_RUNS,
     toolSettings: {
       http: { ...DEFAULT_TOOL_SETTINGS.http, timeoutMs: e.HTTP_TOOL_TIMEOUT_MS, maxBytes: e.HTTP_TOOL_MAX_BYTES, allowedHosts: e.HTTP_TOOL_ALLOWED_HOSTS },
+      mcp: { connectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS, callTimeoutMs: e.MCP_TOOL_TIMEOUT_MS },
     },
     workerMaxToolSteps: e.WORKER_MAX_TOOL_STEPS,
     database: databaseConfigFromEnv(env),

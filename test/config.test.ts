@@ -63,3 +63,10 @@ test('worker tool settings: defaults, and HTTP_TOOL_* / WORKER_MAX_TOOL_STEPS re
   t.throws(() => loadConfig({ HTTP_TOOL_MAX_BYTES: 'lots' }), { message: /^HTTP_TOOL_MAX_BYTES:/ });
   t.throws(() => loadConfig({ WORKER_MAX_TOOL_STEPS: '0' }), { message: /^WORKER_MAX_TOOL_STEPS:/ });
 });
+
+test('MCP settings: defaults, and MCP_CONNECT_TIMEOUT_MS / MCP_TOOL_TIMEOUT_MS read and checked', (t) => {
+  t.deepEqual(loadConfig({}).toolSettings.mcp, { connectTimeoutMs: 10_000, callTimeoutMs: 30_000 });
+  t.deepEqual(loadConfig({ MCP_CONNECT_TIMEOUT_MS: '2500', MCP_TOOL_TIMEOUT_MS: '4000' }).toolSettings.mcp, { connectTimeoutMs: 2500, callTimeoutMs: 4000 });
+  t.throws(() => loadConfig({ MCP_CONNECT_TIMEOUT_MS: '0' }), { message: /^MCP_CONNECT_TIMEOUT_MS:/ });
+  t.throws(() => loadConfig({ MCP_TOOL_TIMEOUT_MS: 'soon' }), { message: /^MCP_TOOL_TIMEOUT_MS:/ });
+});

@@ -101,3 +101,33 @@ test('through the AI SDK: a tool step with the real calculator, then an answer c
   t.deepEqual(steps[0]!.toolResults.map((r) => r.output), ['1024.3']);
   t.regex(await result.text, /Tool results: calculator → 1024\.3 —/);
 });
+
+test('any other worker tool (an MCP tool) gets its required fields built from the task; delegation tools are not called as worker tools', async (t) => {
+  const schema = {
+    type: 'object' as const,
+    properties: {
+      query: { type: 'string' as const },
+      limit: { type: 'integer' as const, minimum: 1 },
+      mode: { type: 'string' as const, enum: ['fast', 'deep'] },
+      exact: { type: 'boolean' as const },
+      tags: { type: 'array' as const, items: { type: 'string' as const }, minItems: 1 },
+      filter: { type: 'object' as const, properties: { lang: { type: 'string' as const, maxLength: 4 } }, required: ['lang'] },
+      optional: { type: 'string' as const },
+    },
+    required: ['query', 'limit', 'mode', 'exact', 'tags', 'filter'],
+  };
+  const task = 'Find 3 papers about actor models and supervision trees in distributed systems';
+  t.deepEqual(JSON.parse(simulatedToolInput('mcp__docs__search', task, schema)!), {
+    query: 'Find 3 papers about actor models and supervision', limit: 3, mode: 'fast', exact: true,
+    tags: ['Find 3 papers about actor models and supervision'], filter: { lang: 'Find' },
+  });
+  t.is(simulatedToolInput('mcp__docs__ping', task, { type: 'object' }), '{}');
+  t.is(simulatedToolInput('worker_Ada', task, { type: 'object', properties: { task: { type: 'string' } }, required: ['task'] }), undefined);
+
+  // Offered to the model, an MCP tool is called with that input.
+  const search: LanguageModelV3FunctionTool = { type: 'function', name: 'mcp__docs__search', description: 'search', inputSchema: schema };
+  const parts = await collect({ prompt: prompt(task), tools: [search] });
+  const calls = parts.flatMap((p) => (p.type === 'tool-call' ? [p] : []));
+  t.deepEqual(calls.map((c) => c.toolName), ['mcp__docs__search']);
+  t.is(JSON.parse(calls[0]!.input).limit, 3);
+});

@@ -27,8 +27,8 @@ interface SnapshotLike {
     plan?: { runId: number };
   };
   children?: Record<string, AnyActorRef | undefined>;
-  /** A promise actor's input: a tool call's names its tool. */
-  input?: { toolName?: unknown };
+  /** A promise actor's input: a tool call's names its tool; an actor may name its kind. */
+  input?: { toolName?: unknown; kind?: unknown };
 }
 
 /** The promise actors of a run are model calls and (workers') tool calls. */
@@ -42,7 +42,8 @@ export function describeActor(id: string, ref: AnyActorRef): ActorNode {
   // An actor still computing its first snapshot (a run settled before it started) has none yet.
   if (!snapshot) return { id, kind: 'actor', status: 'starting', state: null, children: [] };
   const ctx = snapshot.context;
-  const kind = ctx?.kind ?? (ctx?.plan ? 'run' : snapshot.value === undefined ? promiseKind(snapshot) : 'actor');
+  const named = typeof snapshot.input?.kind === 'string' ? snapshot.input.kind : undefined;
+  const kind = ctx?.kind ?? named ?? (ctx?.plan ? 'run' : snapshot.value === undefined ? promiseKind(snapshot) : 'actor');
   const node: ActorNode = { id, kind, status: snapshot.status, state: snapshot.value ?? null, children: [] };
   if (ctx?.agent) {
     node.agent_id = ctx.agent.agentId;

@@ -1,11 +1,14 @@
-import { assign, fromPromise, sendTo, setup, stopChild, type AnyActorRef } from 'xstate';
+import { assign, enqueueActions, fromPromise, sendTo, setup, stopChild, type AnyActorRef } from 'xstate';
 import { sinkMachine } from './sink-machine.ts';
 import { supervisorMachine } from './supervisor-machine.ts';
 import { globalSupervisorInput } from './supervisor-input.ts';
 import { describeActor, finalTree, statisticsOf, type ActorNode } from './actor-tree.ts';
 import { topologyOf, type RunPlan } from './run-plan.ts';
 import { draftOf, emitEvent, type ResultEvent, type TaskEvent } from './agent-messages.ts';
+import { MCP_TOOLS_SYSTEM_ID, mcpToolsActor, type McpToolsInput, type McpToolsReport } from './mcp-tools-actor.ts';
 import type { RunEventWriter } from '../events/run-event-writer.ts';
+import type { OfferedTool } from '../tools/worker-tool.ts';
+import { DEFAULT_MCP_SETTINGS } from '../tools/tool-settings.ts';
 import type { RunOutcome } from '../domain/run-records.ts';
 
 /** How a run records its progress; bound to the run's tenant by whoever starts it. */
@@ -21,17 +24,37 @@ export interface RunInput {
   persistence: RunPersistence;
   /** Cancelled before it ever ran (it was queued): record the end without starting work. */
   cancelledBeforeStart?: boolean;
+  /** Reports what cannot go into the run's events (a connection that failed to close after the end). */
+  warn?: (message: string) => void;
 }
 
 export interface RunContext extends RunInput {
+  /** The MCP tools each worker is offered, by agent id; null until the run's MCP connections are open. */
+  mcpTools: Record<string, OfferedTool[]> | null;
+  mcpError: string | null;
   outcome: RunOutcome | null;
   finalTree: ActorNode | null;
   finaliseError: string | null;
 }
 
-export type RunMachineEvent = ResultEvent | { type: 'CANCEL' };
+export type RunMachineEvent = ResultEvent | McpToolsReport | { type: 'CANCEL' };
 
 const GLOBAL = 'global-supervisor';
+const MCP_TOOLS = 'mcp-tools';
+
+const usesMcp = (plan: RunPlan) => (plan.mcpServers?.length ?? 0) > 0;
+
+function mcpToolsInput(input: RunInput): McpToolsInput {
+  const { plan } = input;
+  return {
+    kind: 'mcp_tools',
+    servers: plan.mcpServers ?? [],
+    workers: plan.teams.flatMap((team, t) => team.workers.map((w, i) => ({ agentId: w.agentId, path: `teams[${t}].workers[${i}]`, tools: w.tools ?? [] }))),
+    settings: plan.workerTools.settings.mcp ?? DEFAULT_MCP_SETTINGS,
+    onCloseError: (message) => input.warn?.(`closing an MCP connection of run ${plan.runId} failed: ${message}`),
+  };
+}
+
 const FINISH_RETRY_DELAYS_MS = [100, 500, 2000];
 
 /** Recording a run's end matters more than speed: ride out a short database blip. */
@@ -62,6 +85,7 @@ export const runMachine = setup({
   actors: {
     sink: sinkMachine,
     globalSupervisor: supervisorMachine,
+    mcpTools: mcpToolsActor,
     markRunning: fromPromise<void, RunContext>(({ input }) => input.persistence.markRunning(input.plan.runId, new Date())),
     finalise: fromPromise<void, RunContext>(async ({ input }) => {
       const { writer, persistence, plan } = input;
@@ -105,9 +129,18 @@ export const runMachine = setup({
       const stats = statisticsOf(tree);
       return { outcome: { ...outcome, statistics: { ...stats, actor_tree: tree } }, finalTree: tree };
     }),
+    /** A run with MCP tools spawns its hierarchy once they are known (each worker's input names its tools). */
+    spawnHierarchy: enqueueActions(({ context, enqueue }) => {
+      if (!usesMcp(context.plan)) return;
+      enqueue.spawnChild('globalSupervisor', { id: GLOBAL, input: globalSupervisorInput(context.plan, context.mcpTools ?? {}) });
+    }),
     stopHierarchy: stopChild(GLOBAL),
+    /** Closes the run's MCP connections (the actor's cleanup does it). */
+    stopMcpTools: stopChild(MCP_TOOLS),
   },
   guards: {
+    mcpReady: ({ context }) => context.mcpTools !== null,
+    mcpFailed: ({ context }) => context.mcpError !== null,
     cancelledBeforeStart: ({ context }) => context.cancelledBeforeStart === true,
     succeeded: ({ event }) => (event as ResultEvent).ok,
   },
@@ -118,10 +151,17 @@ export const runMachine = setup({
   id: 'run',
   context: ({ input, spawn }) => {
     spawn('sink', { id: 'sink', systemId: 'sink', input: { writer: input.writer } });
-    spawn('globalSupervisor', { id: GLOBAL, input: globalSupervisorInput(input.plan) });
-    return { ...input, outcome: null, finalTree: null, finaliseError: null };
+    const mcp = usesMcp(input.plan) && !input.cancelledBeforeStart;
+    if (mcp) spawn('mcpTools', { id: MCP_TOOLS, systemId: MCP_TOOLS_SYSTEM_ID, input: mcpToolsInput(input) });
+    else spawn('globalSupervisor', { id: GLOBAL, input: globalSupervisorInput(input.plan) });
+    return { ...input, mcpTools: mcp ? null : {}, mcpError: null, outcome: null, finalTree: null, finaliseError: null };
   },
   initial: 'boot',
+  // The MCP connections open while the run is recorded as running; their report is kept whenever it comes.
+  on: {
+    'MCP.READY': { actions: assign({ mcpTools: ({ event }) => event.byAgent }) },
+    'MCP.FAILED': { actions: assign({ mcpError: ({ event }) => event.error }) },
+  },
   states: {
     boot: {
       always: [
@@ -133,12 +173,24 @@ export const runMachine = setup({
       invoke: {
         src: 'markRunning',
         input: ({ context }) => context,
-        onDone: 'running',
+        onDone: 'preparing',
         onError: {
           target: 'finishing',
           actions: { type: 'settle', params: { status: 'failed', error: 'could not record the run as running' } },
         },
       },
+      on: { CANCEL: { target: 'finishing', actions: { type: 'settle', params: { status: 'cancelled' } } } },
+    },
+    /** Waits for the MCP connections (a run without MCP tools passes straight through). */
+    preparing: {
+      always: [
+        {
+          guard: 'mcpFailed',
+          target: 'finishing',
+          actions: { type: 'settle', params: ({ context }) => ({ status: 'failed' as const, error: context.mcpError! }) },
+        },
+        { guard: 'mcpReady', target: 'running', actions: 'spawnHierarchy' },
+      ],
       on: { CANCEL: { target: 'finishing', actions: { type: 'settle', params: { status: 'cancelled' } } } },
     },
     running: {
@@ -168,7 +220,7 @@ export const runMachine = setup({
       },
     },
     finishing: {
-      entry: 'stopHierarchy',
+      entry: ['stopHierarchy', 'stopMcpTools'],
       invoke: {
         src: 'finalise',
         input: ({ context }) => context,

@@ -1,6 +1,7 @@
 import type { AgentModel } from '../models/model-factory.ts';
 import type { AgentType, EventSource } from '../events/run-event.ts';
 import type { ToolSettings } from '../tools/tool-settings.ts';
+import type { McpServerConfig } from '../tools/mcp-connection.ts';
 
 /** Everything one agent needs to work: resolved before the run starts, so a run never reads config. */
 export interface AgentPlan {
@@ -13,7 +14,7 @@ export interface AgentPlan {
   systemPrompt: string;
   userMessage?: string;
   model: AgentModel;
-  /** A worker's tools, by registry name (none: it answers with one model call). */
+  /** A worker's tools: built-in names and `mcp:<server>[/<tool>]` (none: it answers with one model call). */
   tools?: string[];
 }
 
@@ -45,6 +46,8 @@ export interface RunPlan {
   /** Upper bound on a supervisor's model turns for one task, so a looping model cannot run forever. */
   maxSupervisorTurns: number;
   workerTools: WorkerToolConfig;
+  /** The MCP servers the workers name (data; the run connects to them when it starts). */
+  mcpServers?: McpServerConfig[];
 }
 
 export function sourceOf(agent: AgentPlan): EventSource {

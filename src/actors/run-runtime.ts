@@ -79,7 +79,10 @@ export class RunRuntime {
       });
       const actor = createActor(runMachine, {
         systemId: `run:${plan.runId}`,
-        input: { plan, writer, persistence: this.#deps.persistenceFor(plan.tenantId), cancelledBeforeStart: entry.cancelRequested },
+        input: {
+          plan, writer, persistence: this.#deps.persistenceFor(plan.tenantId), cancelledBeforeStart: entry.cancelRequested,
+          warn: (message) => logger.warn(message, { run_id: plan.runId }),
+        },
       });
       actor.subscribe({
         complete: () => {

@@ -1,8 +1,9 @@
 import { labelOf, type RunPlan, type TeamPlan } from './run-plan.ts';
 import { toolNamesFor } from './supervisor-calls.ts';
 import type { SupervisorInput } from './supervisor-machine.ts';
+import type { OfferedTool } from '../tools/worker-tool.ts';
 
-function teamInput(plan: RunPlan, team: TeamPlan): SupervisorInput {
+function teamInput(plan: RunPlan, team: TeamPlan, mcpTools: Record<string, OfferedTool[]>): SupervisorInput {
   const toolNames = toolNamesFor(team.workers.map((w) => w.name), 'worker_');
   return {
     agent: team.supervisor,
@@ -18,13 +19,16 @@ function teamInput(plan: RunPlan, team: TeamPlan): SupervisorInput {
       actorId: `worker:${worker.agentId}`,
       preventDuplicate: team.preventDuplicate,
       sharesContext: true,
-      input: { agent: worker, tools: plan.workerTools },
+      input: { agent: worker, tools: plan.workerTools, ...(mcpTools[worker.agentId] && { externalTools: mcpTools[worker.agentId] }) },
     })),
   };
 }
 
-/** The global supervisor's input, with its teams and their workers nested: the tree to spawn. */
-export function globalSupervisorInput(plan: RunPlan): SupervisorInput {
+/**
+ * The global supervisor's input, with its teams and their workers nested: the tree to spawn.
+ * `mcpTools`: the MCP tools each worker is offered (by agent id), once the run's connections are open.
+ */
+export function globalSupervisorInput(plan: RunPlan, mcpTools: Record<string, OfferedTool[]> = {}): SupervisorInput {
   const toolNames = toolNamesFor(plan.teams.map((t) => t.name), 'team_');
   return {
     agent: plan.globalSupervisor,
@@ -40,7 +44,7 @@ export function globalSupervisorInput(plan: RunPlan): SupervisorInput {
       actorId: `team:${team.supervisor.agentId}`,
       preventDuplicate: team.preventDuplicate,
       sharesContext: team.shareContext || plan.enableContextSharing,
-      input: teamInput(plan, team),
+      input: teamInput(plan, team, mcpTools),
     })),
   };
 }

@@ -2,6 +2,7 @@ import { fromPromise } from 'xstate';
 import { errorText } from './agent-messages.ts';
 import { resolveTool } from '../tools/tool-registry.ts';
 import type { ToolSettings } from '../tools/tool-settings.ts';
+import { MCP_TOOLS_SYSTEM_ID, type McpCallEvent } from './mcp-tools-actor.ts';
 
 export interface ToolCallInput {
   toolCallId: string;
@@ -10,6 +11,8 @@ export interface ToolCallInput {
   /** The model's call was unusable (input not JSON): answered as this error without running anything. */
   error?: string;
   settings: ToolSettings;
+  /** An MCP tool: run by the run's MCP connections (found by their address), not by the built-in source. */
+  viaMcp?: boolean;
 }
 
 export interface ToolCallOutput {
@@ -25,9 +28,22 @@ export interface ToolCallOutput {
  * throwing or timing out) is its answer, `ok: false` with the message — the model reads it as
  * a tool error and the run goes on. Only the abort propagates, and then nobody is listening.
  */
-export const toolCallActor = fromPromise<ToolCallOutput, ToolCallInput>(async ({ input, signal }) => {
+export const toolCallActor = fromPromise<ToolCallOutput, ToolCallInput>(async ({ input, signal, system }) => {
   const answer = (ok: boolean, output: string): ToolCallOutput => ({ toolCallId: input.toolCallId, ok, output });
   if (input.error) return answer(false, input.error);
+  if (input.viaMcp) {
+    const connections = system.get(MCP_TOOLS_SYSTEM_ID);
+    if (!connections) return answer(false, `tool "${input.toolName}" is unavailable: this run has no MCP connections`);
+    const { promise, resolve, reject } = Promise.withResolvers<string>();
+    const event: McpCallEvent = { type: 'MCP.CALL', toolName: input.toolName, input: input.input, signal, settle: { resolve, reject } };
+    connections.send(event);
+    try {
+      return answer(true, await promise);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      return answer(false, errorText(err));
+    }
+  }
   const resolved = resolveTool(input.toolName, input.settings);
   if (!resolved) return answer(false, `unknown tool "${input.toolName}"`);
   try {

@@ -7,11 +7,14 @@ import type { AgentPlan, WorkerToolConfig } from './run-plan.ts';
 import { toolResultsMessage, type ConversationMessage } from '../models/conversation.ts';
 import { resolveTool, toolDefinitions } from '../tools/tool-registry.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS } from '../tools/tool-settings.ts';
+import type { OfferedTool } from '../tools/worker-tool.ts';
 
 export interface WorkerInput {
   agent: AgentPlan;
   /** Tool settings and the step bound; defaults apply when absent. */
   tools?: WorkerToolConfig;
+  /** Tools from outside the built-in source (the MCP tools its `tools` name), resolved when the run started. */
+  externalTools?: OfferedTool[];
 }
 
 /** One tool call of the current step and, once its actor finished, its answer. */
@@ -31,6 +34,7 @@ export interface WorkerContext {
   kind: 'worker';
   agent: AgentPlan;
   tools: WorkerToolConfig;
+  externalTools: OfferedTool[];
   current: TaskEvent | null;
   /** Tasks that arrived while busy (a parent in parallel mode may send several). */
   queue: TaskEvent[];
@@ -55,10 +59,14 @@ const TOOL_ACTOR_PREFIX = 'tool:';
 function offeredTools(context: WorkerContext): ToolSpec[] {
   const names = context.agent.tools ?? [];
   if (names.length === 0 || context.steps >= context.tools.maxSteps) return [];
-  return toolDefinitions(names, context.tools.settings).map((d) => ({ toolName: d.name, description: d.description, inputSchema: d.inputSchema }));
+  return [...toolDefinitions(names, context.tools.settings), ...context.externalTools]
+    .map((d) => ({ toolName: d.name, description: d.description, inputSchema: d.inputSchema }));
 }
 
-const sourceOfTool = (context: WorkerContext, name: string) => resolveTool(name, context.tools.settings)?.source ?? null;
+const externalTool = (context: WorkerContext, name: string) => context.externalTools.find((t) => t.name === name);
+
+const sourceOfTool = (context: WorkerContext, name: string) =>
+  resolveTool(name, context.tools.settings)?.source ?? externalTool(context, name)?.source ?? null;
 
 /**
  * A worker: idle until its team supervisor hands it a task, then its agent loop. A worker
@@ -103,6 +111,7 @@ export const workerMachine = setup({
           input: {
             toolCallId: call.toolCallId, toolName: call.toolName, input: call.input, settings: context.tools.settings,
             ...(call.error && { error: call.error }),
+            ...(externalTool(context, call.toolName) && { viaMcp: true }),
           },
         });
       }
@@ -153,6 +162,7 @@ export const workerMachine = setup({
     kind: 'worker',
     agent: input.agent,
     tools: input.tools ?? { settings: DEFAULT_TOOL_SETTINGS, maxSteps: DEFAULT_MAX_TOOL_STEPS },
+    externalTools: input.externalTools ?? [],
     current: null, queue: [], messages: [], steps: 0, calls: [], toolCallCount: 0, actorCount: 0,
     lastResult: null, lastError: null, stats: emptyStats(),
   }),

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors/app-error.ts';
-import { availableWorkerTools } from './worker-tools.ts';
+import { parseToolReference } from './worker-tools.ts';
 import type { HierarchyCreate, HierarchyConfig, AgentConfig } from './hierarchy-schemas.ts';
 
 type Input = Pick<HierarchyCreate, 'execution_mode' | 'enable_context_sharing' | 'global_supervisor_agent' | 'teams'>;
@@ -11,9 +11,11 @@ function slug(text: string): string {
 /**
  * Checks the rules zod cannot see alone (unique team names, unique worker names per team,
  * unique agent ids) and fills defaults, giving every agent without an id a readable one.
- * Errors name the offending field by its path.
+ * Errors name the offending field by its path. `builtinTools` are the tool names a worker may
+ * list besides `mcp:` references (the services pass the tool registry's names in; whether an
+ * MCP server exists is checked by the services against the tenant's servers).
  */
-export function normaliseHierarchy(input: Input): HierarchyConfig {
+export function normaliseHierarchy(input: Input, builtinTools: readonly string[]): HierarchyConfig {
   const teamNames = new Set<string>();
   input.teams.forEach((team, t) => {
     const key = team.name.toLowerCase();
@@ -27,8 +29,10 @@ export function normaliseHierarchy(input: Input): HierarchyConfig {
       }
       workerNames.add(wkey);
       (worker.tools ?? []).forEach((tool, i) => {
-        if (!availableWorkerTools.has(tool)) {
-          const known = [...availableWorkerTools].join(', ') || 'none in this version';
+        const ref = parseToolReference(tool);
+        if (ref.kind === 'invalid') throw new ValidationError(`teams[${t}].workers[${w}].tools[${i}]: ${ref.message}`);
+        if (ref.kind === 'builtin' && !builtinTools.includes(tool)) {
+          const known = [...builtinTools, 'mcp:<server>', 'mcp:<server>/<tool>'].join(', ');
           throw new ValidationError(`teams[${t}].workers[${w}].tools[${i}]: unknown tool "${tool}" (available: ${known})`);
         }
       });
@@ -91,5 +95,15 @@ export function modelReferences(config: HierarchyConfig): Array<{ modelId: strin
     add(team.team_supervisor_agent, `teams[${t}].team_supervisor_agent`);
     team.workers.forEach((w, i) => add(w, `teams[${t}].workers[${i}]`));
   });
+  return refs;
+}
+
+/** Every `mcp:` reference in a hierarchy's workers, with the path where it appears. */
+export function mcpServerReferences(config: HierarchyConfig): Array<{ server: string; tool: string | null; path: string }> {
+  const refs: Array<{ server: string; tool: string | null; path: string }> = [];
+  config.teams.forEach((team, t) => team.workers.forEach((worker, w) => worker.tools.forEach((name, i) => {
+    const ref = parseToolReference(name);
+    if (ref.kind === 'mcp') refs.push({ server: ref.server, tool: ref.tool, path: `teams[${t}].workers[${w}].tools[${i}]` });
+  })));
   return refs;
 }

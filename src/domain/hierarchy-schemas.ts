@@ -20,7 +20,8 @@ const workerSchema = z
     role: z.string().trim().min(1).max(1000),
     system_prompt: prompt,
     user_message: z.string().max(100_000).optional(),
-    tools: z.array(z.string().min(1).max(128)).max(64).optional(),
+    tools: z.array(z.string().min(1).max(256)).max(64).optional()
+      .meta({ description: "Built-in tools by name (calculator, http_request), mcp:<server> (all of a registered MCP server's tools) or mcp:<server>/<tool>" }),
     llm_config: llmConfigSchema.optional(),
   })
   .strict()

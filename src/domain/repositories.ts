@@ -1,5 +1,6 @@
 import type { ModelCreate, ModelRecord } from './model-schemas.ts';
 import type { HierarchyConfig, HierarchyRecord } from './hierarchy-schemas.ts';
+import type { McpServerRecord } from './mcp-server-schemas.ts';
 import type { RunOutcome, RunRecord, RunStatus } from './run-records.ts';
 
 /**
@@ -54,9 +55,27 @@ export interface RunRepository {
   finish(id: number, outcome: RunOutcome, completedAt: Date): Promise<boolean>;
 }
 
+export interface McpServerFields {
+  name: string;
+  url: string;
+  headersEnv: Record<string, string>;
+  description: string | null;
+  isActive: boolean;
+}
+
+export interface McpServerRepository {
+  list(query: PageQuery & { isActive?: boolean }): Promise<Slice<McpServerRecord>>;
+  find(id: string): Promise<McpServerRecord | null>;
+  findByName(name: string): Promise<McpServerRecord | null>;
+  create(fields: McpServerFields): Promise<McpServerRecord>;
+  update(id: string, fields: Partial<McpServerFields>): Promise<McpServerRecord | null>;
+  delete(id: string): Promise<boolean>;
+}
+
 export interface TenantRepositories {
   readonly tenantId: string;
   readonly models: ModelRepository;
   readonly hierarchies: HierarchyRepository;
   readonly runs: RunRepository;
+  readonly mcpServers: McpServerRepository;
 }

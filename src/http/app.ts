@@ -7,6 +7,7 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { mountSystemRoutes, type HealthReport } from './routes/system-routes.ts';
 import { modelRoutes } from './routes/model-routes.ts';
 import { hierarchyRoutes } from './routes/hierarchy-routes.ts';
+import { mcpServerRoutes } from './routes/mcp-server-routes.ts';
 import { errorBody } from './envelope.ts';
 import { corsMiddleware } from './cors.ts';
 import { silentLogger, type Logger } from '../logging/logger.ts';
@@ -35,7 +36,7 @@ export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   const logger = deps.logger ?? silentLogger;
-  const routes = [...modelRoutes, ...hierarchyRoutes, ...(deps.extraRoutes ?? [])];
+  const routes = [...modelRoutes, ...hierarchyRoutes, ...mcpServerRoutes, ...(deps.extraRoutes ?? [])];
   const router = new Router();
   mountSystemRoutes(router, { health: deps.health, openApi: () => buildOpenApiDocument(routes, deps.version ?? '0.0.0') });
   mountRoutes(router, routes, { repositories: deps.repositories, bodyLimits: {

@@ -1,7 +1,7 @@
 // Pure, deterministic "brain" of the simulated model: reads a call's prompt and
 // tools and decides the whole turn up front as a list of stream parts. Timing,
 // abort and errors live in simulated-model.ts so this file stays side-effect free.
-import { SIMULATED_WORKER_TOOLS, simulatedToolInput } from './simulated-tool-use.ts';
+import { isWorkerTool, simulatedToolInput } from './simulated-tool-use.ts';
 import type {
   LanguageModelV3CallOptions,
   LanguageModelV3FinishReason,
@@ -232,7 +232,7 @@ function workerToolTurn(options: LanguageModelV3CallOptions, tools: LanguageMode
   const task = lastUserText(options.prompt);
   if (toolResultsOf(options.prompt).length > 0) return workerTurn(options, opts);
   const calls = tools.flatMap((t) => {
-    const input = simulatedToolInput(t.name, task);
+    const input = simulatedToolInput(t.name, task, t.inputSchema);
     return input === undefined ? [] : [{ id: `sim_${hash32(task).toString(16)}_${t.name}`, name: t.name, input }];
   });
   if (calls.length === 0) return workerTurn(options, opts);
@@ -243,9 +243,9 @@ function workerToolTurn(options: LanguageModelV3CallOptions, tools: LanguageMode
 /** Decides one model turn and renders it as LanguageModelV3 stream parts. */
 export function buildScript(options: LanguageModelV3CallOptions, opts: ScriptOptions): Script {
   const tools = (options.tools ?? []).filter((t): t is LanguageModelV3FunctionTool => t.type === 'function');
-  // A call offering tools the simulated model knows as worker tools is a worker's; any other
-  // tools are a supervisor's children.
-  const workerTools = tools.filter((t) => SIMULATED_WORKER_TOOLS.has(t.name));
+  // A call offering worker tools (built-in ones, or any tool that is not a delegation tool taking
+  // `{task}`) is a worker's; otherwise the tools are a supervisor's children.
+  const workerTools = tools.filter((t) => isWorkerTool({ name: t.name, inputSchema: t.inputSchema }));
   const turn = workerTools.length > 0 ? workerToolTurn(options, workerTools, opts)
     : tools.length > 0 ? supervisorTurn(options, tools, opts) : workerTurn(options, opts);
   const steps: ScriptStep[] = [];

@@ -1,20 +1,28 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
 import type { HierarchyConfig, HierarchyCreate, HierarchyRecord, HierarchyUpdate } from '../domain/hierarchy-schemas.ts';
-import { modelReferences, normaliseHierarchy } from '../domain/hierarchy-normalise.ts';
+import { mcpServerReferences, modelReferences, normaliseHierarchy } from '../domain/hierarchy-normalise.ts';
+import { registeredToolNames } from '../tools/tool-registry.ts';
 
-/** Every llm_config.model_id must name a model of this tenant. */
-async function checkModelReferences(repos: TenantRepositories, config: HierarchyConfig): Promise<void> {
+/**
+ * Every llm_config.model_id must name a model of this tenant, and every `mcp:<server>` one of
+ * its MCP servers. Whether a named MCP tool exists is only known by asking the server, which
+ * need not be reachable now: that is checked when a run starts using it.
+ */
+async function checkReferences(repos: TenantRepositories, config: HierarchyConfig): Promise<void> {
   for (const ref of modelReferences(config)) {
     if (!(await repos.models.findByRef(ref.modelId))) {
       throw new ValidationError(`${ref.path}: model "${ref.modelId}" is not registered`);
     }
   }
+  for (const ref of mcpServerReferences(config)) {
+    if (!(await repos.mcpServers.findByName(ref.server))) throw new ValidationError(`${ref.path}: unknown MCP server "${ref.server}"`);
+  }
 }
 
 export async function createHierarchy(repos: TenantRepositories, input: HierarchyCreate): Promise<HierarchyRecord> {
-  const config = normaliseHierarchy(input);
-  await checkModelReferences(repos, config);
+  const config = normaliseHierarchy(input, registeredToolNames);
+  await checkReferences(repos, config);
   if (await repos.hierarchies.findByName(input.name)) throw new ConflictError(`a hierarchy named "${input.name}" already exists`);
   return repos.hierarchies.create({
     name: input.name,
@@ -46,8 +54,8 @@ export async function updateHierarchy(repos: TenantRepositories, input: Hierarch
       enable_context_sharing: input.enable_context_sharing ?? current.config.enable_context_sharing,
       global_supervisor_agent: input.global_supervisor_agent ?? current.config.global_supervisor_agent,
       teams: input.teams ?? current.config.teams,
-    });
-    await checkModelReferences(repos, config);
+    }, registeredToolNames);
+    await checkReferences(repos, config);
   }
   const updated = await repos.hierarchies.update(input.id, {
     ...(input.name !== undefined && { name: input.name }),

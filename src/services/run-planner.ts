@@ -4,6 +4,8 @@ import type { TenantRepositories } from '../domain/repositories.ts';
 import type { AgentConfig, HierarchyRecord } from '../domain/hierarchy-schemas.ts';
 import type { AgentPlan, RunPlan, WorkerToolConfig } from '../actors/run-plan.ts';
 import type { AgentType } from '../events/run-event.ts';
+import type { McpServerConfig } from '../tools/mcp-connection.ts';
+import { mcpServerReferences } from '../domain/hierarchy-normalise.ts';
 
 export interface PlanLimits {
   timeoutMs: number;
@@ -67,7 +69,9 @@ export async function planRun(
       workers,
     });
   }
+  const mcpServers = await mcpServersFor(repos, hierarchy);
   return {
+    ...(mcpServers.length > 0 && { mcpServers }),
     tenantId: repos.tenantId,
     hierarchyId: hierarchy.id,
     task,
@@ -79,4 +83,21 @@ export async function planRun(
     maxSupervisorTurns: limits.maxSupervisorTurns,
     workerTools: limits.workerTools,
   };
+}
+
+/**
+ * The MCP servers the workers name, as the run will connect to them. A server deleted or made
+ * inactive since the hierarchy was saved refuses the run (400 naming the worker and the tool);
+ * whether a named tool exists is known once the run has connected (the run fails if not).
+ */
+async function mcpServersFor(repos: TenantRepositories, hierarchy: HierarchyRecord): Promise<McpServerConfig[]> {
+  const servers = new Map<string, McpServerConfig>();
+  for (const ref of mcpServerReferences(hierarchy.config)) {
+    if (servers.has(ref.server)) continue;
+    const record = await repos.mcpServers.findByName(ref.server);
+    if (!record) throw new ValidationError(`${ref.path}: unknown MCP server "${ref.server}"`);
+    if (!record.isActive) throw new ValidationError(`${ref.path}: MCP server "${ref.server}" is not active`);
+    servers.set(ref.server, { name: record.name, url: record.url, headersEnv: record.headersEnv });
+  }
+  return [...servers.values()];
 }

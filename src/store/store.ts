@@ -5,6 +5,7 @@ import { ExecutionRun } from './entities/index.ts';
 import { SqlModelRepository } from './model-repository.ts';
 import { SqlHierarchyRepository } from './hierarchy-repository.ts';
 import { SqlRunRepository } from './run-repository.ts';
+import { SqlMcpServerRepository } from './mcp-server-repository.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
 
 export class SqlTenantRepositories implements TenantRepositories {
@@ -12,12 +13,14 @@ export class SqlTenantRepositories implements TenantRepositories {
   readonly models: SqlModelRepository;
   readonly hierarchies: SqlHierarchyRepository;
   readonly runs: SqlRunRepository;
+  readonly mcpServers: SqlMcpServerRepository;
 
   constructor(em: EntityManager, tenantId: string) {
     this.tenantId = tenantId;
     this.models = new SqlModelRepository(em, tenantId);
     this.hierarchies = new SqlHierarchyRepository(em, tenantId);
     this.runs = new SqlRunRepository(em, tenantId);
+    this.mcpServers = new SqlMcpServerRepository(em, tenantId);
   }
 }
 

@@ -1,6 +1,8 @@
 /** How worker tools behave in this process; plain data, resolved from the environment once. */
 export interface ToolSettings {
   http: HttpToolSettings;
+  /** MCP connections and calls; DEFAULT_MCP_SETTINGS when absent. */
+  mcp?: McpSettings;
 }
 
 export interface HttpToolSettings {
@@ -23,3 +25,13 @@ export const DEFAULT_TOOL_SETTINGS: ToolSettings = {
 
 /** The worker's tool loop: how many rounds of tool calls before the final answer is asked for. */
 export const DEFAULT_MAX_TOOL_STEPS = 8;
+
+/** How runs talk to MCP servers. */
+export interface McpSettings {
+  /** Connecting, initialising the session and listing tools, per request. */
+  connectTimeoutMs: number;
+  /** One `tools/call`. */
+  callTimeoutMs: number;
+}
+
+export const DEFAULT_MCP_SETTINGS: McpSettings = { connectTimeoutMs: 10_000, callTimeoutMs: 30_000 };

@@ -20,5 +20,10 @@ export interface WorkerTool extends ToolDefinition {
   execute(input: unknown, signal: AbortSignal): Promise<string>;
 }
 
-/** Where a tool came from, as streamed in `tool_source`: "builtin" now, "mcp:<server>" later. */
+/** Where a tool came from, as streamed in `tool_source`: "builtin" or "mcp:<server>". */
 export type ToolSourceId = string;
+
+/** A tool offered to a worker's model, with where it comes from: plain data, resolved at run start. */
+export interface OfferedTool extends ToolDefinition {
+  source: ToolSourceId;
+}

@@ -82,7 +82,7 @@ export function apiHierarchiesSuite(backend: Backend): void {
     const teams = structuredClone(input.teams);
     teams[1]!.workers[0] = { ...teams[1]!.workers[0]!, tools: ['mcp:nowhere'] };
     const updateRefused = await api.fails('hierarchies/update', { id: created.id, teams }, 400, 'teams[1].workers[0].tools[0]');
-    t.true(String(updateRefused.body.error).includes('unknown tool "mcp:nowhere"'));
+    t.true(String(updateRefused.body.error).includes('unknown MCP server "nowhere"'), updateRefused.body.error);
     // Nothing changed: the stored hierarchy keeps its tools and version.
     const after = await api.ok('hierarchies/get', { id: created.id });
     t.is(after.version, created.version);

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { createTestDatabase, type Backend, type TestDatabase } from '../helpers/backends.ts';
 import { normaliseHierarchy } from '../../src/domain/hierarchy-normalise.ts';
+import { registeredToolNames } from '../../src/tools/tool-registry.ts';
 import { sampleHierarchyInput } from '../helpers/fixtures.ts';
 
 /** The repositories' contract, run against every database backend. */
@@ -38,7 +39,7 @@ export function storeSuite(backend: Backend): void {
     const a = db.store.forTenant('tenant-a');
     const model = await a.models.create({ name: 'shared-name', model_id: 'm', provider: 'simulated' });
     const hierarchy = await a.hierarchies.create({
-      name: 'h', description: null, config: normaliseHierarchy(sampleHierarchyInput()), isActive: true,
+      name: 'h', description: null, config: normaliseHierarchy(sampleHierarchyInput(), registeredToolNames), isActive: true,
     });
     const run = await a.runs.create({ hierarchyId: hierarchy.id, task: 'x', topologySnapshot: {} });
     const b = db.store.forTenant('tenant-b');
@@ -70,7 +71,7 @@ export function storeSuite(backend: Backend): void {
 
   test(`${backend}: hierarchies keep their config and bump version on config change`, async (t) => {
     const repos = db.store.forTenant('t-h');
-    const config = normaliseHierarchy(sampleHierarchyInput());
+    const config = normaliseHierarchy(sampleHierarchyInput(), registeredToolNames);
     const created = await repos.hierarchies.create({ name: 'h1', description: 'desc', config, isActive: true });
     t.is(created.version, 1);
     const found = await db.store.forTenant('t-h').hierarchies.find(created.id);

@@ -1,0 +1,52 @@
+import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error.ts';
+import type { McpServerFields, TenantRepositories } from '../domain/repositories.ts';
+import type { McpServerCreate, McpServerRecord, McpServerUpdate } from '../domain/mcp-server-schemas.ts';
+
+/** API fields → repository fields; only the fields given. */
+function fieldsOf(input: Partial<McpServerCreate>): Partial<McpServerFields> {
+  return {
+    ...(input.name !== undefined && { name: input.name }),
+    ...(input.url !== undefined && { url: input.url }),
+    ...(input.headers_env !== undefined && { headersEnv: input.headers_env }),
+    ...(input.description !== undefined && { description: input.description }),
+    ...(input.is_active !== undefined && { isActive: input.is_active }),
+  };
+}
+
+export async function createMcpServer(repos: TenantRepositories, input: McpServerCreate): Promise<McpServerRecord> {
+  if (await repos.mcpServers.findByName(input.name)) throw new ConflictError(`an MCP server named "${input.name}" already exists`);
+  return repos.mcpServers.create({
+    name: input.name,
+    url: input.url,
+    headersEnv: input.headers_env ?? {},
+    description: input.description ?? null,
+    isActive: input.is_active ?? true,
+  });
+}
+
+export async function getMcpServer(repos: TenantRepositories, id: string): Promise<McpServerRecord> {
+  const server = await repos.mcpServers.find(id);
+  if (!server) throw new NotFoundError(`MCP server ${id} not found`, 'MCP_SERVER_NOT_FOUND');
+  return server;
+}
+
+export async function updateMcpServer(repos: TenantRepositories, input: McpServerUpdate): Promise<McpServerRecord> {
+  const { id, tenantId: _t, traceId: _r, userId: _u, ...rest } = input;
+  const current = await getMcpServer(repos, id);
+  const patch = fieldsOf(rest);
+  if (Object.keys(patch).length === 0) throw new ValidationError('body: nothing to update (give at least one field besides id)');
+  if (patch.name !== undefined && patch.name !== current.name && (await repos.mcpServers.findByName(patch.name))) {
+    throw new ConflictError(`an MCP server named "${patch.name}" already exists`);
+  }
+  const updated = await repos.mcpServers.update(id, patch);
+  if (!updated) throw new NotFoundError(`MCP server ${id} not found`, 'MCP_SERVER_NOT_FOUND');
+  return updated;
+}
+
+/**
+ * Removes a registration. Hierarchies naming it keep their `mcp:` references; a run of one is
+ * refused at start (400 naming the worker), as is a hierarchy created or updated with them.
+ */
+export async function deleteMcpServer(repos: TenantRepositories, id: string): Promise<void> {
+  if (!(await repos.mcpServers.delete(id))) throw new NotFoundError(`MCP server ${id} not found`, 'MCP_SERVER_NOT_FOUND');
+}

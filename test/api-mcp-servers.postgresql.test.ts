@@ -1,0 +1,3 @@
+import { apiMcpServersSuite } from './suites/api-mcp-servers-suite.ts';
+
+apiMcpServersSuite('postgresql');
