@@ -29,6 +29,10 @@ const envSchema = z.object({
   HTTP_TOOL_ALLOWED_HOSTS: z.string().default('').transform((text) => text.split(',').map((h) => h.trim()).filter((h) => h !== ''))
     .pipe(z.array(z.string().regex(allowedHostEntry, 'each entry is host or host:port (IPv6 as [::1] or [::1]:port)'))),
   WORKER_MAX_TOOL_STEPS: z.coerce.number().int().min(1).max(100).default(DEFAULT_MAX_TOOL_STEPS),
+  MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  MODEL_RETRY_INITIAL_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  MODEL_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(60_000),
+  MODEL_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(15_000),
 });
 
 export interface AppConfig {
@@ -49,6 +53,9 @@ export interface AppConfig {
   maxConcurrentRuns: number;
   toolSettings: ToolSettings;
   workerMaxToolSteps: number;
+  /** Model calls: retries before any output, and how long a stream may send nothing. */
+  modelCalls: { retry: { maxRetries: number; initialDelayMs: number }; idleTimeoutMs: number };
+  modelCheckTimeoutMs: number;
   database: DatabaseConfig;
 }
 
@@ -79,6 +86,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       http: { ...DEFAULT_TOOL_SETTINGS.http, timeoutMs: e.HTTP_TOOL_TIMEOUT_MS, maxBytes: e.HTTP_TOOL_MAX_BYTES, allowedHosts: e.HTTP_TOOL_ALLOWED_HOSTS },
     },
     workerMaxToolSteps: e.WORKER_MAX_TOOL_STEPS,
+    modelCalls: { retry: { maxRetries: e.MODEL_MAX_RETRIES, initialDelayMs: e.MODEL_RETRY_INITIAL_DELAY_MS }, idleTimeoutMs: e.MODEL_STREAM_IDLE_TIMEOUT_MS },
+    modelCheckTimeoutMs: e.MODEL_CHECK_TIMEOUT_MS,
     database: databaseConfigFromEnv(env),
   };
 }

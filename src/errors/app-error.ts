@@ -70,3 +70,13 @@ export class ToolError extends AppError {
     super(422, errorCode, message);
   }
 }
+
+/**
+ * A model call failed (the provider refused it, the connection broke, the stream was malformed
+ * or stalled). The message names the provider, the model and the cause, never a key.
+ */
+export class ModelCallError extends AppError {
+  constructor(message: string, errorCode = 'MODEL_CALL_FAILED') {
+    super(502, errorCode, message);
+  }
+}
