@@ -47,3 +47,13 @@ export function addTurn(stats: AgentStats, turn: TurnCounts): AgentStats {
     duration_ms: stats.duration_ms + turn.durationMs,
   };
 }
+
+/** A failed model call: one more error, and the retries it made before giving up. */
+export function addFailedTurn(stats: AgentStats, error: unknown): AgentStats {
+  const retries = (error as { retries?: unknown } | null)?.retries;
+  return {
+    ...stats,
+    errors: stats.errors + 1,
+    model_retries: (stats.model_retries ?? 0) + (typeof retries === 'number' ? retries : 0),
+  };
+}

@@ -68,6 +68,7 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
     if (!signal.aborted) sendToSink(system, batch);
   };
   const { model } = input.agent;
+  let retries = 0; // counted here too, so a call that fails in the end still reports its retries
   try {
     const turn = await streamTurn(model.model, {
       system: input.agent.systemPrompt,
@@ -90,6 +91,9 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
       onTextDelta: (content) => drafts.push({ source, category: 'llm', action: 'stream', data: { content } }),
       onReasoningDelta: (content) => drafts.push({ source, category: 'llm', action: 'reasoning', data: { content } }),
       onIdle: flush,
+      onRetry: () => {
+        retries++;
+      },
     }, signal);
     return {
       text: turn.text,
@@ -115,7 +119,7 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
   } catch (err) {
     // A cancelled run's abort stays what it is; a provider's failure says which model failed and
     // why (the simulated model's scripted failures already say so and stay as they are).
-    throw isAbortError(err) || model.provider === 'simulated' ? err : namedFailure(model, err);
+    throw isAbortError(err) || model.provider === 'simulated' ? err : namedFailure(model, err, retries);
   } finally {
     // Deltas streamed before the end (or a failure) go out ahead of whatever the agent does next.
     flush();
@@ -123,10 +127,10 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
 });
 
 /** A failed call as the supervisor (and, at the top, the run) reports it: provider, model and cause. */
-export function namedFailure(model: AgentModel, err: unknown): ModelCallError {
+export function namedFailure(model: AgentModel, err: unknown, retries: number): ModelCallError {
   const status = (err as { statusCode?: unknown }).statusCode;
   const cause = describeError(err) + (typeof status === 'number' && !describeError(err).includes(String(status)) ? ` (HTTP ${status})` : '');
-  return new ModelCallError(`${model.provider} model "${model.modelId}" (${model.name}) failed: ${cause}`);
+  return new ModelCallError(`${model.provider} model "${model.modelId}" (${model.name}) failed: ${cause}`, { retries });
 }
 
 function functionTool(spec: ToolSpec): LanguageModelV3FunctionTool {

@@ -76,7 +76,10 @@ export class ToolError extends AppError {
  * or stalled). The message names the provider, the model and the cause, never a key.
  */
 export class ModelCallError extends AppError {
-  constructor(message: string, errorCode = 'MODEL_CALL_FAILED') {
-    super(502, errorCode, message);
+  /** Attempts retried before the call gave up (for the agent's statistics). */
+  readonly retries: number;
+  constructor(message: string, options: { retries?: number; errorCode?: string } = {}) {
+    super(502, options.errorCode ?? 'MODEL_CALL_FAILED', message);
+    this.retries = options.retries ?? 0;
   }
 }
