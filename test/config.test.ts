@@ -63,3 +63,15 @@ test('worker tool settings: defaults, and HTTP_TOOL_* / WORKER_MAX_TOOL_STEPS re
   t.throws(() => loadConfig({ HTTP_TOOL_MAX_BYTES: 'lots' }), { message: /^HTTP_TOOL_MAX_BYTES:/ });
   t.throws(() => loadConfig({ WORKER_MAX_TOOL_STEPS: '0' }), { message: /^WORKER_MAX_TOOL_STEPS:/ });
 });
+
+test('model call settings: defaults, and MODEL_* read and checked', (t) => {
+  const defaults = loadConfig({});
+  t.deepEqual(defaults.modelCalls, { retry: { maxRetries: 2, initialDelayMs: 1000 }, idleTimeoutMs: 60_000 });
+  t.is(defaults.modelCheckTimeoutMs, 15_000);
+  const set = loadConfig({ MODEL_MAX_RETRIES: '0', MODEL_RETRY_INITIAL_DELAY_MS: '250', MODEL_STREAM_IDLE_TIMEOUT_MS: '5000', MODEL_CHECK_TIMEOUT_MS: '3000' });
+  t.deepEqual(set.modelCalls, { retry: { maxRetries: 0, initialDelayMs: 250 }, idleTimeoutMs: 5000 });
+  t.is(set.modelCheckTimeoutMs, 3000);
+  t.throws(() => loadConfig({ MODEL_MAX_RETRIES: '-1' }), { message: /^MODEL_MAX_RETRIES:/ });
+  t.throws(() => loadConfig({ MODEL_STREAM_IDLE_TIMEOUT_MS: '10' }), { message: /^MODEL_STREAM_IDLE_TIMEOUT_MS:/ });
+  t.throws(() => loadConfig({ MODEL_CHECK_TIMEOUT_MS: 'soon' }), { message: /^MODEL_CHECK_TIMEOUT_MS:/ });
+});
