@@ -56,7 +56,7 @@ async function toolHierarchy(api: Api, tools: string[]): Promise<string> {
       team_supervisor_agent: { system_prompt: 'You are the Analysts supervisor, a team lead.' },
       workers: [{ name: 'Ada', role: 'data analyst', system_prompt: 'You are Ada, a data analyst.', tools }],
     }],
-  }, 201);
+  });
   return created.id as string;
 }
 
@@ -64,7 +64,7 @@ test('a worker with calculator and http_request completes a run; its tool calls 
   const api = new Api(t, server!.url);
   const hierarchyId = await toolHierarchy(api, ['calculator', 'http_request']);
   const task = `Compute 6 * 7 and read http://127.0.0.1:${dataPort}/price`;
-  const run = await api.ok('runs/start', { hierarchy_id: hierarchyId, task }, 202);
+  const run = await api.ok('runs/start', { hierarchy_id: hierarchyId, task });
   const stream = await collectUntilClose(`${server!.url}${API_PREFIX}/runs/stream?id=${run.id}`, { method: 'GET' });
   const events = eventFrames(stream.frames).map((f) => JSON.parse(f.data));
   t.is(events.at(-1).event.action, 'completed');
@@ -93,7 +93,7 @@ test('a worker with calculator and http_request completes a run; its tool calls 
 test('cancelling a run while a worker waits on http_request aborts the request; the run ends cancelled', async (t) => {
   const api = new Api(t, server!.url);
   const hierarchyId = await toolHierarchy(api, ['http_request']);
-  const run = await api.ok('runs/start', { hierarchy_id: hierarchyId, task: `Read http://127.0.0.1:${dataPort}/slow` }, 202);
+  const run = await api.ok('runs/start', { hierarchy_id: hierarchyId, task: `Read http://127.0.0.1:${dataPort}/slow` });
   const request = await slowRequests[0]!.promise;
   const live = await api.ok('runs/inspect', { id: run.id });
   const nodes: Array<{ id: string; kind: string }> = [];
