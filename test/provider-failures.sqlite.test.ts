@@ -172,5 +172,8 @@ test('models/check: ok with latency, model and provider; an unknown id is a 404'
   t.is(server.requests.length, 1);
   t.is(server.requests[0]!.read.maxTokens, 5);
   await api.fails('models/check', { id: 'no-such-model' }, 404, undefined, 'MODEL_NOT_FOUND');
+  // The simulated model answers a check too (offline, no key).
+  const simulated = await api.ok('models/create', { name: 'check-sim', provider: 'simulated', model_id: 'sim', params: { token_delay_ms: 0 } });
+  t.like(await api.ok('models/check', { id: simulated.id }), { ok: true, provider: 'simulated', model_id: 'sim' });
   await api.fails('models/check', {}, 400, 'id');
 });
