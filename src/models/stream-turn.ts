@@ -56,7 +56,12 @@ class AttemptFailure {
 
 /** Marks a read that has not settled yet (the stream has nothing buffered). */
 const PENDING: unique symbol = Symbol('pending');
-const pending = Promise.resolve(PENDING);
+/**
+ * Settles after the current macrotask: a provider's stream is a pipeline of transform streams,
+ * so the parts of one network chunk reach the reader over many microtasks. Waiting for the
+ * next macrotask lets them all arrive and go out as one batch, not one per delta.
+ */
+const pending = () => new Promise<typeof PENDING>((resolve) => setImmediate(resolve, PENDING));
 
 /**
  * One streamed model call through the language-model interface itself (`doStream`): the seam
@@ -212,7 +217,7 @@ async function attemptTurn(
     for (;;) {
       const next = reader.read();
       reading = true;
-      let read = delivered && handlers.onIdle ? await Promise.race([next, pending]) : await next;
+      let read = delivered && handlers.onIdle ? await Promise.race([next, pending()]) : await next;
       reading = false;
       if (read === PENDING) {
         delivered = false;
