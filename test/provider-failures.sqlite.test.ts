@@ -7,6 +7,11 @@ import { openaiResponsesWire } from './helpers/openai-responses-wire.ts';
 import { openaiChatWire } from './helpers/openai-chat-wire.ts';
 import { anthropicWire } from './helpers/anthropic-wire.ts';
 import { bedrockWire } from './helpers/bedrock-wire.ts';
+import { APICallError } from '@ai-sdk/provider';
+import { createAgentModel } from '../src/models/model-factory.ts';
+import { isRetryable, retryAfterMs } from '../src/models/model-retry.ts';
+import { userMessage } from '../src/models/conversation.ts';
+import type { ModelRecord } from '../src/domain/model-schemas.ts';
 
 // How model calls to real providers fail: retried when the provider says so (429, 5xx,
 // connection refused), otherwise an error naming provider, model and cause that fails the run;
@@ -78,6 +83,27 @@ const wrongKeyCases: Array<{ provider: string; wire: WireFormat; model: (url: st
   { provider: 'anthropic', wire: anthropicWire, model: (url) => ({ provider: 'anthropic', model_id: 'claude-sonnet-4-5', base_url: `${url}/v1` }), key: KEYS.ANTHROPIC_API_KEY },
   { provider: 'bedrock', wire: bedrockWire, model: (url) => ({ provider: 'bedrock', model_id: 'amazon.nova-pro-v1:0', region: 'us-east-1', base_url: url }), key: KEYS.AWS_BEDROCK_API_KEY },
 ];
+
+function record(fields: Record<string, unknown>): ModelRecord {
+  const now = new Date();
+  return {
+    id: 'm1', tenantId: 't', name: 'm', modelId: String(fields.model_id), provider: fields.provider as ModelRecord['provider'],
+    baseUrl: (fields.base_url as string | undefined) ?? null, region: (fields.region as string | undefined) ?? null,
+    temperature: null, maxTokens: null, topP: null, description: null, isActive: true, params: null, apiKeyEnv: null, createdAt: now, updatedAt: now,
+  };
+}
+
+for (const c of wrongKeyCases) {
+  test(`${c.provider}: a 429 reaches streamTurn's policy as a retryable APICallError with its Retry-After, from one HTTP request`, async (t) => {
+    const { server, url } = await scripted(t, c.wire, () => ({ error: 429, message: 'rate limited', headers: { 'retry-after': '7' } }));
+    const { model } = createAgentModel(record(c.model(url)), { env: KEYS });
+    const error = await t.throwsAsync(model.doStream({ prompt: [userMessage('hi')] }));
+    t.true(APICallError.isInstance(error));
+    t.true(isRetryable(error));
+    t.is(retryAfterMs(error), 7000);
+    t.is(server.requests.length, 1, 'the provider package did not retry by itself');
+  });
+}
 
 for (const c of wrongKeyCases) {
   test(`${c.provider}: a wrong key (401) is not retried, fails the run with a clear error, and the key is in no error or event`, async (t) => {
