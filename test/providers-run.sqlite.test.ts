@@ -98,6 +98,11 @@ for (const c of cases) {
     t.deepEqual(provider.requests[2]!.read.toolNames, []);
     t.is(provider.requests[0]!.read.temperature, c.provider === 'anthropic' ? undefined : 0.3); // Anthropic drops temperature when thinking
     if (c.provider === 'anthropic') t.deepEqual(provider.requests[0]!.body.thinking, { type: 'enabled', budget_tokens: 2048 });
+    // The delegation goes back to the provider in its own form, thinking signatures included.
+    const sentBack = JSON.stringify(provider.requests[4]!.body.messages ?? provider.requests[4]!.body.input);
+    t.true(sentBack.includes('Answer from Analysts supervisor.'));
+    if (c.provider === 'anthropic') t.true(sentBack.includes('{"type":"thinking","thinking":"Delegating to team_Analysts.","signature":"sig-1"}'));
+    if (c.provider === 'bedrock') t.true(sentBack.includes('{"reasoningText":{"text":"Delegating to team_Analysts.","signature":"sig-1"}}'));
 
     const stored = await api.ok('runs/get', { id: runId });
     t.is(stored.status, 'completed');
