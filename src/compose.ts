@@ -57,6 +57,8 @@ export interface Service {
   stop(graceMs: number): Promise<void>;
 }
 
+const DEFAULT_MODEL_IDLE_TIMEOUT_MS = 60_000;
+
 /** Wires store → event log → runtime → services → HTTP: the one place the layers meet. */
 export function composeService(store: Store, options: ComposeOptions = {}): Service {
   const logger = options.logger ?? silentLogger;
@@ -78,7 +80,8 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       timeoutMs: options.runTimeoutMs ?? 30 * 60 * 1000,
       maxSupervisorTurns: options.maxSupervisorTurns ?? 25,
       workerTools: { settings: options.toolSettings ?? DEFAULT_TOOL_SETTINGS, maxSteps: options.workerMaxToolSteps ?? DEFAULT_MAX_TOOL_STEPS },
-      ...(options.modelCalls && { modelCalls: options.modelCalls }),
+      // No model call may hang: the idle timeout applies even when the caller sets none.
+      modelCalls: { idleTimeoutMs: DEFAULT_MODEL_IDLE_TIMEOUT_MS, ...options.modelCalls },
     },
   });
   const sseConnections = new SseConnectionSlots(options.sseMaxConnections ?? 20_000);
@@ -103,7 +106,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
         stallTimeoutMs: options.sseStallTimeoutMs ?? 60_000,
       }),
       ...executeRoutes(runs),
-      ...modelCheckRoutes({ ...options.modelCalls, timeoutMs: options.modelCheckTimeoutMs ?? 15_000 }),
+      ...modelCheckRoutes({ idleTimeoutMs: DEFAULT_MODEL_IDLE_TIMEOUT_MS, ...options.modelCalls, timeoutMs: options.modelCheckTimeoutMs ?? 15_000 }),
     ],
     logger,
     translateError: storeErrorToAppError,

@@ -127,7 +127,7 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
 });
 
 /** A failed call as the supervisor (and, at the top, the run) reports it: provider, model and cause. */
-export function namedFailure(model: AgentModel, err: unknown, retries: number): ModelCallError {
+function namedFailure(model: AgentModel, err: unknown, retries: number): ModelCallError {
   const status = (err as { statusCode?: unknown }).statusCode;
   const cause = describeError(err) + (typeof status === 'number' && !describeError(err).includes(String(status)) ? ` (HTTP ${status})` : '');
   return new ModelCallError(`${model.provider} model "${model.modelId}" (${model.name}) failed: ${cause}`, { retries });
