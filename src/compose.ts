@@ -2,6 +2,7 @@ import type Koa from 'koa';
 import { createApp } from './http/app.ts';
 import { runRoutes } from './http/routes/run-routes.ts';
 import { executeRoutes } from './http/routes/execute-route.ts';
+import { modelCheckRoutes } from './http/routes/model-check-route.ts';
 import { RunRuntime } from './actors/run-runtime.ts';
 import { RunService } from './services/run-service.ts';
 import { recoverUnfinishedRuns } from './services/run-recovery.ts';
@@ -13,6 +14,7 @@ import type { EventLog } from './events/event-log.ts';
 import { describeDatabase, type DatabaseConfig } from './store/database-config.ts';
 import { silentLogger, type Logger } from './logging/logger.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS, type ToolSettings } from './tools/tool-settings.ts';
+import type { ModelCallSettings } from './models/model-factory.ts';
 
 export interface ComposeOptions {
   database?: DatabaseConfig;
@@ -24,6 +26,10 @@ export interface ComposeOptions {
   toolSettings?: ToolSettings;
   /** Rounds of tool calls a worker may make per task (WORKER_MAX_TOOL_STEPS). */
   workerMaxToolSteps?: number;
+  /** Model calls: retries (MODEL_MAX_RETRIES), stream idle timeout, where API keys are read from. */
+  modelCalls?: ModelCallSettings;
+  /** Time budget of one `models/check` call (MODEL_CHECK_TIMEOUT_MS). */
+  modelCheckTimeoutMs?: number;
   sseHeartbeatMs?: number;
   sseMaxBufferedFrames?: number;
   sseMaxBufferedBytes?: number;
@@ -51,6 +57,8 @@ export interface Service {
   stop(graceMs: number): Promise<void>;
 }
 
+const DEFAULT_MODEL_IDLE_TIMEOUT_MS = 60_000;
+
 /** Wires store → event log → runtime → services → HTTP: the one place the layers meet. */
 export function composeService(store: Store, options: ComposeOptions = {}): Service {
   const logger = options.logger ?? silentLogger;
@@ -72,6 +80,8 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       timeoutMs: options.runTimeoutMs ?? 30 * 60 * 1000,
       maxSupervisorTurns: options.maxSupervisorTurns ?? 25,
       workerTools: { settings: options.toolSettings ?? DEFAULT_TOOL_SETTINGS, maxSteps: options.workerMaxToolSteps ?? DEFAULT_MAX_TOOL_STEPS },
+      // No model call may hang: the idle timeout applies even when the caller sets none.
+      modelCalls: { idleTimeoutMs: DEFAULT_MODEL_IDLE_TIMEOUT_MS, ...options.modelCalls },
     },
   });
   const sseConnections = new SseConnectionSlots(options.sseMaxConnections ?? 20_000);
@@ -96,6 +106,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
         stallTimeoutMs: options.sseStallTimeoutMs ?? 60_000,
       }),
       ...executeRoutes(runs),
+      ...modelCheckRoutes({ idleTimeoutMs: DEFAULT_MODEL_IDLE_TIMEOUT_MS, ...options.modelCalls, timeoutMs: options.modelCheckTimeoutMs ?? 15_000 }),
     ],
     logger,
     translateError: storeErrorToAppError,

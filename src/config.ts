@@ -31,6 +31,10 @@ const envSchema = z.object({
   WORKER_MAX_TOOL_STEPS: z.coerce.number().int().min(1).max(100).default(DEFAULT_MAX_TOOL_STEPS),
   MCP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(DEFAULT_MCP_SETTINGS.connectTimeoutMs),
   MCP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(DEFAULT_MCP_SETTINGS.callTimeoutMs),
+  MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  MODEL_RETRY_INITIAL_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  MODEL_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(60_000),
+  MODEL_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(15_000),
 });
 
 export interface AppConfig {
@@ -51,6 +55,9 @@ export interface AppConfig {
   maxConcurrentRuns: number;
   toolSettings: ToolSettings;
   workerMaxToolSteps: number;
+  /** Model calls: retries before any output, and how long a stream may send nothing. */
+  modelCalls: { retry: { maxRetries: number; initialDelayMs: number }; idleTimeoutMs: number };
+  modelCheckTimeoutMs: number;
   database: DatabaseConfig;
 }
 
@@ -82,6 +89,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       mcp: { connectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS, callTimeoutMs: e.MCP_TOOL_TIMEOUT_MS },
     },
     workerMaxToolSteps: e.WORKER_MAX_TOOL_STEPS,
+    modelCalls: { retry: { maxRetries: e.MODEL_MAX_RETRIES, initialDelayMs: e.MODEL_RETRY_INITIAL_DELAY_MS }, idleTimeoutMs: e.MODEL_STREAM_IDLE_TIMEOUT_MS },
+    modelCheckTimeoutMs: e.MODEL_CHECK_TIMEOUT_MS,
     database: databaseConfigFromEnv(env),
   };
 }

@@ -21,6 +21,8 @@ const service = composeService(store, {
   maxConcurrentRuns: config.maxConcurrentRuns,
   toolSettings: config.toolSettings,
   workerMaxToolSteps: config.workerMaxToolSteps,
+  modelCalls: config.modelCalls,
+  modelCheckTimeoutMs: config.modelCheckTimeoutMs,
   sseHeartbeatMs: config.sseHeartbeatMs,
   sseMaxBufferedFrames: config.sseMaxBufferedFrames,
   sseMaxBufferedBytes: config.sseMaxBufferedBytes,

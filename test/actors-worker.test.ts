@@ -52,7 +52,10 @@ test('the worker goes idle → working → idle and counts one model call', asyn
       busyWith.push(s.context.current?.task ?? null);
     }
   });
-  t.deepEqual(context(h.child).stats, { tasks: 0, model_calls: 0, input_tokens: 0, output_tokens: 0, duration_ms: 0, errors: 0, tool_calls: 0, tool_errors: 0 });
+  t.deepEqual(context(h.child).stats, {
+    tasks: 0, model_calls: 0, input_tokens: 0, output_tokens: 0, reasoning_tokens: 0, cached_input_tokens: 0, model_retries: 0,
+    duration_ms: 0, errors: 0, tool_calls: 0, tool_errors: 0,
+  });
   h.send('call-1', 'Check the totals');
   await waitFor(h.child, (s) => s.value === 'working');
   t.is(context(h.child).current?.callId, 'call-1');

@@ -70,3 +70,15 @@ test('MCP settings: defaults, and MCP_CONNECT_TIMEOUT_MS / MCP_TOOL_TIMEOUT_MS r
   t.throws(() => loadConfig({ MCP_CONNECT_TIMEOUT_MS: '0' }), { message: /^MCP_CONNECT_TIMEOUT_MS:/ });
   t.throws(() => loadConfig({ MCP_TOOL_TIMEOUT_MS: 'soon' }), { message: /^MCP_TOOL_TIMEOUT_MS:/ });
 });
+
+test('model call settings: defaults, and MODEL_* read and checked', (t) => {
+  const defaults = loadConfig({});
+  t.deepEqual(defaults.modelCalls, { retry: { maxRetries: 2, initialDelayMs: 1000 }, idleTimeoutMs: 60_000 });
+  t.is(defaults.modelCheckTimeoutMs, 15_000);
+  const set = loadConfig({ MODEL_MAX_RETRIES: '0', MODEL_RETRY_INITIAL_DELAY_MS: '250', MODEL_STREAM_IDLE_TIMEOUT_MS: '5000', MODEL_CHECK_TIMEOUT_MS: '3000' });
+  t.deepEqual(set.modelCalls, { retry: { maxRetries: 0, initialDelayMs: 250 }, idleTimeoutMs: 5000 });
+  t.is(set.modelCheckTimeoutMs, 3000);
+  t.throws(() => loadConfig({ MODEL_MAX_RETRIES: '-1' }), { message: /^MODEL_MAX_RETRIES:/ });
+  t.throws(() => loadConfig({ MODEL_STREAM_IDLE_TIMEOUT_MS: '10' }), { message: /^MODEL_STREAM_IDLE_TIMEOUT_MS:/ });
+  t.throws(() => loadConfig({ MODEL_CHECK_TIMEOUT_MS: 'soon' }), { message: /^MODEL_CHECK_TIMEOUT_MS:/ });
+});

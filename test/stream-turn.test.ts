@@ -34,7 +34,7 @@ test('text, reasoning and tool calls: deltas in order, the assistant message, us
       { type: 'tool-call', toolCallId: 'c1', toolName: 'worker_Bob', input: { task: 'Check totals' } },
     ],
   });
-  t.deepEqual(result.usage, { inputTokens: 12, outputTokens: 5 });
+  t.deepEqual(result.usage, { inputTokens: 12, outputTokens: 5, reasoningTokens: 0, cachedInputTokens: 0 });
   t.is(result.finishReason, 'stop');
   t.is(result.attempts, 1);
   t.true(result.durationMs >= 0);

@@ -5,6 +5,10 @@ import type { EventDraft } from '../events/run-event.ts';
 import type { JSONSchema7, LanguageModelV3FunctionTool } from '@ai-sdk/provider';
 import { delegatedTask, delegationTool, type ConversationMessage } from '../models/conversation.ts';
 import { streamTurn } from '../models/stream-turn.ts';
+import { isAbortError } from '../models/model-retry.ts';
+import { describeError } from '../models/turn-builder.ts';
+import { ModelCallError } from '../errors/app-error.ts';
+import type { AgentModel } from '../models/model-factory.ts';
 
 export interface ToolSpec {
   toolName: string;
@@ -38,6 +42,10 @@ export interface ModelTurnOutput {
   message: ConversationMessage;
   inputTokens: number;
   outputTokens: number;
+  reasoningTokens: number;
+  cachedInputTokens: number;
+  /** Attempts beyond the first (failures before output that were retried). */
+  retries: number;
   durationMs: number;
 }
 
@@ -60,6 +68,7 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
     if (!signal.aborted) sendToSink(system, batch);
   };
   const { model } = input.agent;
+  let retries = 0; // counted here too, so a call that fails in the end still reports its retries
   try {
     const turn = await streamTurn(model.model, {
       system: input.agent.systemPrompt,
@@ -69,7 +78,9 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
       ...(model.maxOutputTokens !== undefined && { maxOutputTokens: model.maxOutputTokens }),
       ...(model.topP !== undefined && { topP: model.topP }),
       ...(model.retry && { retry: model.retry }),
+      ...(model.idleTimeoutMs !== undefined && { idleTimeoutMs: model.idleTimeoutMs }),
       providerOptions: {
+        ...model.providerOptions,
         simulated: {
           parallelToolCalls: input.parallelToolCalls,
           agentName: input.agent.name,
@@ -80,6 +91,9 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
       onTextDelta: (content) => drafts.push({ source, category: 'llm', action: 'stream', data: { content } }),
       onReasoningDelta: (content) => drafts.push({ source, category: 'llm', action: 'reasoning', data: { content } }),
       onIdle: flush,
+      onRetry: () => {
+        retries++;
+      },
     }, signal);
     return {
       text: turn.text,
@@ -97,13 +111,27 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
       message: turn.message,
       inputTokens: turn.usage.inputTokens,
       outputTokens: turn.usage.outputTokens,
+      reasoningTokens: turn.usage.reasoningTokens,
+      cachedInputTokens: turn.usage.cachedInputTokens,
+      retries: turn.attempts - 1,
       durationMs: turn.durationMs,
     };
+  } catch (err) {
+    // A cancelled run's abort stays what it is; a provider's failure says which model failed and
+    // why (the simulated model's scripted failures already say so and stay as they are).
+    throw isAbortError(err) || model.provider === 'simulated' ? err : namedFailure(model, err, retries);
   } finally {
     // Deltas streamed before the end (or a failure) go out ahead of whatever the agent does next.
     flush();
   }
 });
+
+/** A failed call as the supervisor (and, at the top, the run) reports it: provider, model and cause. */
+function namedFailure(model: AgentModel, err: unknown, retries: number): ModelCallError {
+  const status = (err as { statusCode?: unknown }).statusCode;
+  const cause = describeError(err) + (typeof status === 'number' && !describeError(err).includes(String(status)) ? ` (HTTP ${status})` : '');
+  return new ModelCallError(`${model.provider} model "${model.modelId}" (${model.name}) failed: ${cause}`, { retries });
+}
 
 function functionTool(spec: ToolSpec): LanguageModelV3FunctionTool {
   if (!spec.inputSchema) return delegationTool(spec.toolName, spec.description);

@@ -2,7 +2,7 @@ import { and, assign, enqueueActions, sendParent, setup, type AnyActorLogic, typ
 import { toolResultsMessage, type ConversationMessage } from '../models/conversation.ts';
 import { modelTurnActor } from './model-turn.ts';
 import { workerMachine } from './worker-machine.ts';
-import { addTurn, emptyStats, type AgentStats } from './agent-stats.ts';
+import { addFailedTurn, addTurn, emptyStats, type AgentStats } from './agent-stats.ts';
 import { draftOf, emitVia, errorText, sendToSink, openingMessages, type ResultEvent, type TaskEvent } from './agent-messages.ts';
 import {
   callsToDispatch, dedupeKey, enrichTask, newCall, type ChildSpec, type PendingCall,
@@ -230,7 +230,7 @@ export const supervisorMachine: AnyStateMachine = setup({
         onError: {
           target: 'idle',
           actions: [
-            assign(({ context, event }) => ({ stats: { ...context.stats, errors: context.stats.errors + 1 }, lastError: errorText(event.error) })),
+            assign(({ context, event }) => ({ stats: addFailedTurn(context.stats, event.error), lastError: errorText(event.error) })),
             'reportError',
             'replyError',
             'finishTask',

@@ -1,7 +1,7 @@
 import { and, assign, enqueueActions, sendParent, setup, type DoneActorEvent } from 'xstate';
 import { modelTurnActor, type ModelTurnOutput, type ToolSpec } from './model-turn.ts';
 import { toolCallActor, type ToolCallOutput } from './tool-call.ts';
-import { emptyStats, addTurn, type AgentStats } from './agent-stats.ts';
+import { emptyStats, addFailedTurn, addTurn, type AgentStats } from './agent-stats.ts';
 import { draftOf, emitVia, errorText, openingMessages, sendToSink, type ResultEvent, type TaskEvent } from './agent-messages.ts';
 import type { AgentPlan, WorkerToolConfig } from './run-plan.ts';
 import { toolResultsMessage, type ConversationMessage } from '../models/conversation.ts';
@@ -226,7 +226,7 @@ export const workerMachine = setup({
           target: 'idle',
           actions: [
             assign(({ context, event }) => ({
-              stats: { ...context.stats, errors: context.stats.errors + 1 },
+              stats: addFailedTurn(context.stats, event.error),
               lastError: errorText(event.error),
             })),
             'reportError',

@@ -70,3 +70,16 @@ export class ToolError extends AppError {
     super(422, errorCode, message);
   }
 }
+
+/**
+ * A model call failed (the provider refused it, the connection broke, the stream was malformed
+ * or stalled). The message names the provider, the model and the cause, never a key.
+ */
+export class ModelCallError extends AppError {
+  /** Attempts retried before the call gave up (for the agent's statistics). */
+  readonly retries: number;
+  constructor(message: string, options: { retries?: number; errorCode?: string } = {}) {
+    super(502, options.errorCode ?? 'MODEL_CALL_FAILED', message);
+    this.retries = options.retries ?? 0;
+  }
+}

@@ -1,8 +1,10 @@
-import type { LanguageModelV3 } from '@ai-sdk/provider';
+import type { LanguageModelV3, SharedV3ProviderOptions } from '@ai-sdk/provider';
 import { ValidationError } from '../errors/app-error.ts';
 import type { ModelRecord } from '../domain/model-schemas.ts';
 import type { RetryPolicy } from './model-retry.ts';
 import { createSimulatedModel, simulatedSettingsFromParams } from './simulated-model.ts';
+import { createProviderModel } from './provider-models.ts';
+import { secretScrubbingModel } from './secret-scrubbing-model.ts';
 
 /** The model an agent runs with, and the call settings from its model row. */
 export interface AgentModel {
@@ -10,11 +12,25 @@ export interface AgentModel {
   /** The registered model's name, for statistics and events. */
   name: string;
   provider: string;
+  /** The provider's model identifier, for error messages. */
+  modelId: string;
   temperature?: number;
   maxOutputTokens?: number;
   topP?: number;
   /** How a call failing before any output is retried (streamTurn's defaults when absent). */
   retry?: RetryPolicy;
+  /** A call that gets no stream part for this long is aborted with an error. */
+  idleTimeoutMs?: number;
+  /** Provider-specific per-call options from the row's params (thinking, reasoning summaries). */
+  providerOptions?: SharedV3ProviderOptions;
+}
+
+/** Process-wide settings of model calls (MODEL_* configuration) and where keys are read from. */
+export interface ModelCallSettings {
+  retry?: RetryPolicy;
+  idleTimeoutMs?: number;
+  /** The environment API keys are read from by name (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Used when an agent names no model and the tenant has none called `simulated`. */
@@ -22,28 +38,35 @@ export const BUILTIN_SIMULATED_NAME = 'simulated';
 
 /**
  * Builds the AI SDK model for a registered model row (null: the built-in simulated model).
- * Real providers plug in here behind the same LanguageModelV3 interface.
+ * A real provider's key is read now, so a run whose key is missing is refused before it starts.
  */
-export function createAgentModel(record: ModelRecord | null): AgentModel {
+export function createAgentModel(record: ModelRecord | null, settings: ModelCallSettings = {}): AgentModel {
+  const call = {
+    ...(settings.retry && { retry: settings.retry }),
+    ...(settings.idleTimeoutMs !== undefined && { idleTimeoutMs: settings.idleTimeoutMs }),
+  };
   if (record === null) {
-    return { model: createSimulatedModel({ modelId: BUILTIN_SIMULATED_NAME }), name: BUILTIN_SIMULATED_NAME, provider: 'simulated' };
+    return {
+      model: createSimulatedModel({ modelId: BUILTIN_SIMULATED_NAME }), name: BUILTIN_SIMULATED_NAME, provider: 'simulated', modelId: BUILTIN_SIMULATED_NAME, ...call,
+    };
   }
   if (!record.isActive) throw new ValidationError(`model "${record.name}" is not active`, undefined, 'MODEL_INACTIVE');
   const base = {
     name: record.name,
     provider: record.provider,
+    modelId: record.modelId,
     ...(record.temperature !== null && { temperature: record.temperature }),
     ...(record.maxTokens !== null && { maxOutputTokens: record.maxTokens }),
     ...(record.topP !== null && { topP: record.topP }),
+    ...call,
   };
-  switch (record.provider) {
-    case 'simulated':
-      return { ...base, model: createSimulatedModel(simulatedSettingsFromParams(record.modelId, record.params)) };
-    default:
-      throw new ValidationError(
-        `model "${record.name}": provider "${record.provider}" cannot run in this version (only "simulated" is built in so far)`,
-        undefined,
-        'PROVIDER_UNAVAILABLE',
-      );
+  if (record.provider === 'simulated') {
+    return { ...base, model: createSimulatedModel(simulatedSettingsFromParams(record.modelId, record.params)) };
   }
+  const built = createProviderModel(record, record.provider, settings.env ?? process.env);
+  return {
+    ...base,
+    model: secretScrubbingModel(built.model, built.secrets),
+    ...(built.providerOptions && { providerOptions: built.providerOptions }),
+  };
 }

@@ -20,6 +20,8 @@ export interface TurnRequest {
   /** Read by the provider whose key it is (`simulated`, `openai`, …), passed through untouched. */
   providerOptions?: SharedV3ProviderOptions;
   retry?: RetryPolicy;
+  /** An attempt that gets no stream part (nor its response) for this long is aborted with an error. */
+  idleTimeoutMs?: number;
 }
 
 export interface TurnHandlers {
@@ -54,7 +56,12 @@ class AttemptFailure {
 
 /** Marks a read that has not settled yet (the stream has nothing buffered). */
 const PENDING: unique symbol = Symbol('pending');
-const pending = Promise.resolve(PENDING);
+/**
+ * Settles after the current macrotask: a provider's stream is a pipeline of transform streams,
+ * so the parts of one network chunk reach the reader over many microtasks. Waiting for the
+ * next macrotask lets them all arrive and go out as one batch, not one per delta.
+ */
+const pending = () => new Promise<typeof PENDING>((resolve) => setImmediate(resolve, PENDING));
 
 /**
  * One streamed model call through the language-model interface itself (`doStream`): the seam
@@ -67,11 +74,14 @@ const pending = Promise.resolve(PENDING);
 export async function streamTurn(model: LanguageModelV3, request: TurnRequest, handlers: TurnHandlers = {}, signal?: AbortSignal): Promise<TurnResult> {
   const started = performance.now();
   const policy = { ...DEFAULT_RETRY, ...request.retry };
-  const options = callOptions(request, signal);
+  const options = callOptions(request);
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw abortErrorOf(signal);
+    const idle = request.idleTimeoutMs === undefined ? undefined : new IdleWatch(request.idleTimeoutMs);
+    const callSignal = idle ? (signal ? AbortSignal.any([signal, idle.signal]) : idle.signal) : signal;
     try {
-      const result = await attemptTurn(model, options, handlers, signal);
+      const result = await attemptTurn(model, { ...options, ...(callSignal && { abortSignal: callSignal }) }, handlers, signal, idle)
+        .finally(() => idle?.stop());
       return { ...result, durationMs: Math.round(performance.now() - started), attempts: attempt };
     } catch (failure) {
       if (!(failure instanceof AttemptFailure)) throw failure;
@@ -86,7 +96,58 @@ export async function streamTurn(model: LanguageModelV3, request: TurnRequest, h
   }
 }
 
-function callOptions(request: TurnRequest, signal: AbortSignal | undefined): LanguageModelV3CallOptions {
+/** A provider that stops sending: no part for `ms` (or no response at all). */
+export class StreamIdleTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no response from the model for ${ms} ms (stream idle timeout)`);
+    this.name = 'StreamIdleTimeoutError';
+  }
+}
+
+/**
+ * Watches one attempt: fires when nothing arrived for its timeout, aborting the provider's
+ * request (its fetch sees the signal) so the call ends with an error instead of hanging.
+ */
+class IdleWatch {
+  readonly error: StreamIdleTimeoutError;
+  readonly #controller = new AbortController();
+  readonly #timer: NodeJS.Timeout;
+  #onFire: (() => void) | undefined;
+
+  constructor(ms: number) {
+    this.error = new StreamIdleTimeoutError(ms);
+    this.#timer = setTimeout(() => {
+      this.#controller.abort(this.error);
+      this.#onFire?.();
+    }, ms);
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get fired(): boolean {
+    return this.#controller.signal.aborted;
+  }
+
+  /** Called once when it fires (or at once if it already has). */
+  onFire(fn: () => void): void {
+    this.#onFire = fn;
+    if (this.fired) fn();
+  }
+
+  /** Something arrived: the wait starts over. */
+  touch(): void {
+    this.#timer.refresh();
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#onFire = undefined;
+  }
+}
+
+function callOptions(request: TurnRequest): LanguageModelV3CallOptions {
   const tools = request.tools?.length ? request.tools : undefined;
   return {
     prompt: toPrompt(request.system, request.messages),
@@ -95,36 +156,40 @@ function callOptions(request: TurnRequest, signal: AbortSignal | undefined): Lan
     ...(request.maxOutputTokens !== undefined && { maxOutputTokens: request.maxOutputTokens }),
     ...(request.topP !== undefined && { topP: request.topP }),
     ...(request.providerOptions && { providerOptions: request.providerOptions }),
-    ...(signal && { abortSignal: signal }),
   };
 }
 
 /** The call's stream; an abort while the provider has not answered yet rejects at once. */
-async function openStream(model: LanguageModelV3, options: LanguageModelV3CallOptions, signal: AbortSignal | undefined): Promise<ReadableStream<LanguageModelV3StreamPart>> {
+async function openStream(
+  model: LanguageModelV3, options: LanguageModelV3CallOptions, signal: AbortSignal | undefined, idle: IdleWatch | undefined,
+): Promise<ReadableStream<LanguageModelV3StreamPart>> {
   // A provider that throws instead of rejecting fails the same way.
   const call = (async () => model.doStream(options))();
-  if (!signal) return (await call).stream;
+  if (!signal && !idle) return (await call).stream;
   const { promise: aborted, reject } = Promise.withResolvers<never>();
-  const onAbort = () => reject(abortErrorOf(signal));
-  signal.addEventListener('abort', onAbort, { once: true });
+  const onAbort = () => reject(abortErrorOf(signal!));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  idle?.onFire(() => reject(idle.error));
   try {
     return (await Promise.race([call, aborted])).stream;
   } finally {
-    signal.removeEventListener('abort', onAbort);
-    if (signal.aborted) {
+    signal?.removeEventListener('abort', onAbort);
+    if (signal?.aborted || idle?.fired) {
+      const reason = signal?.aborted ? abortErrorOf(signal) : idle!.error;
       // Abandoned: a stream that still arrives is cancelled; the call's own rejection (the
       // provider saw the same signal) has no caller left to go to, which already has the abort.
-      call.then((late) => late.stream.cancel(abortErrorOf(signal)), () => undefined).catch(() => undefined);
+      call.then((late) => late.stream.cancel(reason), () => undefined).catch(() => undefined);
     }
   }
 }
 
 async function attemptTurn(
   model: LanguageModelV3, options: LanguageModelV3CallOptions, handlers: TurnHandlers, signal: AbortSignal | undefined,
+  idle: IdleWatch | undefined,
 ): Promise<BuiltTurn> {
   let stream: ReadableStream<LanguageModelV3StreamPart>;
   try {
-    stream = await openStream(model, options, signal);
+    stream = await openStream(model, options, signal, idle);
   } catch (err) {
     throw new AttemptFailure(err, false);
   }
@@ -139,6 +204,10 @@ async function attemptTurn(
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) onAbort(); // aborted in the moment between the stream's arrival and here
+  // A stall settles the pending read as done, like an abort; the loop then throws the idle error.
+  idle?.onFire(() => {
+    cancelling ??= cancel(idle.error);
+  });
   let delivered = false; // deltas went to the handlers since the last onIdle
   let reading = false;
   let closed = false; // the stream ended: nothing to cancel
@@ -148,7 +217,7 @@ async function attemptTurn(
     for (;;) {
       const next = reader.read();
       reading = true;
-      let read = delivered && handlers.onIdle ? await Promise.race([next, pending]) : await next;
+      let read = delivered && handlers.onIdle ? await Promise.race([next, pending()]) : await next;
       reading = false;
       if (read === PENDING) {
         delivered = false;
@@ -161,6 +230,7 @@ async function attemptTurn(
         closed = true;
         break;
       }
+      idle?.touch();
       const part = read.value;
       switch (part.type) {
         case 'text-delta':
@@ -192,9 +262,11 @@ async function attemptTurn(
       }
     }
     if (signal?.aborted) throw abortErrorOf(signal);
+    if (idle?.fired) throw idle.error;
   } catch (err) {
     errored = reading;
-    failure = err;
+    // The provider may report the aborted fetch its own way: the stall is the cause.
+    failure = idle?.fired && !signal?.aborted ? idle.error : err;
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }

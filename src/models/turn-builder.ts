@@ -12,13 +12,23 @@ export interface TurnToolCall {
 
 type AssistantPart = Extract<ConversationMessage, { role: 'assistant' }>['content'][number];
 
+/** Tokens of one turn; a count the provider did not report is 0. */
+export interface TurnUsage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Part of outputTokens spent on reasoning. */
+  reasoningTokens: number;
+  /** Part of inputTokens read from the provider's prompt cache. */
+  cachedInputTokens: number;
+}
+
 /** What a finished turn is made of (stream-turn adds timing and attempts). */
 export interface BuiltTurn {
   text: string;
   toolCalls: TurnToolCall[];
   /** The assistant turn to append to the conversation: reasoning, text and tool calls, in stream order. */
   message: ConversationMessage;
-  usage: { inputTokens: number; outputTokens: number };
+  usage: TurnUsage;
   finishReason: string;
 }
 
@@ -39,7 +49,7 @@ export class TurnBuilder {
   readonly #content: AssistantPart[] = [];
   readonly #open = new Map<string, Extract<AssistantPart, { type: 'text' | 'reasoning' }>>();
   readonly #toolCalls: TurnToolCall[] = [];
-  #usage = { inputTokens: 0, outputTokens: 0 };
+  #usage: TurnUsage = { inputTokens: 0, outputTokens: 0, reasoningTokens: 0, cachedInputTokens: 0 };
   #finishReason = 'unknown';
   #hasOutput = false;
 
@@ -88,7 +98,12 @@ export class TurnBuilder {
   }
 
   finish(usage: LanguageModelV3Usage, reason: string): void {
-    this.#usage = { inputTokens: usage.inputTokens.total ?? 0, outputTokens: usage.outputTokens.total ?? 0 };
+    this.#usage = {
+      inputTokens: usage.inputTokens.total ?? 0,
+      outputTokens: usage.outputTokens.total ?? 0,
+      reasoningTokens: usage.outputTokens.reasoning ?? 0,
+      cachedInputTokens: usage.inputTokens.cacheRead ?? 0,
+    };
     this.#finishReason = reason;
   }
 

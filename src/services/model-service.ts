@@ -2,6 +2,10 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors/app-err
 import type { ModelFields, TenantRepositories } from '../domain/repositories.ts';
 import type { ModelCreate, ModelRecord, ModelUpdate, Provider } from '../domain/model-schemas.ts';
 import { validateProviderParams } from '../models/provider-params.ts';
+import { createAgentModel, type ModelCallSettings } from '../models/model-factory.ts';
+import { streamTurn } from '../models/stream-turn.ts';
+import { userMessage } from '../models/conversation.ts';
+import { describeError } from '../models/turn-builder.ts';
 
 function withoutGatewayFields<T extends { tenantId?: unknown; traceId?: unknown; userId?: unknown }>(input: T) {
   const { tenantId: _t, traceId: _r, userId: _u, ...rest } = input;
@@ -37,4 +41,35 @@ export async function updateModel(repos: TenantRepositories, input: ModelUpdate)
 
 export async function deleteModel(repos: TenantRepositories, id: string): Promise<void> {
   if (!(await repos.models.delete(id))) throw new NotFoundError(`model ${id} not found`, 'MODEL_NOT_FOUND');
+}
+
+export type ModelCheck =
+  | { ok: true; latency_ms: number; model_id: string; provider: Provider; reply: string }
+  | { ok: false; error: string; model_id: string; provider: Provider };
+
+/**
+ * One tiny call through a registered model ("Reply with OK", 5 tokens, no retry, a short time
+ * budget), so a user can verify credentials and reachability before a run. A provider's refusal
+ * is an answer (`ok: false` with its error, never the key), not an HTTP error.
+ */
+export async function checkModel(
+  repos: TenantRepositories, id: string, settings: ModelCallSettings & { timeoutMs: number },
+): Promise<ModelCheck> {
+  const record = await getModel(repos, id);
+  const about = { model_id: record.modelId, provider: record.provider };
+  const started = performance.now();
+  try {
+    const agentModel = createAgentModel(record, { ...settings, retry: { maxRetries: 0 } });
+    const turn = await streamTurn(agentModel.model, {
+      messages: [userMessage('Reply with OK.')],
+      maxOutputTokens: 5,
+      ...(agentModel.providerOptions && { providerOptions: agentModel.providerOptions }),
+      retry: { maxRetries: 0 },
+      idleTimeoutMs: Math.min(settings.idleTimeoutMs ?? settings.timeoutMs, settings.timeoutMs),
+    }, {}, AbortSignal.timeout(settings.timeoutMs));
+    return { ok: true, latency_ms: Math.round(performance.now() - started), ...about, reply: turn.text };
+  } catch (err) {
+    const timedOut = err instanceof Error && err.name === 'TimeoutError';
+    return { ok: false, error: timedOut ? `no answer within ${settings.timeoutMs} ms` : describeError(err), ...about };
+  }
 }

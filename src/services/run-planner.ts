@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors/app-error.ts';
-import { createAgentModel, type AgentModel } from '../models/model-factory.ts';
+import { createAgentModel, type AgentModel, type ModelCallSettings } from '../models/model-factory.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
 import type { AgentConfig, HierarchyRecord } from '../domain/hierarchy-schemas.ts';
 import type { AgentPlan, RunPlan, WorkerToolConfig } from '../actors/run-plan.ts';
@@ -11,6 +11,8 @@ export interface PlanLimits {
   timeoutMs: number;
   maxSupervisorTurns: number;
   workerTools: WorkerToolConfig;
+  /** Retries, stream idle timeout and the environment keys are read from (MODEL_* settings). */
+  modelCalls?: ModelCallSettings;
 }
 
 /**
@@ -29,9 +31,11 @@ export async function planRun(
       const record = ref ? await repos.models.findByRef(ref) : await repos.models.findByName('simulated');
       if (ref && !record) throw new ValidationError(`${path}.llm_config.model_id: model "${ref}" is not registered`);
       try {
-        base = createAgentModel(record);
+        base = createAgentModel(record, limits.modelCalls);
       } catch (err) {
-        throw new ValidationError(`${path}: ${(err as Error).message}`);
+        // A missing key is refused here, naming the agent and the variable (never a value).
+        const code = err instanceof ValidationError ? err.errorCode : undefined;
+        throw new ValidationError(`${path}: ${(err as Error).message}`, undefined, code);
       }
       cache.set(ref ?? '', base);
     }

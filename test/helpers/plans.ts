@@ -15,6 +15,7 @@ export function simModel(settings: ModelSettings = {}): AgentModel {
     model: createSimulatedModel({ modelId: 'sim', tokenDelayMs: 0, replyTokens: 16, ...settings }),
     name: 'sim',
     provider: 'simulated',
+    modelId: 'sim',
   };
 }
 

@@ -1,0 +1,114 @@
+import type { LanguageModelV3, SharedV3ProviderOptions } from '@ai-sdk/provider';
+import { createOpenAI } from '@ai-sdk/openai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createAmazonBedrock } from '@ai-sdk/amazon-bedrock';
+import { z } from 'zod';
+import { ValidationError } from '../errors/app-error.ts';
+import type { ModelRecord, Provider } from '../domain/model-schemas.ts';
+
+export type RealProvider = Exclude<Provider, 'simulated'>;
+
+/** The variable a provider's key is read from when the row names none. */
+export const DEFAULT_KEY_ENV: Record<RealProvider, string> = {
+  openai: 'OPENAI_API_KEY',
+  'openai-compatible': 'OPENAI_COMPATIBLE_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  // The original's name for a Bedrock API key (bearer token); without one, AWS credentials sign.
+  bedrock: 'AWS_BEDROCK_API_KEY',
+};
+
+/**
+ * The `params` keys Cadre reads for a real provider. Other keys are kept as given (rows are
+ * free-form), so only these are checked, and only when present.
+ */
+export const realProviderParamsSchema = z.looseObject({
+  /** Anthropic and Bedrock (Claude): extended thinking with this token budget. */
+  thinking_budget_tokens: z.int().min(1024).max(100_000).optional(),
+  /** OpenAI reasoning models: `minimal` … `high`. */
+  reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).optional(),
+  /** OpenAI reasoning models: ask for reasoning summaries (streamed as llm.reasoning). */
+  reasoning_summary: z.enum(['auto', 'detailed', 'concise']).optional(),
+});
+
+export interface ProviderModel {
+  model: LanguageModelV3;
+  /** Per-call options under the provider's own key (thinking, reasoning summaries). */
+  providerOptions?: SharedV3ProviderOptions;
+  /** The key in use, to scrub from any error text; never stored or shown. */
+  secrets: string[];
+}
+
+/** Reads a key; a set but empty variable counts as missing. */
+function keyFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/**
+ * The AI SDK model for a real provider's row. A key that is needed and not set is refused here,
+ * when a run is planned (or a model checked), naming the variable — never its value.
+ * The provider packages make one HTTP call per `doStream` and retry nothing themselves
+ * (their retries live in the `ai` package's generate/stream helpers, which Cadre does not use),
+ * so streamTurn's policy is the only retry.
+ */
+export function createProviderModel(record: ModelRecord, provider: RealProvider, env: NodeJS.ProcessEnv): ProviderModel {
+  const params = realProviderParamsSchema.safeParse(record.params ?? {});
+  if (!params.success) {
+    const issue = params.error.issues[0]!;
+    throw new ValidationError(`model "${record.name}": params.${issue.path.join('.')}: ${issue.message}`);
+  }
+  const p = params.data;
+  const keyEnv = record.apiKeyEnv ?? DEFAULT_KEY_ENV[provider];
+  const key = keyFrom(env, keyEnv);
+  const baseURL = record.baseUrl ?? undefined;
+  const missingKey = () => new ValidationError(
+    `model "${record.name}" (${provider}): the API key variable ${keyEnv} is not set`, undefined, 'MODEL_KEY_MISSING');
+  switch (provider) {
+    case 'openai': {
+      if (!key) throw missingKey();
+      const openai = createOpenAI({ apiKey: key, ...(baseURL && { baseURL }) });
+      const options = {
+        ...(p.reasoning_effort && { reasoningEffort: p.reasoning_effort }),
+        ...(p.reasoning_summary && { reasoningSummary: p.reasoning_summary }),
+      };
+      // The default model speaks the Responses API: the one that streams reasoning summaries.
+      return { model: openai(record.modelId), secrets: [key], ...(Object.keys(options).length > 0 && { providerOptions: { openai: options } }) };
+    }
+    case 'openai-compatible': {
+      if (!baseURL) throw new ValidationError(`model "${record.name}" (openai-compatible): base_url is required (the server's /v1 URL)`);
+      // Local servers (vLLM, Ollama, LM Studio) often need no key: one is sent only when set.
+      const compatible = createOpenAICompatible({ name: 'openai-compatible', baseURL, ...(key && { apiKey: key }), includeUsage: true });
+      return { model: compatible.chatModel(record.modelId), secrets: key ? [key] : [] };
+    }
+    case 'anthropic': {
+      if (!key) throw missingKey();
+      const anthropic = createAnthropic({ apiKey: key, ...(baseURL && { baseURL }) });
+      const thinking = p.thinking_budget_tokens ? { thinking: { type: 'enabled' as const, budgetTokens: p.thinking_budget_tokens } } : undefined;
+      return { model: anthropic(record.modelId), secrets: [key], ...(thinking && { providerOptions: { anthropic: thinking } }) };
+    }
+    case 'bedrock': {
+      const accessKeyId = keyFrom(env, 'AWS_ACCESS_KEY_ID');
+      const secretAccessKey = keyFrom(env, 'AWS_SECRET_ACCESS_KEY');
+      const sessionToken = keyFrom(env, 'AWS_SESSION_TOKEN');
+      if (!key && !(accessKeyId && secretAccessKey)) {
+        throw new ValidationError(
+          `model "${record.name}" (bedrock): no credentials — set ${keyEnv} (a Bedrock API key) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+          undefined, 'MODEL_KEY_MISSING');
+      }
+      const region = record.region ?? keyFrom(env, 'AWS_REGION');
+      if (!region) throw new ValidationError(`model "${record.name}" (bedrock): region is required (on the model, or AWS_REGION)`);
+      // Credentials are passed explicitly so the package never falls back to reading the
+      // environment itself (AWS_BEARER_TOKEN_BEDROCK) behind the row's back.
+      const bedrock = createAmazonBedrock({
+        region,
+        ...(baseURL && { baseURL }),
+        ...(key ? { apiKey: key } : { accessKeyId, secretAccessKey, ...(sessionToken && { sessionToken }) }),
+      });
+      const thinking = p.thinking_budget_tokens
+        ? { bedrock: { reasoningConfig: { type: 'enabled' as const, budgetTokens: p.thinking_budget_tokens } } } : undefined;
+      const secrets = [key, secretAccessKey, sessionToken].filter((s): s is string => s !== undefined);
+      return { model: bedrock(record.modelId), secrets, ...(thinking && { providerOptions: thinking }) };
+    }
+  }
+}
