@@ -1,5 +1,5 @@
 import { assign, enqueueActions, fromPromise, sendTo, setup, stopChild, type AnyActorRef } from 'xstate';
-import { sinkMachine } from './sink-machine.ts';
+import { sinkActor } from './sink-machine.ts';
 import { supervisorMachine } from './supervisor-machine.ts';
 import { globalSupervisorInput } from './supervisor-input.ts';
 import { describeActor, finalTree, statisticsOf, type ActorNode } from './actor-tree.ts';
@@ -83,7 +83,7 @@ export const runMachine = setup({
     output: {} as RunOutcome,
   },
   actors: {
-    sink: sinkMachine,
+    sink: sinkActor,
     globalSupervisor: supervisorMachine,
     mcpTools: mcpToolsActor,
     markRunning: fromPromise<void, RunContext>(({ input }) => input.persistence.markRunning(input.plan.runId, new Date())),
@@ -150,7 +150,7 @@ export const runMachine = setup({
 }).createMachine({
   id: 'run',
   context: ({ input, spawn }) => {
-    spawn('sink', { id: 'sink', systemId: 'sink', input: { writer: input.writer } });
+    spawn('sink', { id: 'sink', systemId: 'sink', input: { writer: input.writer, kind: 'sink' } });
     const mcp = usesMcp(input.plan) && !input.cancelledBeforeStart;
     if (mcp) spawn('mcpTools', { id: MCP_TOOLS, systemId: MCP_TOOLS_SYSTEM_ID, input: mcpToolsInput(input) });
     else spawn('globalSupervisor', { id: GLOBAL, input: globalSupervisorInput(input.plan) });
