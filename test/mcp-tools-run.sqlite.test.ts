@@ -1,5 +1,8 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DEFAULT_TOOL_SETTINGS } from '../src/tools/tool-settings.ts';
 import { composeService, type Service } from '../src/compose.ts';
 import { API_PREFIX } from '../src/http/api-route.ts';
 import { DEFAULT_TENANT } from '../src/http/tenant.ts';
@@ -175,4 +178,37 @@ test.serial('cancelling a run while an MCP tool call is in flight ends it cancel
   t.deepEqual(events.filter((e) => e.source?.agent_type === 'worker' && e.event.action.startsWith('tool_')).map((e) => [e.event.action, e.data.tool_source]), [
     ['tool_call', `mcp:${name}`],
   ]);
+});
+
+test.serial('one worker uses calculator, http_request and an MCP tool in one run', async (t) => {
+  // A local data server the http_request tool is allowed to reach (loopback is refused by default).
+  const data = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('quarterly revenue: 1234');
+  });
+  await new Promise<void>((resolve) => data.listen(0, '127.0.0.1', resolve));
+  const dataPort = (data.address() as AddressInfo).port;
+  const withHttp = composeService(db!.store, {
+    database: db!.config,
+    toolSettings: { ...DEFAULT_TOOL_SETTINGS, http: { ...DEFAULT_TOOL_SETTINGS.http, allowedHosts: [`127.0.0.1:${dataPort}`] } },
+  });
+  const app = await serve(withHttp.app);
+  t.teardown(async () => {
+    await withHttp.stop(5000);
+    await app.close();
+    await new Promise<void>((resolve) => data.close(() => resolve()));
+  });
+  const api = new Api(t, app.url);
+  const name = await register(api, tools!.url);
+  const hierarchyId = await hierarchyWith(api, ['calculator', 'http_request', `mcp:${name}/lookup`]);
+  const run = await api.ok('runs/start', { hierarchy_id: hierarchyId, task: `Read http://127.0.0.1:${dataPort}/q3 and compute 6 * 7` });
+  const stream = await collectUntilClose(`${app.url}${API_PREFIX}/runs/stream?id=${run.id}`, { method: 'GET' });
+  const events = eventFrames(stream.frames).map((f) => JSON.parse(f.data));
+  t.is(events.at(-1).event.action, 'completed', JSON.stringify(events.at(-1)));
+  const results = events.filter((e) => e.source?.agent_type === 'worker' && e.event.action === 'tool_result');
+  t.deepEqual(results.map((e) => e.data.tool_name).sort(), ['calculator', 'http_request', `mcp__${name}__lookup`].sort());
+  t.true(results.every((e) => e.data.is_error === false), JSON.stringify(results.map((e) => e.data)));
+  t.like(results.find((e) => e.data.tool_name === 'calculator')!.data, { tool_source: 'builtin', result: '42' });
+  t.regex(results.find((e) => e.data.tool_name === 'http_request')!.data.result, /quarterly revenue: 1234/);
+  t.like(results.find((e) => e.data.tool_name === `mcp__${name}__lookup`)!.data, { tool_source: `mcp:${name}` });
 });
