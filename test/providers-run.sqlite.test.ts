@@ -5,6 +5,7 @@ import { openaiResponsesWire } from './helpers/openai-responses-wire.ts';
 import { openaiChatWire } from './helpers/openai-chat-wire.ts';
 import { anthropicWire } from './helpers/anthropic-wire.ts';
 import { bedrockWire } from './helpers/bedrock-wire.ts';
+import { isolateAwsEnv } from './helpers/aws-env.ts';
 
 // Each real provider, end to end over HTTP on SQLite: a local server speaks the provider's own
 // streaming wire format and scripts a whole hierarchy (global → team → worker) delegating by
@@ -19,8 +20,17 @@ const KEYS = {
 };
 
 const harness = new ProviderHarness();
-test.before(async () => harness.start({ env: KEYS, retry: { initialDelayMs: 0 } }));
-test.after.always(() => harness.stop());
+// Bedrock signs with the AWS SDK's chain, which reads process.env: its first link, the
+// environment variables, is set in this worker process only.
+let awsEnv: ReturnType<typeof isolateAwsEnv> | undefined;
+test.before(async () => {
+  awsEnv = isolateAwsEnv({ AWS_ACCESS_KEY_ID: KEYS.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: KEYS.AWS_SECRET_ACCESS_KEY });
+  await harness.start({ env: KEYS, retry: { initialDelayMs: 0 } });
+});
+test.after.always(async () => {
+  await harness.stop();
+  awsEnv?.restore();
+});
 
 interface Case {
   provider: string;

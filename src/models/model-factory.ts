@@ -29,7 +29,10 @@ export interface AgentModel {
 export interface ModelCallSettings {
   retry?: RetryPolicy;
   idleTimeoutMs?: number;
-  /** The environment API keys are read from by name (default: process.env). */
+  /**
+   * The environment API keys are read from by name (default: process.env). Bedrock's SigV4
+   * credentials are the exception: the AWS SDK's chain always reads process.env and its files.
+   */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -38,7 +41,8 @@ export const BUILTIN_SIMULATED_NAME = 'simulated';
 
 /**
  * Builds the AI SDK model for a registered model row (null: the built-in simulated model).
- * A real provider's key is read now, so a run whose key is missing is refused before it starts.
+ * A real provider's key is read now, so a run whose key is missing is refused before it starts
+ * (Bedrock's AWS credentials, without an API key, only at its first call).
  */
 export function createAgentModel(record: ModelRecord | null, settings: ModelCallSettings = {}): AgentModel {
   const call = {

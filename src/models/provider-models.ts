@@ -5,6 +5,7 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createAmazonBedrock } from '@ai-sdk/amazon-bedrock';
 import { z } from 'zod';
 import { ValidationError } from '../errors/app-error.ts';
+import { awsCredentialChain } from './aws-credentials.ts';
 import type { ModelRecord, Provider } from '../domain/model-schemas.ts';
 
 export type RealProvider = Exclude<Provider, 'simulated'>;
@@ -14,7 +15,7 @@ export const DEFAULT_KEY_ENV: Record<RealProvider, string> = {
   openai: 'OPENAI_API_KEY',
   'openai-compatible': 'OPENAI_COMPATIBLE_API_KEY',
   anthropic: 'ANTHROPIC_API_KEY',
-  // The original's name for a Bedrock API key (bearer token); without one, AWS credentials sign.
+  // The original's name for a Bedrock API key (bearer token); without one, the AWS chain signs.
   bedrock: 'AWS_BEDROCK_API_KEY',
 };
 
@@ -35,8 +36,11 @@ export interface ProviderModel {
   model: LanguageModelV3;
   /** Per-call options under the provider's own key (thinking, reasoning summaries). */
   providerOptions?: SharedV3ProviderOptions;
-  /** The key in use, to scrub from any error text; never stored or shown. */
-  secrets: string[];
+  /**
+   * The key in use, to scrub from any error text; never stored or shown. A live list: Bedrock's
+   * AWS credentials join it when they are resolved, at the first call.
+   */
+  secrets: readonly string[];
 }
 
 /** Reads a key; a set but empty variable counts as missing. */
@@ -47,7 +51,8 @@ function keyFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
 
 /**
  * The AI SDK model for a real provider's row. A key that is needed and not set is refused here,
- * when a run is planned (or a model checked), naming the variable — never its value.
+ * when a run is planned (or a model checked), naming the variable — never its value. Bedrock
+ * without an API key is the exception: its AWS credentials are only known by resolving them.
  * The provider packages make one HTTP call per `doStream` and retry nothing themselves
  * (their retries live in the `ai` package's generate/stream helpers, which Cadre does not use),
  * so streamTurn's policy is the only retry.
@@ -88,26 +93,20 @@ export function createProviderModel(record: ModelRecord, provider: RealProvider,
       return { model: anthropic(record.modelId), secrets: [key], ...(thinking && { providerOptions: { anthropic: thinking } }) };
     }
     case 'bedrock': {
-      const accessKeyId = keyFrom(env, 'AWS_ACCESS_KEY_ID');
-      const secretAccessKey = keyFrom(env, 'AWS_SECRET_ACCESS_KEY');
-      const sessionToken = keyFrom(env, 'AWS_SESSION_TOKEN');
-      if (!key && !(accessKeyId && secretAccessKey)) {
-        throw new ValidationError(
-          `model "${record.name}" (bedrock): no credentials — set ${keyEnv} (a Bedrock API key) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
-          undefined, 'MODEL_KEY_MISSING');
-      }
       const region = record.region ?? keyFrom(env, 'AWS_REGION');
       if (!region) throw new ValidationError(`model "${record.name}" (bedrock): region is required (on the model, or AWS_REGION)`);
-      // Credentials are passed explicitly so the package never falls back to reading the
-      // environment itself (AWS_BEARER_TOKEN_BEDROCK) behind the row's back.
+      // A Bedrock API key, when set, is used as given. Otherwise the AWS SDK's standard chain
+      // signs, resolved at the first call (see awsCredentialChain): no credentials there fail
+      // that call, naming provider and model. (AWS_BEARER_TOKEN_BEDROCK, if set, still wins over
+      // the chain: the package reads it itself whenever no apiKey is passed — see the README.)
+      const secrets: string[] = key ? [key] : [];
       const bedrock = createAmazonBedrock({
         region,
         ...(baseURL && { baseURL }),
-        ...(key ? { apiKey: key } : { accessKeyId, secretAccessKey, ...(sessionToken && { sessionToken }) }),
+        ...(key ? { apiKey: key } : { credentialProvider: awsCredentialChain(secrets) }),
       });
       const thinking = p.thinking_budget_tokens
         ? { bedrock: { reasoningConfig: { type: 'enabled' as const, budgetTokens: p.thinking_budget_tokens } } } : undefined;
-      const secrets = [key, secretAccessKey, sessionToken].filter((s): s is string => s !== undefined);
       return { model: bedrock(record.modelId), secrets, ...(thinking && { providerOptions: thinking }) };
     }
   }

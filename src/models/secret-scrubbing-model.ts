@@ -42,9 +42,12 @@ export function scrubError(err: unknown, secrets: readonly string[]): unknown {
   return mentions(text, secrets) ? new Error(scrubText(text, secrets)) : err;
 }
 
-/** The same model, whose errors (thrown, streamed as parts, or erroring the stream) never carry a secret. */
+/**
+ * The same model, whose errors (thrown, streamed as parts, or erroring the stream) never carry a
+ * secret. `secrets` is read when an error is scrubbed, not copied: credentials resolved at call
+ * time (Bedrock's AWS chain) are added to it later, so even an empty list gets the wrapper.
+ */
 export function secretScrubbingModel(inner: LanguageModelV3, secrets: readonly string[]): LanguageModelV3 {
-  if (secrets.length === 0) return inner;
   const doStream = async (options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> => {
     let result: LanguageModelV3StreamResult;
     try {
