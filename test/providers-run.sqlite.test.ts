@@ -108,6 +108,10 @@ for (const c of cases) {
     t.deepEqual(provider.requests[2]!.read.toolNames, []);
     t.is(provider.requests[0]!.read.temperature, c.provider === 'anthropic' ? undefined : 0.3); // Anthropic drops temperature when thinking
     if (c.provider === 'anthropic') t.deepEqual(provider.requests[0]!.body.thinking, { type: 'enabled', budget_tokens: 2048 });
+    // A sequential hierarchy asks for one tool call per turn where the provider has the option.
+    if (c.provider === 'openai') t.is(provider.requests[0]!.body.parallel_tool_calls, false);
+    if (c.provider === 'anthropic') t.like(provider.requests[0]!.body.tool_choice, { disable_parallel_tool_use: true });
+    if (c.provider === 'openai') t.is(provider.requests[2]!.body.parallel_tool_calls, undefined, 'not sent on a call without tools');
     // The delegation goes back to the provider in its own form, thinking signatures included.
     const sentBack = JSON.stringify(provider.requests[4]!.body.messages ?? provider.requests[4]!.body.input);
     t.true(sentBack.includes('Answer from Analysts supervisor.'));

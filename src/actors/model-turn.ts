@@ -81,6 +81,14 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
       ...(model.idleTimeoutMs !== undefined && { idleTimeoutMs: model.idleTimeoutMs }),
       providerOptions: {
         ...model.providerOptions,
+        // Sequential delegation: ask the providers that can for one tool call per turn (the
+        // supervisor dispatches one at a time either way; this saves the model's tokens).
+        // Keys of other providers are ignored by each provider, and OpenAI refuses the option
+        // on a call without tools.
+        ...(input.tools.length > 0 && {
+          openai: { ...model.providerOptions?.openai, parallelToolCalls: input.parallelToolCalls },
+          anthropic: { ...model.providerOptions?.anthropic, disableParallelToolUse: !input.parallelToolCalls },
+        }),
         simulated: {
           parallelToolCalls: input.parallelToolCalls,
           agentName: input.agent.name,
