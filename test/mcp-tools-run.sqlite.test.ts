@@ -212,3 +212,31 @@ test.serial('one worker uses calculator, http_request and an MCP tool in one run
   t.regex(results.find((e) => e.data.tool_name === 'http_request')!.data.result, /quarterly revenue: 1234/);
   t.like(results.find((e) => e.data.tool_name === `mcp__${name}__lookup`)!.data, { tool_source: `mcp:${name}` });
 });
+
+test.serial('the run time limit covers waiting for MCP connections: a server that never answers fails the run at the limit', async (t) => {
+  // Accepts connections and requests, answers none of them.
+  const pending: Array<import('node:http').ServerResponse> = [];
+  const silent = createServer((_req, res) => {
+    pending.push(res);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const limited = composeService(db!.store, { database: db!.config, runTimeoutMs: 1000 });
+  const app = await serve(limited.app);
+  t.teardown(async () => {
+    await limited.stop(5000);
+    await app.close();
+    for (const res of pending) res.destroy();
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+  const api = new Api(t, app.url);
+  const name = await register(api, `http://127.0.0.1:${(silent.address() as AddressInfo).port}/mcp`);
+  const hierarchyId = await hierarchyWith(api, [`mcp:${name}`]);
+  const run = await api.ok('runs/start', { hierarchy_id: hierarchyId, task: 'Look something up' });
+  const stream = await collectUntilClose(`${app.url}${API_PREFIX}/runs/stream?id=${run.id}`, { method: 'GET' });
+  const last = JSON.parse(eventFrames(stream.frames).at(-1)!.data);
+  // The time limit's error, not the MCP connect timeout's (10 s by default, "unreachable").
+  t.like(last, { event: { category: 'lifecycle', action: 'failed' }, data: { error: 'run exceeded its time limit of 1000 ms' } });
+  t.true(pending.length > 0, 'the run did try to connect');
+  t.is((await api.ok('runs/get', { id: run.id })).status, 'failed');
+});

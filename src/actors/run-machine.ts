@@ -32,6 +32,8 @@ export interface RunContext extends RunInput {
   /** The MCP tools each worker is offered, by agent id; null until the run's MCP connections are open. */
   mcpTools: Record<string, OfferedTool[]> | null;
   mcpError: string | null;
+  /** When the run began its work (preparing): its time limit counts from here, MCP connects included. */
+  startedAtMs: number | null;
   outcome: RunOutcome | null;
   finalTree: ActorNode | null;
   finaliseError: string | null;
@@ -145,7 +147,8 @@ export const runMachine = setup({
     succeeded: ({ event }) => (event as ResultEvent).ok,
   },
   delays: {
-    runTimeout: ({ context }) => context.plan.timeoutMs,
+    // What is left of the time limit: it covers waiting for MCP connections and the work alike.
+    runTimeout: ({ context }) => Math.max(0, context.plan.timeoutMs - (Date.now() - (context.startedAtMs ?? Date.now()))),
   },
 }).createMachine({
   id: 'run',
@@ -154,7 +157,7 @@ export const runMachine = setup({
     const mcp = usesMcp(input.plan) && !input.cancelledBeforeStart;
     if (mcp) spawn('mcpTools', { id: MCP_TOOLS, systemId: MCP_TOOLS_SYSTEM_ID, input: mcpToolsInput(input) });
     else spawn('globalSupervisor', { id: GLOBAL, input: globalSupervisorInput(input.plan) });
-    return { ...input, mcpTools: mcp ? null : {}, mcpError: null, outcome: null, finalTree: null, finaliseError: null };
+    return { ...input, mcpTools: mcp ? null : {}, mcpError: null, startedAtMs: null, outcome: null, finalTree: null, finaliseError: null };
   },
   initial: 'boot',
   // The MCP connections open while the run is recorded as running; their report is kept whenever it comes.
@@ -183,6 +186,7 @@ export const runMachine = setup({
     },
     /** Waits for the MCP connections (a run without MCP tools passes straight through). */
     preparing: {
+      entry: assign({ startedAtMs: () => Date.now() }),
       always: [
         {
           guard: 'mcpFailed',
@@ -192,6 +196,15 @@ export const runMachine = setup({
         { guard: 'mcpReady', target: 'running', actions: 'spawnHierarchy' },
       ],
       on: { CANCEL: { target: 'finishing', actions: { type: 'settle', params: { status: 'cancelled' } } } },
+      after: {
+        runTimeout: {
+          target: 'finishing',
+          actions: {
+            type: 'settle',
+            params: ({ context }) => ({ status: 'failed' as const, error: `run exceeded its time limit of ${context.plan.timeoutMs} ms` }),
+          },
+        },
+      },
     },
     running: {
       entry: ['announce', 'delegate'],
