@@ -57,6 +57,15 @@ function mcpToolsInput(input: RunInput): McpToolsInput {
   };
 }
 
+/** The run's outcome with its statistics and final actor tree, taken as it settles. */
+function settled(context: RunContext, self: AnyActorRef, outcome: Omit<RunOutcome, 'statistics'>): Pick<RunContext, 'outcome' | 'finalTree'> {
+  const id = `run:${context.plan.runId}`;
+  // Settled before its first snapshot exists (cancelled while queued): a run with no tree.
+  const tree = finalTree(self.getSnapshot() ? describeActor(id, self) : { id, kind: 'run', status: 'done', state: null, children: [] });
+  const stats = statisticsOf(tree);
+  return { outcome: { ...outcome, statistics: { ...stats, actor_tree: tree } }, finalTree: tree };
+}
+
 const FINISH_RETRY_DELAYS_MS = [100, 500, 2000];
 
 /** Recording a run's end matters more than speed: ride out a short database blip. */
@@ -124,13 +133,8 @@ export const runMachine = setup({
     ])),
     delegate: sendTo(GLOBAL, ({ context }): TaskEvent => ({ type: 'TASK', callId: `run:${context.plan.runId}`, task: context.plan.task })),
     /** Snapshot the tree (statistics) before stopping it: stopped actors keep no children. */
-    settle: assign(({ context, self }, outcome: Omit<RunOutcome, 'statistics'>) => {
-      const id = `run:${context.plan.runId}`;
-      // Settled before its first snapshot exists (cancelled while queued): a run with no tree.
-      const tree = finalTree(self.getSnapshot() ? describeActor(id, self as AnyActorRef) : { id, kind: 'run', status: 'done', state: null, children: [] });
-      const stats = statisticsOf(tree);
-      return { outcome: { ...outcome, statistics: { ...stats, actor_tree: tree } }, finalTree: tree };
-    }),
+    settle: assign(({ context, self }, outcome: Omit<RunOutcome, 'statistics'>) => settled(context, self, outcome)),
+    settleTimedOut: assign(({ context, self }) => settled(context, self, { status: 'failed', error: `run exceeded its time limit of ${context.plan.timeoutMs} ms` })),
     /** A run with MCP tools spawns its hierarchy once they are known (each worker's input names its tools). */
     spawnHierarchy: enqueueActions(({ context, enqueue }) => {
       if (!usesMcp(context.plan)) return;
@@ -196,15 +200,7 @@ export const runMachine = setup({
         { guard: 'mcpReady', target: 'running', actions: 'spawnHierarchy' },
       ],
       on: { CANCEL: { target: 'finishing', actions: { type: 'settle', params: { status: 'cancelled' } } } },
-      after: {
-        runTimeout: {
-          target: 'finishing',
-          actions: {
-            type: 'settle',
-            params: ({ context }) => ({ status: 'failed' as const, error: `run exceeded its time limit of ${context.plan.timeoutMs} ms` }),
-          },
-        },
-      },
+      after: { runTimeout: { target: 'finishing', actions: 'settleTimedOut' } },
     },
     running: {
       entry: ['announce', 'delegate'],
@@ -222,15 +218,7 @@ export const runMachine = setup({
         ],
         CANCEL: { target: 'finishing', actions: { type: 'settle', params: { status: 'cancelled' } } },
       },
-      after: {
-        runTimeout: {
-          target: 'finishing',
-          actions: {
-            type: 'settle',
-            params: ({ context }) => ({ status: 'failed' as const, error: `run exceeded its time limit of ${context.plan.timeoutMs} ms` }),
-          },
-        },
-      },
+      after: { runTimeout: { target: 'finishing', actions: 'settleTimedOut' } },
     },
     finishing: {
       entry: ['stopHierarchy', 'stopMcpTools'],
