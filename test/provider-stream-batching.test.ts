@@ -1,7 +1,6 @@
 import test from 'ava';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { streamTurn } from '../src/models/stream-turn.ts';
-import { secretScrubbingModel } from '../src/models/secret-scrubbing-model.ts';
 import { userMessage } from '../src/models/conversation.ts';
 import { ScriptedProviderServer } from './helpers/scripted-provider-server.ts';
 import { openaiChatWire } from './helpers/openai-chat-wire.ts';
@@ -14,7 +13,7 @@ test('the deltas of one network chunk from a real provider are delivered as one 
   const server = new ScriptedProviderServer(openaiChatWire, () => ({ raw: { headers: turn.headers!, chunks: [turn.chunks.join('')] } }));
   const url = await server.start();
   t.teardown(() => server.close());
-  const model = secretScrubbingModel(createOpenAICompatible({ name: 'c', baseURL: url, apiKey: 'k-123' }).chatModel('m'), ['k-123']);
+  const model = createOpenAICompatible({ name: 'c', baseURL: url, apiKey: 'k-123' }).chatModel('m');
   const batches: number[] = [];
   let open = 0;
   const result = await streamTurn(model, { messages: [userMessage('hi')] }, {

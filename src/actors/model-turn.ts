@@ -5,6 +5,7 @@ import type { EventDraft } from '../events/run-event.ts';
 import type { JSONSchema7, LanguageModelV3FunctionTool } from '@ai-sdk/provider';
 import { delegatedTask, delegationTool, type ConversationMessage } from '../models/conversation.ts';
 import { streamTurn } from '../models/stream-turn.ts';
+import { scrubError } from '../models/secret-scrubbing-model.ts';
 import { isAbortError } from '../models/model-retry.ts';
 import { describeError } from '../models/turn-builder.ts';
 import { ModelCallError } from '../errors/app-error.ts';
@@ -137,7 +138,10 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
 /** A failed call as the supervisor (and, at the top, the run) reports it: provider, model and cause. */
 function namedFailure(model: AgentModel, err: unknown, retries: number): ModelCallError {
   const status = (err as { statusCode?: unknown }).statusCode;
-  const cause = describeError(err) + (typeof status === 'number' && !describeError(err).includes(String(status)) ? ` (HTTP ${status})` : '');
+  // A provider (or a proxy) may echo the key back: redacted here, where every failure leaves the
+  // call, rather than by a stream layer that would cost every token.
+  const text = describeError(scrubError(err, model.secrets ?? []));
+  const cause = text + (typeof status === 'number' && !text.includes(String(status)) ? ` (HTTP ${status})` : '');
   return new ModelCallError(`${model.provider} model "${model.modelId}" (${model.name}) failed: ${cause}`, { retries });
 }
 

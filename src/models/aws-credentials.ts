@@ -18,7 +18,7 @@ export interface AwsSigningCredentials {
  *
  * Credentials are resolved at the first call, not when the run is planned (a remote source can
  * take seconds to answer, or never, off AWS). Each resolution's secret parts are pushed to
- * `secrets`, the live list the scrubbing wrapper reads when an error is shown, so a refreshed
+ * `secrets`, the live list (AgentModel.secrets) scrubError reads when a failure is shown, so a refreshed
  * session token is scrubbed too.
  */
 export function awsCredentialChain(secrets: string[]): () => Promise<AwsSigningCredentials> {

@@ -4,7 +4,6 @@ import type { ModelRecord } from '../domain/model-schemas.ts';
 import type { RetryPolicy } from './model-retry.ts';
 import { createSimulatedModel, simulatedSettingsFromParams } from './simulated-model.ts';
 import { createProviderModel } from './provider-models.ts';
-import { secretScrubbingModel } from './secret-scrubbing-model.ts';
 
 /** The model an agent runs with, and the call settings from its model row. */
 export interface AgentModel {
@@ -23,6 +22,11 @@ export interface AgentModel {
   idleTimeoutMs?: number;
   /** Provider-specific per-call options from the row's params (thinking, reasoning summaries). */
   providerOptions?: SharedV3ProviderOptions;
+  /**
+   * Keys and credentials this model sends, to be redacted from any error it shows (see
+   * scrubError). A live list: credentials resolved at call time (Bedrock's AWS chain) join it.
+   */
+  secrets?: readonly string[];
 }
 
 /** Process-wide settings of model calls (MODEL_* configuration) and where keys are read from. */
@@ -70,7 +74,8 @@ export function createAgentModel(record: ModelRecord | null, settings: ModelCall
   const built = createProviderModel(record, record.provider, settings.env ?? process.env);
   return {
     ...base,
-    model: secretScrubbingModel(built.model, built.secrets),
+    model: built.model,
+    secrets: built.secrets,
     ...(built.providerOptions && { providerOptions: built.providerOptions }),
   };
 }

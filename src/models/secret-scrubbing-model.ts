@@ -1,5 +1,4 @@
 import { APICallError } from '@ai-sdk/provider';
-import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3StreamPart, LanguageModelV3StreamResult } from '@ai-sdk/provider';
 
 const REDACTED = '[redacted]';
 
@@ -40,51 +39,4 @@ export function scrubError(err: unknown, secrets: readonly string[]): unknown {
   }
   const text = typeof err === 'string' ? err : JSON.stringify(err) ?? String(err);
   return mentions(text, secrets) ? new Error(scrubText(text, secrets)) : err;
-}
-
-/**
- * The same model, whose errors (thrown, streamed as parts, or erroring the stream) never carry a
- * secret. `secrets` is read when an error is scrubbed, not copied: credentials resolved at call
- * time (Bedrock's AWS chain) are added to it later, so even an empty list gets the wrapper.
- */
-export function secretScrubbingModel(inner: LanguageModelV3, secrets: readonly string[]): LanguageModelV3 {
-  const doStream = async (options: LanguageModelV3CallOptions): Promise<LanguageModelV3StreamResult> => {
-    let result: LanguageModelV3StreamResult;
-    try {
-      result = await inner.doStream(options);
-    } catch (err) {
-      throw scrubError(err, secrets);
-    }
-    const reader = result.stream.getReader();
-    const stream = new ReadableStream<LanguageModelV3StreamPart>({
-      async pull(controller) {
-        let read: Awaited<ReturnType<typeof reader.read>>;
-        try {
-          read = await reader.read();
-        } catch (err) {
-          controller.error(scrubError(err, secrets));
-          return;
-        }
-        if (read.done) controller.close();
-        else controller.enqueue(read.value.type === 'error' ? { ...read.value, error: scrubError(read.value.error, secrets) } : read.value);
-      },
-      // Cancelling the outer stream closes the provider's connection.
-      cancel: (reason) => reader.cancel(reason),
-    }, { highWaterMark: 0 });
-    return { ...result, stream };
-  };
-  return {
-    specificationVersion: 'v3',
-    provider: inner.provider,
-    modelId: inner.modelId,
-    supportedUrls: inner.supportedUrls,
-    doGenerate: async (options) => {
-      try {
-        return await inner.doGenerate(options);
-      } catch (err) {
-        throw scrubError(err, secrets);
-      }
-    },
-    doStream,
-  };
 }

@@ -6,6 +6,7 @@ import { createAgentModel, type ModelCallSettings } from '../models/model-factor
 import { streamTurn } from '../models/stream-turn.ts';
 import { userMessage } from '../models/conversation.ts';
 import { describeError } from '../models/turn-builder.ts';
+import { scrubError } from '../models/secret-scrubbing-model.ts';
 
 function withoutGatewayFields<T extends { tenantId?: unknown; traceId?: unknown; userId?: unknown }>(input: T) {
   const { tenantId: _t, traceId: _r, userId: _u, ...rest } = input;
@@ -58,8 +59,10 @@ export async function checkModel(
   const record = await getModel(repos, id);
   const about = { model_id: record.modelId, provider: record.provider };
   const started = performance.now();
+  let secrets: readonly string[] = [];
   try {
     const agentModel = createAgentModel(record, { ...settings, retry: { maxRetries: 0 } });
+    secrets = agentModel.secrets ?? [];
     const turn = await streamTurn(agentModel.model, {
       messages: [userMessage('Reply with OK.')],
       maxOutputTokens: 5,
@@ -70,6 +73,6 @@ export async function checkModel(
     return { ok: true, latency_ms: Math.round(performance.now() - started), ...about, reply: turn.text };
   } catch (err) {
     const timedOut = err instanceof Error && err.name === 'TimeoutError';
-    return { ok: false, error: timedOut ? `no answer within ${settings.timeoutMs} ms` : describeError(err), ...about };
+    return { ok: false, error: timedOut ? `no answer within ${settings.timeoutMs} ms` : describeError(scrubError(err, secrets)), ...about };
   }
 }
