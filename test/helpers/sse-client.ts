@@ -54,17 +54,20 @@ export class SseParser {
     this.onComment = onComment;
   }
 
+  /** Linear in the text fed: lines are cut by index, the buffer is sliced once per chunk. */
   push(chunk: string): void {
-    this.#buffer += chunk;
-    let nl: number;
-    while ((nl = this.#buffer.search(/\r\n|\r|\n/)) >= 0) {
-      const line = this.#buffer.slice(0, nl);
-      const width = this.#buffer.startsWith('\r\n', nl) ? 2 : 1;
-      // A lone trailing '\r' may be the first half of '\r\n': wait for more text.
-      if (width === 1 && this.#buffer[nl] === '\r' && nl === this.#buffer.length - 1) break;
-      this.#buffer = this.#buffer.slice(nl + width);
-      this.#line(line);
+    const buffer = this.#buffer + chunk;
+    let start = 0;
+    for (let i = 0; i < buffer.length; i++) {
+      const c = buffer.charCodeAt(i);
+      if (c !== 10 && c !== 13) continue;
+      // A trailing '\r' may be the first half of '\r\n': wait for more text.
+      if (c === 13 && i === buffer.length - 1) break;
+      this.#line(buffer.slice(start, i));
+      if (c === 13 && buffer.charCodeAt(i + 1) === 10) i++;
+      start = i + 1;
     }
+    this.#buffer = buffer.slice(start);
   }
 
   #line(line: string): void {
@@ -187,6 +190,29 @@ export async function collectUntilClose(url: string, options: SseOpenOptions = {
     // drain
   }
   return stream;
+}
+
+/**
+ * Reads a stream to its `event: close` as a browser's EventSource would: when the server cuts the
+ * connection first (a slow reader passed its buffer bound), or before answering, reconnects with
+ * `Last-Event-ID`.
+ * Returns the last connection's stream with the frames of every connection, in order.
+ */
+export async function collectResuming(url: string, options: SseOpenOptions = {}, maxConnections = 50): Promise<SseStream & { connections: number }> {
+  const frames: SseFrame[] = [];
+  for (let connections = 1; ; connections++) {
+    const lastId = eventFrames(frames).at(-1)?.id;
+    const headers = { ...options.headers, ...(lastId !== undefined && { 'last-event-id': lastId }) };
+    // A connection cut before its headers arrived fails the fetch; EventSource retries it too.
+    const stream = await collectUntilClose(url, { ...options, headers }).catch((err: unknown) => {
+      if (connections >= maxConnections) throw err;
+      return undefined;
+    });
+    if (!stream) continue;
+    frames.push(...stream.frames);
+    const closed = stream.frames.at(-1)?.event === 'close' || stream.status !== 200;
+    if (closed || connections >= maxConnections) return Object.assign(stream, { frames, connections });
+  }
 }
 
 /** Opens a stream, reads `n` event frames (frames with an id), then disconnects. Returns those frames. */
