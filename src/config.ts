@@ -35,6 +35,7 @@ const envSchema = z.object({
   MODEL_RETRY_INITIAL_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   MODEL_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(60_000),
   MODEL_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(15_000),
+  API_KEYS: z.enum(['off', 'required']).default('off'),
 });
 
 export interface AppConfig {
@@ -58,6 +59,8 @@ export interface AppConfig {
   /** Model calls: retries before any output, and how long a stream may send nothing. */
   modelCalls: { retry: { maxRetries: number; initialDelayMs: number }; idleTimeoutMs: number };
   modelCheckTimeoutMs: number;
+  /** `required`: every request but /health, the API docs and /viewer needs an API key. */
+  apiKeys: 'off' | 'required';
   database: DatabaseConfig;
 }
 
@@ -91,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workerMaxToolSteps: e.WORKER_MAX_TOOL_STEPS,
     modelCalls: { retry: { maxRetries: e.MODEL_MAX_RETRIES, initialDelayMs: e.MODEL_RETRY_INITIAL_DELAY_MS }, idleTimeoutMs: e.MODEL_STREAM_IDLE_TIMEOUT_MS },
     modelCheckTimeoutMs: e.MODEL_CHECK_TIMEOUT_MS,
+    apiKeys: e.API_KEYS,
     database: databaseConfigFromEnv(env),
   };
 }
