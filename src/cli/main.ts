@@ -3,7 +3,6 @@ import { ApiClient } from './api-client.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { followCommand, runCommand } from './run-commands.ts';
 import { hierarchiesCommand, inspectCommand, modelsCommand, runsCommand } from './list-commands.ts';
-import { createKeyCommand, listKeysCommand, revokeKeyCommand } from './key-commands.ts';
 
 /** The Cadre command line: `npx cadre …` (bin/cadre.js runs this file on the project's Node 24). */
 
@@ -100,6 +99,9 @@ pageOptions(program.command('models').description('list models'))
     process.exitCode = await modelsCommand(client(cmd), { ...opts, json: globals(cmd).json });
   });
 
+/** Loaded only by the keys commands: they open the database (MikroORM), which the HTTP commands never need. */
+const keyCommands = () => import('./key-commands.ts');
+
 const keys = program.command('keys')
   .description('manage API keys, directly in the database the server uses (DATABASE_URL or DB_*; no key needed)');
 keys.command('create')
@@ -107,23 +109,31 @@ keys.command('create')
   .option('--name <name>', 'a label to recognise the key by')
   .action(async (opts: { name?: string }, cmd: Command) => {
     const g = globals(cmd);
-    process.exitCode = await createKeyCommand({ json: g.json, ...(g.tenant && { tenant: g.tenant }), ...(opts.name && { name: opts.name }) });
+    process.exitCode = await (await keyCommands()).createKeyCommand({ json: g.json, ...(g.tenant && { tenant: g.tenant }), ...(opts.name && { name: opts.name }) });
   });
 keys.command('list')
   .description('list keys (of --tenant when given), revoked ones included')
   .action(async (_opts: unknown, cmd: Command) => {
     const g = globals(cmd);
-    process.exitCode = await listKeysCommand({ json: g.json, ...(g.tenant && { tenant: g.tenant }) });
+    process.exitCode = await (await keyCommands()).listKeysCommand({ json: g.json, ...(g.tenant && { tenant: g.tenant }) });
   });
 keys.command('revoke')
   .description('revoke a key by its id: requests with it get 401 from then on')
   .argument('<id>', 'key id (from keys list)')
   .action(async (id: string, _opts: unknown, cmd: Command) => {
-    process.exitCode = await revokeKeyCommand(id, { json: globals(cmd).json });
+    process.exitCode = await (await keyCommands()).revokeKeyCommand(id, { json: globals(cmd).json });
   });
 
 // Subcommands inherit exitOverride and the help hint only when set on each.
 for (const cmd of [...program.commands, ...keys.commands]) cmd.exitOverride().showHelpAfterError();
+
+// A reader that left (`cadre tail 1 --json | head`) is not an error of the CLI: stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? EXIT.ok);
+  });
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -24,7 +24,7 @@ export interface TreeNode {
 function label(node: TreeNode): string {
   const name = node.agent_name
     ? `${node.kind} ${node.agent_name}${node.team_name && node.kind !== 'team_supervisor' ? ` (${node.team_name})` : node.team_name ? ` [${node.team_name}]` : ''}`
-    : `${node.kind} ${node.id}`;
+    : node.id === node.kind || node.id.startsWith(`${node.kind}:`) ? node.id : `${node.kind} ${node.id}`;
   const state = typeof node.state === 'string' ? node.state : node.state && typeof node.state === 'object' ? JSON.stringify(node.state) : '';
   const parts = [name, `${node.status}${state ? `/${state}` : ''}`];
   const s = node.stats;
