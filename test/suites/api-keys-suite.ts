@@ -1,6 +1,8 @@
 import test from 'ava';
 import { createTestDatabase, uniqueName, type Backend, type TestDatabase } from '../helpers/backends.ts';
 import { ApiKeyService, hashApiKey } from '../../src/services/api-key-service.ts';
+import { initORM } from '../../src/store/init-orm.ts';
+import { Store } from '../../src/store/store.ts';
 
 /** The API key repository's contract (through the service that hashes keys), on every backend. */
 export function apiKeysSuite(backend: Backend): void {
@@ -68,5 +70,18 @@ export function apiKeysSuite(backend: Backend): void {
     const err = await t.throwsAsync(keys.create(tenant, 'n'.repeat(256)));
     t.is((err as { status?: number }).status, 400);
     t.deepEqual(await keys.list(tenant), []);
+  });
+
+  test(`${backend}: a database from before API keys gets the table at start, its other rows kept`, async (t) => {
+    const own = await createTestDatabase(backend);
+    t.teardown(() => own.drop());
+    await own.store.forTenant('t-old').models.create({ name: 'kept', model_id: 'm', provider: 'simulated' });
+    await own.store.orm.em.getConnection().execute('drop table api_key');
+    const reopened = new Store(await initORM({ database: own.config }));
+    t.teardown(() => reopened.close());
+    const keys = new ApiKeyService(reopened.apiKeys);
+    const { key } = await keys.create('t-old');
+    t.is(await keys.authenticate(key), 't-old');
+    t.is((await reopened.forTenant('t-old').models.findByName('kept'))?.name, 'kept');
   });
 }
