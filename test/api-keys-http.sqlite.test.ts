@@ -178,6 +178,7 @@ test('public without a key: health, the OpenAPI document, Swagger UI and the vie
   const docs = await call('GET', '/v3/api-docs');
   t.is(docs.status, 200);
   t.true(Object.keys(docs.body.paths).length > 0);
+  t.like(docs.body.components.securitySchemes.apiKey, { type: 'http', scheme: 'bearer' });
   t.is((await call('GET', '/swagger-ui.html')).status, 200);
   t.is((await call('GET', '/swagger-ui/swagger-ui.css')).status, 200);
   for (const path of ['/viewer', '/viewer/', '/viewer/index.html']) {
