@@ -103,7 +103,7 @@ export function progressDisplay(out: NodeJS.WriteStream, progress: RunProgress):
   const draw = () => {
     const last = progress.last ? ` · ${progress.last}` : '';
     const line = `${spinner[frame++ % spinner.length]} ${progress.status()}${last}`;
-    out.write(`\r\x1b[2K${line.slice(0, Math.max(20, (out.columns ?? 80) - 1))}`);
+    out.write(`\r\x1b[2K${line.slice(0, Math.max(20, (out.columns || 80) - 1))}`);
   };
   const timer = setInterval(draw, 100);
   timer.unref();
