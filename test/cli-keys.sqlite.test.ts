@@ -30,13 +30,13 @@ test.after.always(async () => {
 
 test.serial('keys create prints the key once; it opens the API for its tenant only; revoke closes it (exit 6)', async (t) => {
   const tenant = uniqueName('cli');
-  const created = await cli(['--tenant', tenant, 'keys', 'create', '--name', 'laptop'], dbEnv);
+  const created = await cli(['keys', 'create', '--tenant', tenant, '--name', 'laptop'], dbEnv);
   t.is(created.code, 0, created.stderr);
   const key = created.stdout.trim();
   t.regex(key, /^cadre_[A-Za-z0-9_-]{43}$/);
   t.regex(created.stderr, new RegExp(`API key [0-9a-f-]{36} for tenant "${tenant}" \\(laptop\\)\\. It is shown only now`));
 
-  const listed = await cli(['--json', '--tenant', tenant, 'keys', 'list'], dbEnv);
+  const listed = await cli(['keys', 'list', '--json', '--tenant', tenant], dbEnv);
   t.is(listed.code, 0, listed.stderr);
   const rows = JSON.parse(listed.stdout);
   t.is(rows.length, 1);
