@@ -7,12 +7,14 @@ import { errorBody } from './envelope.ts';
 /** Turns errors of a lower layer (e.g. the database) into AppErrors; undefined when it does not know one. */
 export type ErrorTranslator = (err: unknown) => AppError | undefined;
 
-export function errorMiddleware(logger: Logger, translate: ErrorTranslator = () => undefined) {
+/** `countError`: told the error code of every error answered (for the errors-by-kind metric). */
+export function errorMiddleware(logger: Logger, translate: ErrorTranslator = () => undefined, countError?: (errorCode: string) => void) {
   return async (ctx: Context, next: Next) => {
     try {
       await next();
     } catch (err) {
       const { status, message, errorCode, details } = classify(translate(err) ?? err);
+      countError?.(errorCode);
       if (status >= 500) {
         logger.error('request failed', { request_id: ctx.state.requestId, method: ctx.method, path: ctx.path, error: String((err as Error)?.stack ?? err) });
       }
