@@ -16,7 +16,8 @@ export function errorMiddleware(logger: Logger, translate: ErrorTranslator = () 
       const { status, message, errorCode, details } = classify(translate(err) ?? err);
       countError?.(errorCode);
       if (status >= 500) {
-        logger.error('request failed', { request_id: ctx.state.requestId, method: ctx.method, path: ctx.path, error: String((err as Error)?.stack ?? err) });
+        logger.error('request failed', {
+          request_id: ctx.state.requestId, tenant: ctx.state.tenantId, run_id: ctx.state.runId, method: ctx.method, path: ctx.path, error: String((err as Error)?.stack ?? err) });
       }
       if (ctx.headerSent || !ctx.writable) return;
       ctx.status = status;
