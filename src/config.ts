@@ -37,7 +37,8 @@ const envSchema = z.object({
   MODEL_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(60_000),
   MODEL_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(15_000),
   // OpenTelemetry's standard variables (the exporter reads its endpoint and headers itself).
-  OTEL_SDK_DISABLED: z.enum(['true', 'false', 'TRUE', 'FALSE', '']).default('false').transform((v) => v.toLowerCase() === 'true'),
+  // A boolean as the OTel spec reads it: `true` in any case disables, anything else does not.
+  OTEL_SDK_DISABLED: z.string().default('false').transform((v) => v.trim().toLowerCase() === 'true'),
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none', '']).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().optional(),
