@@ -132,7 +132,9 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
       durationMs: turn.durationMs,
     };
   } catch (err) {
-    span.fail(describeError(scrubError(err, model.secrets ?? [])));
+    // The actor's own signal says the run was stopped; an idle timeout or a provider's failure is the call's error.
+    if (signal.aborted) span.cancelled();
+    else span.fail(describeError(scrubError(err, model.secrets ?? [])));
     // A cancelled run's abort stays what it is; a provider's failure says which model failed and
     // why (the simulated model's scripted failures already say so and stay as they are).
     throw isAbortError(err) || model.provider === 'simulated' ? err : namedFailure(model, err, retries);

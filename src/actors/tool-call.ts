@@ -40,8 +40,9 @@ export const toolCallActor = fromPromise<ToolCallOutput, ToolCallInput>(async ({
     else span.fail(output.output);
     return output;
   } catch (err) {
-    // Only an abort gets here (the run was stopped): the span ends with the reason.
-    span.fail(errorText(err));
+    // An abort (the run was stopped) is the only expected way here.
+    if (signal.aborted) span.cancelled();
+    else span.fail(errorText(err));
     throw err;
   }
 });

@@ -19,6 +19,8 @@ const GEN_AI = {
 } as const;
 const RUN_ID = 'cadre.run_id';
 
+type CallOutcome = 'ok' | 'error' | 'cancelled';
+
 /** Cadre's provider names as the GenAI conventions spell the well-known ones. */
 const PROVIDER_NAMES: Record<string, string> = { bedrock: 'aws.bedrock' };
 
@@ -102,11 +104,11 @@ class MeasuredRun implements RunTelemetry {
     const metrics = this.#metrics;
     const labels = { provider: model.provider, model: model.modelId };
     let ended = false;
-    const end = (outcome: 'ok' | 'error') => {
+    const end = (outcome: CallOutcome) => {
       if (ended) return false;
       ended = true;
       metrics.modelCalls.inc({ ...labels, outcome });
-      metrics.modelSeconds.observe(labels, (performance.now() - started) / 1000);
+      if (outcome !== 'cancelled') metrics.modelSeconds.observe(labels, (performance.now() - started) / 1000);
       return true;
     };
     return {
@@ -124,6 +126,9 @@ class MeasuredRun implements RunTelemetry {
         metrics.errors.inc({ kind: 'MODEL_CALL' });
         if (span) endSpan(span, error);
       },
+      cancelled() {
+        if (end('cancelled') && span) endCancelled(span);
+      },
     };
   }
 
@@ -133,26 +138,34 @@ class MeasuredRun implements RunTelemetry {
     });
     const metrics = this.#metrics;
     let ended = false;
-    const end = (outcome: 'ok' | 'error', error?: string) => {
+    const end = (outcome: CallOutcome, error?: string) => {
       if (ended) return;
       ended = true;
       metrics.toolCalls.inc({ tool: toolName, outcome });
       if (outcome === 'error') metrics.errors.inc({ kind: 'TOOL_CALL' });
-      if (span) endSpan(span, error);
+      if (!span) return;
+      if (outcome === 'cancelled') endCancelled(span);
+      else endSpan(span, error);
     };
-    return { ok: () => end('ok'), fail: (error) => end('error', error) };
+    return { ok: () => end('ok'), fail: (error) => end('error', error), cancelled: () => end('cancelled') };
   }
 
   endRun(status: 'completed' | 'failed' | 'cancelled', error?: string | null): void {
     this.#metrics.runsFinished.inc({ status });
     if (status === 'failed') this.#metrics.errors.inc({ kind: 'RUN_FAILED' });
     // Turns of agents stopped with the run (cancelled, timed out) end with it.
-    for (const span of this.#openTurns.values()) endSpan(span, `run ${status}`);
+    for (const span of this.#openTurns.values()) endCancelled(span);
     this.#openTurns.clear();
     if (!this.#root) return;
     this.#root.setAttribute('cadre.run_status', status);
     endSpan(this.#root, status === 'failed' ? (error ?? 'failed') : undefined);
   }
+}
+
+/** A call or turn cut short because its run was stopped: not an error of its own. */
+function endCancelled(span: Span): void {
+  span.setAttribute('cadre.cancelled', true);
+  span.end();
 }
 
 function endSpan(span: Span, error?: string): void {

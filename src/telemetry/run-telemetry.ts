@@ -36,6 +36,8 @@ export interface CallSpan {
   /** The call succeeded; a model call reports its usage. */
   ok(usage?: ModelUsage): void;
   fail(error: string): void;
+  /** Aborted because its run was stopped (cancel, time limit): neither a success nor an error. */
+  cancelled(): void;
 }
 
 export interface RunTelemetry {
@@ -57,7 +59,7 @@ export interface Telemetry {
   forRun(run: { runId: number; tenantId: string; hierarchyId: string }): RunTelemetry;
 }
 
-const noCall: CallSpan = { ok: () => {}, fail: () => {} };
+const noCall: CallSpan = { ok: () => {}, fail: () => {}, cancelled: () => {} };
 
 export const noRunTelemetry: RunTelemetry = {
   traceId: null,

@@ -201,6 +201,47 @@ export function telemetrySuite(backend: Backend): void {
     t.is(spans.length, 1 + turns.length + chats.length + tools.length, 'no span of another kind');
   });
 
+  test.serial(`${backend}: a run cancelled mid-call: its calls count as cancelled (not errors), and every span of its trace ends`, async (t) => {
+    const api = h().api(t, uniqueTenant());
+    const { hierarchyId, modelId } = await toolHierarchy(api, 200);
+    const model = { provider: 'simulated', model: modelId };
+    const before = await scrape(t, api);
+    const at = (text: string, name: string, labels: Series = {}) => metricValue(text, name, labels);
+    const started = await api.ok('runs/start', { hierarchy_id: hierarchyId, task: 'Work out 5 * 5' });
+    const stream = await openSse(`${h().server.url}${API_PREFIX}/runs/stream`, {
+      method: 'POST', body: { id: started.id }, headers: { 'x-tenant-id': api.tenant! },
+    });
+    // A token streamed: a model call is in flight (200 ms a token) when the run is cancelled.
+    const token = await stream.until((f) => f.data.includes('"action":"stream"'));
+    t.truthy(token);
+    await api.ok('runs/cancel', { id: started.id });
+    for await (const _ of stream) {
+      // to the terminal event
+    }
+    const root = `run ${started.id}`;
+    const ofRun = () => h().spans.getFinishedSpans().filter((s) => s.attributes['cadre.run_id'] === started.id);
+    const spans = await pollUntil(async () => (ofRun().some((s) => s.name === root) ? ofRun() : undefined), 10_000, 'the run span');
+    t.is(spans.find((s) => s.name === root)?.attributes['cadre.run_status'], 'cancelled');
+    const ids = new Set(spans.map((s) => s.spanContext().spanId));
+    t.true(spans.length > 1);
+    for (const span of spans) {
+      if (span.name !== root) t.true(ids.has(span.parentSpanContext!.spanId), `the parent of ${span.name} ended too`);
+    }
+    const cut = spans.filter((s) => s.attributes['cadre.cancelled'] === true);
+    t.true(cut.some((s) => s.attributes['gen_ai.operation.name'] === 'chat'), 'the call in flight ends as cancelled');
+    t.true(cut.some((s) => s.attributes['gen_ai.operation.name'] === 'invoke_agent'), 'the turns it was part of end as cancelled');
+
+    const after = await pollUntil(async () => {
+      const text = await scrape(t, api);
+      return at(text, 'cadre_runs_finished_total', { status: 'cancelled' }) > at(before, 'cadre_runs_finished_total', { status: 'cancelled' }) ? text : undefined;
+    }, 10_000, 'the run to be counted as cancelled');
+    const delta = (name: string, labels: Series = {}) => at(after, name, labels) - at(before, name, labels);
+    t.is(delta('cadre_runs_finished_total', { status: 'cancelled' }), 1);
+    t.true(delta('cadre_model_calls_total', { ...model, outcome: 'cancelled' }) >= 1);
+    t.is(delta('cadre_model_calls_total', { ...model, outcome: 'error' }), 0);
+    t.is(delta('cadre_errors_total', { kind: 'MODEL_CALL' }), 0, 'a cancel is no model error');
+  });
+
   test.serial(`${backend}: log lines are JSON with the request id (X-Request-Id in and out), the tenant and the run id`, async (t) => {
     const tenant = uniqueTenant();
     const api = h().api(t, tenant);
