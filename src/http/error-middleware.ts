@@ -3,11 +3,13 @@ import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import { errorBody } from './envelope.ts';
 
-/** Maps every error to the envelope; the only place an HTTP error body is written. */
 /** Turns errors of a lower layer (e.g. the database) into AppErrors; undefined when it does not know one. */
 export type ErrorTranslator = (err: unknown) => AppError | undefined;
 
-/** `countError`: told the error code of every error answered (for the errors-by-kind metric). */
+/**
+ * Maps every error to the envelope; the only place an HTTP error body is written. `countError`
+ * is told the error code of every error answered (the errors-by-kind metric).
+ */
 export function errorMiddleware(logger: Logger, translate: ErrorTranslator = () => undefined, countError?: (errorCode: string) => void) {
   return async (ctx: Context, next: Next) => {
     try {
