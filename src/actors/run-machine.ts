@@ -126,8 +126,9 @@ export const runMachine = setup({
         writer.push({ source: null, category: 'lifecycle', action: outcome.status, data });
         writer.close();
         await writer.drain();
-        await persistence.markEnded(plan.runId);
+        // Counted and traced before markEnded, which may fail: the run is over either way.
         input.telemetry.endRun(outcome.status, outcome.error);
+        await persistence.markEnded(plan.runId);
       }
       if (recordError) throw recordError;
     }),
