@@ -16,6 +16,10 @@ import { silentLogger, type Logger } from './logging/logger.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS, type ToolSettings } from './tools/tool-settings.ts';
 import type { ModelCallSettings } from './models/model-factory.ts';
 import { ApiKeyService } from './services/api-key-service.ts';
+import type { Tracer } from '@opentelemetry/api';
+import { CadreMetrics } from './telemetry/metrics.ts';
+import { MeasuredEventLog } from './telemetry/measured-event-log.ts';
+import { ProcessTelemetry } from './telemetry/process-telemetry.ts';
 
 export interface ComposeOptions {
   database?: DatabaseConfig;
@@ -45,6 +49,10 @@ export interface ComposeOptions {
   version?: string;
   /** Defaults to the SQL event log on the same store. */
   eventLog?: EventLog;
+  /** This process's Prometheus metrics (served at /metrics); a fresh registry when absent. */
+  metrics?: CadreMetrics;
+  /** OpenTelemetry tracer for run traces (see src/telemetry/tracing.ts); no spans when absent. */
+  tracer?: Tracer | null;
 }
 
 export interface Service {
@@ -52,6 +60,7 @@ export interface Service {
   runtime: RunRuntime;
   runs: RunService;
   eventLog: EventLog;
+  metrics: CadreMetrics;
   /** The SSE streams open now, against SSE_MAX_CONNECTIONS. */
   sseConnections: SseConnectionSlots;
   /** Ends the runs a stopped process left unfinished (call once at start-up, before serving). */
@@ -65,13 +74,16 @@ const DEFAULT_MODEL_IDLE_TIMEOUT_MS = 60_000;
 /** Wires store → event log → runtime → services → HTTP: the one place the layers meet. */
 export function composeService(store: Store, options: ComposeOptions = {}): Service {
   const logger = options.logger ?? silentLogger;
-  const eventLog = options.eventLog ?? new SqlEventLog(store.orm);
+  const metrics = options.metrics ?? new CadreMetrics();
+  // Appends are counted and timed around whichever log backs the service.
+  const eventLog = new MeasuredEventLog(options.eventLog ?? new SqlEventLog(store.orm), metrics);
   const runtime = new RunRuntime({
     eventLog,
     logger,
     maxConcurrentRuns: options.maxConcurrentRuns,
+    telemetry: new ProcessTelemetry(metrics, options.tracer ?? null),
     persistenceFor: (tenantId) => ({
-      markRunning: (id, at) => store.forTenant(tenantId).runs.markRunning(id, at),
+      markRunning: (id, at, traceId) => store.forTenant(tenantId).runs.markRunning(id, at, traceId),
       finish: (id, outcome, at) => store.forTenant(tenantId).runs.finish(id, outcome, at),
       markEnded: (id) => eventLog.markEnded(id),
     }),
@@ -89,6 +101,11 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
   });
   const sseConnections = new SseConnectionSlots(options.sseMaxConnections ?? 20_000);
   const apiKeys = new ApiKeyService(store.apiKeys);
+  metrics.bindSources({
+    runningRuns: () => runtime.activeCount - runtime.queuedCount,
+    queuedRuns: () => runtime.queuedCount,
+    sseStreams: () => sseConnections.active,
+  });
   const app = createApp({
     repositories: (tenantId) => store.forTenant(tenantId),
     health: async () => {
@@ -108,11 +125,13 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
         maxBufferedBytes: options.sseMaxBufferedBytes ?? 8 * 1024 * 1024,
         connections: sseConnections,
         stallTimeoutMs: options.sseStallTimeoutMs ?? 60_000,
+        delivered: metrics.events,
       }),
       ...executeRoutes(runs),
       ...modelCheckRoutes({ idleTimeoutMs: DEFAULT_MODEL_IDLE_TIMEOUT_MS, ...options.modelCalls, timeoutMs: options.modelCheckTimeoutMs ?? 15_000 }),
     ],
     logger,
+    metrics: { render: () => metrics.render(), countError: (errorCode) => metrics.errors.inc({ kind: errorCode }) },
     translateError: storeErrorToAppError,
     bodyLimitBytes: options.bodyLimitBytes,
     bodyTimeoutMs: options.bodyTimeoutMs,
@@ -125,6 +144,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     runtime,
     runs,
     eventLog,
+    metrics,
     sseConnections,
     recover: () => recoverUnfinishedRuns({
       unfinishedRuns: () => store.unfinishedRuns(),

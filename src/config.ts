@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors/app-error.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from './store/database-config.ts';
+import type { TracesExporter, TracingSettings } from './telemetry/tracing.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_MCP_SETTINGS, DEFAULT_TOOL_SETTINGS, type ToolSettings } from './tools/tool-settings.ts';
 
 /** `host` or `host:port`, IPv6 in brackets: the form HTTP_TOOL_ALLOWED_HOSTS lists, comma-separated. */
@@ -36,6 +37,13 @@ const envSchema = z.object({
   MODEL_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(60_000),
   MODEL_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(15_000),
   API_KEYS: z.enum(['off', 'required']).default('off'),
+  // OpenTelemetry's standard variables (the exporter reads its endpoint and headers itself).
+  // A boolean as the OTel spec reads it: `true` in any case disables, anything else does not.
+  OTEL_SDK_DISABLED: z.string().default('false').transform((v) => v.trim().toLowerCase() === 'true'),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none', '']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('cadre'),
 });
 
 export interface AppConfig {
@@ -61,6 +69,8 @@ export interface AppConfig {
   modelCheckTimeoutMs: number;
   /** `required`: every request but /health, the API docs and /viewer needs an API key. */
   apiKeys: 'off' | 'required';
+  /** OpenTelemetry traces: off unless OTEL_TRACES_EXPORTER or an OTLP endpoint asks for them. */
+  tracing: TracingSettings;
   database: DatabaseConfig;
 }
 
@@ -95,6 +105,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     modelCalls: { retry: { maxRetries: e.MODEL_MAX_RETRIES, initialDelayMs: e.MODEL_RETRY_INITIAL_DELAY_MS }, idleTimeoutMs: e.MODEL_STREAM_IDLE_TIMEOUT_MS },
     modelCheckTimeoutMs: e.MODEL_CHECK_TIMEOUT_MS,
     apiKeys: e.API_KEYS,
+    tracing: tracingOf(e),
     database: databaseConfigFromEnv(env),
   };
+}
+
+/**
+ * Traces are opt-in: on when OTEL_TRACES_EXPORTER names an exporter, or (exporter unset) when an
+ * OTLP endpoint is configured; OTEL_SDK_DISABLED=true turns them off whatever else is set.
+ */
+function tracingOf(e: z.infer<typeof envSchema>): TracingSettings {
+  const endpoint = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const asked: TracesExporter = e.OTEL_TRACES_EXPORTER || (endpoint ? 'otlp' : 'none');
+  return { exporter: e.OTEL_SDK_DISABLED ? 'none' : asked, serviceName: e.OTEL_SERVICE_NAME };
 }

@@ -6,9 +6,13 @@ import { Store } from './store/store.ts';
 import { describeDatabase } from './store/database-config.ts';
 import { composeService } from './compose.ts';
 import { DEFAULT_TENANT } from './http/tenant.ts';
+import { startTracing } from './telemetry/tracing.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
+
+// Off (null) unless the OTEL_* settings ask for traces.
+const tracing = startTracing(config.tracing, process.env.npm_package_version);
 
 const orm = await initORM({ database: config.database });
 const store = new Store(orm);
@@ -33,6 +37,7 @@ const service = composeService(store, {
   corsOrigins: config.corsOrigins,
   apiKeys: config.apiKeys,
   version: process.env.npm_package_version,
+  tracer: tracing?.tracer ?? null,
 });
 
 const recovered = await service.recover();
@@ -65,6 +70,8 @@ async function shutdown(signal: string): Promise<void> {
   forced.unref();
   await closed;
   await store.close();
+  // Spans still buffered are exported before the process exits.
+  await tracing?.shutdown();
   logger.info('stopped');
 }
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -173,8 +173,9 @@ test('access_token: a GET stream accepts the key as a query parameter; other met
   expect401(t, await call('GET', `/api/executor/v1/runs/stream?id=${runId}&access_token=${keyA}`, { headers: { authorization: 'Bearer nope' } }), 'bad header, good token');
 });
 
-test('public without a key: health, the OpenAPI document, Swagger UI and the viewer files', async (t) => {
+test('public without a key: health, metrics, the OpenAPI document, Swagger UI and the viewer files', async (t) => {
   t.is((await call('GET', '/health')).status, 200);
+  t.is((await call('GET', '/metrics')).status, 200);
   const docs = await call('GET', '/v3/api-docs');
   t.is(docs.status, 200);
   t.true(Object.keys(docs.body.paths).length > 0);

@@ -1,6 +1,7 @@
 import type { ActorSystem } from 'xstate';
 import { sourceOf, userPromptFor, type AgentPlan } from './run-plan.ts';
 import type { EventCategory, EventDraft } from '../events/run-event.ts';
+import type { SpanRef } from '../telemetry/run-telemetry.ts';
 import { userMessage, type ConversationMessage } from '../models/conversation.ts';
 
 /** A sub-task handed to an agent actor by its parent. */
@@ -8,6 +9,8 @@ export interface TaskEvent {
   type: 'TASK';
   callId: string;
   task: string;
+  /** The span the agent's turn nests under (the run's, or the delegating supervisor's turn): plain data. */
+  trace?: SpanRef | null;
 }
 
 /** An agent's answer to its parent, for the TASK with the same callId. */

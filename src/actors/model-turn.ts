@@ -10,6 +10,7 @@ import { isAbortError } from '../models/model-retry.ts';
 import { describeError } from '../models/turn-builder.ts';
 import { ModelCallError } from '../errors/app-error.ts';
 import type { AgentModel } from '../models/model-factory.ts';
+import { noRunTelemetry, type RunTelemetry, type SpanRef } from '../telemetry/run-telemetry.ts';
 
 export interface ToolSpec {
   toolName: string;
@@ -24,6 +25,9 @@ export interface ModelTurnInput {
   /** A supervisor's children as tools; a worker's own tools (none when it has none, or for its final answer). */
   tools: ToolSpec[];
   parallelToolCalls: boolean;
+  /** The run's metrics and spans, and the agent's turn span this call nests under. */
+  telemetry?: RunTelemetry;
+  parentSpan?: SpanRef | null;
 }
 
 export interface ToolCallRequest {
@@ -70,6 +74,7 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
   };
   const { model } = input.agent;
   let retries = 0; // counted here too, so a call that fails in the end still reports its retries
+  const span = (input.telemetry ?? noRunTelemetry).modelCall(input.parentSpan ?? null, input.agent, { provider: model.provider, modelId: model.modelId });
   try {
     const turn = await streamTurn(model.model, {
       system: input.agent.systemPrompt,
@@ -104,6 +109,7 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
         retries++;
       },
     }, signal);
+    span.ok({ inputTokens: turn.usage.inputTokens, outputTokens: turn.usage.outputTokens });
     return {
       text: turn.text,
       toolCalls: turn.toolCalls.map((call): ToolCallRequest => {
@@ -126,6 +132,9 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
       durationMs: turn.durationMs,
     };
   } catch (err) {
+    // The actor's own signal says the run was stopped; an idle timeout or a provider's failure is the call's error.
+    if (signal.aborted) span.cancelled();
+    else span.fail(describeError(scrubError(err, model.secrets ?? [])));
     // A cancelled run's abort stays what it is; a provider's failure says which model failed and
     // why (the simulated model's scripted failures already say so and stay as they are).
     throw isAbortError(err) || model.provider === 'simulated' ? err : namedFailure(model, err, retries);

@@ -10,10 +10,12 @@ import type { RunEventWriter } from '../events/run-event-writer.ts';
 import type { OfferedTool } from '../tools/worker-tool.ts';
 import { DEFAULT_MCP_SETTINGS } from '../tools/tool-settings.ts';
 import type { RunOutcome } from '../domain/run-records.ts';
+import { noRunTelemetry, type RunTelemetry } from '../telemetry/run-telemetry.ts';
 
 /** How a run records its progress; bound to the run's tenant by whoever starts it. */
 export interface RunPersistence {
-  markRunning(runId: number, at: Date): Promise<void>;
+  /** `traceId`: the run's trace, recorded with it (null when tracing is off). */
+  markRunning(runId: number, at: Date, traceId: string | null): Promise<void>;
   finish(runId: number, outcome: RunOutcome, at: Date): Promise<boolean>;
   markEnded(runId: number): Promise<void>;
 }
@@ -26,9 +28,12 @@ export interface RunInput {
   cancelledBeforeStart?: boolean;
   /** Reports what cannot go into the run's events (a connection that failed to close after the end). */
   warn?: (message: string) => void;
+  /** The run's metrics and spans, handed down to its agents (none when absent). */
+  telemetry?: RunTelemetry;
 }
 
 export interface RunContext extends RunInput {
+  telemetry: RunTelemetry;
   /** The MCP tools each worker is offered, by agent id; null until the run's MCP connections are open. */
   mcpTools: Record<string, OfferedTool[]> | null;
   mcpError: string | null;
@@ -97,7 +102,7 @@ export const runMachine = setup({
     sink: sinkActor,
     globalSupervisor: supervisorMachine,
     mcpTools: mcpToolsActor,
-    markRunning: fromPromise<void, RunContext>(({ input }) => input.persistence.markRunning(input.plan.runId, new Date())),
+    markRunning: fromPromise<void, RunContext>(({ input }) => input.persistence.markRunning(input.plan.runId, new Date(), input.telemetry.traceId)),
     finalise: fromPromise<void, RunContext>(async ({ input }) => {
       const { writer, persistence, plan } = input;
       await writer.drain();
@@ -121,6 +126,8 @@ export const runMachine = setup({
         writer.push({ source: null, category: 'lifecycle', action: outcome.status, data });
         writer.close();
         await writer.drain();
+        // Counted and traced before markEnded, which may fail: the run is over either way.
+        input.telemetry.endRun(outcome.status, outcome.error);
         await persistence.markEnded(plan.runId);
       }
       if (recordError) throw recordError;
@@ -131,14 +138,16 @@ export const runMachine = setup({
       draftOf(null, 'lifecycle', 'started', { task: context.plan.task }),
       draftOf(null, 'system', 'topology', { topology: topologyOf(context.plan) }),
     ])),
-    delegate: sendTo(GLOBAL, ({ context }): TaskEvent => ({ type: 'TASK', callId: `run:${context.plan.runId}`, task: context.plan.task })),
+    delegate: sendTo(GLOBAL, ({ context }): TaskEvent => ({
+      type: 'TASK', callId: `run:${context.plan.runId}`, task: context.plan.task, trace: context.telemetry.runSpan,
+    })),
     /** Snapshot the tree (statistics) before stopping it: stopped actors keep no children. */
     settle: assign(({ context, self }, outcome: Omit<RunOutcome, 'statistics'>) => settled(context, self, outcome)),
     settleTimedOut: assign(({ context, self }) => settled(context, self, { status: 'failed', error: `run exceeded its time limit of ${context.plan.timeoutMs} ms` })),
     /** A run with MCP tools spawns its hierarchy once they are known (each worker's input names its tools). */
     spawnHierarchy: enqueueActions(({ context, enqueue }) => {
       if (!usesMcp(context.plan)) return;
-      enqueue.spawnChild('globalSupervisor', { id: GLOBAL, input: globalSupervisorInput(context.plan, context.mcpTools ?? {}) });
+      enqueue.spawnChild('globalSupervisor', { id: GLOBAL, input: globalSupervisorInput(context.plan, context.mcpTools ?? {}, context.telemetry) });
     }),
     stopHierarchy: stopChild(GLOBAL),
     /** Closes the run's MCP connections (the actor's cleanup does it). */
@@ -157,11 +166,12 @@ export const runMachine = setup({
 }).createMachine({
   id: 'run',
   context: ({ input, spawn }) => {
+    const telemetry = input.telemetry ?? noRunTelemetry;
     spawn('sink', { id: 'sink', systemId: 'sink', input: { writer: input.writer, kind: 'sink' } });
     const mcp = usesMcp(input.plan) && !input.cancelledBeforeStart;
     if (mcp) spawn('mcpTools', { id: MCP_TOOLS, systemId: MCP_TOOLS_SYSTEM_ID, input: mcpToolsInput(input) });
-    else spawn('globalSupervisor', { id: GLOBAL, input: globalSupervisorInput(input.plan) });
-    return { ...input, mcpTools: mcp ? null : {}, mcpError: null, startedAtMs: null, outcome: null, finalTree: null, finaliseError: null };
+    else spawn('globalSupervisor', { id: GLOBAL, input: globalSupervisorInput(input.plan, {}, telemetry) });
+    return { ...input, telemetry, mcpTools: mcp ? null : {}, mcpError: null, startedAtMs: null, outcome: null, finalTree: null, finaliseError: null };
   },
   initial: 'boot',
   // The MCP connections open while the run is recorded as running; their report is kept whenever it comes.

@@ -7,6 +7,7 @@ import type { EventLog } from '../events/event-log.ts';
 import type { RunOutcome } from '../domain/run-records.ts';
 import type { Logger } from '../logging/logger.ts';
 import { UnavailableError } from '../errors/app-error.ts';
+import { noTelemetry, type Telemetry } from '../telemetry/run-telemetry.ts';
 
 export interface RuntimeDeps {
   eventLog: EventLog;
@@ -15,6 +16,8 @@ export interface RuntimeDeps {
   logger: Logger;
   /** Runs executing at once; further runs wait (status `pending`) in start order. Default 100. */
   maxConcurrentRuns?: number;
+  /** Metrics and traces of each run (none when absent). */
+  telemetry?: Telemetry;
 }
 
 interface LiveRun {
@@ -81,6 +84,7 @@ export class RunRuntime {
         systemId: `run:${plan.runId}`,
         input: {
           plan, writer, persistence: this.#deps.persistenceFor(plan.tenantId), cancelledBeforeStart: entry.cancelRequested,
+          telemetry: (this.#deps.telemetry ?? noTelemetry).forRun(plan),
           warn: (message) => logger.warn(message, { run_id: plan.runId }),
         },
       });

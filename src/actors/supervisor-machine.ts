@@ -1,4 +1,4 @@
-import { and, assign, enqueueActions, sendParent, setup, type AnyActorLogic, type AnyActorRef, type AnyStateMachine } from 'xstate';
+import { and, assign, enqueueActions, setup, type AnyActorLogic, type AnyActorRef, type AnyStateMachine } from 'xstate';
 import { toolResultsMessage, type ConversationMessage } from '../models/conversation.ts';
 import { modelTurnActor } from './model-turn.ts';
 import { workerMachine } from './worker-machine.ts';
@@ -8,6 +8,7 @@ import {
   callsToDispatch, dedupeKey, enrichTask, newCall, type ChildSpec, type PendingCall,
 } from './supervisor-calls.ts';
 import type { AgentPlan } from './run-plan.ts';
+import { noRunTelemetry, type RunTelemetry, type SpanRef } from '../telemetry/run-telemetry.ts';
 
 export interface SupervisorInput {
   agent: AgentPlan;
@@ -16,6 +17,8 @@ export interface SupervisorInput {
   /** Global: enable_context_sharing between teams. Team: share_context between its workers. */
   shareContext: boolean;
   maxTurns: number;
+  /** The run's metrics and spans (none when absent). */
+  telemetry?: RunTelemetry;
 }
 
 type SpawnAny = (logic: AnyActorLogic, options: { id: string; input: unknown }) => AnyActorRef;
@@ -41,6 +44,9 @@ export interface SupervisorContext {
   lastResult: string | null;
   lastError: string | null;
   stats: AgentStats;
+  telemetry: RunTelemetry;
+  /** The span of the current task's turn (null when tracing is off): its model calls and delegations nest under it. */
+  turnSpan: SpanRef | null;
 }
 
 /**
@@ -67,6 +73,7 @@ export const supervisorMachine: AnyStateMachine = setup({
         turns: 0,
         calls: [],
         stats: { ...context.stats, tasks: context.stats.tasks + 1 },
+        turnSpan: context.telemetry.startAgentTurn(next.trace ?? null, context.agent),
       };
     }),
     announceCalls: ({ context, system }) => {
@@ -107,7 +114,7 @@ export const supervisorMachine: AnyStateMachine = setup({
         enqueue(() => emitVia(system, context.agent, 'dispatch', child.kind, child.kind === 'team'
           ? { team_name: child.teamName, task, tool_call_id: call.toolCallId }
           : { team_name: child.teamName, worker_name: child.name, task, tool_call_id: call.toolCallId }));
-        enqueue.sendTo(child.actorId, { type: 'TASK', callId: dispatchId, task } satisfies TaskEvent);
+        enqueue.sendTo(child.actorId, { type: 'TASK', callId: dispatchId, task, trace: context.turnSpan } satisfies TaskEvent);
       }
       enqueue.assign({ calls, dispatchCount });
     }),
@@ -140,14 +147,19 @@ export const supervisorMachine: AnyStateMachine = setup({
         stats: { ...context.stats, tool_errors: context.stats.tool_errors + context.calls.filter((c) => !c.ok).length },
       });
     }),
-    replyOk: sendParent(({ context }): ResultEvent => ({ type: 'RESULT', callId: context.current!.callId, ok: true, output: context.lastResult ?? '' })),
-    replyError: sendParent(({ context }): ResultEvent => ({
-      type: 'RESULT', callId: context.current!.callId, ok: false, output: context.lastError ?? 'unknown error',
-    })),
+    replyOk: enqueueActions(({ context, enqueue }) => {
+      enqueue(() => context.telemetry.endAgentTurn(context.turnSpan));
+      enqueue.sendParent({ type: 'RESULT', callId: context.current!.callId, ok: true, output: context.lastResult ?? '' } satisfies ResultEvent);
+    }),
+    replyError: enqueueActions(({ context, enqueue }) => {
+      const output = context.lastError ?? 'unknown error';
+      enqueue(() => context.telemetry.endAgentTurn(context.turnSpan, output));
+      enqueue.sendParent({ type: 'RESULT', callId: context.current!.callId, ok: false, output } satisfies ResultEvent);
+    }),
     reportError: ({ context, system }) => {
       emitVia(system, context.agent, 'system', 'error', { error: context.lastError, task: context.current?.task });
     },
-    finishTask: assign({ current: null, messages: [], calls: [] }),
+    finishTask: assign({ current: null, messages: [], calls: [], turnSpan: null }),
   },
   guards: {
     hasQueued: ({ context }) => context.queue.length > 0,
@@ -172,6 +184,7 @@ export const supervisorMachine: AnyStateMachine = setup({
       maxTurns: input.maxTurns,
       current: null, queue: [], messages: [], turns: 0, calls: [], finished: [], cache: {},
       dispatchCount: 0, toolCallCount: 0, lastResult: null, lastError: null, stats: emptyStats(),
+      telemetry: input.telemetry ?? noRunTelemetry, turnSpan: null,
     };
   },
   initial: 'idle',
@@ -188,6 +201,8 @@ export const supervisorMachine: AnyStateMachine = setup({
           messages: context.messages,
           tools: context.children.map((c) => ({ toolName: c.toolName, description: c.description })),
           parallelToolCalls: context.parallel,
+          telemetry: context.telemetry,
+          parentSpan: context.turnSpan,
         }),
         onDone: [
           {

@@ -1,8 +1,9 @@
-import { fromPromise } from 'xstate';
+import { fromPromise, type ActorSystem } from 'xstate';
 import { errorText } from './agent-messages.ts';
 import { resolveTool } from '../tools/tool-registry.ts';
 import type { ToolSettings } from '../tools/tool-settings.ts';
 import { MCP_TOOLS_SYSTEM_ID, type McpCallEvent } from './mcp-tools-actor.ts';
+import { noRunTelemetry, type RunTelemetry, type SpanRef } from '../telemetry/run-telemetry.ts';
 
 export interface ToolCallInput {
   toolCallId: string;
@@ -13,6 +14,9 @@ export interface ToolCallInput {
   settings: ToolSettings;
   /** An MCP tool: run by the run's MCP connections (found by their address), not by the built-in source. */
   viaMcp?: boolean;
+  /** The run's metrics and spans, and the worker's turn span this call nests under. */
+  telemetry?: RunTelemetry;
+  parentSpan?: SpanRef | null;
 }
 
 export interface ToolCallOutput {
@@ -29,6 +33,22 @@ export interface ToolCallOutput {
  * a tool error and the run goes on. Only the abort propagates, and then nobody is listening.
  */
 export const toolCallActor = fromPromise<ToolCallOutput, ToolCallInput>(async ({ input, signal, system }) => {
+  const span = (input.telemetry ?? noRunTelemetry).toolCall(input.parentSpan ?? null, input.toolName, input.toolCallId);
+  try {
+    const output = await callTool(input, signal, system);
+    if (output.ok) span.ok();
+    else span.fail(output.output);
+    return output;
+  } catch (err) {
+    // An abort (the run was stopped) is the only expected way here.
+    if (signal.aborted) span.cancelled();
+    else span.fail(errorText(err));
+    throw err;
+  }
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any run's system
+async function callTool(input: ToolCallInput, signal: AbortSignal, system: ActorSystem<any>): Promise<ToolCallOutput> {
   const answer = (ok: boolean, output: string): ToolCallOutput => ({ toolCallId: input.toolCallId, ok, output });
   if (input.error) return answer(false, input.error);
   if (input.viaMcp) {
@@ -52,4 +72,4 @@ export const toolCallActor = fromPromise<ToolCallOutput, ToolCallInput>(async ({
     if (signal.aborted) throw err;
     return answer(false, errorText(err));
   }
-});
+}

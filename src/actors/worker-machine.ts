@@ -1,4 +1,4 @@
-import { and, assign, enqueueActions, sendParent, setup, type DoneActorEvent } from 'xstate';
+import { and, assign, enqueueActions, setup, type DoneActorEvent } from 'xstate';
 import { modelTurnActor, type ModelTurnOutput, type ToolSpec } from './model-turn.ts';
 import { toolCallActor, type ToolCallOutput } from './tool-call.ts';
 import { emptyStats, addFailedTurn, addTurn, type AgentStats } from './agent-stats.ts';
@@ -8,6 +8,7 @@ import { toolResultsMessage, type ConversationMessage } from '../models/conversa
 import { resolveTool, toolDefinitions } from '../tools/tool-registry.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS } from '../tools/tool-settings.ts';
 import type { OfferedTool } from '../tools/worker-tool.ts';
+import { noRunTelemetry, type RunTelemetry, type SpanRef } from '../telemetry/run-telemetry.ts';
 
 export interface WorkerInput {
   agent: AgentPlan;
@@ -15,6 +16,8 @@ export interface WorkerInput {
   tools?: WorkerToolConfig;
   /** Tools from outside the built-in source (the MCP tools its `tools` name), resolved when the run started. */
   externalTools?: OfferedTool[];
+  /** The run's metrics and spans (none when absent). */
+  telemetry?: RunTelemetry;
 }
 
 /** One tool call of the current step and, once its actor finished, its answer. */
@@ -50,6 +53,9 @@ export interface WorkerContext {
   lastResult: string | null;
   lastError: string | null;
   stats: AgentStats;
+  telemetry: RunTelemetry;
+  /** The span of the current task's turn (null when tracing is off): its model and tool calls nest under it. */
+  turnSpan: SpanRef | null;
 }
 
 type WorkerEvent = TaskEvent | DoneActorEvent<ToolCallOutput>;
@@ -95,6 +101,7 @@ export const workerMachine = setup({
         steps: 0,
         calls: [],
         stats: next ? { ...context.stats, tasks: context.stats.tasks + 1 } : context.stats,
+        turnSpan: next ? context.telemetry.startAgentTurn(next.trace ?? null, context.agent) : null,
       };
     }),
     announceToolCalls: ({ context, system }) => {
@@ -112,6 +119,8 @@ export const workerMachine = setup({
             toolCallId: call.toolCallId, toolName: call.toolName, input: call.input, settings: context.tools.settings,
             ...(call.error && { error: call.error }),
             ...(externalTool(context, call.toolName) && { viaMcp: true }),
+            telemetry: context.telemetry,
+            parentSpan: context.turnSpan,
           },
         });
       }
@@ -138,16 +147,19 @@ export const workerMachine = setup({
         stats: { ...context.stats, tool_errors: context.stats.tool_errors + context.calls.filter((c) => !c.ok).length },
       });
     }),
-    replyOk: sendParent(({ context }): ResultEvent => ({
-      type: 'RESULT', callId: context.current!.callId, ok: true, output: context.lastResult ?? '',
-    })),
-    replyError: sendParent(({ context }): ResultEvent => ({
-      type: 'RESULT', callId: context.current!.callId, ok: false, output: context.lastError ?? 'unknown error',
-    })),
+    replyOk: enqueueActions(({ context, enqueue }) => {
+      enqueue(() => context.telemetry.endAgentTurn(context.turnSpan));
+      enqueue.sendParent({ type: 'RESULT', callId: context.current!.callId, ok: true, output: context.lastResult ?? '' } satisfies ResultEvent);
+    }),
+    replyError: enqueueActions(({ context, enqueue }) => {
+      const output = context.lastError ?? 'unknown error';
+      enqueue(() => context.telemetry.endAgentTurn(context.turnSpan, output));
+      enqueue.sendParent({ type: 'RESULT', callId: context.current!.callId, ok: false, output } satisfies ResultEvent);
+    }),
     reportError: ({ context, system }) => {
       emitVia(system, context.agent, 'system', 'error', { error: context.lastError, task: context.current?.task });
     },
-    finishTask: assign({ current: null, messages: [], calls: [], steps: 0 }),
+    finishTask: assign({ current: null, messages: [], calls: [], steps: 0, turnSpan: null }),
   },
   guards: {
     hasQueued: ({ context }) => context.queue.length > 0,
@@ -165,6 +177,7 @@ export const workerMachine = setup({
     externalTools: input.externalTools ?? [],
     current: null, queue: [], messages: [], steps: 0, calls: [], toolCallCount: 0, actorCount: 0,
     lastResult: null, lastError: null, stats: emptyStats(),
+    telemetry: input.telemetry ?? noRunTelemetry, turnSpan: null,
   }),
   initial: 'idle',
   on: { TASK: { actions: 'enqueue' } },
@@ -175,7 +188,10 @@ export const workerMachine = setup({
     working: {
       invoke: {
         src: 'modelTurn',
-        input: ({ context }) => ({ agent: context.agent, messages: context.messages, tools: offeredTools(context), parallelToolCalls: true }),
+        input: ({ context }) => ({
+          agent: context.agent, messages: context.messages, tools: offeredTools(context), parallelToolCalls: true,
+          telemetry: context.telemetry, parentSpan: context.turnSpan,
+        }),
         onDone: [
           {
             guard: and(['turnHasCalls', 'toolsWereOffered']),

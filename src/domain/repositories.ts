@@ -50,7 +50,8 @@ export interface RunRepository {
   list(query: PageQuery & { hierarchyId?: string; status?: RunStatus }): Promise<Slice<RunRecord>>;
   find(id: number): Promise<RunRecord | null>;
   create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown> }): Promise<RunRecord>;
-  markRunning(id: number, startedAt: Date): Promise<void>;
+  /** `traceId`: the run's OpenTelemetry trace, when tracing is on. */
+  markRunning(id: number, startedAt: Date, traceId?: string | null): Promise<void>;
   /** Records the end of a run once: a run already ended is left as it is (returns false). */
   finish(id: number, outcome: RunOutcome, completedAt: Date): Promise<boolean>;
 }

@@ -12,6 +12,8 @@ export interface RunRecord {
   error: string | null;
   statistics: Record<string, unknown> | null;
   topologySnapshot: Record<string, unknown> | null;
+  /** The OpenTelemetry trace of the run; null when tracing was off (or it never ran). */
+  traceId: string | null;
   startedAt: Date | null;
   completedAt: Date | null;
   createdAt: Date;

@@ -73,6 +73,7 @@ export function mountRoutes(router: Router, routes: ApiRoute[], deps: MountDeps)
     const handler = async (ctx: Context) => {
       const raw = ctx.method === 'GET' ? assertStorable(queryToBody(ctx.query)) : await readJsonBody(ctx, deps.bodyLimits);
       const tenantId = resolveTenant(ctx, raw);
+      ctx.state.tenantId = tenantId; // for the request's log line
       const input = parseInput(route.body, raw);
       const data = await route.handle({ ctx, input, tenantId, repos: deps.repositories(tenantId) });
       if (data === undefined) return;

@@ -4,7 +4,7 @@ import { errorMiddleware, type ErrorTranslator } from './error-middleware.ts';
 import { requestLog } from './request-log.ts';
 import { mountRoutes, type ApiRoute } from './api-route.ts';
 import { buildOpenApiDocument } from './openapi.ts';
-import { mountSystemRoutes, type HealthReport } from './routes/system-routes.ts';
+import { mountSystemRoutes, type HealthReport, type MetricsReport } from './routes/system-routes.ts';
 import { modelRoutes } from './routes/model-routes.ts';
 import { hierarchyRoutes } from './routes/hierarchy-routes.ts';
 import { mcpServerRoutes } from './routes/mcp-server-routes.ts';
@@ -20,6 +20,8 @@ export interface AppDeps {
   /** Routes of further resources (runs), mounted beside models and hierarchies. */
   extraRoutes?: ApiRoute[];
   logger?: Logger;
+  /** Prometheus metrics: served at GET /metrics, and told of every error answered (by error code). */
+  metrics?: { render(): Promise<MetricsReport>; countError(errorCode: string): void };
   /** Maps errors of lower layers (database) to AppErrors for the envelope. */
   translateError?: ErrorTranslator;
   bodyLimitBytes?: number;
@@ -41,7 +43,7 @@ export function createApp(deps: AppDeps): Koa {
   const logger = deps.logger ?? silentLogger;
   const routes = [...modelRoutes, ...hierarchyRoutes, ...mcpServerRoutes, ...(deps.extraRoutes ?? [])];
   const router = new Router();
-  mountSystemRoutes(router, { health: deps.health, openApi: () => buildOpenApiDocument(routes, deps.version ?? '0.0.0') });
+  mountSystemRoutes(router, { health: deps.health, ...(deps.metrics && { metrics: deps.metrics.render }), openApi: () => buildOpenApiDocument(routes, deps.version ?? '0.0.0') });
   mountRoutes(router, routes, { repositories: deps.repositories, bodyLimits: {
       maxBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
       timeoutMs: deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
@@ -51,7 +53,7 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true; // errors are logged by the error middleware, not printed twice by koa
   app.use(corsMiddleware(deps.corsOrigins ?? ['*']));
   app.use(requestLog(logger));
-  app.use(errorMiddleware(logger, deps.translateError));
+  app.use(errorMiddleware(logger, deps.translateError, deps.metrics?.countError));
   if (deps.authenticate) app.use(apiKeyAuth(deps.authenticate));
   // Envelopes for requests no route answered. This must run *after* allowedMethods has set
   // 405/501 (it does so once the rest of the chain returned), so it wraps the router.

@@ -3,18 +3,23 @@ import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import { errorBody } from './envelope.ts';
 
-/** Maps every error to the envelope; the only place an HTTP error body is written. */
 /** Turns errors of a lower layer (e.g. the database) into AppErrors; undefined when it does not know one. */
 export type ErrorTranslator = (err: unknown) => AppError | undefined;
 
-export function errorMiddleware(logger: Logger, translate: ErrorTranslator = () => undefined) {
+/**
+ * Maps every error to the envelope; the only place an HTTP error body is written. `countError`
+ * is told the error code of every error answered (the errors-by-kind metric).
+ */
+export function errorMiddleware(logger: Logger, translate: ErrorTranslator = () => undefined, countError?: (errorCode: string) => void) {
   return async (ctx: Context, next: Next) => {
     try {
       await next();
     } catch (err) {
       const { status, message, errorCode, details } = classify(translate(err) ?? err);
+      countError?.(errorCode);
       if (status >= 500) {
-        logger.error('request failed', { request_id: ctx.state.requestId, method: ctx.method, path: ctx.path, error: String((err as Error)?.stack ?? err) });
+        logger.error('request failed', {
+          request_id: ctx.state.requestId, tenant: ctx.state.tenantId, run_id: ctx.state.runId, method: ctx.method, path: ctx.path, error: String((err as Error)?.stack ?? err) });
       }
       if (ctx.headerSent || !ctx.writable) return;
       ctx.status = status;

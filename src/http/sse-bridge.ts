@@ -21,6 +21,8 @@ export interface SseOptions {
   stallTimeoutMs?: number;
   /** The process's SSE streams: when all slots are taken a new stream is refused with 503. */
   connections?: SseConnectionSlots;
+  /** Counts the events written to subscribers (metrics): one integer add per batch. */
+  delivered?: { delivered: number };
 }
 
 const RETRY_HINT = Buffer.from('retry: 2000\n\n');
@@ -154,8 +156,10 @@ export function streamToSse(
 
   /** True while history is being sent (until caught up with live events, or for an ended run). */
   let replaying = true;
+  const delivered = options.delivered;
   const onEvents = (events: StoredEvent[]): Promise<void> | undefined => {
     const batch = encodeBatch(events);
+    if (delivered) delivered.delivered += events.length;
     // One write per batch; a batch beyond a client's bounds is cut into pieces that each fit
     // them, so a socket that stops draining is still cut off at its bound.
     for (const piece of piecesOf(batch, 0, batch.untilTerminal, maxFrames, maxBytes)) {

@@ -1,6 +1,7 @@
-/** A small structured logger: one JSON line per entry, so logs stay machine-readable. */
+import { pino, type DestinationStream } from 'pino';
+
+/** Structured logs: one JSON line per entry (pino), so logs stay machine-readable. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -9,12 +10,28 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
-  const at = (lvl: Exclude<LogLevel, 'silent'>) => (msg: string, fields?: Record<string, unknown>) => {
-    if (order[lvl] < order[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }));
+/**
+ * A pino logger behind Cadre's Logger interface: `{"level":"info","time":"<ISO>","pid":…,
+ * "hostname":…,"msg":…,…fields}`. Lines go to stderr (synchronously, so none is lost when the
+ * process exits), or to `write` one line at a time (without its newline) when given.
+ */
+export function createLogger(level: LogLevel = 'info', write?: (line: string) => void): Logger {
+  const destination: DestinationStream = write
+    ? { write: (chunk: string) => write(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) }
+    : pino.destination({ dest: 2, sync: true });
+  const log = pino({
+    level,
+    messageKey: 'msg',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // Level names, not pino's numbers: what LOG_LEVEL says and what a reader greps for.
+    formatters: { level: (label) => ({ level: label }) },
+  }, destination);
+  return {
+    debug: (msg, fields) => log.debug(fields ?? {}, msg),
+    info: (msg, fields) => log.info(fields ?? {}, msg),
+    warn: (msg, fields) => log.warn(fields ?? {}, msg),
+    error: (msg, fields) => log.error(fields ?? {}, msg),
   };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 export const silentLogger: Logger = createLogger('silent');

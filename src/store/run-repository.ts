@@ -14,6 +14,7 @@ function toRecord(r: ExecutionRun): RunRecord {
     error: r.error ?? null,
     statistics: r.statistics ?? null,
     topologySnapshot: r.topologySnapshot ?? null,
+    traceId: r.traceId ?? null,
     startedAt: r.startedAt ?? null,
     completedAt: r.completedAt ?? null,
     createdAt: r.createdAt,
@@ -59,8 +60,8 @@ export class SqlRunRepository implements RunRepository {
     return toRecord(row);
   }
 
-  async markRunning(id: number, startedAt: Date): Promise<void> {
-    await this.#em.nativeUpdate(ExecutionRun, { id, status: 'pending' }, { status: 'running', startedAt });
+  async markRunning(id: number, startedAt: Date, traceId: string | null = null): Promise<void> {
+    await this.#em.nativeUpdate(ExecutionRun, { id, status: 'pending' }, { status: 'running', startedAt, traceId });
   }
 
   async finish(id: number, outcome: RunOutcome, completedAt: Date): Promise<boolean> {

@@ -8,6 +8,7 @@ import {
 import { parseEventId } from '../../events/run-event.ts';
 import { ValidationError } from '../../errors/app-error.ts';
 import { sendOkJson } from '../envelope.ts';
+import { noteRun } from '../request-log.ts';
 import type { RunService } from '../../services/run-service.ts';
 
 export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
@@ -15,14 +16,16 @@ export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
     defineRoute({
       path: '/runs/start', tag: 'runs', summary: 'Start a run: answers at once, the run goes on in the background',
       body: runStartSchema, response: runStartedSchema, message: 'run started',
-      async handle({ input, repos }) {
+      async handle({ ctx, input, repos }) {
         const run = await runs.start(repos, input.hierarchy_id, input.task);
+        noteRun(ctx, run.id);
         return { id: run.id, hierarchy_id: run.hierarchyId, task: run.task, status: run.status, stream_url: streamUrlOf(run.id), created_at: run.createdAt.toISOString() };
       },
     }),
     defineRoute({
       path: '/runs/get', tag: 'runs', summary: 'Run detail', body: runIdSchema, response: runViewSchema,
-      async handle({ input, repos }) {
+      async handle({ ctx, input, repos }) {
+        noteRun(ctx, input.id);
         return runView(await runs.get(repos, input.id));
       },
     }),
@@ -36,14 +39,16 @@ export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
     defineRoute({
       path: '/runs/cancel', tag: 'runs', summary: 'Cancel a running run (409 if it already ended)', body: runIdSchema, response: runViewSchema,
       message: 'run cancelled',
-      async handle({ input, repos }) {
+      async handle({ ctx, input, repos }) {
+        noteRun(ctx, input.id);
         return runView(await runs.cancel(repos, input.id));
       },
     }),
     defineRoute({
       path: '/runs/inspect', tag: 'runs', summary: "The run's actor tree: live while running, the final summary after",
       body: runIdSchema, response: z.object({ run_id: z.number(), live: z.boolean(), status: z.string(), tree: z.unknown() }),
-      async handle({ input, repos }) {
+      async handle({ ctx, input, repos }) {
+        noteRun(ctx, input.id);
         return runs.inspect(repos, input.id);
       },
     }),
@@ -51,6 +56,7 @@ export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
       path: '/runs/events', tag: 'runs', summary: 'Stored events of a run, by id range, paginated', body: runEventsSchema,
       response: z.object({ run_id: z.number(), events: z.array(z.record(z.string(), z.unknown())), count: z.number(), has_more: z.boolean(), next_id: z.string().nullable() }),
       async handle({ ctx, input, repos }) {
+        noteRun(ctx, input.id);
         const page = await runs.events(repos, input.id, input.start_id, input.end_id, input.limit);
         // `{"id": "<sequence>", ...the event}` per event, as the original answered, built from the stored JSON.
         const events = page.events.map((e) => `{"id":"${e.id}",${e.json.slice(1)}`).join(',');
@@ -63,6 +69,7 @@ export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
       summary: 'SSE stream of the run\'s events (POST, or GET ?id= for EventSource); resume with Last-Event-ID',
       body: runStreamSchema,
       async handle({ ctx, input, repos }) {
+        noteRun(ctx, input.id);
         const run = await runs.get(repos, input.id);
         const raw = ctx.get('last-event-id') || input.last_event_id;
         const after = raw ? parseEventId(raw) : 0;

@@ -25,7 +25,24 @@ const swaggerPage = `<!doctype html>
 <script>window.ui = SwaggerUIBundle({ url: '/v3/api-docs', dom_id: '#swagger-ui' });</script>
 </body></html>`;
 
-export function mountSystemRoutes(router: Router, deps: { health(): Promise<HealthReport>; openApi: () => object }): void {
+/** The Prometheus text exposition and its content type. */
+export interface MetricsReport {
+  contentType: string;
+  body: string;
+}
+
+export function mountSystemRoutes(
+  router: Router, deps: { health(): Promise<HealthReport>; openApi: () => object; metrics?: () => Promise<MetricsReport> },
+): void {
+  const { metrics } = deps;
+  // Public like /health (for Prometheus' scraper): it tells counts, never tenant data.
+  if (metrics) {
+    router.get('/metrics', async (ctx) => {
+      const report = await metrics();
+      ctx.type = report.contentType;
+      ctx.body = report.body;
+    });
+  }
   router.get('/health', async (ctx) => {
     const report = await deps.health();
     ctx.status = report.ok ? 200 : 503;

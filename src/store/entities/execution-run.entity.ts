@@ -20,6 +20,8 @@ export const ExecutionRunSchema = defineEntity({
     error: p.text().nullable(),
     statistics: p.json<Record<string, unknown>>().nullable(),
     topologySnapshot: p.json<Record<string, unknown>>().nullable(),
+    /** The run's OpenTelemetry trace (32 hex digits); null when tracing was off. */
+    traceId: p.string().length(32).nullable(),
     startedAt: p.datetime().length(3).nullable(),
     completedAt: p.datetime().length(3).nullable(),
     createdAt: p.datetime().length(3).onCreate(() => new Date()),

@@ -1,0 +1,116 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Live figures read when Prometheus scrapes, rather than kept up to date on every change. */
+export interface MetricSources {
+  /** Runs executing now (not waiting for a slot). */
+  runningRuns(): number;
+  queuedRuns(): number;
+  /** SSE streams open in this process. */
+  sseStreams(): number;
+}
+
+/**
+ * Counts of the per-event paths, as plain integers: the writer and the SSE bridge add a batch's
+ * size (one integer add per batch, no label lookup, no allocation) and the Prometheus counters
+ * catch up from them when scraped.
+ */
+export interface EventCounts {
+  appended: number;
+  delivered: number;
+}
+
+/**
+ * This process's Prometheus metrics, in a registry of its own (so two services in one process,
+ * as in tests, never share counters). Each process of a deployment serves its own `/metrics`;
+ * Prometheus tells them apart by its `instance` target label, so no process label is added here.
+ */
+export class CadreMetrics {
+  readonly registry = new Registry();
+  readonly events: EventCounts = { appended: 0, delivered: 0 };
+  readonly runsStarted: Counter;
+  readonly runsFinished: Counter<'status'>;
+  readonly appendSeconds: Histogram;
+  readonly modelCalls: Counter<'provider' | 'model' | 'outcome'>;
+  readonly modelSeconds: Histogram<'provider' | 'model'>;
+  readonly modelTokens: Counter<'provider' | 'model' | 'type'>;
+  readonly toolCalls: Counter<'tool' | 'outcome'>;
+  readonly errors: Counter<'kind'>;
+  #sources: MetricSources = { runningRuns: () => 0, queuedRuns: () => 0, sseStreams: () => 0 };
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    const sources = () => this.#sources;
+    this.runsStarted = new Counter({ name: 'cadre_runs_started_total', help: 'Runs that began executing in this process', registers });
+    this.runsFinished = new Counter({
+      name: 'cadre_runs_finished_total', help: 'Runs that ended in this process, by final status', labelNames: ['status'], registers,
+    });
+    new Gauge({
+      name: 'cadre_runs_active', help: 'Runs executing now in this process', registers,
+      collect() {
+        this.set(sources().runningRuns());
+      },
+    });
+    new Gauge({
+      name: 'cadre_runs_queued', help: 'Runs waiting for a slot (MAX_CONCURRENT_RUNS) in this process', registers,
+      collect() {
+        this.set(sources().queuedRuns());
+      },
+    });
+    new Gauge({
+      name: 'cadre_sse_subscribers', help: 'SSE event streams open now in this process', registers,
+      collect() {
+        this.set(sources().sseStreams());
+      },
+    });
+    catchUpCounter(registers, 'cadre_events_appended_total', 'Run events appended to the event log', () => this.events.appended);
+    catchUpCounter(registers, 'cadre_events_delivered_total', 'Run events written to SSE subscribers', () => this.events.delivered);
+    this.appendSeconds = new Histogram({
+      name: 'cadre_event_log_append_seconds', help: 'Latency of one event-log append (a batch of events)', registers,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    });
+    this.modelCalls = new Counter({
+      name: 'cadre_model_calls_total', help: 'Model calls, by provider, model and outcome (ok, error)',
+      labelNames: ['provider', 'model', 'outcome'], registers,
+    });
+    this.modelSeconds = new Histogram({
+      name: 'cadre_model_call_duration_seconds', help: 'Duration of a model call (streamed to its end), by provider and model',
+      labelNames: ['provider', 'model'], registers, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    });
+    this.modelTokens = new Counter({
+      name: 'cadre_model_tokens_total', help: 'Tokens of model calls, by provider, model and type (input, output)',
+      labelNames: ['provider', 'model', 'type'], registers,
+    });
+    this.toolCalls = new Counter({
+      name: 'cadre_tool_calls_total', help: "Workers' tool calls, by tool and outcome (ok, error)", labelNames: ['tool', 'outcome'], registers,
+    });
+    this.errors = new Counter({
+      name: 'cadre_errors_total',
+      help: 'Errors by kind: an HTTP error code (VALIDATION_ERROR, INTERNAL_ERROR, …), MODEL_CALL, TOOL_CALL, EVENT_APPEND, RUN_FAILED',
+      labelNames: ['kind'], registers,
+    });
+  }
+
+  /** Where the gauges read from; set once the runtime and the SSE slots exist. */
+  bindSources(sources: MetricSources): void {
+    this.#sources = sources;
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+/** A counter that follows a plain integer kept elsewhere, brought up to date at each scrape. */
+function catchUpCounter(registers: Registry[], name: string, help: string, read: () => number): void {
+  let seen = 0;
+  new Counter({
+    name, help, registers,
+    collect() {
+      const now = read();
+      if (now > seen) this.inc(now - seen);
+      seen = now;
+    },
+  });
+}

@@ -1,0 +1,3 @@
+import { telemetrySuite } from './suites/telemetry-suite.ts';
+
+telemetrySuite('mysql');
