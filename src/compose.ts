@@ -15,6 +15,7 @@ import { describeDatabase, type DatabaseConfig } from './store/database-config.t
 import { silentLogger, type Logger } from './logging/logger.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS, type ToolSettings } from './tools/tool-settings.ts';
 import type { ModelCallSettings } from './models/model-factory.ts';
+import { ApiKeyService } from './services/api-key-service.ts';
 import type { Tracer } from '@opentelemetry/api';
 import { CadreMetrics } from './telemetry/metrics.ts';
 import { MeasuredEventLog } from './telemetry/measured-event-log.ts';
@@ -43,6 +44,8 @@ export interface ComposeOptions {
   bodyLimitBytes?: number;
   bodyTimeoutMs?: number;
   corsOrigins?: readonly string[];
+  /** `required`: every request but the public paths needs an API key, whose tenant it acts for. Default off. */
+  apiKeys?: 'off' | 'required';
   version?: string;
   /** Defaults to the SQL event log on the same store. */
   eventLog?: EventLog;
@@ -97,6 +100,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     },
   });
   const sseConnections = new SseConnectionSlots(options.sseMaxConnections ?? 20_000);
+  const apiKeys = new ApiKeyService(store.apiKeys);
   metrics.bindSources({
     runningRuns: () => runtime.activeCount - runtime.queuedCount,
     queuedRuns: () => runtime.queuedCount,
@@ -133,6 +137,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     bodyTimeoutMs: options.bodyTimeoutMs,
     corsOrigins: options.corsOrigins,
     version: options.version,
+    ...(options.apiKeys === 'required' && { authenticate: (key: string) => apiKeys.authenticate(key) }),
   });
   return {
     app,

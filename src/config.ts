@@ -36,6 +36,7 @@ const envSchema = z.object({
   MODEL_RETRY_INITIAL_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   MODEL_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(60_000),
   MODEL_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(15_000),
+  API_KEYS: z.enum(['off', 'required']).default('off'),
   // OpenTelemetry's standard variables (the exporter reads its endpoint and headers itself).
   // A boolean as the OTel spec reads it: `true` in any case disables, anything else does not.
   OTEL_SDK_DISABLED: z.string().default('false').transform((v) => v.trim().toLowerCase() === 'true'),
@@ -66,6 +67,8 @@ export interface AppConfig {
   /** Model calls: retries before any output, and how long a stream may send nothing. */
   modelCalls: { retry: { maxRetries: number; initialDelayMs: number }; idleTimeoutMs: number };
   modelCheckTimeoutMs: number;
+  /** `required`: every request but /health, the API docs and /viewer needs an API key. */
+  apiKeys: 'off' | 'required';
   /** OpenTelemetry traces: off unless OTEL_TRACES_EXPORTER or an OTLP endpoint asks for them. */
   tracing: TracingSettings;
   database: DatabaseConfig;
@@ -101,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workerMaxToolSteps: e.WORKER_MAX_TOOL_STEPS,
     modelCalls: { retry: { maxRetries: e.MODEL_MAX_RETRIES, initialDelayMs: e.MODEL_RETRY_INITIAL_DELAY_MS }, idleTimeoutMs: e.MODEL_STREAM_IDLE_TIMEOUT_MS },
     modelCheckTimeoutMs: e.MODEL_CHECK_TIMEOUT_MS,
+    apiKeys: e.API_KEYS,
     tracing: tracingOf(e),
     database: databaseConfigFromEnv(env),
   };

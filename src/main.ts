@@ -35,6 +35,7 @@ const service = composeService(store, {
   bodyLimitBytes: config.bodyLimitBytes,
   bodyTimeoutMs: config.bodyTimeoutMs,
   corsOrigins: config.corsOrigins,
+  apiKeys: config.apiKeys,
   version: process.env.npm_package_version,
   tracer: tracing?.tracer ?? null,
 });
@@ -53,6 +54,7 @@ server.listen(config.port, config.host, () => {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
   logger.info(`Cadre listening on http://${host}:${port} (database: ${describeDatabase(config.database)})`);
+  if (config.apiKeys === 'required') logger.info('API keys required (API_KEYS=required): create one with `npx cadre keys create --tenant <tenant>`');
 });
 
 let stopping = false;

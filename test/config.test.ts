@@ -82,3 +82,9 @@ test('model call settings: defaults, and MODEL_* read and checked', (t) => {
   t.throws(() => loadConfig({ MODEL_STREAM_IDLE_TIMEOUT_MS: '10' }), { message: /^MODEL_STREAM_IDLE_TIMEOUT_MS:/ });
   t.throws(() => loadConfig({ MODEL_CHECK_TIMEOUT_MS: 'soon' }), { message: /^MODEL_CHECK_TIMEOUT_MS:/ });
 });
+
+test('API_KEYS: off by default (the embedded quick start), required when asked, anything else refused', (t) => {
+  t.is(loadConfig({}).apiKeys, 'off');
+  t.is(loadConfig({ API_KEYS: 'required' }).apiKeys, 'required');
+  t.throws(() => loadConfig({ API_KEYS: 'yes' }), { message: /^API_KEYS:/ });
+});

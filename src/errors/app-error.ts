@@ -35,6 +35,20 @@ export class ConflictError extends AppError {
   }
 }
 
+/** No valid credentials: the same answer whether the key is missing, malformed, unknown or revoked. */
+export class UnauthorizedError extends AppError {
+  constructor(message: string, errorCode = 'UNAUTHORIZED') {
+    super(401, errorCode, message);
+  }
+}
+
+/** Authenticated, but the request asks for something its credentials do not allow. */
+export class ForbiddenError extends AppError {
+  constructor(message: string, errorCode = 'FORBIDDEN') {
+    super(403, errorCode, message);
+  }
+}
+
 export class PayloadTooLargeError extends AppError {
   constructor(message: string) {
     super(413, 'PAYLOAD_TOO_LARGE', message);

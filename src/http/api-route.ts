@@ -55,7 +55,8 @@ function queryToBody(query: Record<string, string | string[] | undefined>): Reco
   const body: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(query)) {
     const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-    if (value === undefined) continue;
+    // The API key of an EventSource request (see api-key-auth.ts): a credential, never a field.
+    if (value === undefined || key === 'access_token') continue;
     body[key] = /^-?\d+$/.test(value) && (key === 'page' || key === 'size' || key === 'limit') ? Number(value)
       : value === 'true' ? true : value === 'false' ? false : value;
   }

@@ -10,6 +10,7 @@ import { hierarchyRoutes } from './routes/hierarchy-routes.ts';
 import { mcpServerRoutes } from './routes/mcp-server-routes.ts';
 import { errorBody } from './envelope.ts';
 import { corsMiddleware } from './cors.ts';
+import { apiKeyAuth, type KeyAuthenticator } from './api-key-auth.ts';
 import { silentLogger, type Logger } from '../logging/logger.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
 
@@ -29,6 +30,8 @@ export interface AppDeps {
   /** A request body must arrive within this long (408 otherwise). */
   bodyTimeoutMs?: number;
   version?: string;
+  /** When set, API keys are required: every non-public request needs a key this resolves to a tenant. */
+  authenticate?: KeyAuthenticator;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -51,6 +54,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(corsMiddleware(deps.corsOrigins ?? ['*']));
   app.use(requestLog(logger));
   app.use(errorMiddleware(logger, deps.translateError, deps.metrics?.countError));
+  if (deps.authenticate) app.use(apiKeyAuth(deps.authenticate));
   // Envelopes for requests no route answered. This must run *after* allowedMethods has set
   // 405/501 (it does so once the rest of the chain returned), so it wraps the router.
   app.use(async (ctx, next) => {

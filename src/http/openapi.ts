@@ -72,5 +72,17 @@ export function buildOpenApiDocument(routes: ApiRoute[], version: string) {
       description: 'Runs hierarchical teams of LLM agents and streams every run\'s events (SSE).',
     },
     paths: paths as never,
+    components: {
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A Cadre API key (cadre keys create), required when the server runs with API_KEYS=required; '
+            + 'the key decides the tenant. GET requests (EventSource) may pass it as the query parameter access_token instead.',
+        },
+      },
+    },
+    // A key, or none when the server runs without API keys (the default).
+    security: [{ apiKey: [] }, {}],
   });
 }

@@ -7,6 +7,8 @@ import { SqlHierarchyRepository } from './hierarchy-repository.ts';
 import { SqlRunRepository } from './run-repository.ts';
 import { SqlMcpServerRepository } from './mcp-server-repository.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
+import { SqlApiKeyRepository } from './api-key-repository.ts';
+import type { ApiKeyRepository } from '../domain/api-keys.ts';
 
 export class SqlTenantRepositories implements TenantRepositories {
   readonly tenantId: string;
@@ -28,8 +30,12 @@ export class SqlTenantRepositories implements TenantRepositories {
 export class Store {
   readonly orm: Orm;
 
+  /** API keys of every tenant (a key decides its request's tenant, so it is found before one is known). */
+  readonly apiKeys: ApiKeyRepository;
+
   constructor(orm: Orm) {
     this.orm = orm;
+    this.apiKeys = new SqlApiKeyRepository(orm.em);
   }
 
   /** A fresh unit of work (forked EntityManager) whose every query is scoped to `tenantId`. */

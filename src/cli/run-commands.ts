@@ -1,0 +1,96 @@
+import type { ApiClient } from './api-client.ts';
+import { CliError, EXIT } from './exit-codes.ts';
+import { followRun, type RunEventJson } from './run-stream.ts';
+import { progressDisplay, RunProgress, seconds, type ProgressSink } from './run-progress.ts';
+
+export interface FollowFlags {
+  json: boolean;
+  /** How long to keep trying to reconnect to a server that went away, in ms. */
+  retryForMs: number;
+  /** Resume after this event id. */
+  after?: number;
+}
+
+interface HierarchyRef {
+  id: string;
+  name: string;
+}
+
+/** A hierarchy by id, else by exact name (names are unique per tenant). */
+export async function resolveHierarchy(client: ApiClient, ref: string): Promise<HierarchyRef> {
+  try {
+    return await client.post<HierarchyRef>('hierarchies/get', { id: ref });
+  } catch (err) {
+    // 404 (no such id) or 400 (not an id at all): try it as a name.
+    if (!(err instanceof CliError && err.exitCode === EXIT.refused)) throw err;
+  }
+  const wanted = ref.trim();
+  for (let page = 1; page <= 1000; page++) {
+    const data = await client.post<{ content: HierarchyRef[]; last: boolean }>('hierarchies/list', { page, size: 100 });
+    const found = data.content.find((h) => h.name === wanted);
+    if (found) return found;
+    if (data.last || data.content.length === 0) break;
+  }
+  throw new CliError(`no hierarchy with id or name "${ref}"`, EXIT.refused);
+}
+
+/** `cadre run <hierarchy> <task>`: starts the run, follows it live, prints the answer. */
+export async function runCommand(client: ApiClient, hierarchyRef: string, task: string, flags: FollowFlags): Promise<number> {
+  const hierarchy = await resolveHierarchy(client, hierarchyRef);
+  const run = await client.post<{ id: number }>('runs/start', { hierarchy_id: hierarchy.id, task });
+  if (!flags.json) process.stderr.write(`run ${run.id} started on "${hierarchy.name}" (follow it again with: cadre tail ${run.id}; Ctrl-C cancels it)\n`);
+  // The first Ctrl-C cancels the run and shows it ending; a second one leaves at once.
+  const cancel = () => {
+    process.stderr.write(`\ncancelling run ${run.id}… (Ctrl-C again to leave without waiting)\n`);
+    client.post('runs/cancel', { id: run.id }).catch((err: unknown) => process.stderr.write(`cancel failed: ${(err as Error).message}\n`));
+  };
+  process.once('SIGINT', cancel);
+  try {
+    return await followCommand(client, run.id, flags);
+  } finally {
+    process.off('SIGINT', cancel);
+  }
+}
+
+/** `cadre tail <run>` (and the second half of `run`): the run's events to its end; the exit code tells its outcome. */
+export async function followCommand(client: ApiClient, runId: number, flags: FollowFlags): Promise<number> {
+  const progress = new RunProgress();
+  const display: ProgressSink = flags.json
+    ? { event: (e) => process.stdout.write(`${JSON.stringify(e)}\n`), note: (text) => process.stderr.write(`${text}\n`), end() {} }
+    : progressDisplay(process.stderr, progress);
+  let terminal: RunEventJson | undefined;
+  try {
+    terminal = await followRun(client, runId, {
+      ...(flags.after !== undefined && { after: flags.after }),
+      retryForMs: flags.retryForMs,
+      onEvent: (e) => display.event(e),
+      onReconnect: (after, why) => display.note(`stream dropped (${why}); resuming after event ${after}`),
+    });
+  } finally {
+    display.end();
+  }
+  if (!terminal) {
+    // The stream closed without a terminal event: ask the run itself how it ended.
+    const run = await client.post<{ status: string; result: string | null; error: string | null }>('runs/get', { id: runId });
+    return report(runId, run.status, { result: run.result, error: run.error }, progress, flags.json);
+  }
+  return report(runId, terminal.event.action, terminal.data, progress, flags.json);
+}
+
+function report(runId: number, status: string, data: Record<string, any>, progress: RunProgress, json: boolean): number {
+  const totals = (data.statistics ?? data.details?.statistics)?.totals as { input_tokens?: number; output_tokens?: number } | undefined;
+  const usage = totals ? ` · ${totals.input_tokens ?? 0} input / ${totals.output_tokens ?? 0} output tokens` : '';
+  if (status === 'completed') {
+    if (!json) {
+      process.stderr.write(`run ${runId} completed in ${seconds(progress.elapsedMs)} · ${progress.events} events${usage}\n\n`);
+      process.stdout.write(`${String(data.result ?? '')}\n`);
+    }
+    return EXIT.ok;
+  }
+  if (status === 'cancelled') {
+    if (!json) process.stderr.write(`run ${runId} was cancelled\n`);
+    return EXIT.runCancelled;
+  }
+  if (!json) process.stderr.write(`run ${runId} ${status}: ${String(data.error ?? 'no error recorded')}${usage}\n`);
+  return EXIT.runFailed;
+}

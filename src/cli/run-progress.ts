@@ -1,0 +1,127 @@
+import type { RunEventJson } from './run-stream.ts';
+
+/** What the live display shows of a run, folded from its events. */
+export class RunProgress {
+  readonly #startedAt = Date.now();
+  #running = false;
+  #teams = 0;
+  #workers = 0;
+  /** Streamed text and reasoning deltas: providers stream about one token per delta. */
+  tokens = 0;
+  events = 0;
+  last = '';
+
+  /** Agents working now: the global supervisor while the run goes, plus dispatched teams and workers not yet done. */
+  get activeAgents(): number {
+    return (this.#running ? 1 : 0) + this.#teams + this.#workers;
+  }
+
+  get elapsedMs(): number {
+    return Date.now() - this.#startedAt;
+  }
+
+  /** Folds one event in; answers a line worth printing on its own (plain mode), if any. */
+  apply(e: RunEventJson): string | undefined {
+    this.events++;
+    const { category, action } = e.event;
+    const who = e.source ? (e.source.team_name && e.source.agent_type !== 'global_supervisor' ? `${e.source.agent_name} (${e.source.team_name})` : e.source.agent_name) : 'run';
+    if (category === 'llm' && (action === 'stream' || action === 'reasoning')) {
+      this.tokens++;
+      this.last = who;
+      return undefined;
+    }
+    if (category === 'lifecycle' && action === 'started') {
+      this.#running = true;
+      return `started: ${oneLine(String(e.data.task ?? ''), 80)}`;
+    }
+    if (category === 'lifecycle') {
+      this.#running = false;
+      this.#teams = 0;
+      this.#workers = 0;
+      return action;
+    }
+    if (category === 'dispatch') {
+      if (action === 'team') this.#teams++;
+      else if (action === 'worker') this.#workers++;
+      else if (action === 'team_completed') this.#teams = Math.max(0, this.#teams - 1);
+      else if (action === 'worker_completed') this.#workers = Math.max(0, this.#workers - 1);
+      this.last = who;
+      if (action === 'team') return `${who} → team ${e.data.team_name}: ${oneLine(String(e.data.task ?? ''), 60)}`;
+      if (action === 'worker') return `${who} → ${e.data.worker_name}: ${oneLine(String(e.data.task ?? ''), 60)}`;
+      return `${who} ${action === 'team_completed' ? 'team' : 'worker'} done${e.data.ok === false ? ' (failed)' : ''}`;
+    }
+    if (category === 'llm' && action === 'tool_call') {
+      this.last = who;
+      return `${who} calls ${e.data.tool_name}`;
+    }
+    if (category === 'system' && action === 'error') return `${who} error: ${oneLine(String(e.data.error ?? ''), 100)}`;
+    return undefined;
+  }
+
+  /** `3 agents active · 120 tokens · 4.2s` */
+  status(): string {
+    return `${this.activeAgents} agent${this.activeAgents === 1 ? '' : 's'} active · ${this.tokens} tokens · ${seconds(this.elapsedMs)}`;
+  }
+}
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+export function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+export interface ProgressSink {
+  event(e: RunEventJson): void;
+  note(text: string): void;
+  /** Clears the status line (TTY) before the answer is printed. */
+  end(): void;
+}
+
+/**
+ * On a terminal: one status line redrawn in place (10 times a second), notable events printed
+ * above it. Elsewhere (a pipe, a CI log): plain lines, one per notable event, each with the
+ * status, so the log reads top to bottom.
+ */
+export function progressDisplay(out: NodeJS.WriteStream, progress: RunProgress): ProgressSink {
+  if (!out.isTTY) {
+    return {
+      event(e) {
+        const line = progress.apply(e);
+        if (line !== undefined) out.write(`[${seconds(progress.elapsedMs).padStart(7)}] ${progress.status()} | ${line}\n`);
+      },
+      note(text) {
+        out.write(`${text}\n`);
+      },
+      end() {},
+    };
+  }
+  const spinner = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
+  let frame = 0;
+  const draw = () => {
+    const last = progress.last ? ` · ${progress.last}` : '';
+    const line = `${spinner[frame++ % spinner.length]} ${progress.status()}${last}`;
+    out.write(`\r\x1b[2K${line.slice(0, Math.max(20, (out.columns || 80) - 1))}`);
+  };
+  const timer = setInterval(draw, 100);
+  timer.unref();
+  return {
+    event(e) {
+      const line = progress.apply(e);
+      if (line !== undefined) {
+        out.write(`\r\x1b[2K${line}\n`);
+        draw();
+      }
+    },
+    note(text) {
+      out.write(`\r\x1b[2K${text}\n`);
+      draw();
+    },
+    end() {
+      clearInterval(timer);
+      out.write(`\r\x1b[2K`);
+    },
+  };
+}

@@ -1,0 +1,3 @@
+import { apiKeysSuite } from './suites/api-keys-suite.ts';
+
+apiKeysSuite('postgresql');
