@@ -8,6 +8,7 @@ import { mountSystemRoutes, type HealthReport } from './routes/system-routes.ts'
 import { modelRoutes } from './routes/model-routes.ts';
 import { hierarchyRoutes } from './routes/hierarchy-routes.ts';
 import { mcpServerRoutes } from './routes/mcp-server-routes.ts';
+import { mountViewerRoutes } from './viewer/viewer-routes.ts';
 import { errorBody } from './envelope.ts';
 import { corsMiddleware } from './cors.ts';
 import { silentLogger, type Logger } from '../logging/logger.ts';
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps): Koa {
   const routes = [...modelRoutes, ...hierarchyRoutes, ...mcpServerRoutes, ...(deps.extraRoutes ?? [])];
   const router = new Router();
   mountSystemRoutes(router, { health: deps.health, openApi: () => buildOpenApiDocument(routes, deps.version ?? '0.0.0') });
+  mountViewerRoutes(router);
   mountRoutes(router, routes, { repositories: deps.repositories, bodyLimits: {
       maxBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
       timeoutMs: deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
