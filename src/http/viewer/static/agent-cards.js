@@ -26,10 +26,10 @@ function Segment({ segment }) {
 function AgentCard({ agent, selected, onSelect }) {
   const shown = agent.segments.slice(-SHOWN_SEGMENTS);
   return html`<section class=${`card agent-card${selected ? ' selected' : ''}`} data-testid="agent-card" data-agent=${agent.id}>
-    <header onClick=${() => onSelect(selected ? '' : agent.id)}>
+    <header onClick=${() => onSelect(selected ? '' : agent.id)} title=${agent.model ? `model ${agent.model}` : ''}>
       <strong>${agent.name}</strong>
-      ${agent.team && agent.type === 'worker' && html`<span class="muted"> · ${agent.team}</span>`}
-      ${agent.model && html`<span class="muted"> · ${agent.model}</span>`}
+      ${agent.team && agent.type === 'worker' && html`<span class="muted">${agent.team}</span>`}
+      ${agent.role && html`<span class="muted">${agent.role}</span>`}
       <span class=${`state state-${agent.state.replace(/ /g, '-')}`}>${agent.state}</span>
     </header>
     <div class="transcript"><div>
