@@ -47,8 +47,8 @@ export function mountViewerRoutes(router: Router): void {
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.body = await readFile(asset.file);
   };
-  // The router is not strict about a trailing slash: `/viewer` is answered here too (the page uses absolute URLs).
-  router.get(VIEWER_PATH, (ctx) => serveAsset(ctx, 'index.html'));
+  // The router is not strict about a trailing slash: this answers `/viewer` and `/viewer/` (the page uses absolute URLs).
+  router.get('/viewer', (ctx) => serveAsset(ctx, 'index.html'));
   router.get(`${VIEWER_PATH}:file`, (ctx) => serveAsset(ctx, ctx.params.file!));
   router.get(`${VIEWER_PATH}vendor/:file`, (ctx) => serveAsset(ctx, `vendor/${ctx.params.file!}`));
 }
