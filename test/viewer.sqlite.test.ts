@@ -3,10 +3,12 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { timelineSequences, useViewerHarness, waitForStatus } from './helpers/viewer-harness.ts';
+import { uniqueTenant } from './helpers/api-harness.ts';
 
 // Functions handed to page.waitForFunction run in the browser, where these exist (no DOM lib here).
 declare const document: any;
 declare const location: any;
+declare const localStorage: any;
 
 /**
  * The run viewer driven in headless Chromium against the composed service: a run started from
@@ -142,5 +144,59 @@ test.serial('a finished run replays from history with its statistics', async (t)
   t.true(allKinds.length > 0);
   t.true(allKinds.every((k) => !k?.startsWith('llm.')));
   t.true(allKinds.includes('dispatch.worker'));
+  t.deepEqual(errors, []);
+});
+
+test.serial('settings: the key and tenant go on every API request and into the stream URL, kept across reloads', async (t) => {
+  const h = harness();
+  const tenant = uniqueTenant('viewer');
+  const key = `key-${tenant}`;
+  const mine = await h.hierarchy({ token_delay_ms: 1, reply_tokens: 6, jitter_ms: 0 }, tenant);
+  const run = await h.post('runs/start', { hierarchy_id: mine.id, task: 'A run of another tenant' }, tenant);
+  const { page, errors } = await h.open('#/');
+  t.teardown(() => page.close());
+  const requests: Array<{ url: string; headers: Record<string, string> }> = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/executor/v1/')) requests.push({ url: r.url(), headers: r.headers() });
+  });
+  await page.getByTestId('settings-open').click();
+  await page.locator('input[name=apiKey]').fill(key);
+  await page.locator('input[name=tenant]').fill(tenant);
+  await page.getByRole('button', { name: 'Save' }).click();
+  // The form now lists this tenant's hierarchy, and only it (the header reached the API).
+  await page.waitForFunction((id) => [...document.querySelectorAll('[data-testid=start-hierarchy] option')].map((o: any) => o.value).join() === id, mine.id, { timeout: 10_000 });
+  await page.waitForFunction((id) => document.querySelector(`[data-testid=run-row][data-run="${id}"]`) !== null, run.id, { timeout: 10_000 });
+  // From here on every request is made with the saved settings: the list's next polls among them.
+  requests.length = 0;
+  for (let polls = 0; polls < 2; polls++) await page.waitForRequest((r) => r.url().endsWith('/runs/list'), { timeout: 10_000 });
+  for (const r of requests) {
+    t.is(r.headers.authorization, `Bearer ${key}`, r.url);
+    t.is(r.headers['x-tenant-id'], tenant, r.url);
+  }
+
+  // Kept in localStorage: a reload keeps them.
+  await page.reload();
+  await page.waitForFunction((id) => document.querySelector(`[data-testid=run-row][data-run="${id}"]`) !== null, run.id, { timeout: 10_000 });
+  t.regex((await page.getByTestId('settings-open').textContent()) ?? '', new RegExp(`tenant ${tenant} · key set`));
+
+  // EventSource cannot send headers: the stream URL carries them as query parameters.
+  const url = await page.evaluate(async ([id]) => (await import('/viewer/api.js' as string)).streamUrl(JSON.parse(localStorage.getItem('cadre.viewer.settings')!), id, 41), [run.id]);
+  const params = new URL(url, h.server.url).searchParams;
+  t.is(params.get('access_token'), key);
+  t.is(params.get('tenantId'), tenant);
+  t.is(params.get('id'), String(run.id));
+  t.is(params.get('last_event_id'), '41');
+
+  // With the tenant alone (API keys are off on this server), the run's page follows its stream.
+  await page.evaluate((tn) => localStorage.setItem('cadre.viewer.settings', JSON.stringify({ apiKey: '', tenant: tn })), tenant);
+  await page.goto(`${h.server.url}/viewer/#/runs/${run.id}`);
+  await page.reload(); // the goto changed the hash only: the page must load the settings anew
+  await waitForStatus(page, 'completed');
+  const stored = await h.post('runs/events', { id: run.id, limit: 1000 }, tenant);
+  t.true(stored.count > 0);
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=timeline-row]').length === n, stored.count, { timeout: 10_000 });
+  const streams = requests.filter((r) => r.url.includes('/runs/stream'));
+  t.true(streams.length > 0);
+  t.is(new URL(streams.at(-1)!.url).searchParams.get('tenantId'), tenant);
   t.deepEqual(errors, []);
 });
