@@ -31,7 +31,8 @@ test.serial('a run started from the form shows its actor tree and streamed text 
 
   // Live: while the run is still running, the tree shows every agent and a worker's text has streamed in.
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=tree-node]').length === 6
-    && (document.querySelector('[data-testid=agent-card][data-agent=team-analysts-worker-ada] [data-testid=agent-text]')?.textContent ?? '').length > 20,
+    && [...document.querySelectorAll('[data-testid=agent-card][data-agent=team-analysts-worker-ada] [data-testid=agent-text]')]
+      .map((e) => e.textContent).join('').length > 40,
   undefined, { timeout: 30_000 });
   t.is(await page.getByTestId('run-status').textContent(), 'running', 'the tree and text appeared while the run was running');
   const names = await page.$$eval('[data-testid=tree-node] .agent-name', (els) => els.map((e) => e.textContent));
