@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { timelineSequences, useViewerHarness, waitForStatus } from './helpers/viewer-harness.ts';
+import { showAllRows, timelineSequences, useViewerHarness, waitForStatus } from './helpers/viewer-harness.ts';
 import { uniqueTenant } from './helpers/api-harness.ts';
 
 // Functions handed to page.waitForFunction run in the browser, where these exist (no DOM lib here).
@@ -53,6 +53,7 @@ test.serial('a run started from the form shows its actor tree and streamed text 
   const stored = await h.post('runs/events', { id: runId, limit: 1000 });
   t.false(stored.has_more);
   t.true(stored.count > 50);
+  await showAllRows(page);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=timeline-row]').length === n, stored.count, { timeout: 10_000 });
   t.deepEqual(await timelineSequences(page), range(stored.count));
   t.is(await page.getByTestId('stat-gaps').textContent(), '0 / 0');
@@ -84,6 +85,7 @@ test.serial('a dropped stream resumes by Last-Event-ID: every sequence once, no 
   await waitForStatus(page, 'completed');
   const stored = await h.post('runs/events', { id: run.id, limit: 1000 });
   t.true(stored.count > Number(resumed[0]!.lastEventId), 'events came after the drop');
+  await showAllRows(page);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=timeline-row]').length === n, stored.count, { timeout: 10_000 });
   t.deepEqual(await timelineSequences(page), range(stored.count));
   t.is(await page.getByTestId('stat-gaps').textContent(), '0 / 0');
@@ -121,6 +123,7 @@ test.serial('a finished run replays from history with its statistics', async (t)
   const { page, errors } = await h.open(`#/runs/${run.id}`);
   t.teardown(() => page.close());
   await waitForStatus(page, 'completed');
+  await showAllRows(page);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=timeline-row]').length === n, run.events, { timeout: 20_000 });
   t.true(run.events > 50);
   t.deepEqual(await timelineSequences(page), range(run.events));
@@ -195,6 +198,7 @@ test.serial('settings: the key and tenant go on every API request and into the s
   await waitForStatus(page, 'completed');
   const stored = await h.post('runs/events', { id: run.id, limit: 1000 }, tenant);
   t.true(stored.count > 0);
+  await showAllRows(page);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=timeline-row]').length === n, stored.count, { timeout: 10_000 });
   const streams = requests.filter((r) => r.url.includes('/runs/stream'));
   t.true(streams.length > 0);

@@ -118,6 +118,11 @@ export function useViewerHarness(): () => ViewerHarness {
   };
 }
 
+/** Widens the timeline to its largest window (it shows the newest 200 rows by default). */
+export async function showAllRows(page: Page): Promise<void> {
+  await page.getByTestId('filter-limit').selectOption('5000');
+}
+
 /** The sequences the page's timeline shows, in its order (newest first). */
 export function timelineSequences(page: Page): Promise<number[]> {
   return page.$$eval('[data-testid=timeline-row]', (rows) => rows.map((r) => Number(r.getAttribute('data-seq'))));

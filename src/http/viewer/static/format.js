@@ -19,8 +19,11 @@ export function formatDuration(ms) {
   return `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`;
 }
 
+// One formatter for the page: Number#toLocaleString builds one per call, which showed in profiles.
+const numbers = new Intl.NumberFormat('en');
+
 export function formatNumber(n) {
-  return n == null ? '–' : Number(n).toLocaleString('en');
+  return n == null ? '–' : numbers.format(Number(n));
 }
 
 /** One line of at most `max` characters for a table cell. */

@@ -23,6 +23,8 @@ export function createRunModel() {
     gaps: 0,
     duplicates: 0,
     byCategory: { lifecycle: 0, llm: 0, dispatch: 0, system: 0 },
+    /** `${agent_id or 'run'}/${category}` → events: how many a timeline filter matches, without a scan. */
+    byAgentCategory: new Map(),
     toolCalls: 0,
     toolErrors: 0,
     /** {status, result, error, statistics} once the terminal lifecycle event arrived. */
@@ -167,6 +169,8 @@ export function applyEvents(model, events) {
     model.lastAt = event.timestamp;
     const { category, action } = event.event;
     model.byCategory[category] = (model.byCategory[category] ?? 0) + 1;
+    const key = `${event.source?.agent_id ?? 'run'}/${category}`;
+    model.byAgentCategory.set(key, (model.byAgentCategory.get(key) ?? 0) + 1);
     const agent = agentOf(model, event.source);
     if (agent) agent.events += 1;
     if (category === 'system' && action === 'topology') applyTopology(model, event.data.topology);

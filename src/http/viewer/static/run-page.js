@@ -51,7 +51,7 @@ export function RunPage({ settings, runId }) {
   const [error, setError] = useState(null);
   const [cancelling, setCancelling] = useState(false);
   const [selected, setSelected] = useState('');
-  const [filter, setFilter] = useState({ agent: '', categories: new Set(CATEGORIES), limit: 1000 });
+  const [filter, setFilter] = useState({ agent: '', categories: new Set(CATEGORIES), limit: 200 });
   const terminal = model.current.terminal;
 
   const loadRun = async () => {

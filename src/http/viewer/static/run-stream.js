@@ -12,6 +12,7 @@ export const EVENT_TYPES = [
   'system.topology', 'system.error',
 ];
 const MAX_BACKOFF_MS = 30_000;
+const MIN_FLUSH_MS = 50;
 
 /**
  * @param {{settings: object, runId: number, onBatch: (events: object[]) => void,
@@ -29,9 +30,17 @@ export function followRun({ settings, runId, onBatch, onStatus }) {
   let backoffMs = 1000;
   let retryTimer;
 
-  const flush = () => {
+  let lastFlush = 0;
+  const flush = (now = performance.now()) => {
     frame = 0;
     if (pending.length === 0) return;
+    // At most one render per MIN_FLUSH_MS: a burst of events waits a frame or two more, and the
+    // page does a third of the layout work it would do drawing every frame.
+    if (now - lastFlush < MIN_FLUSH_MS && !stopped) {
+      frame = requestAnimationFrame(flush);
+      return;
+    }
+    lastFlush = now;
     const batch = pending;
     pending = [];
     onBatch(batch);
@@ -64,6 +73,7 @@ export function followRun({ settings, runId, onBatch, onStatus }) {
       // The server sends `close` after the terminal event: the run is over, do not reconnect.
       source.close();
       cancelAnimationFrame(frame);
+      lastFlush = 0;
       flush();
       status('ended');
     });

@@ -1,5 +1,6 @@
 // The event timeline, filterable by agent and category. Only the newest matching rows are on
 // screen: a long run has tens of thousands of events, and the DOM need not hold them all.
+import { Component } from 'preact';
 import { html, clip } from './format.js';
 
 export const CATEGORIES = ['lifecycle', 'llm', 'dispatch', 'system'];
@@ -25,30 +26,48 @@ function summary(event) {
   }
 }
 
-/** The newest `limit` events matching the filter, newest first, and how many match in all. */
-export function visibleEvents(events, filter, limit) {
-  const rows = [];
+/** How many events the filter matches, from the model's counters (no scan of every event per frame). */
+function matchingCount(model, filter) {
   let matching = 0;
-  for (let i = events.length - 1; i >= 0; i--) {
+  for (const [key, n] of model.byAgentCategory) {
+    const cut = key.lastIndexOf('/');
+    if (filter.categories.has(key.slice(cut + 1)) && (!filter.agent || filter.agent === key.slice(0, cut))) matching += n;
+  }
+  return matching;
+}
+
+/** The newest `limit` events matching the filter, newest first: a scan from the end that stops at `limit`. */
+export function visibleEvents(model, filter, limit) {
+  const { events } = model;
+  const rows = [];
+  for (let i = events.length - 1; i >= 0 && rows.length < limit; i--) {
     const e = events[i];
     if (!filter.categories.has(e.event.category)) continue;
     if (filter.agent && (filter.agent === 'run' ? e.source !== null : e.source?.agent_id !== filter.agent)) continue;
-    matching += 1;
-    if (rows.length < limit) rows.push(e);
+    rows.push(e);
   }
-  return { rows, matching };
+  return { rows, matching: matchingCount(model, filter) };
 }
 
-const Row = ({ event }) => html`<tr data-testid="timeline-row" data-seq=${event.sequence} class=${`cat-${event.event.category}`}>
-  <td class="num">${event.sequence}</td>
-  <td class="time">${event.timestamp.slice(11, 23)}</td>
-  <td>${event.source ? event.source.agent_name + (event.source.team_name && event.source.agent_type !== 'global_supervisor' ? ` (${event.source.team_name})` : '') : 'run'}</td>
-  <td><code>${event.event.category}.${event.event.action}</code></td>
-  <td class="summary">${clip(summary(event))}</td>
-</tr>`;
+/** A row never changes once drawn (an event is immutable): skipping its diff keeps a frame cheap. */
+class Row extends Component {
+  shouldComponentUpdate(next) {
+    return next.event !== this.props.event;
+  }
+
+  render({ event }) {
+    return html`<tr data-testid="timeline-row" data-seq=${event.sequence} class=${`cat-${event.event.category}`}>
+      <td class="num">${event.sequence}</td>
+      <td class="time">${event.timestamp.slice(11, 23)}</td>
+      <td>${event.source ? event.source.agent_name + (event.source.team_name && event.source.agent_type !== 'global_supervisor' ? ` (${event.source.team_name})` : '') : 'run'}</td>
+      <td><code>${event.event.category}.${event.event.action}</code></td>
+      <td class="summary">${clip(summary(event))}</td>
+    </tr>`;
+  }
+}
 
 export function Timeline({ model, filter, onFilter }) {
-  const { rows, matching } = visibleEvents(model.events, filter, filter.limit);
+  const { rows, matching } = visibleEvents(model, filter, filter.limit);
   const toggle = (category) => {
     const categories = new Set(filter.categories);
     if (categories.has(category)) categories.delete(category);
