@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { composeService, type Service } from '../../src/compose.ts';
+import { composeService, type ComposeOptions, type Service } from '../../src/compose.ts';
 import { API_PREFIX } from '../../src/http/api-route.ts';
 import { DEFAULT_TENANT } from '../../src/http/tenant.ts';
 import { createTestDatabase, uniqueName, type TestDatabase } from './backends.ts';
@@ -44,7 +44,7 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** The composed service on a SQLite file, served on an ephemeral port, and headless Chromium. */
-export function useViewerHarness(): () => ViewerHarness {
+export function useViewerHarness(options: ComposeOptions = {}): () => ViewerHarness {
   let db: TestDatabase | undefined;
   let service: Service | undefined;
   let server: TestServer | undefined;
@@ -53,7 +53,7 @@ export function useViewerHarness(): () => ViewerHarness {
   test.before(async () => {
     db = await createTestDatabase('sqlite');
     await db.store.seedDefaults(DEFAULT_TENANT);
-    service = composeService(db.store, { database: db.config, sseHeartbeatMs: 1000 });
+    service = composeService(db.store, { database: db.config, sseHeartbeatMs: 1000, ...options });
     server = await serve(service.app);
     browser = await launchChromium();
     const streamRequests: StreamRequest[] = [];
