@@ -205,3 +205,22 @@ test.serial('settings: the key and tenant go on every API request and into the s
   t.is(new URL(streams.at(-1)!.url).searchParams.get('tenantId'), tenant);
   t.deepEqual(errors, []);
 });
+
+test.serial('a failed run shows failed, with its error', async (t) => {
+  const h = harness();
+  const hierarchy = await h.hierarchy({ token_delay_ms: 1, reply_tokens: 5, jitter_ms: 0, fail_marker: 'EXPLODE' });
+  const run = await h.runToEnd(hierarchy.id, 'Please EXPLODE right away');
+  const recorded = await h.post('runs/get', { id: run.id });
+  t.is(recorded.status, 'failed');
+  const { page, errors } = await h.open(`#/runs/${run.id}`);
+  t.teardown(() => page.close());
+  await waitForStatus(page, 'failed');
+  await page.waitForFunction(() => document.querySelector('[data-testid=connection]')?.textContent?.trim().startsWith('ended'), undefined, { timeout: 10_000 });
+  t.regex((await page.getByTestId('run-error-detail').textContent()) ?? '', /EXPLODE/);
+  const states = await page.$$eval('[data-testid=tree-node]', (els) => els.map((e) => e.getAttribute('data-state')));
+  t.is(states[0], 'failed', 'the global supervisor failed');
+  const newest = await page.$eval('[data-testid=timeline-row]', (row) => row.textContent);
+  t.true(newest?.includes('lifecycle.failed'), `newest event: ${newest}`);
+  t.true(await page.getByTestId('cancel').isDisabled());
+  t.deepEqual(errors, []);
+});

@@ -115,7 +115,7 @@ export function RunPage({ settings, runId }) {
     </header>
     ${(error || connection.error || statsError) && html`<p class="error" data-testid="run-error">${error ?? connection.error ?? statsError}</p>`}
     ${terminal?.result && html`<section class="card result"><strong>Result</strong><p data-testid="run-result">${terminal.result}</p></section>`}
-    ${terminal?.error && html`<section class="card result failed"><strong>Error</strong><p>${terminal.error}</p></section>`}
+    ${terminal?.error && html`<section class="card result failed"><strong>Error</strong><p data-testid="run-error-detail">${terminal.error}</p></section>`}
     <div class="run-grid">
       <section class="card tree"><header><strong>Actor tree</strong></header>
         <${AgentTree} model=${model.current} selected=${selected} onSelect=${(id) => { setSelected(id); setFilter({ ...filter, agent: id }); }}/>
