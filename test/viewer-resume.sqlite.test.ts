@@ -22,13 +22,16 @@ test('a reconnect refused with 503 is retried by the page from its last event: n
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=timeline-row]').length >= 30, undefined, { timeout: 30_000 });
   t.is(h.streamRequests.length, 1);
 
+  // The slot goes to the stream of a run that outlasts the test (so the holder never ends by itself).
+  const slow = await h.hierarchy({ token_delay_ms: 200, reply_tokens: 500, jitter_ms: 0 });
+  const long = await h.post('runs/start', { hierarchy_id: slow.id, task: 'Hold the only stream slot' });
   // Cut the page's stream, and take the one stream slot before the browser comes back (it waits 2 s).
   h.streamRequests[0]!.res.destroy();
   let holder: SseStream | undefined;
   const deadline = Date.now() + 10_000;
   while (!holder) {
     t.true(Date.now() < deadline, 'the slot is given back when the cut stream ends');
-    const attempt = await openSse(`${h.server.url}${API_PREFIX}/runs/stream?id=${run.id}`);
+    const attempt = await openSse(`${h.server.url}${API_PREFIX}/runs/stream?id=${long.id}`);
     if (attempt.status === 200) holder = attempt;
   }
   const held = holder;
@@ -41,6 +44,7 @@ test('a reconnect refused with 503 is retried by the page from its last event: n
     await page.waitForRequest((r) => r.url().includes('/runs/stream'), { timeout: 20_000 });
   }
   held.close();
+  t.is((await h.post('runs/cancel', { id: long.id })).status, 'cancelled', 'the slot holder is done with');
 
   await waitForStatus(page, 'completed');
   const reopened = h.streamRequests.find((r) => r.url.includes('last_event_id='))!;

@@ -67,6 +67,7 @@ export function RunPage({ settings, runId }) {
 
   useEffect(() => {
     void loadRun().then((detail) => detail && call(settings, 'hierarchies/get', { id: detail.hierarchy_id })
+      // Without the name (a hierarchy deleted since) the header shows the run's hierarchy id.
       .then((h) => setHierarchyName(h.name), () => setHierarchyName(null)));
     return followRun({
       settings, runId,

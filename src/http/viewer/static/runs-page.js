@@ -23,7 +23,8 @@ function StartForm({ settings, hierarchies }) {
   const [task, setTask] = useState('');
   const [error, setError] = useState(null);
   const [starting, setStarting] = useState(false);
-  const chosen = hierarchyId || hierarchies[0]?.id || '';
+  // The choice stands while the list (of this tenant) still has it; else the first hierarchy.
+  const chosen = hierarchies.some((h) => h.id === hierarchyId) ? hierarchyId : hierarchies[0]?.id ?? '';
   const submit = async (e) => {
     e.preventDefault();
     setStarting(true);
