@@ -9,7 +9,7 @@ export type KeyAuthenticator = (key: string) => Promise<string | null>;
  * has no tenant), the API description, and static files that hold no data (the viewer's files;
  * what they show is fetched from the API with a key).
  */
-const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/metrics', '/v3/api-docs', '/swagger-ui.html', '/viewer']);
+const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/', '/health', '/metrics', '/v3/api-docs', '/swagger-ui.html', '/viewer']);
 const PUBLIC_PREFIXES = ['/swagger-ui/', '/viewer/'];
 
 export function isPublicPath(path: string): boolean {

@@ -8,6 +8,7 @@ import { mountSystemRoutes, type HealthReport, type MetricsReport } from './rout
 import { modelRoutes } from './routes/model-routes.ts';
 import { hierarchyRoutes } from './routes/hierarchy-routes.ts';
 import { mcpServerRoutes } from './routes/mcp-server-routes.ts';
+import { mountViewerRoutes } from './viewer/viewer-routes.ts';
 import { errorBody } from './envelope.ts';
 import { corsMiddleware } from './cors.ts';
 import { apiKeyAuth, type KeyAuthenticator } from './api-key-auth.ts';
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): Koa {
   const routes = [...modelRoutes, ...hierarchyRoutes, ...mcpServerRoutes, ...(deps.extraRoutes ?? [])];
   const router = new Router();
   mountSystemRoutes(router, { health: deps.health, ...(deps.metrics && { metrics: deps.metrics.render }), openApi: () => buildOpenApiDocument(routes, deps.version ?? '0.0.0') });
+  mountViewerRoutes(router);
   mountRoutes(router, routes, { repositories: deps.repositories, bodyLimits: {
       maxBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
       timeoutMs: deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,

@@ -1,0 +1,51 @@
+// The Cadre API as the viewer calls it: POST JSON under the prefix, the envelope unwrapped.
+export const API_PREFIX = '/api/executor/v1';
+
+export class ApiError extends Error {
+  constructor(message, status, code) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Headers every API request carries: the key (when API keys are on) and the tenant. */
+export function authHeaders(settings) {
+  const headers = {};
+  if (settings.apiKey) headers.Authorization = `Bearer ${settings.apiKey}`;
+  if (settings.tenant) headers['X-Tenant-Id'] = settings.tenant;
+  return headers;
+}
+
+/** POSTs `{resource}/{action}`; answers the envelope's `data`, throws ApiError on an error envelope. */
+export async function call(settings, action, body = {}) {
+  const res = await fetch(`${API_PREFIX}/${action}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...authHeaders(settings) },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  let answer;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    throw new ApiError(`${action}: HTTP ${res.status} ${text.slice(0, 200)}`, res.status);
+  }
+  if (!res.ok || answer.success === false) {
+    throw new ApiError(answer.error ?? `${action}: HTTP ${res.status}`, res.status, answer.error_code);
+  }
+  return answer.data;
+}
+
+/**
+ * The GET stream URL for EventSource, which cannot set headers: the key and tenant ride as
+ * query parameters (`access_token`, `tenantId`), and a resume point as `last_event_id` (the
+ * browser sends the Last-Event-ID header itself only on its own reconnects).
+ */
+export function streamUrl(settings, runId, lastEventId) {
+  const params = new URLSearchParams({ id: String(runId) });
+  if (settings.apiKey) params.set('access_token', settings.apiKey);
+  if (settings.tenant) params.set('tenantId', settings.tenant);
+  if (lastEventId) params.set('last_event_id', String(lastEventId));
+  return `${API_PREFIX}/runs/stream?${params}`;
+}

@@ -1,0 +1,39 @@
+// The viewer's entry: settings, a hash route (#/ the runs, #/runs/<id> one run) and the pages.
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { html } from './format.js';
+import { loadSettings, SettingsBox } from './settings.js';
+import { RunsPage } from './runs-page.js';
+import { RunPage } from './run-page.js';
+
+function routeOf(hash) {
+  const match = /^#\/runs\/(\d+)$/.exec(hash);
+  return match ? { runId: Number(match[1]) } : { runId: null };
+}
+
+function App() {
+  const [settings, setSettings] = useState(loadSettings);
+  const [route, setRoute] = useState(() => routeOf(location.hash));
+  useEffect(() => {
+    const onHash = () => setRoute(routeOf(location.hash));
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
+  return html`<div class="app">
+    <header class="top">
+      <h1><a href="#/">Cadre</a> <span class="muted">runs</span></h1>
+      <${SettingsBox} settings=${settings} onSave=${setSettings}/>
+    </header>
+    <main>
+      ${route.runId
+        // Keyed by run and settings: another run or another key/tenant starts a fresh page.
+        ? html`<${RunPage} key=${`${route.runId}:${settings.tenant}:${settings.apiKey}`} settings=${settings} runId=${route.runId}/>`
+        : html`<${RunsPage} settings=${settings}/>`}
+    </main>
+  </div>`;
+}
+
+const root = document.getElementById('app');
+// The boot message is static HTML, not Preact's: render does not replace what it did not render.
+root.textContent = '';
+render(html`<${App}/>`, root);

@@ -1,0 +1,129 @@
+// The live page of one run: header with status and cancel, actor tree, statistics, agent
+// cards and the timeline. Follows the run's stream (a finished run replays its history).
+import { html, formatAge } from './format.js';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { call } from './api.js';
+import { followRun } from './run-stream.js';
+import { createRunModel, applyEvents } from './run-model.js';
+import { AgentTree } from './agent-tree.js';
+import { AgentCards } from './agent-cards.js';
+import { Timeline, CATEGORIES } from './timeline.js';
+import { RunStats, statsFromTree } from './run-stats.js';
+
+const INSPECT_EVERY_MS = 2000;
+
+/** Polls runs/inspect for per-agent statistics while the run is live. */
+function useLiveStats(settings, runId, live) {
+  const [stats, setStats] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    if (!live) return undefined;
+    let stopped = false;
+    let timer;
+    const poll = async () => {
+      try {
+        const answer = await call(settings, 'runs/inspect', { id: runId });
+        if (!stopped) {
+          setStats({ agents: statsFromTree(answer.tree) });
+          setError(null);
+        }
+      } catch (err) {
+        if (!stopped) setError(`statistics: ${err.message}`);
+      }
+      if (!stopped) timer = setTimeout(poll, INSPECT_EVERY_MS);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [settings, runId, live]);
+  return [stats, error];
+}
+
+export function RunPage({ settings, runId }) {
+  const model = useRef(null);
+  model.current ??= createRunModel();
+  const [, setVersion] = useState(0);
+  const [run, setRun] = useState(null);
+  const [hierarchyName, setHierarchyName] = useState(null);
+  const [connection, setConnection] = useState({ state: 'connecting', reconnects: 0 });
+  const [error, setError] = useState(null);
+  const [cancelling, setCancelling] = useState(false);
+  const [selected, setSelected] = useState('');
+  const [filter, setFilter] = useState({ agent: '', categories: new Set(CATEGORIES), limit: 200 });
+  const terminal = model.current.terminal;
+
+  const loadRun = async () => {
+    try {
+      const detail = await call(settings, 'runs/get', { id: runId });
+      setRun(detail);
+      return detail;
+    } catch (err) {
+      setError(err.message);
+      return null;
+    }
+  };
+
+  useEffect(() => {
+    void loadRun().then((detail) => detail && call(settings, 'hierarchies/get', { id: detail.hierarchy_id })
+      // Without the name (a hierarchy deleted since) the header shows the run's hierarchy id.
+      .then((h) => setHierarchyName(h.name), () => setHierarchyName(null)));
+    return followRun({
+      settings, runId,
+      onBatch: (events) => {
+        applyEvents(model.current, events);
+        setVersion(model.current.version);
+      },
+      onStatus: setConnection,
+    });
+  }, [settings, runId]);
+
+  // Once the terminal event is in, the recorded run (status, statistics) is final: read it again.
+  useEffect(() => {
+    if (terminal) void loadRun();
+  }, [terminal?.status]);
+
+  const status = terminal?.status ?? run?.status ?? 'unknown';
+  const live = !terminal && run !== null && (run.status === 'running' || run.status === 'pending');
+  const [liveStats, statsError] = useLiveStats(settings, runId, live);
+  const statistics = terminal?.statistics ?? run?.statistics ?? liveStats;
+
+  const cancel = async () => {
+    setCancelling(true);
+    try {
+      setRun(await call(settings, 'runs/cancel', { id: runId }));
+    } catch (err) {
+      setError(`cancel: ${err.message}`);
+    } finally {
+      setCancelling(false);
+    }
+  };
+
+  return html`<div class="run-page">
+    <header class="run-header card">
+      <div>
+        <h2>Run #${runId} <span class=${`status status-${status}`} data-testid="run-status">${status}</span></h2>
+        <p class="task" data-testid="run-task">${run?.task ?? ''}</p>
+        <p class="muted">hierarchy ${hierarchyName ?? run?.hierarchy_id ?? '…'}${run && ` · created ${formatAge(run.created_at)}`}</p>
+      </div>
+      <div class="run-actions">
+        <span class=${`conn conn-${connection.state}`} data-testid="connection" data-reconnects=${connection.reconnects}>
+          ${connection.state}${connection.reconnects > 0 ? ` · resumed ${connection.reconnects}×` : ''}
+        </span>
+        <button class="danger" data-testid="cancel" disabled=${!live || cancelling} onClick=${cancel}>${cancelling ? 'Cancelling…' : 'Cancel run'}</button>
+      </div>
+    </header>
+    ${(error || connection.error || statsError) && html`<p class="error" data-testid="run-error">${error ?? connection.error ?? statsError}</p>`}
+    ${terminal?.result && html`<section class="card result"><strong>Result</strong><p data-testid="run-result">${terminal.result}</p></section>`}
+    ${terminal?.error && html`<section class="card result failed"><strong>Error</strong><p data-testid="run-error-detail">${terminal.error}</p></section>`}
+    <div class="run-grid">
+      <section class="card tree"><header><strong>Actor tree</strong></header>
+        <${AgentTree} model=${model.current} selected=${selected} onSelect=${(id) => { setSelected(id); setFilter({ ...filter, agent: id }); }}/>
+      </section>
+      <${RunStats} model=${model.current} statistics=${statistics}/>
+    </div>
+    <${AgentCards} model=${model.current} selected=${selected} onSelect=${(id) => { setSelected(id); setFilter({ ...filter, agent: id }); }}/>
+    <${Timeline} model=${model.current} filter=${filter} onFilter=${setFilter}/>
+  </div>`;
+}

@@ -1,0 +1,110 @@
+// The list of runs (polled, so new runs and status changes show up live) and the form that
+// starts a run on a hierarchy.
+import { html, clip, formatAge } from './format.js';
+import { useEffect, useState } from 'preact/hooks';
+import { call } from './api.js';
+
+const POLL_EVERY_MS = 2000;
+const PAGE_SIZE = 20;
+const STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'];
+
+function useHierarchies(settings) {
+  const [hierarchies, setHierarchies] = useState([]);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    call(settings, 'hierarchies/list', { page: 1, size: 100 })
+      .then((page) => { setHierarchies(page.content); setError(null); }, (err) => setError(`hierarchies: ${err.message}`));
+  }, [settings]);
+  return [hierarchies, error];
+}
+
+function StartForm({ settings, hierarchies }) {
+  const [hierarchyId, setHierarchyId] = useState('');
+  const [task, setTask] = useState('');
+  const [error, setError] = useState(null);
+  const [starting, setStarting] = useState(false);
+  // The choice stands while the list (of this tenant) still has it; else the first hierarchy.
+  const chosen = hierarchies.some((h) => h.id === hierarchyId) ? hierarchyId : hierarchies[0]?.id ?? '';
+  const submit = async (e) => {
+    e.preventDefault();
+    setStarting(true);
+    try {
+      const run = await call(settings, 'runs/start', { hierarchy_id: chosen, task });
+      location.hash = `#/runs/${run.id}`;
+    } catch (err) {
+      setError(err.message);
+      setStarting(false);
+    }
+  };
+  return html`<form class="card start-form" data-testid="start-form" onSubmit=${submit}>
+    <header><strong>Start a run</strong></header>
+    <label>Hierarchy
+      <select name="hierarchy" data-testid="start-hierarchy" value=${chosen} onChange=${(e) => setHierarchyId(e.currentTarget.value)}>
+        ${hierarchies.map((h) => html`<option key=${h.id} value=${h.id}>${h.name} (${h.teams.length} teams)</option>`)}
+      </select>
+    </label>
+    <label>Task <textarea name="task" data-testid="start-task" rows="3" required value=${task} onInput=${(e) => setTask(e.currentTarget.value)}
+      placeholder="What should the agents do?"></textarea></label>
+    <button type="submit" data-testid="start-submit" disabled=${starting || !chosen || !task.trim()}>${starting ? 'Starting…' : 'Start run'}</button>
+    ${hierarchies.length === 0 && html`<p class="muted">No hierarchy yet: create one with hierarchies/create (see the README).</p>`}
+    ${error && html`<p class="error">${error}</p>`}
+  </form>`;
+}
+
+export function RunsPage({ settings }) {
+  const [hierarchies, hierarchiesError] = useHierarchies(settings);
+  const [status, setStatus] = useState('');
+  const [page, setPage] = useState(1);
+  const [runs, setRuns] = useState(null);
+  const [error, setError] = useState(null);
+  const [now, setNow] = useState(Date.now());
+
+  useEffect(() => {
+    let stopped = false;
+    let timer;
+    const poll = async () => {
+      try {
+        const answer = await call(settings, 'runs/list', { page, size: PAGE_SIZE, ...(status && { status }) });
+        if (!stopped) { setRuns(answer); setError(null); setNow(Date.now()); }
+      } catch (err) {
+        if (!stopped) setError(`runs: ${err.message}`);
+      }
+      if (!stopped) timer = setTimeout(poll, POLL_EVERY_MS);
+    };
+    void poll();
+    return () => { stopped = true; clearTimeout(timer); };
+  }, [settings, page, status]);
+
+  const names = new Map(hierarchies.map((h) => [h.id, h.name]));
+  return html`<div class="runs-page">
+    <${StartForm} settings=${settings} hierarchies=${hierarchies}/>
+    <section class="card">
+      <header class="list-controls">
+        <strong>Runs</strong>
+        <label>status <select data-testid="status-filter" value=${status} onChange=${(e) => { setStatus(e.currentTarget.value); setPage(1); }}>
+          <option value="">all</option>
+          ${STATUSES.map((s) => html`<option key=${s} value=${s}>${s}</option>`)}
+        </select></label>
+        ${runs && html`<span class="muted">${runs.totalElements} runs</span>`}
+      </header>
+      ${(error || hierarchiesError) && html`<p class="error" data-testid="list-error">${error ?? hierarchiesError}</p>`}
+      <table class="runs" data-testid="runs-table">
+        <thead><tr><th>#</th><th>status</th><th>hierarchy</th><th>task</th><th>age</th></tr></thead>
+        <tbody>
+          ${(runs?.content ?? []).map((r) => html`<tr key=${r.id} data-testid="run-row" data-run=${r.id}>
+            <td class="num"><a href=${`#/runs/${r.id}`}>${r.id}</a></td>
+            <td><span class=${`status status-${r.status}`}>${r.status}</span></td>
+            <td>${names.get(r.hierarchy_id) ?? r.hierarchy_id}</td>
+            <td><a href=${`#/runs/${r.id}`}>${clip(r.task, 120)}</a></td>
+            <td title=${r.created_at}>${formatAge(r.created_at, now)}</td>
+          </tr>`)}
+        </tbody>
+      </table>
+      ${runs && runs.totalPages > 1 && html`<nav class="pager">
+        <button disabled=${runs.first} onClick=${() => setPage(page - 1)}>‹ newer</button>
+        <span>page ${runs.page} of ${runs.totalPages}</span>
+        <button disabled=${runs.last} onClick=${() => setPage(page + 1)}>older ›</button>
+      </nav>`}
+    </section>
+  </div>`;
+}

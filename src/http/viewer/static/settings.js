@@ -1,0 +1,45 @@
+// The viewer's connection settings (API key, tenant), kept in this browser's localStorage.
+import { html } from './format.js';
+import { useState } from 'preact/hooks';
+
+const STORAGE_KEY = 'cadre.viewer.settings';
+
+/** @returns {{ apiKey: string, tenant: string }} */
+export function loadSettings() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}');
+    return { apiKey: String(saved.apiKey ?? ''), tenant: String(saved.tenant ?? '') };
+  } catch {
+    // A hand-edited or foreign value is not worth failing the page over: start with none.
+    return { apiKey: '', tenant: '' };
+  }
+}
+
+export function saveSettings(settings) {
+  localStorage.setItem(STORAGE_KEY, JSON.stringify({ apiKey: settings.apiKey.trim(), tenant: settings.tenant.trim() }));
+}
+
+/** The small settings box: edits a draft, applies it on Save. */
+export function SettingsBox({ settings, onSave }) {
+  const [open, setOpen] = useState(false);
+  const [draft, setDraft] = useState(settings);
+  if (!open) {
+    const summary = `${settings.tenant ? `tenant ${settings.tenant}` : 'default tenant'}${settings.apiKey ? ' · key set' : ''}`;
+    return html`<div class="settings"><button class="link" data-testid="settings-open" onClick=${() => { setDraft(settings); setOpen(true); }}>⚙ ${summary}</button></div>`;
+  }
+  const save = (e) => {
+    e.preventDefault();
+    const next = { apiKey: draft.apiKey.trim(), tenant: draft.tenant.trim() };
+    saveSettings(next);
+    onSave(next);
+    setOpen(false);
+  };
+  return html`<form class="settings open" onSubmit=${save} data-testid="settings-form">
+    <label>API key <input type="password" name="apiKey" autocomplete="off" value=${draft.apiKey}
+      onInput=${(e) => setDraft({ ...draft, apiKey: e.currentTarget.value })} placeholder="none (API keys off)"/></label>
+    <label>Tenant <input name="tenant" value=${draft.tenant} pattern="[A-Za-z0-9_.\\-]{1,64}"
+      onInput=${(e) => setDraft({ ...draft, tenant: e.currentTarget.value })} placeholder="default"/></label>
+    <button type="submit">Save</button>
+    <button type="button" class="link" onClick=${() => setOpen(false)}>Close</button>
+  </form>`;
+}

@@ -1,0 +1,54 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Context } from 'koa';
+import type Router from '@koa/router';
+import { NotFoundError } from '../../errors/app-error.ts';
+
+/** Where the viewer is served; `/` redirects here. */
+export const VIEWER_PATH = '/viewer/';
+
+const JS = 'text/javascript; charset=utf-8';
+const staticDir = join(dirname(fileURLToPath(import.meta.url)), 'static');
+/** The ES module a package exports for `import` (what Node resolves is what the browser gets). */
+const moduleFile = (specifier: string) => fileURLToPath(import.meta.resolve(specifier));
+
+/**
+ * Every file the viewer may be served, by its URL name. An allowlist, not a directory
+ * listing: a request names a key of this map, never a path on disk, so nothing else can be
+ * read through it. The vendored libraries are served as the ES modules their packages ship
+ * (the page's import map names them), so there is no bundle and no build step.
+ */
+const assets: Record<string, { file: string; type: string }> = {
+  'index.html': { file: join(staticDir, 'index.html'), type: 'text/html; charset=utf-8' },
+  'viewer.css': { file: join(staticDir, 'viewer.css'), type: 'text/css; charset=utf-8' },
+  ...Object.fromEntries(
+    ['app.js', 'api.js', 'settings.js', 'run-stream.js', 'run-model.js', 'runs-page.js', 'run-page.js', 'agent-tree.js', 'agent-cards.js', 'timeline.js', 'run-stats.js', 'format.js']
+      .map((name) => [name, { file: join(staticDir, name), type: JS }]),
+  ),
+  'vendor/preact.mjs': { file: moduleFile('preact'), type: JS },
+  'vendor/preact-hooks.mjs': { file: moduleFile('preact/hooks'), type: JS },
+  'vendor/htm.mjs': { file: moduleFile('htm'), type: JS },
+};
+
+/**
+ * The built-in run viewer: static files only. They hold no data (every run, model and
+ * hierarchy is fetched by the page through the API, with the caller's key and tenant), so
+ * they are served without a key.
+ */
+export function mountViewerRoutes(router: Router): void {
+  router.get('/', (ctx) => ctx.redirect(VIEWER_PATH));
+  const serveAsset = async (ctx: Context, name: string) => {
+    const asset = assets[name];
+    if (!asset) throw new NotFoundError(`no viewer file ${name}`);
+    ctx.type = asset.type;
+    // Revalidated on every load: a restarted service with a new viewer must not run stale modules.
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.body = await readFile(asset.file);
+  };
+  // The router is not strict about a trailing slash: this answers `/viewer` and `/viewer/` (the page uses absolute URLs).
+  router.get('/viewer', (ctx) => serveAsset(ctx, 'index.html'));
+  router.get(`${VIEWER_PATH}:file`, (ctx) => serveAsset(ctx, ctx.params.file!));
+  router.get(`${VIEWER_PATH}vendor/:file`, (ctx) => serveAsset(ctx, `vendor/${ctx.params.file!}`));
+}
