@@ -23,7 +23,8 @@ const KEYS = {
   ANTHROPIC_API_KEY: 'sk-ant-wrong-0123456789',
   AWS_BEDROCK_API_KEY: 'bedrock-api-key-wrong-0123456789',
 };
-const IDLE_TIMEOUT_MS = 1500;
+// Long enough that a loaded CI machine (lazy provider SDK loading, 2 busy cores) never trips it by accident.
+const IDLE_TIMEOUT_MS = 5000;
 
 const harness = new ProviderHarness();
 test.before(async () => harness.start({ env: KEYS, retry: { maxRetries: 2, initialDelayMs: 0 }, idleTimeoutMs: IDLE_TIMEOUT_MS }));
