@@ -75,6 +75,7 @@ export function subscribeWithHistory(
   let closed = false;
   let buffered: StoredEvent[] | null = [];
   let bufferedBytes = 0;
+  let bufferedLast = afterSequence;
   const maxBufferedBytes = handlers.maxCatchUpBytes ?? MAX_CATCH_UP_BYTES;
   const fail = (err: unknown) => {
     if (closed) return;
@@ -109,8 +110,14 @@ export function subscribeWithHistory(
       deliver(events);
       return;
     }
-    buffered.push(...events);
-    for (const e of events) bufferedBytes += jsonBytes(e);
+    // A backend with two live feeds (its own appends and a shared reader) hands over the same
+    // events twice: only what is past the buffer's end is kept, so the buffer stays in order.
+    for (const e of events) {
+      if (e.sequence <= bufferedLast) continue;
+      buffered.push(e);
+      bufferedLast = e.sequence;
+      bufferedBytes += jsonBytes(e);
+    }
     if (buffered.length > MAX_CATCH_UP_BUFFER || bufferedBytes > maxBufferedBytes) {
       fail(new Error('the subscriber fell too far behind while catching up; resume from the last event id'));
     }
