@@ -7,6 +7,8 @@ import { RunRuntime } from './actors/run-runtime.ts';
 import { RunService } from './services/run-service.ts';
 import { recoverUnfinishedRuns } from './services/run-recovery.ts';
 import { SqlEventLog } from './store/sql-event-log.ts';
+import { RedisEventLog } from './store/redis/redis-event-log.ts';
+import type { RedisSettings } from './config.ts';
 import { SseConnectionSlots } from './http/sse-connections.ts';
 import { storeErrorToAppError } from './store/store-errors.ts';
 import type { Store } from './store/store.ts';
@@ -40,8 +42,10 @@ export interface ComposeOptions {
   bodyTimeoutMs?: number;
   corsOrigins?: readonly string[];
   version?: string;
-  /** Defaults to the SQL event log on the same store. */
+  /** Defaults to the Redis event log when `redis` is set, else the SQL event log on the same store. */
   eventLog?: EventLog;
+  /** REDIS_URL and its settings: events go to Redis Streams, archived in SQL. */
+  redis?: RedisSettings;
 }
 
 export interface Service {
@@ -62,7 +66,9 @@ const DEFAULT_MODEL_IDLE_TIMEOUT_MS = 60_000;
 /** Wires store → event log → runtime → services → HTTP: the one place the layers meet. */
 export function composeService(store: Store, options: ComposeOptions = {}): Service {
   const logger = options.logger ?? silentLogger;
-  const eventLog = options.eventLog ?? new SqlEventLog(store.orm);
+  const { eventLog, closeEventLog } = options.eventLog
+    ? { eventLog: options.eventLog, closeEventLog: () => options.eventLog!.close() }
+    : makeEventLog(store, options.redis, logger);
   const runtime = new RunRuntime({
     eventLog,
     logger,
@@ -89,11 +95,14 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     repositories: (tenantId) => store.forTenant(tenantId),
     health: async () => {
       const db = await store.ping().catch(() => false);
+      const events = await eventLog.health?.();
       return {
-        ok: db && runtime.accepting,
+        ok: db && runtime.accepting && (events?.serving ?? true),
         components: {
           database: { ok: db, ...(options.database && { detail: describeDatabase(options.database) }) },
           runtime: { ok: runtime.accepting, detail: `${runtime.activeCount - runtime.queuedCount} running, ${runtime.queuedCount} queued` },
+          // Redis down is degraded, not down: SQL keeps serving events.
+          ...(events && { events: { ok: events.ok, detail: events.detail } }),
         },
       };
     },
@@ -129,7 +138,21 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     }),
     async stop(graceMs) {
       await runtime.shutdown(graceMs);
+      await closeEventLog();
+    },
+  };
+}
+
+/** The Redis event log over a SQL archive when Redis is configured, else the embedded SQL log. */
+function makeEventLog(store: Store, redis: RedisSettings | undefined, logger: Logger): { eventLog: EventLog; closeEventLog(): Promise<void> } {
+  const sql = new SqlEventLog(store.orm);
+  if (!redis) return { eventLog: sql, closeEventLog: () => sql.close() };
+  const eventLog = new RedisEventLog({ ...redis, archive: sql, logger });
+  return {
+    eventLog,
+    async closeEventLog() {
       await eventLog.close();
+      await sql.close();
     },
   };
 }

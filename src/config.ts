@@ -35,7 +35,23 @@ const envSchema = z.object({
   MODEL_RETRY_INITIAL_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   MODEL_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(60_000),
   MODEL_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(15_000),
+  REDIS_URL: z.string().trim().optional().transform((url) => url || undefined)
+    .pipe(z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional()),
+  REDIS_STREAM_MAXLEN: z.coerce.number().int().min(100).max(10_000_000).default(10_000),
+  REDIS_STREAM_TTL_SECONDS: z.coerce.number().int().min(1).max(365 * 24 * 3600).default(24 * 3600),
+  REDIS_MAX_HELD_BYTES: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+  REDIS_KEY_PREFIX: z.string().default(''),
 });
+
+/** The Redis Streams event log (production, several processes); absent: the embedded SQL log. */
+export interface RedisSettings {
+  url: string;
+  streamMaxLen: number;
+  streamTtlSeconds: number;
+  /** Events held in memory while Redis is down or SQL lags, in bytes of JSON; past it appends wait. */
+  maxHeldBytes: number;
+  keyPrefix: string;
+}
 
 export interface AppConfig {
   port: number;
@@ -59,6 +75,7 @@ export interface AppConfig {
   modelCalls: { retry: { maxRetries: number; initialDelayMs: number }; idleTimeoutMs: number };
   modelCheckTimeoutMs: number;
   database: DatabaseConfig;
+  redis?: RedisSettings;
 }
 
 /** Environment → typed configuration, in one place; a bad value stops the process with its name. */
@@ -92,5 +109,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     modelCalls: { retry: { maxRetries: e.MODEL_MAX_RETRIES, initialDelayMs: e.MODEL_RETRY_INITIAL_DELAY_MS }, idleTimeoutMs: e.MODEL_STREAM_IDLE_TIMEOUT_MS },
     modelCheckTimeoutMs: e.MODEL_CHECK_TIMEOUT_MS,
     database: databaseConfigFromEnv(env),
+    ...(e.REDIS_URL && {
+      redis: {
+        url: e.REDIS_URL,
+        streamMaxLen: e.REDIS_STREAM_MAXLEN,
+        streamTtlSeconds: e.REDIS_STREAM_TTL_SECONDS,
+        maxHeldBytes: e.REDIS_MAX_HELD_BYTES,
+        keyPrefix: e.REDIS_KEY_PREFIX,
+      },
+    }),
   };
 }

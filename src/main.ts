@@ -32,6 +32,7 @@ const service = composeService(store, {
   bodyTimeoutMs: config.bodyTimeoutMs,
   corsOrigins: config.corsOrigins,
   version: process.env.npm_package_version,
+  redis: config.redis,
 });
 
 const recovered = await service.recover();
@@ -47,7 +48,7 @@ server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
-  logger.info(`Cadre listening on http://${host}:${port} (database: ${describeDatabase(config.database)})`);
+  logger.info(`Cadre listening on http://${host}:${port} (database: ${describeDatabase(config.database)}; events: ${config.redis ? 'redis streams + SQL archive' : 'SQL'})`);
 });
 
 let stopping = false;
