@@ -62,7 +62,8 @@ export async function deliverHistory(
 /**
  * History-then-live without gap or duplicate, for any backend with a live feed: listen first
  * (buffering), read history page by page (waiting for the subscriber between pages), deliver
- * it, then the buffered and live events past the last sequence delivered. Events published
+ * it, then the buffered and live events past the last sequence delivered. A live batch that
+ * starts past the next sequence sends the subscriber back to the history for what lies between. Events published
  * before listening are in history because a log publishes only after the batch is stored.
  */
 export function subscribeWithHistory(
@@ -105,10 +106,21 @@ export function subscribeWithHistory(
       fail(err);
     }
   };
+  let caughtUpOnce = false;
   const stop = listen((events) => {
+    if (events.length === 0) return;
     if (!buffered) {
-      deliver(events);
-      return;
+      // A live batch that skips sequences (a shared feed that lost entries, e.g. a Redis that
+      // restarted empty): the missing events are in the log, so catch up again from the last
+      // one delivered, holding live events meanwhile. Sinks number a run's events without holes.
+      if (events[0]!.sequence <= last + 1 || events[events.length - 1]!.sequence <= last) {
+        deliver(events);
+        return;
+      }
+      buffered = [];
+      bufferedLast = last;
+      bufferedBytes = 0;
+      catchUp().catch(fail);
     }
     // A backend with two live feeds (its own appends and a shared reader) hands over the same
     // events twice: only what is past the buffer's end is kept, so the buffer stays in order.
@@ -129,7 +141,10 @@ export function subscribeWithHistory(
     buffered = null;
     bufferedBytes = 0;
     deliver(pending);
-    if (!closed) handlers.onCaughtUp?.();
+    if (!closed && !caughtUpOnce) {
+      caughtUpOnce = true;
+      handlers.onCaughtUp?.();
+    }
   };
   catchUp().catch(fail);
   return {

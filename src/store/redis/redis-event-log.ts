@@ -48,7 +48,7 @@ interface PendingAppend {
 /** A command answered within this; past it Redis counts as down and events go to SQL. */
 const COMMAND_TIMEOUT_MS = 5_000;
 const WRITE_BACK_RETRY_MS = 500;
-const STARTUP_WAIT_MS = 3_000;
+const STARTUP_WAIT_MS = 10_000;
 
 /**
  * The production event log: each run's events in a Redis stream `run:{id}:events` (entry id
