@@ -32,16 +32,16 @@ export type RedisLogSettings = Partial<Omit<RedisEventLogOptions, 'archive' | 'l
  * own; `sibling()` is a second log on the same Redis, prefix and database (another process).
  */
 export function redisEventLog(archive: Backend, settings: RedisLogSettings = {}) {
-  return async (): Promise<EventLogFixture & { log: RedisEventLog; prefix: string; archive: SqlEventLog }> => {
+  return async (): Promise<EventLogFixture & { log: RedisEventLog; prefix: string; archive: SqlEventLog; open(extra?: RedisLogSettings): RedisEventLog }> => {
     const db = await createTestDatabase(archive);
     const prefix = settings.keyPrefix ?? `${uniqueName('cadre_test')}:`;
     const url = settings.url ?? testRedisUrl;
     const logs: Array<{ log: RedisEventLog; sql: SqlEventLog }> = [];
-    const open = () => {
+    const open = (extra: RedisLogSettings = {}) => {
       const sql = new SqlEventLog(db.store.orm);
       const log = new RedisEventLog({
         url, archive: sql, logger: silentLogger, keyPrefix: prefix,
-        streamMaxLen: 10_000, streamTtlSeconds: 3600, maxHeldBytes: 64 * 1024 * 1024, ...settings,
+        streamMaxLen: 10_000, streamTtlSeconds: 3600, maxHeldBytes: 64 * 1024 * 1024, ...settings, ...extra,
       });
       logs.push({ log, sql });
       return { log, sql };
@@ -53,6 +53,7 @@ export function redisEventLog(archive: Backend, settings: RedisLogSettings = {})
       prefix,
       liveAcrossInstances: true,
       sibling: async () => open().log,
+      open: (extra?: RedisLogSettings) => open(extra).log,
       dispose: async () => {
         for (const { log, sql } of logs) {
           await log.close();
