@@ -7,10 +7,10 @@ import { SequenceConflictError } from '../../events/sequence-conflict-error.ts';
 import { UnavailableError } from '../../errors/app-error.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { EventArchive, mergeBySequence } from './event-archive.ts';
-import { HeldEvents } from './held-events.ts';
+import { scriptArgs, WriteBack, type ScriptedRedis } from './write-back.ts';
 import { connectRedis, disconnectRedis } from './redis-connection.ts';
 import { entryId, redisKeys, type RedisKeys } from './redis-keys.ts';
-import { ARGS_PER_EVENT, APPEND_SCRIPT, WRITE_BACK_SCRIPT } from './stream-scripts.ts';
+import { APPEND_SCRIPT, WRITE_BACK_SCRIPT } from './stream-scripts.ts';
 import { storedEventOf, StreamReader, type RawEntry } from './stream-reader.ts';
 
 export interface RedisEventLogOptions {
@@ -32,12 +32,6 @@ export interface RedisEventLogOptions {
   readerConnections?: number;
 }
 
-/** The command connection with the log's scripts defined on it (ioredis adds them at run time). */
-type ScriptedRedis = Redis & {
-  cadreAppend(key: string, ...args: Array<string | number>): Promise<[number, number]>;
-  cadreWriteBack(key: string, ...args: Array<string | number>): Promise<number>;
-};
-
 interface PendingAppend {
   runId: number;
   events: StoredEvent[];
@@ -47,7 +41,6 @@ interface PendingAppend {
 
 /** A command answered within this; past it Redis counts as down and events go to SQL. */
 const COMMAND_TIMEOUT_MS = 5_000;
-const WRITE_BACK_RETRY_MS = 500;
 const STARTUP_WAIT_MS = 10_000;
 
 /**
@@ -70,14 +63,11 @@ export class RedisEventLog implements EventLog {
   readonly #readerConns: Redis[] = [];
   readonly #fanout = new LiveFanout();
   readonly #archive: EventArchive;
-  readonly #held = new HeldEvents();
-  /** Ended runs whose TTL could not be set yet (Redis was down). */
-  readonly #expireLater = new Set<number>();
+  readonly #writeBack: WriteBack;
   readonly #roomWaiters: Array<() => void> = [];
   #queue: PendingAppend[] = [];
   #flushScheduled = false;
-  #writingBack: Promise<void> | null = null;
-  /** Settles when the command connection is first ready, or after STARTUP_WAIT_MS: until then appends wait for it. */
+  /** Settles when the command connection is first ready, or after STARTUP_WAIT_MS: until then appends and reads wait for it. */
   #started: Promise<void>;
   #closed = false;
 
@@ -90,8 +80,8 @@ export class RedisEventLog implements EventLog {
     cmd.defineCommand('cadreAppend', { lua: APPEND_SCRIPT, numberOfKeys: 1 });
     cmd.defineCommand('cadreWriteBack', { lua: WRITE_BACK_SCRIPT, numberOfKeys: 1 });
     this.#cmd = cmd as ScriptedRedis;
-    cmd.on('ready', () => this.#startWriteBack());
-    // Appends of the first moments wait for the connection instead of all going the outage way.
+    this.#writeBack = new WriteBack(this.#cmd, this.#keys, { maxLen: options.streamMaxLen, ttlSeconds: options.streamTtlSeconds }, this.#logger, () => this.#freed());
+    // Appends and reads of the first moments wait for the connection instead of all going the outage way.
     this.#started = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, STARTUP_WAIT_MS);
       timer.unref();
@@ -114,7 +104,7 @@ export class RedisEventLog implements EventLog {
 
   /** Events held for write-back to Redis (stored in SQL meanwhile). */
   get heldEvents(): number {
-    return this.#held.events;
+    return this.#writeBack.held.events;
   }
 
   append(runId: number, events: StoredEvent[]): Promise<void> {
@@ -134,7 +124,7 @@ export class RedisEventLog implements EventLog {
     this.#flushScheduled = false;
     const group = this.#queue;
     this.#queue = [];
-    if (!this.redisReady || this.#held.runs > 0 || this.#writingBack) {
+    if (!this.redisReady || this.#writeBack.pending) {
       for (const pending of group) this.#appendToSql(pending);
       return;
     }
@@ -163,15 +153,14 @@ export class RedisEventLog implements EventLog {
   /** SQL is the primary store while Redis is down: it fences the batch, then the batch is held for Redis. */
   #appendToSql(pending: PendingAppend): void {
     this.#archive.write(pending.runId, pending.events).then(() => {
-      this.#held.add(pending.runId, pending.events);
+      this.#writeBack.hold(pending.runId, pending.events);
       this.#fanout.publish(pending.runId, pending.events);
       pending.resolve();
-      this.#startWriteBack();
     }, pending.reject);
   }
 
   #heldBytes(): number {
-    return this.#held.bytes + this.#archive.pendingBytes;
+    return this.#writeBack.held.bytes + this.#archive.pendingBytes;
   }
 
   /** Resolves when the held events leave room (at once when nothing is held: one large batch still goes). */
@@ -186,39 +175,9 @@ export class RedisEventLog implements EventLog {
     for (const wake of this.#roomWaiters.splice(0)) wake();
   }
 
-  #startWriteBack(): void {
-    if (this.#writingBack || this.#closed || !this.redisReady) return;
-    if (this.#held.runs === 0 && this.#expireLater.size === 0) return;
-    this.#writingBack = this.#writeBack().finally(() => {
-      this.#writingBack = null;
-      if (this.#held.runs > 0 || this.#expireLater.size > 0) setTimeout(() => this.#startWriteBack(), WRITE_BACK_RETRY_MS).unref();
-    });
-  }
-
-  /** Writes the held tail of each run back to its stream, in order, then the TTLs that were missed. */
-  async #writeBack(): Promise<void> {
-    try {
-      for (let runId = this.#held.nextRun(); runId !== undefined && this.redisReady; runId = this.#held.nextRun()) {
-        const events = this.#held.peek(runId);
-        const ttl = this.#expireLater.has(runId) ? this.#options.streamTtlSeconds : 0;
-        await this.#cmd.cadreWriteBack(this.#keys.runEvents(runId), this.#options.streamMaxLen, ttl, ...scriptArgs(events));
-        this.#held.remove(runId, events.length);
-        if (ttl > 0 && !this.#held.has(runId)) this.#expireLater.delete(runId);
-        this.#freed();
-      }
-      for (const runId of [...this.#expireLater]) {
-        if (this.#held.has(runId)) continue;
-        await this.#cmd.expire(this.#keys.runEvents(runId), this.#options.streamTtlSeconds);
-        this.#expireLater.delete(runId);
-      }
-      if (this.#held.runs === 0) this.#logger.info('redis is back: the events held during its outage are written back');
-    } catch (err) {
-      this.#logger.warn('writing held events back to redis failed; retrying', { held_events: this.#held.events, error: String(err) });
-    }
-  }
-
   async last(runId: number): Promise<StoredEvent | undefined> {
-    const held = this.#held.last(runId);
+    await this.#started;
+    const held = this.#writeBack.held.last(runId);
     if (held) return held;
     try {
       const tail = (await this.#cmd.xrevrange(this.#keys.runEvents(runId), '+', '-', 'COUNT', 1)) as RawEntry[];
@@ -236,9 +195,10 @@ export class RedisEventLog implements EventLog {
    * Events held during an outage are added from memory until they are written back.
    */
   async read(runId: number, range: ReadRange = {}): Promise<StoredEvent[]> {
+    await this.#started;
     const from = range.from ?? 1;
     const key = this.#keys.runEvents(runId);
-    const held = this.#held.inRange(runId, from, range.to);
+    const held = this.#writeBack.held.inRange(runId, from, range.to);
     let redisRows: StoredEvent[] = [];
     let first: number | undefined;
     let redisError: unknown;
@@ -287,7 +247,7 @@ export class RedisEventLog implements EventLog {
   }
 
   async markEnded(runId: number): Promise<void> {
-    if (this.redisReady && !this.#held.has(runId)) {
+    if (this.redisReady && !this.#writeBack.held.has(runId)) {
       try {
         await this.#cmd.expire(this.#keys.runEvents(runId), this.#options.streamTtlSeconds);
         return;
@@ -295,8 +255,7 @@ export class RedisEventLog implements EventLog {
         this.#logger.warn('could not set the TTL of an ended run\'s stream; it is set when redis answers again', { run_id: runId, error: String(err) });
       }
     }
-    this.#expireLater.add(runId);
-    this.#startWriteBack();
+    this.#writeBack.expireLater(runId);
   }
 
   subscriberCount(): number {
@@ -304,7 +263,7 @@ export class RedisEventLog implements EventLog {
   }
 
   async health(): Promise<EventLogHealth> {
-    const held = `${this.#held.events} events held for write-back, ${this.#archive.pendingEvents} awaiting the SQL archive`;
+    const held = `${this.#writeBack.held.events} events held for write-back, ${this.#archive.pendingEvents} awaiting the SQL archive`;
     if (!this.redisReady) return { ok: false, serving: true, detail: `redis down (${this.#cmd.status}): events go to SQL; ${held}` };
     try {
       await this.#cmd.ping();
@@ -323,24 +282,11 @@ export class RedisEventLog implements EventLog {
     this.#closed = true;
     for (const wake of this.#roomWaiters.splice(0)) wake();
     if (this.#flushScheduled) await new Promise<void>((resolve) => setImmediate(resolve));
-    await this.#writingBack;
+    await this.#writeBack.close();
     const left = await this.#archive.drain(Date.now() + 10_000);
     if (left > 0) this.#logger.error('closing with events the SQL archive has not taken yet', { events: left });
-    if (this.#held.events > 0) this.#logger.warn('closing with events not written back to redis (they are in SQL)', { events: this.#held.events });
+    if (this.#writeBack.held.events > 0) this.#logger.warn('closing with events not written back to redis (they are in SQL)', { events: this.#writeBack.held.events });
     for (const reader of this.#readers) reader.close();
     for (const conn of [this.#cmd, ...this.#readerConns]) disconnectRedis(conn);
   }
-}
-
-/** ARGV of the scripts for a batch: sequence, category, action, JSON per event (the JSON as the sink made it). */
-function scriptArgs(events: readonly StoredEvent[]): Array<string | number> {
-  const args = new Array<string | number>(events.length * ARGS_PER_EVENT);
-  let i = 0;
-  for (const e of events) {
-    args[i++] = e.sequence;
-    args[i++] = e.category;
-    args[i++] = e.action;
-    args[i++] = e.json;
-  }
-  return args;
 }
