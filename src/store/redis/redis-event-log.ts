@@ -9,6 +9,7 @@ import type { Logger } from '../../logging/logger.ts';
 import { EventArchive, mergeBySequence } from './event-archive.ts';
 import { scriptArgs, WriteBack, type ScriptedRedis } from './write-back.ts';
 import { connectRedis, disconnectRedis } from './redis-connection.ts';
+import { LocalRuns } from './local-runs.ts';
 import { entryId, redisKeys, type RedisKeys } from './redis-keys.ts';
 import { APPEND_SCRIPT, WRITE_BACK_SCRIPT } from './stream-scripts.ts';
 import { storedEventOf, StreamReader, type RawEntry } from './stream-reader.ts';
@@ -43,6 +44,7 @@ interface PendingAppend {
 const COMMAND_TIMEOUT_MS = 5_000;
 const STARTUP_WAIT_MS = 10_000;
 
+
 /**
  * The production event log: each run's events in a Redis stream `run:{id}:events` (entry id
  * `<sequence>-0`, trimmed by MAXLEN ~, expiring after the run ends) and, asynchronously, in the
@@ -65,6 +67,7 @@ export class RedisEventLog implements EventLog {
   readonly #archive: EventArchive;
   readonly #writeBack: WriteBack;
   readonly #roomWaiters: Array<() => void> = [];
+  readonly #localRuns: LocalRuns;
   #queue: PendingAppend[] = [];
   #flushScheduled = false;
   /** Settles when the command connection is first ready, or after STARTUP_WAIT_MS: until then appends and reads wait for it. */
@@ -91,6 +94,7 @@ export class RedisEventLog implements EventLog {
       });
     });
     this.#archive = new EventArchive(options.archive, this.#logger, () => this.#freed());
+    this.#localRuns = new LocalRuns((runId) => this.#readerOf(runId), (runId) => this.#keys.runEvents(runId));
     for (let i = 0; i < Math.max(1, options.readerConnections ?? 2); i++) {
       const conn = connectRedis(options.url, this.#logger, { name: `${name}-reader`, lazyConnect: true });
       this.#readerConns.push(conn);
@@ -135,8 +139,13 @@ export class RedisEventLog implements EventLog {
         const [err, reply] = results?.[i] ?? [new Error('no reply from redis'), null];
         if (err) return this.#redisFailed(pending, err);
         const [ok, last] = reply as [number, number];
-        if (!ok) return pending.reject(new SequenceConflictError(pending.runId, `run ${pending.runId}: the batch's sequences are not above the run's last stored event (${last})`));
+        if (!ok) {
+          // Another writer got there first: its events reach this process's subscribers through Redis.
+          this.#localRuns.stopped(pending.runId);
+          return pending.reject(new SequenceConflictError(pending.runId, `run ${pending.runId}: the batch's sequences are not above the run's last stored event (${last})`));
+        }
         this.#archive.enqueue(pending.runId, pending.events);
+        this.#localRuns.wrote(pending.runId, pending.events[pending.events.length - 1]!.sequence);
         this.#fanout.publish(pending.runId, pending.events);
         pending.resolve();
       }),
@@ -154,9 +163,17 @@ export class RedisEventLog implements EventLog {
   #appendToSql(pending: PendingAppend): void {
     this.#archive.write(pending.runId, pending.events).then(() => {
       this.#writeBack.hold(pending.runId, pending.events);
+      this.#localRuns.wrote(pending.runId, pending.events[pending.events.length - 1]!.sequence);
       this.#fanout.publish(pending.runId, pending.events);
       pending.resolve();
-    }, pending.reject);
+    }, (err: unknown) => {
+      if (err instanceof SequenceConflictError) this.#localRuns.stopped(pending.runId);
+      pending.reject(err);
+    });
+  }
+
+  #readerOf(runId: number): StreamReader {
+    return this.#readers[runId % this.#readers.length]!;
   }
 
   #heldBytes(): number {
@@ -230,7 +247,7 @@ export class RedisEventLog implements EventLog {
 
   subscribe(runId: number, afterSequence: number, handlers: SubscribeHandlers): Subscription {
     const key = this.#keys.runEvents(runId);
-    const reader = this.#readers[runId % this.#readers.length]!;
+    const reader = this.#readerOf(runId);
     return subscribeWithHistory(
       afterSequence,
       handlers,
@@ -247,6 +264,7 @@ export class RedisEventLog implements EventLog {
   }
 
   async markEnded(runId: number): Promise<void> {
+    this.#localRuns.stopped(runId);
     if (this.redisReady && !this.#writeBack.held.has(runId)) {
       try {
         await this.#cmd.expire(this.#keys.runEvents(runId), this.#options.streamTtlSeconds);
@@ -280,6 +298,7 @@ export class RedisEventLog implements EventLog {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#localRuns.close();
     for (const wake of this.#roomWaiters.splice(0)) wake();
     if (this.#flushScheduled) await new Promise<void>((resolve) => setImmediate(resolve));
     await this.#writeBack.close();

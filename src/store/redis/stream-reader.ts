@@ -54,6 +54,8 @@ export class StreamReader {
   readonly #conn: Redis;
   readonly #cmd: Redis;
   readonly #followed = new Map<string, Followed>();
+  /** Streams this process writes now (key → last sequence it appended): their events reach local subscribers directly. */
+  readonly #local = new Map<string, number>();
   readonly #onError: (err: Error) => void;
   #clientId: number | undefined;
   #running = false;
@@ -79,7 +81,11 @@ export class StreamReader {
   /** Follows `key` for `listener` until the returned function is called. `after`: the subscriber's start. */
   follow(key: string, after: number, listener: Listener): () => void {
     let followed = this.#followed.get(key);
-    if (!followed) {
+    const local = this.#local.get(key);
+    if (!followed && local !== undefined) {
+      // Written here: no tail to fetch; if another process takes over, reading resumes after our last.
+      this.#followed.set(key, (followed = { listeners: new Set(), cursor: entryId(Math.max(after, local)), fetching: false, fromAfter: false }));
+    } else if (!followed) {
       const entry: Followed = { listeners: new Set(), cursor: entryId(after), fetching: true, fromAfter: true };
       this.#followed.set(key, (followed = entry));
       // Issued now, before the subscriber's history read goes out on the same connection.
@@ -106,6 +112,27 @@ export class StreamReader {
       entry.listeners.delete(listener);
       if (entry.listeners.size === 0 && this.#followed.get(key) === entry) this.#followed.delete(key);
     };
+  }
+
+  /**
+   * This process appends to `key` (up to `sequence`): it is left out of XREAD, as its local
+   * subscribers get its events from the process's own fan-out; reading them back would only
+   * deliver each event twice.
+   */
+  markLocal(key: string, sequence: number): void {
+    this.#local.set(key, sequence);
+  }
+
+  /** This process no longer writes `key` (ended, quiet, or another writer won): XREAD it again after our last event. */
+  unmarkLocal(key: string): void {
+    const sequence = this.#local.get(key);
+    if (sequence === undefined) return;
+    this.#local.delete(key);
+    const followed = this.#followed.get(key);
+    if (!followed) return;
+    if (sequenceOf(followed.cursor) < sequence) followed.cursor = entryId(sequence);
+    followed.fromAfter = false;
+    this.#keysChanged();
   }
 
   close(): void {
@@ -135,7 +162,7 @@ export class StreamReader {
   async #loop(): Promise<void> {
     try {
       while (!this.#closed) {
-        const keys = [...this.#followed.entries()].filter(([, f]) => !f.fetching);
+        const keys = [...this.#followed.entries()].filter(([k, f]) => !f.fetching && !this.#local.has(k));
         if (keys.length === 0 || this.#conn.status !== 'ready') {
           if (this.#followed.size === 0) return;
           if (this.#conn.status === 'wait') this.#conn.connect().catch(() => { /* retried by ioredis; errors logged by the connection */ });
