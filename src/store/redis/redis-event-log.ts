@@ -106,6 +106,11 @@ export class RedisEventLog implements EventLog {
     return this.#cmd.status === 'ready';
   }
 
+  /** Bytes of events held in memory: for write-back to Redis, and waiting for the SQL archive. */
+  get heldBytes(): number {
+    return this.#heldBytes();
+  }
+
   /** Events held for write-back to Redis (stored in SQL meanwhile). */
   get heldEvents(): number {
     return this.#writeBack.held.events;
