@@ -43,11 +43,19 @@ function insertStatement(rows: number): Database.Statement {
   return statement;
 }
 
+/** The last-sequence queries by run count (one per group, like the inserts). */
+const lastStatements = new Map<number, Database.Statement>();
+
 /** Each run's last stored sequence, for the runs of `batches` (indexes into the request). */
 function lastSequences(req: GroupRequest, batches: readonly number[]): Map<number, number> {
   const runs = [...new Set(batches.map((b) => req.runIds[b]!))];
-  const rows = db.prepare(`select run_id, max(sequence) as last from execution_event where run_id in (${runs.map(() => '?').join(', ')}) group by run_id`)
-    .all(runs) as Array<{ run_id: number; last: number }>;
+  let statement = lastStatements.get(runs.length);
+  if (!statement) {
+    statement = db.prepare(`select run_id, max(sequence) as last from execution_event where run_id in (${runs.map(() => '?').join(', ')}) group by run_id`);
+    if (lastStatements.size >= MAX_CACHED_STATEMENTS) lastStatements.delete(lastStatements.keys().next().value as number);
+    lastStatements.set(runs.length, statement);
+  }
+  const rows = statement.all(runs) as Array<{ run_id: number; last: number }>;
   return new Map(rows.map((r) => [Number(r.run_id), Number(r.last)]));
 }
 
