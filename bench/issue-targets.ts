@@ -60,6 +60,15 @@ export function judgeTargets(rows: Row[], quick: boolean): TargetCheck[] {
       status: rss.values.cadre <= 100 && (heap?.values.cadre ?? Infinity) <= 100 ? 'met' : 'not met',
     });
 
+  const rd = find(rows, 'redis', '100 runs', 'events/s delivered');
+  out.push(!rd || rd.values.cadre == null
+    ? { target: 'Redis, 100 runs: Cadre with REDIS_URL ≥ 0.5× the raw XADD/XREAD pipeline', measured: 'not measured', status: 'not measured' }
+    : {
+      target: 'Redis, 100 runs: Cadre with REDIS_URL ≥ 0.5× the raw XADD/XREAD pipeline',
+      measured: `${fmt(rd.values.cadre, '/s')} vs ${fmt(rd.values['redis-raw'], '/s')} = ${rd.ratio?.toFixed(2) ?? 'n/a'}×`,
+      status: (rd.ratio ?? 0) >= 0.5 ? 'met' : 'not met',
+    });
+
   const ev = rows.find((r) => r.scenario === 'history' && r.metric === 'runs/events, all pages');
   const rp = rows.find((r) => r.scenario === 'history' && r.metric === 'SSE replay until close');
   const events = Number(ev?.case.split('-')[0]);

@@ -7,6 +7,8 @@ import { RunRuntime } from './actors/run-runtime.ts';
 import { RunService } from './services/run-service.ts';
 import { recoverUnfinishedRuns } from './services/run-recovery.ts';
 import { SqlEventLog } from './store/sql-event-log.ts';
+import { RedisEventLog } from './store/redis/redis-event-log.ts';
+import type { RedisSettings } from './config.ts';
 import { SseConnectionSlots } from './http/sse-connections.ts';
 import { storeErrorToAppError } from './store/store-errors.ts';
 import type { Store } from './store/store.ts';
@@ -47,12 +49,14 @@ export interface ComposeOptions {
   /** `required`: every request but the public paths needs an API key, whose tenant it acts for. Default off. */
   apiKeys?: 'off' | 'required';
   version?: string;
-  /** Defaults to the SQL event log on the same store. */
+  /** Defaults to the Redis event log when `redis` is set, else the SQL event log on the same store. */
   eventLog?: EventLog;
   /** This process's Prometheus metrics (served at /metrics); a fresh registry when absent. */
   metrics?: CadreMetrics;
   /** OpenTelemetry tracer for run traces (see src/telemetry/tracing.ts); no spans when absent. */
   tracer?: Tracer | null;
+  /** REDIS_URL and its settings: events go to Redis Streams, archived in SQL. */
+  redis?: RedisSettings;
 }
 
 export interface Service {
@@ -75,8 +79,11 @@ const DEFAULT_MODEL_IDLE_TIMEOUT_MS = 60_000;
 export function composeService(store: Store, options: ComposeOptions = {}): Service {
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? new CadreMetrics();
+  const { eventLog: backing, closeEventLog } = options.eventLog
+    ? { eventLog: options.eventLog, closeEventLog: () => options.eventLog!.close() }
+    : makeEventLog(store, options.redis, logger);
   // Appends are counted and timed around whichever log backs the service.
-  const eventLog = new MeasuredEventLog(options.eventLog ?? new SqlEventLog(store.orm), metrics);
+  const eventLog = new MeasuredEventLog(backing, metrics);
   const runtime = new RunRuntime({
     eventLog,
     logger,
@@ -110,11 +117,14 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     repositories: (tenantId) => store.forTenant(tenantId),
     health: async () => {
       const db = await store.ping().catch(() => false);
+      const events = await backing.health?.();
       return {
-        ok: db && runtime.accepting,
+        ok: db && runtime.accepting && (events?.serving ?? true),
         components: {
           database: { ok: db, ...(options.database && { detail: describeDatabase(options.database) }) },
           runtime: { ok: runtime.accepting, detail: `${runtime.activeCount - runtime.queuedCount} running, ${runtime.queuedCount} queued` },
+          // Redis down is degraded, not down: SQL keeps serving events.
+          ...(events && { events: { ok: events.ok, detail: events.detail } }),
         },
       };
     },
@@ -154,7 +164,21 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     }),
     async stop(graceMs) {
       await runtime.shutdown(graceMs);
+      await closeEventLog();
+    },
+  };
+}
+
+/** The Redis event log over a SQL archive when Redis is configured, else the embedded SQL log. */
+function makeEventLog(store: Store, redis: RedisSettings | undefined, logger: Logger): { eventLog: EventLog; closeEventLog(): Promise<void> } {
+  const sql = new SqlEventLog(store.orm);
+  if (!redis) return { eventLog: sql, closeEventLog: () => sql.close() };
+  const eventLog = new RedisEventLog({ ...redis, archive: sql, logger });
+  return {
+    eventLog,
+    async closeEventLog() {
       await eventLog.close();
+      await sql.close();
     },
   };
 }

@@ -44,7 +44,23 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('cadre'),
+  REDIS_URL: z.string().trim().optional().transform((url) => url || undefined)
+    .pipe(z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional()),
+  REDIS_STREAM_MAXLEN: z.coerce.number().int().min(100).max(10_000_000).default(10_000),
+  REDIS_STREAM_TTL_SECONDS: z.coerce.number().int().min(1).max(365 * 24 * 3600).default(24 * 3600),
+  REDIS_MAX_HELD_BYTES: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+  REDIS_KEY_PREFIX: z.string().default(''),
 });
+
+/** The Redis Streams event log (production, several processes); absent: the embedded SQL log. */
+export interface RedisSettings {
+  url: string;
+  streamMaxLen: number;
+  streamTtlSeconds: number;
+  /** Events held in memory while Redis is down or SQL lags, in bytes of JSON; past it appends wait. */
+  maxHeldBytes: number;
+  keyPrefix: string;
+}
 
 export interface AppConfig {
   port: number;
@@ -72,6 +88,7 @@ export interface AppConfig {
   /** OpenTelemetry traces: off unless OTEL_TRACES_EXPORTER or an OTLP endpoint asks for them. */
   tracing: TracingSettings;
   database: DatabaseConfig;
+  redis?: RedisSettings;
 }
 
 /** Environment → typed configuration, in one place; a bad value stops the process with its name. */
@@ -107,6 +124,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiKeys: e.API_KEYS,
     tracing: tracingOf(e),
     database: databaseConfigFromEnv(env),
+    ...(e.REDIS_URL && {
+      redis: {
+        url: e.REDIS_URL,
+        streamMaxLen: e.REDIS_STREAM_MAXLEN,
+        streamTtlSeconds: e.REDIS_STREAM_TTL_SECONDS,
+        maxHeldBytes: e.REDIS_MAX_HELD_BYTES,
+        keyPrefix: e.REDIS_KEY_PREFIX,
+      },
+    }),
   };
 }
 

@@ -38,6 +38,7 @@ const service = composeService(store, {
   apiKeys: config.apiKeys,
   version: process.env.npm_package_version,
   tracer: tracing?.tracer ?? null,
+  redis: config.redis,
 });
 
 const recovered = await service.recover();
@@ -53,7 +54,7 @@ server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
-  logger.info(`Cadre listening on http://${host}:${port} (database: ${describeDatabase(config.database)})`);
+  logger.info(`Cadre listening on http://${host}:${port} (database: ${describeDatabase(config.database)}; events: ${config.redis ? 'redis streams + SQL archive' : 'SQL'})`);
   if (config.apiKeys === 'required') logger.info('API keys required (API_KEYS=required): create one with `npx cadre keys create --tenant <tenant>`');
 });
 

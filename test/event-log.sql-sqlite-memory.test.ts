@@ -7,7 +7,12 @@ import { SqlEventLog } from '../src/store/sql-event-log.ts';
 async function memoryEventLog() {
   const orm = await initORM({ database: { driver: 'libsql', dbName: ':memory:' } });
   const log = new SqlEventLog(orm);
-  return { log, dispose: async () => { await log.close(); await orm.close(true); } };
+  const siblings: SqlEventLog[] = [];
+  return {
+    log,
+    sibling: async () => { const other = new SqlEventLog(orm); siblings.push(other); return other; },
+    dispose: async () => { await Promise.all([log, ...siblings].map((l) => l.close())); await orm.close(true); },
+  };
 }
 
 test('sql-sqlite-memory: appends are written on the calling thread', async (t) => {

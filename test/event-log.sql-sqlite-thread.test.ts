@@ -4,10 +4,10 @@ import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { createTestDatabase, uniqueName, type TestDatabase } from './helpers/backends.ts';
 import { events, freshRunId } from './suites/event-log-suite.ts';
 import { SqlEventLog } from '../src/store/sql-event-log.ts';
+import { SequenceConflictError } from '../src/events/sequence-conflict-error.ts';
 import type { SqliteWriterThread } from '../src/store/sqlite-writer-thread.ts';
 
 /** What the writer thread adds to the SQL event log on a SQLite file (the contract: event-log.sql-sqlite). */
@@ -57,13 +57,13 @@ test.serial('appends complete, in order, while the main thread is blocked', asyn
   for (const run of runs) t.deepEqual((await log.read(run)).map((e) => e.sequence), Array.from({ length: 150 }, (_, i) => i + 1));
 });
 
-test('a failing batch keeps its meaning across the thread: a duplicate sequence is a unique violation', async (t) => {
+test('a failing batch keeps its meaning across the thread: a duplicate sequence is a SequenceConflictError', async (t) => {
   const { log } = openLog(t);
   const [run, other] = [freshRunId(), freshRunId()];
   await log.append(run, events(run, 1, 2));
   const [duplicate, stored] = await Promise.allSettled([log.append(run, events(run, 2, 3)), log.append(other, events(other, 1, 1))]);
   t.is(stored.status, 'fulfilled');
-  t.true(duplicate.status === 'rejected' && duplicate.reason instanceof UniqueConstraintViolationException, String((duplicate as PromiseRejectedResult).reason));
+  t.true(duplicate.status === 'rejected' && duplicate.reason instanceof SequenceConflictError, String((duplicate as PromiseRejectedResult).reason));
   t.deepEqual((await log.read(run)).map((e) => e.sequence), [1, 2]);
 });
 

@@ -32,12 +32,25 @@ export interface SubscribeHandlers {
   maxCatchUpBytes?: number;
 }
 
+export interface EventLogHealth {
+  /** Whether every backend answers; false with `serving` still true means degraded. */
+  ok: boolean;
+  /** Whether appends and reads are still served (by a fallback store). */
+  serving: boolean;
+  detail: string;
+}
+
 /**
  * The seam every event backend implements (SQL + in-process fan-out now, Redis Streams next).
  * One shared test suite (test/suites/event-log-suite.ts) holds every implementation to it.
  */
 export interface EventLog {
-  /** Appends a batch of one run's events, in order, sequences strictly increasing. */
+  /**
+   * Appends a batch of one run's events, in order, sequences strictly increasing. All or
+   * nothing: if any of its sequences already exists in the run's log, or is not above the last
+   * stored sequence, it rejects with SequenceConflictError and stores nothing of the batch
+   * (the fence against a stale writer); other runs' batches are unaffected.
+   */
   append(runId: number, events: StoredEvent[]): Promise<void>;
   read(runId: number, range?: ReadRange): Promise<StoredEvent[]>;
   /** The run's last stored event (highest sequence), without reading the rest of its log. */
@@ -49,6 +62,8 @@ export interface EventLog {
   subscribe(runId: number, afterSequence: number, handlers: SubscribeHandlers): Subscription;
   /** The run will get no more events; live subscribers may be released. */
   markEnded(runId: number): Promise<void>;
+  /** How the backends behind the log are doing, for /health (absent: nothing beyond the database). */
+  health?(): Promise<EventLogHealth>;
   /** Number of live subscriptions (for resource checks and metrics). */
   subscriberCount(): number;
   close(): Promise<void>;

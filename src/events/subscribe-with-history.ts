@@ -62,7 +62,8 @@ export async function deliverHistory(
 /**
  * History-then-live without gap or duplicate, for any backend with a live feed: listen first
  * (buffering), read history page by page (waiting for the subscriber between pages), deliver
- * it, then the buffered and live events past the last sequence delivered. Events published
+ * it, then the buffered and live events past the last sequence delivered. A live batch that
+ * starts past the next sequence sends the subscriber back to the history for what lies between. Events published
  * before listening are in history because a log publishes only after the batch is stored.
  */
 export function subscribeWithHistory(
@@ -75,6 +76,7 @@ export function subscribeWithHistory(
   let closed = false;
   let buffered: StoredEvent[] | null = [];
   let bufferedBytes = 0;
+  let bufferedLast = afterSequence;
   const maxBufferedBytes = handlers.maxCatchUpBytes ?? MAX_CATCH_UP_BYTES;
   const fail = (err: unknown) => {
     if (closed) return;
@@ -104,13 +106,30 @@ export function subscribeWithHistory(
       fail(err);
     }
   };
+  let caughtUpOnce = false;
   const stop = listen((events) => {
+    if (events.length === 0) return;
     if (!buffered) {
-      deliver(events);
-      return;
+      // A live batch that skips sequences (a shared feed that lost entries, e.g. a Redis that
+      // restarted empty): the missing events are in the log, so catch up again from the last
+      // one delivered, holding live events meanwhile. Sinks number a run's events without holes.
+      if (events[0]!.sequence <= last + 1 || events[events.length - 1]!.sequence <= last) {
+        deliver(events);
+        return;
+      }
+      buffered = [];
+      bufferedLast = last;
+      bufferedBytes = 0;
+      catchUp().catch(fail);
     }
-    buffered.push(...events);
-    for (const e of events) bufferedBytes += jsonBytes(e);
+    // A backend with two live feeds (its own appends and a shared reader) hands over the same
+    // events twice: only what is past the buffer's end is kept, so the buffer stays in order.
+    for (const e of events) {
+      if (e.sequence <= bufferedLast) continue;
+      buffered.push(e);
+      bufferedLast = e.sequence;
+      bufferedBytes += jsonBytes(e);
+    }
     if (buffered.length > MAX_CATCH_UP_BUFFER || bufferedBytes > maxBufferedBytes) {
       fail(new Error('the subscriber fell too far behind while catching up; resume from the last event id'));
     }
@@ -122,7 +141,10 @@ export function subscribeWithHistory(
     buffered = null;
     bufferedBytes = 0;
     deliver(pending);
-    if (!closed) handlers.onCaughtUp?.();
+    if (!closed && !caughtUpOnce) {
+      caughtUpOnce = true;
+      handlers.onCaughtUp?.();
+    }
   };
   catchUp().catch(fail);
   return {

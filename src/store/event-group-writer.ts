@@ -2,6 +2,7 @@ import { BaseMySqlPlatform, BasePostgreSqlPlatform, SqlitePlatform, type SqlEnti
 import type { Orm } from './init-orm.ts';
 import { insertChunks, insertLimits, type InsertBackend, type InsertLimits } from './event-insert-chunks.ts';
 import type { StoredEvent } from '../events/run-event.ts';
+import { SequenceConflictError } from '../events/sequence-conflict-error.ts';
 
 /** One run's append: a batch of its events, sequences strictly increasing. */
 export interface AppendBatch {
@@ -36,7 +37,28 @@ export function insertBackendOf(orm: Orm): InsertBackend {
 /** Raw driver errors become the ORM's typed exceptions (unique violation, connection lost…). */
 export function convertStoreError(orm: Orm, err: unknown): Error {
   if (!(err instanceof Error)) return new Error(String(err));
+  if (err instanceof SequenceConflictError || err.name === 'SequenceConflictError') return err;
   return err.name.endsWith('Exception') ? err : orm.em.getDriver().convertException(err);
+}
+
+/**
+ * The outcome of one batch as the EventLog contract names it: a duplicate sequence (the unique
+ * key on run_id + sequence) is a SequenceConflictError, whatever layer noticed it.
+ */
+export function batchOutcome(runId: number, err: Error | undefined): Error | undefined {
+  if (!err || err instanceof SequenceConflictError) return err;
+  if (err.name === 'SequenceConflictError' || err.name === 'UniqueConstraintViolationException') {
+    return new SequenceConflictError(runId, `run ${runId}: a sequence of the batch is already stored`, { cause: err });
+  }
+  return err;
+}
+
+/**
+ * The first batch of `group` whose first sequence is not above its run's last stored one, given
+ * each run's last stored sequence. Duplicates inside the stored range are left to the unique key.
+ */
+export function firstStale(group: readonly AppendBatch[], lastByRun: ReadonlyMap<number, number>): AppendBatch | undefined {
+  return group.find((b) => b.events.length > 0 && b.events[0]!.sequence <= (lastByRun.get(b.runId) ?? 0));
 }
 
 /**
@@ -85,6 +107,14 @@ export class OrmGroupWriter implements GroupWriter {
     })));
     await em.transactional(async (tx) => {
       const db = (tx as SqlEntityManager).getKysely<EventTable>();
+      // One query per group (not per batch) keeps the contract "above the last stored sequence".
+      const lasts = await db.selectFrom('execution_event')
+        .select(['run_id', (eb) => eb.fn.max('sequence').as('last')])
+        .where('run_id', 'in', [...new Set(group.map((b) => b.runId))])
+        .groupBy('run_id')
+        .execute();
+      const stale = firstStale(group, new Map(lasts.map((r) => [Number(r.run_id), Number(r.last)])));
+      if (stale) throw new SequenceConflictError(stale.runId);
       for (const [start, end] of insertChunks(0, rows.length, (i) => rows[i].payload.length, this.#limits)) {
         await db.insertInto('execution_event').values(rows.slice(start, end)).execute();
       }

@@ -1,6 +1,6 @@
 import { SqlitePlatform, type SqlEntityManager } from '@mikro-orm/sql';
 import { SQLITE_BUSY_TIMEOUT_MS, type Orm } from './init-orm.ts';
-import { convertStoreError, OrmGroupWriter, type AppendBatch, type EventTable, type GroupWriter } from './event-group-writer.ts';
+import { batchOutcome, convertStoreError, OrmGroupWriter, type AppendBatch, type EventTable, type GroupWriter } from './event-group-writer.ts';
 import { SqliteWriterThread } from './sqlite-writer-thread.ts';
 import { LiveFanout } from '../events/live-fanout.ts';
 import { subscribeWithHistory } from '../events/subscribe-with-history.ts';
@@ -87,7 +87,7 @@ export class SqlEventLog implements EventLog {
           continue;
         }
         group.forEach((pending, i) => {
-          const err = outcomes[i];
+          const err = batchOutcome(pending.runId, outcomes[i]);
           if (err) pending.reject(err);
           else this.#settle(pending);
         });

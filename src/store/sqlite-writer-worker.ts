@@ -43,13 +43,39 @@ function insertStatement(rows: number): Database.Statement {
   return statement;
 }
 
+/** The last-sequence queries by run count (one per group, like the inserts). */
+const lastStatements = new Map<number, Database.Statement>();
+
+/** Each run's last stored sequence, for the runs of `batches` (indexes into the request). */
+function lastSequences(req: GroupRequest, batches: readonly number[]): Map<number, number> {
+  const runs = [...new Set(batches.map((b) => req.runIds[b]!))];
+  let statement = lastStatements.get(runs.length);
+  if (!statement) {
+    statement = db.prepare(`select run_id, max(sequence) as last from execution_event where run_id in (${runs.map(() => '?').join(', ')}) group by run_id`);
+    if (lastStatements.size >= MAX_CACHED_STATEMENTS) lastStatements.delete(lastStatements.keys().next().value as number);
+    lastStatements.set(runs.length, statement);
+  }
+  const rows = statement.all(runs) as Array<{ run_id: number; last: number }>;
+  return new Map(rows.map((r) => [Number(r.run_id), Number(r.last)]));
+}
+
 /**
- * Inserts rows [from, to) of the request in one transaction: one statement per chunk, across
- * the batches of every run in the range. `runIds` holds each row's run.
+ * Inserts the rows of `batches` (consecutive batch indexes, rows [from, to)) in one transaction:
+ * one statement per chunk, across the batches of every run in the range. `runIds` holds each
+ * row's run. A batch not above its run's last stored sequence fails the transaction with a
+ * SequenceConflictError (by name: it crosses the thread boundary as a WireError).
  */
-function insertRows(req: GroupRequest, runIds: number[], from: number, to: number): void {
+function insertRows(req: GroupRequest, runIds: number[], batches: readonly number[], offsets: readonly number[], from: number, to: number): void {
   db.exec('begin immediate');
   try {
+    const lasts = lastSequences(req, batches);
+    for (const b of batches) {
+      if (req.counts[b]! > 0 && req.sequences[offsets[b]!]! <= (lasts.get(req.runIds[b]!) ?? 0)) {
+        const err = new Error(`run ${req.runIds[b]}: the batch's sequences are not above the run's last stored event`);
+        err.name = 'SequenceConflictError';
+        throw err;
+      }
+    }
     for (const [start, end] of insertChunks(from, to, (i) => req.payloads[i].length, limits)) {
       const params = new Array<unknown>((end - start) * COLUMNS_PER_ROW);
       let p = 0;
@@ -87,7 +113,7 @@ function handleGroup(req: GroupRequest): GroupReply {
     for (const end = row + count; row < end; row++) runIds[row] = req.runIds[b];
   });
   try {
-    insertRows(req, runIds, 0, row);
+    insertRows(req, runIds, req.counts.map((_, b) => b), offsets, 0, row);
     return { type: 'group', id: req.id, errors: req.counts.map(() => null) };
   } catch (err) {
     if (req.counts.length === 1 || broken) return { type: 'group', id: req.id, errors: req.counts.map(() => toWireError(err)) };
@@ -95,7 +121,7 @@ function handleGroup(req: GroupRequest): GroupReply {
   // One bad batch must not fail the other runs of the group: retry each on its own.
   const errors = req.counts.map((count, b) => {
     try {
-      insertRows(req, runIds, offsets[b], offsets[b] + count);
+      insertRows(req, runIds, [b], offsets, offsets[b], offsets[b] + count);
       return null;
     } catch (err) {
       return toWireError(err);

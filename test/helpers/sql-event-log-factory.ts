@@ -6,7 +6,13 @@ export function sqlEventLog(backend: Backend) {
   return async () => {
     const db = await createTestDatabase(backend);
     const log = new SqlEventLog(db.store.orm);
-    return { log, dispose: async () => { await log.close(); await db.drop(); } };
+    const siblings: SqlEventLog[] = [];
+    return {
+      log,
+      // Another log on the same database: what another process would see (no shared live feed).
+      sibling: async () => { const other = new SqlEventLog(db.store.orm); siblings.push(other); return other; },
+      dispose: async () => { await Promise.all([log, ...siblings].map((l) => l.close())); await db.drop(); },
+    };
   };
 }
 

@@ -2,6 +2,7 @@ import test from 'ava';
 import type { EventLog } from '../../src/events/event-log.ts';
 import { toStoredEvent, type StoredEvent } from '../../src/events/run-event.ts';
 import { HISTORY_PAGE_BYTES } from '../../src/events/subscribe-with-history.ts';
+import { SequenceConflictError } from '../../src/events/sequence-conflict-error.ts';
 
 let nextRunId = Math.floor(Date.now() / 1000) * 1000;
 /** Run ids unique within this process, so concurrent tests never share a run. */
@@ -21,12 +22,36 @@ export function events(runId: number, from: number, to: number, contentSize = 0)
   return out;
 }
 
+export interface EventLogFixture {
+  log: EventLog;
+  /** A second log instance on the same backend (another process's view), closed by dispose. */
+  sibling?(): Promise<EventLog>;
+  /** Whether the sibling sees live events appended on `log` (a shared live feed, e.g. Redis). */
+  liveAcrossInstances?: boolean;
+  dispose(): Promise<void>;
+}
+
+/** Resolves once `check` holds, polling each turn of the event loop; fails past the deadline. */
+export function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise<void>((resolve, reject) => {
+    const poll = () => {
+      if (check()) resolve();
+      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
+      else setTimeout(poll, 2);
+    };
+    poll();
+  });
+}
+
 /** The EventLog contract, run against every implementation (`make` returns a fresh log). */
-export function eventLogSuite(name: string, make: () => Promise<{ log: EventLog; dispose(): Promise<void> }>): void {
+export function eventLogSuite(name: string, make: () => Promise<EventLogFixture>): void {
   let log: EventLog;
+  let fixture: EventLogFixture;
   let dispose: () => Promise<void>;
   test.before(async () => {
-    ({ log, dispose } = await make());
+    fixture = await make();
+    ({ log, dispose } = fixture);
   });
   test.after.always(async () => {
     await dispose?.();
@@ -147,8 +172,10 @@ export function eventLogSuite(name: string, make: () => Promise<{ log: EventLog;
     subA.close();
     await log.append(a, events(a, 4, 6));
     await log.append(b, events(b, 1, 2));
+    await until(() => seenB.length >= 2, 'run b\'s events');
     subB.close();
     t.deepEqual(seenA, [1, 2, 3]);
+    t.deepEqual(seenB.map((e) => e.sequence), [1, 2]);
     t.true(seenB.every((e) => JSON.parse(e.json).run_id === b));
     t.is(log.subscriberCount(), before);
   });
@@ -164,8 +191,66 @@ export function eventLogSuite(name: string, make: () => Promise<{ log: EventLog;
   test(`${name}: appending a sequence twice fails instead of duplicating`, async (t) => {
     const run = freshRunId();
     await log.append(run, events(run, 1, 3));
-    await t.throwsAsync(log.append(run, events(run, 3, 3)));
+    await t.throwsAsync(log.append(run, events(run, 3, 3)), { instanceOf: SequenceConflictError });
     t.deepEqual((await log.read(run)).map((e) => e.sequence), [1, 2, 3]);
+  });
+
+  test(`${name}: a batch is all or nothing: one stored sequence in it, or one not above the last, stores none of it`, async (t) => {
+    const run = freshRunId();
+    await log.append(run, events(run, 1, 3));
+    await log.append(run, events(run, 5, 6));
+    // Overlaps the stored tail: nothing of 6..9 may be stored, not even 7..9.
+    const overlap = await t.throwsAsync(log.append(run, events(run, 6, 9)), { instanceOf: SequenceConflictError });
+    t.is((overlap as SequenceConflictError).runId, run);
+    // 4 is stored nowhere, but it is not above the last stored sequence (6).
+    await t.throwsAsync(log.append(run, events(run, 4, 4)), { instanceOf: SequenceConflictError });
+    const read = await log.read(run);
+    t.deepEqual(read.map((e) => e.sequence), [1, 2, 3, 5, 6]);
+    t.deepEqual((await log.last(run))?.sequence, 6);
+    // The log goes on from its last sequence.
+    await log.append(run, events(run, 7, 8));
+    t.deepEqual((await log.read(run, { from: 6 })).map((e) => e.sequence), [6, 7, 8]);
+  });
+
+  test(`${name}: a conflicting batch in a tick fails alone; other runs' batches of the same tick are stored`, async (t) => {
+    const [a, stale, c] = [freshRunId(), freshRunId(), freshRunId()];
+    await log.append(stale, events(stale, 1, 10));
+    const results = await Promise.allSettled([
+      log.append(a, events(a, 1, 4)),
+      log.append(stale, events(stale, 8, 12)),
+      log.append(c, events(c, 1, 4)),
+    ]);
+    t.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    t.true((results[1] as PromiseRejectedResult).reason instanceof SequenceConflictError);
+    t.deepEqual((await log.read(a)).map((e) => e.sequence), [1, 2, 3, 4]);
+    t.deepEqual((await log.read(stale)).map((e) => e.sequence), Array.from({ length: 10 }, (_, i) => i + 1));
+    t.deepEqual((await log.read(c)).map((e) => e.sequence), [1, 2, 3, 4]);
+  });
+
+  test(`${name}: append on one instance, read and subscribe on another`, async (t) => {
+    if (!fixture.sibling) return t.fail('the fixture gives no second instance');
+    const other = await fixture.sibling();
+    const run = freshRunId();
+    const stored = events(run, 1, 30);
+    await log.append(run, stored.slice(0, 20));
+    t.deepEqual(await other.read(run), stored.slice(0, 20));
+    const seen: StoredEvent[] = [];
+    let caughtUp = false;
+    const sub = other.subscribe(run, 5, { onEvents: (es) => { seen.push(...es); }, onCaughtUp: () => { caughtUp = true; } });
+    try {
+      await until(() => caughtUp, 'the history on the other instance');
+      t.deepEqual(seen, stored.slice(5, 20));
+      // The other instance may also append (a new owner of the run), fenced by the same contract.
+      await t.throwsAsync(other.append(run, events(run, 20, 21)), { instanceOf: SequenceConflictError });
+      if (fixture.liveAcrossInstances) {
+        await log.append(run, stored.slice(20));
+        await until(() => seen.length >= 25, 'live events on the other instance');
+        t.deepEqual(seen.map((e) => e.sequence), Array.from({ length: 25 }, (_, i) => i + 6));
+        t.deepEqual(seen, stored.slice(5));
+      }
+    } finally {
+      sub.close();
+    }
   });
 
   test(`${name}: a tick larger than one INSERT statement allows is stored whole and in order`, async (t) => {
@@ -188,6 +273,7 @@ export function eventLogSuite(name: string, make: () => Promise<{ log: EventLog;
       log.append(c, events(c, 1, 5)),
     ]);
     t.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    t.true((results[1] as PromiseRejectedResult).reason instanceof SequenceConflictError);
     t.deepEqual((await log.read(a)).map((e) => e.sequence), [1, 2, 3, 4, 5]);
     t.deepEqual((await log.read(bad)).map((e) => e.sequence), [1, 2, 3]);
     t.deepEqual((await log.read(c)).map((e) => e.sequence), [1, 2, 3, 4, 5]);
@@ -195,7 +281,7 @@ export function eventLogSuite(name: string, make: () => Promise<{ log: EventLog;
 }
 
 /** A subscriber that throws is dropped; appends and the other subscribers go on. */
-export function eventLogFaultSuite(name: string, make: () => Promise<{ log: EventLog; dispose(): Promise<void> }>): void {
+export function eventLogFaultSuite(name: string, make: () => Promise<EventLogFixture>): void {
   test(`${name}: a throwing subscriber cannot stall the log or other subscribers`, async (t) => {
     const { log, dispose } = await make();
     const warnings: Error[] = [];

@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import { composeService, type Service } from '../../src/compose.ts';
+import { composeService, type ComposeOptions, type Service } from '../../src/compose.ts';
 import { API_PREFIX } from '../../src/http/api-route.ts';
 import { createTestDatabase, uniqueName, type Backend, type TestDatabase } from '../helpers/backends.ts';
 import { serve, type TestServer } from '../helpers/http-client.ts';
@@ -21,14 +21,14 @@ export interface RunHarness {
 }
 
 /** The composed service (runs, SSE) on one database and an ephemeral server, for one test file. */
-export function useRunHarness(backend: Backend): () => RunHarness {
+export function useRunHarness(backend: Backend, compose: ComposeOptions = {}): () => RunHarness {
   let db: TestDatabase | undefined;
   let service: Service | undefined;
   let server: TestServer | undefined;
   let harness: RunHarness | undefined;
   test.before(async () => {
     db = await createTestDatabase(backend);
-    service = composeService(db.store, { sseHeartbeatMs: 50 });
+    service = composeService(db.store, { sseHeartbeatMs: 50, ...compose });
     server = await serve(service.app);
     const url = server.url;
     const streamOptions: RunHarness['streamOptions'] = (runId, o = {}) => o.get
@@ -94,10 +94,10 @@ function assertClosedAfter(t: ExecutionContext, stream: SseStream, terminal = 'l
   t.is(frames.at(-2)?.event, terminal);
 }
 
-/** SSE contract of runs/stream, run against every database backend. */
-export function sseSuite(backend: Backend): void {
-  const harness = useRunHarness(backend);
-  const b = backend;
+/** SSE contract of runs/stream, run against every database backend (and the Redis event log: `label`, `compose`). */
+export function sseSuite(backend: Backend, variant: { label: string; compose: ComposeOptions } = { label: backend, compose: {} }): void {
+  const harness = useRunHarness(backend, variant.compose);
+  const b = variant.label;
 
   test(`${b}: frames carry id = sequence, event = category.action, the event JSON, then close`, async (t) => {
     const h = harness();

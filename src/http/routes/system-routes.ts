@@ -46,7 +46,13 @@ export function mountSystemRoutes(
   router.get('/health', async (ctx) => {
     const report = await deps.health();
     ctx.status = report.ok ? 200 : 503;
-    ctx.body = { success: report.ok, message: report.ok ? 'healthy' : 'unhealthy', data: { status: report.ok ? 'UP' : 'DOWN', ...report.components } };
+    // DEGRADED: still serving (200), but a component is down (Redis while SQL serves events).
+    const degraded = report.ok && Object.values(report.components).some((c) => !c.ok);
+    ctx.body = {
+      success: report.ok,
+      message: report.ok ? (degraded ? 'degraded' : 'healthy') : 'unhealthy',
+      data: { status: report.ok ? (degraded ? 'DEGRADED' : 'UP') : 'DOWN', ...report.components },
+    };
   });
   let document: object | undefined;
   router.get('/v3/api-docs', (ctx) => {

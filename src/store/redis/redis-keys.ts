@@ -1,0 +1,33 @@
+/**
+ * Every Redis key Cadre's event log uses is built here, so the naming scheme lives in one place.
+ * `prefix` separates deployments (and test files) sharing one Redis; the run id sits in braces
+ * so a run's keys hash to one Redis Cluster slot.
+ */
+export interface RedisKeys {
+  /** The run's event stream: entries `<sequence>-0`, fields c (category), a (action), j (JSON). */
+  runEvents(runId: number): string;
+  /** The run id of a stream key made by runEvents (undefined for any other key). */
+  runOf(key: string): number | undefined;
+}
+
+export function redisKeys(prefix = ''): RedisKeys {
+  const pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}run:\\{(\\d+)\\}:events$`);
+  return {
+    runEvents: (runId) => `${prefix}run:{${runId}}:events`,
+    runOf: (key) => {
+      const match = pattern.exec(key);
+      return match ? Number(match[1]) : undefined;
+    },
+  };
+}
+
+/** The stream entry id of an event: its sequence, so SSE ids, resume and order match everywhere. */
+export function entryId(sequence: number): string {
+  return `${sequence}-0`;
+}
+
+/** The sequence of a stream entry id made by entryId. */
+export function sequenceOf(id: string): number {
+  const dash = id.indexOf('-');
+  return Number(dash < 0 ? id : id.slice(0, dash));
+}
