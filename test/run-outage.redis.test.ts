@@ -10,6 +10,7 @@ import { OwnRedisServer } from './helpers/redis-server.ts';
 import { collectUntilClose, eventFrames, readEventsThenAbort } from './helpers/sse-client.ts';
 import { until } from './suites/event-log-suite.ts';
 import type { RedisEventLog } from '../src/store/redis/redis-event-log.ts';
+import type { MeasuredEventLog } from '../src/telemetry/measured-event-log.ts';
 
 test('a run through the API survives Redis dying mid-run: /health is DEGRADED (200), the run completes, a resumed stream is whole', async (t) => {
   const redis = await OwnRedisServer.start();
@@ -27,7 +28,7 @@ test('a run through the API survives Redis dying mid-run: /health is DEGRADED (2
     await service.stop(5000);
   });
   const api = new Api(t, server.url);
-  const log = service.eventLog as RedisEventLog;
+  const log = (service.eventLog as MeasuredEventLog).measured as RedisEventLog;
   await until(() => log.redisReady, 'the Redis connection');
   t.like((await api.get('/health')).body, { data: { status: 'UP', events: { ok: true } } });
 

@@ -45,6 +45,11 @@ export class MeasuredEventLog implements EventLog {
     return this.#inner.markEnded(runId);
   }
 
+  /** The log being measured (diagnostics and tests reach a backend's own state through it). */
+  get measured(): EventLog {
+    return this.#inner;
+  }
+
   subscriberCount(): number {
     return this.#inner.subscriberCount();
   }
