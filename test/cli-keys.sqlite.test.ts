@@ -150,3 +150,14 @@ test.serial('run and tail with --key: the hierarchy found by name, every event o
   t.deepEqual(live, oneToN((await ok('runs/get', slow.key, { id: started.id })).statistics.event_count));
 });
 
+test.serial('run with --key: a SIGINT sent to the cadre process (kill -INT, as Ctrl-C) cancels the run with the key and exits 3', async (t) => {
+  const slow = await tenantWithHierarchy('clicancel', { token_delay_ms: 20, reply_tokens: 200 });
+  const run = startCli(['--url', server.url, '--key', slow.key, 'run', slow.hierarchy.name, 'a long task to cancel']);
+  await run.until((r) => r.stderr.includes('started: a long task'));
+  run.child.kill('SIGINT');
+  t.is(await run.exited, 3, run.stderr);
+  t.regex(run.stderr, /cancelling run (\d+)/);
+  t.regex(run.stderr, /run \d+ was cancelled/);
+  const runId = Number(/run (\d+) started/.exec(run.stderr)![1]);
+  t.is((await ok('runs/get', slow.key, { id: runId })).status, 'cancelled');
+});
