@@ -108,8 +108,8 @@ test.serial("with a key entered in the settings box the list shows that tenant's
   t.is(await page.getByTestId('auth-notice').count(), 0, 'the notice is gone');
   const options = await page.$$eval('[data-testid=start-hierarchy] option', (os) => os.map((o: any) => o.value));
   t.deepEqual(options, [a.hierarchy.id]);
-  // The key stays in this browser: the settings summary says so, and a reload keeps it.
-  t.regex((await page.getByTestId('settings-open').textContent()) ?? '', /key set/);
+  // The key stays in this browser (a reload keeps it); the summary names no tenant of its own: the key decides.
+  t.regex((await page.getByTestId('settings-open').textContent()) ?? '', /the key's tenant · key set/);
 
   const hierarchy = await h.hierarchy({ token_delay_ms: 25, reply_tokens: 12, jitter_ms: 0 }, { key: a.key });
   await page.reload();
@@ -129,6 +129,13 @@ test.serial("with a key entered in the settings box the list shows that tenant's
   const params = new URL(streams[0]!.url, h.server.url).searchParams;
   t.is(params.get('id'), String(runId));
   t.is(params.get('access_token'), a.key, 'EventSource carries the key as access_token');
+  // A dropped connection: the browser's reconnect carries the key too, and resumes by Last-Event-ID.
+  streams[0]!.res.destroy();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=connection]')?.getAttribute('data-reconnects')) >= 1, undefined, { timeout: 20_000 });
+  const resumed = h.streamRequests.slice(before + 1);
+  t.true(resumed.length >= 1, 'the browser reconnected');
+  t.is(new URL(resumed[0]!.url, h.server.url).searchParams.get('access_token'), a.key);
+  t.true(Number(resumed[0]!.lastEventId) > 0, `resumed after the events it had: Last-Event-ID ${resumed[0]!.lastEventId}`);
 
   await waitForStatus(page, 'completed');
   const stored = await h.post('runs/events', { id: runId, limit: 1000 }, { key: a.key });

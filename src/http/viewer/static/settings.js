@@ -25,7 +25,9 @@ export function saveSettings(settings) {
  */
 export function SettingsBox({ settings, open, onOpen, onClose, onSave }) {
   if (!open) {
-    const summary = `${settings.tenant ? `tenant ${settings.tenant}` : 'default tenant'}${settings.apiKey ? ' · key set' : ''}`;
+    // With a key and no tenant the server acts for the key's tenant, not `default`.
+    const tenant = settings.tenant ? `tenant ${settings.tenant}` : settings.apiKey ? "the key's tenant" : 'default tenant';
+    const summary = `${tenant}${settings.apiKey ? ' · key set' : ''}`;
     return html`<div class="settings"><button class="link" data-testid="settings-open" onClick=${onOpen}>⚙ ${summary}</button></div>`;
   }
   return html`<${SettingsForm} settings=${settings} onClose=${onClose} onSave=${onSave}/>`;
