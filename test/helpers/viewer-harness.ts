@@ -8,6 +8,7 @@ import { createTestDatabase, uniqueName, type TestDatabase } from './backends.ts
 import { serve, type TestServer } from './http-client.ts';
 import { sampleHierarchyInput } from './fixtures.ts';
 import { collectUntilClose } from './sse-client.ts';
+import { ApiKeyService } from '../../src/services/api-key-service.ts';
 
 // Functions handed to page.waitForFunction run in the browser, where it exists (no DOM lib here).
 declare const document: any;
@@ -27,11 +28,21 @@ export interface ViewerHarness {
   streamRequests: StreamRequest[];
   /** A page at `hash` of the viewer; page errors fail `errors`. */
   open(hash?: string): Promise<{ page: Page; errors: string[] }>;
-  post(action: string, body: unknown, tenant?: string): Promise<any>;
+  post(action: string, body: unknown, as?: Caller): Promise<any>;
   /** A simulated model of this pace and a two-team hierarchy (Ada with the calculator) on it. */
-  hierarchy(params: Record<string, unknown>, tenant?: string, overrides?: Record<string, unknown>): Promise<{ id: string; name: string }>;
+  hierarchy(params: Record<string, unknown>, as?: Caller, overrides?: Record<string, unknown>): Promise<{ id: string; name: string }>;
   /** Runs a task to its end through the API; answers the run id and its event count. */
-  runToEnd(hierarchyId: string, task: string): Promise<{ id: number; events: number }>;
+  runToEnd(hierarchyId: string, task: string, as?: Caller): Promise<{ id: number; events: number }>;
+  /** A new API key bound to `tenant`, made in the service's own database (for `apiKeys: 'required'`). */
+  createKey(tenant: string): Promise<string>;
+}
+
+/** Who the harness calls the API as: a tenant (the X-Tenant-Id header, API keys off) or an API key. */
+export type Caller = string | { key: string };
+
+function callerHeaders(as: Caller | undefined): Record<string, string> {
+  if (as === undefined) return {};
+  return typeof as === 'string' ? { 'x-tenant-id': as } : { authorization: `Bearer ${as.key}` };
 }
 
 export function launchChromium(): Promise<Browser> {
@@ -50,7 +61,8 @@ export function useViewerHarness(options: ComposeOptions = {}): () => ViewerHarn
   let server: TestServer | undefined;
   let browser: Browser | undefined;
   let harness: ViewerHarness | undefined;
-  test.before(async () => {
+  // Serial, so that a test file's own serial before hook (seeding through the harness) runs after it.
+  test.serial.before(async () => {
     db = await createTestDatabase('sqlite');
     await db.store.seedDefaults(DEFAULT_TENANT);
     service = composeService(db.store, { database: db.config, sseHeartbeatMs: 1000, ...options });
@@ -64,10 +76,10 @@ export function useViewerHarness(options: ComposeOptions = {}): () => ViewerHarn
       }
     });
     const url = server.url;
-    const post = async (action: string, body: unknown, tenant?: string) => {
+    const post = async (action: string, body: unknown, as?: Caller) => {
       const res = await fetch(`${url}${API_PREFIX}/${action}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(tenant && { 'x-tenant-id': tenant }) },
+        headers: { 'content-type': 'application/json', ...callerHeaders(as) },
         body: JSON.stringify(body),
       });
       const answer = await res.json() as any;
@@ -75,6 +87,7 @@ export function useViewerHarness(options: ComposeOptions = {}): () => ViewerHarn
       return answer.data;
     };
     const b = browser;
+    const keys = new ApiKeyService(db.store.apiKeys);
     harness = {
       server, service, browser, streamRequests, post,
       async open(hash = '#/') {
@@ -84,8 +97,8 @@ export function useViewerHarness(options: ComposeOptions = {}): () => ViewerHarn
         await page.goto(`${url}/viewer/${hash}`);
         return { page, errors };
       },
-      async hierarchy(params, tenant, overrides = {}) {
-        const model = await post('models/create', { name: uniqueName('viewer-sim'), model_id: 'sim', provider: 'simulated', params }, tenant);
+      async hierarchy(params, as, overrides = {}) {
+        const model = await post('models/create', { name: uniqueName('viewer-sim'), model_id: 'sim', provider: 'simulated', params }, as);
         const llm_config = { model_id: model.id };
         const h = sampleHierarchyInput({ name: uniqueName('viewer-h') });
         const created = await post('hierarchies/create', {
@@ -96,13 +109,18 @@ export function useViewerHarness(options: ComposeOptions = {}): () => ViewerHarn
             team_supervisor_agent: { ...team.team_supervisor_agent, llm_config },
             workers: team.workers.map((w, j) => ({ ...w, llm_config, ...(i === 0 && j === 0 && { tools: ['calculator'] }) })),
           })),
-        }, tenant);
+        }, as);
         return { id: created.id as string, name: created.name as string };
       },
-      async runToEnd(hierarchyId, task) {
-        const run = await post('runs/start', { hierarchy_id: hierarchyId, task });
-        const stream = await collectUntilClose(`${url}${API_PREFIX}/runs/stream?id=${run.id}`);
+      async runToEnd(hierarchyId, task, as) {
+        const run = await post('runs/start', { hierarchy_id: hierarchyId, task }, as);
+        // The stream is a GET: a key rides as access_token, a tenant as tenantId.
+        const who = as === undefined ? '' : typeof as === 'string' ? `&tenantId=${encodeURIComponent(as)}` : `&access_token=${encodeURIComponent(as.key)}`;
+        const stream = await collectUntilClose(`${url}${API_PREFIX}/runs/stream?id=${run.id}${who}`);
         return { id: run.id as number, events: stream.frames.filter((f) => f.id !== undefined).length };
+      },
+      async createKey(tenant) {
+        return (await keys.create(tenant, 'viewer test')).key;
       },
     };
   });

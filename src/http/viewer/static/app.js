@@ -13,6 +13,12 @@ function routeOf(hash) {
 
 function App() {
   const [settings, setSettings] = useState(loadSettings);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const openSettings = () => {
+    setSettingsOpen(true);
+    // The box is in the header: bring it into view and put the cursor in the key field.
+    requestAnimationFrame(() => document.querySelector('.settings input[name=apiKey]')?.focus());
+  };
   const [route, setRoute] = useState(() => routeOf(location.hash));
   useEffect(() => {
     const onHash = () => setRoute(routeOf(location.hash));
@@ -22,13 +28,14 @@ function App() {
   return html`<div class="app">
     <header class="top">
       <h1><a href="#/">Cadre</a> <span class="muted">runs</span></h1>
-      <${SettingsBox} settings=${settings} onSave=${setSettings}/>
+      <${SettingsBox} settings=${settings} open=${settingsOpen} onOpen=${openSettings} onClose=${() => setSettingsOpen(false)} onSave=${setSettings}/>
     </header>
     <main>
       ${route.runId
         // Keyed by run and settings: another run or another key/tenant starts a fresh page.
-        ? html`<${RunPage} key=${`${route.runId}:${settings.tenant}:${settings.apiKey}`} settings=${settings} runId=${route.runId}/>`
-        : html`<${RunsPage} settings=${settings}/>`}
+        ? html`<${RunPage} key=${`${route.runId}:${settings.tenant}:${settings.apiKey}`} settings=${settings} runId=${route.runId} onOpenSettings=${openSettings}/>`
+        // The list too: rows fetched with the previous key must not stay on screen under the next one.
+        : html`<${RunsPage} key=${`${settings.tenant}:${settings.apiKey}`} settings=${settings} onOpenSettings=${openSettings}/>`}
     </main>
   </div>`;
 }

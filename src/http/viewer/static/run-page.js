@@ -3,6 +3,7 @@
 import { html, formatAge } from './format.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { call } from './api.js';
+import { AuthNotice, isAuthError } from './auth-notice.js';
 import { followRun } from './run-stream.js';
 import { createRunModel, applyEvents } from './run-model.js';
 import { AgentTree } from './agent-tree.js';
@@ -41,7 +42,7 @@ function useLiveStats(settings, runId, live) {
   return [stats, error];
 }
 
-export function RunPage({ settings, runId }) {
+export function RunPage({ settings, runId, onOpenSettings }) {
   const model = useRef(null);
   model.current ??= createRunModel();
   const [, setVersion] = useState(0);
@@ -49,6 +50,7 @@ export function RunPage({ settings, runId }) {
   const [hierarchyName, setHierarchyName] = useState(null);
   const [connection, setConnection] = useState({ state: 'connecting', reconnects: 0 });
   const [error, setError] = useState(null);
+  const [authError, setAuthError] = useState(null);
   const [cancelling, setCancelling] = useState(false);
   const [selected, setSelected] = useState('');
   const [filter, setFilter] = useState({ agent: '', categories: new Set(CATEGORIES), limit: 200 });
@@ -60,7 +62,8 @@ export function RunPage({ settings, runId }) {
       setRun(detail);
       return detail;
     } catch (err) {
-      setError(err.message);
+      if (isAuthError(err)) setAuthError(err);
+      else setError(err.message);
       return null;
     }
   };
@@ -94,12 +97,15 @@ export function RunPage({ settings, runId }) {
     try {
       setRun(await call(settings, 'runs/cancel', { id: runId }));
     } catch (err) {
-      setError(`cancel: ${err.message}`);
+      if (isAuthError(err)) setAuthError(err);
+      else setError(`cancel: ${err.message}`);
     } finally {
       setCancelling(false);
     }
   };
 
+  // The run's own request and its stream are refused alike; one notice says so.
+  const refused = authError ?? (isAuthError(connection.failure) ? connection.failure : null);
   return html`<div class="run-page">
     <header class="run-header card">
       <div>
@@ -114,7 +120,8 @@ export function RunPage({ settings, runId }) {
         <button class="danger" data-testid="cancel" disabled=${!live || cancelling} onClick=${cancel}>${cancelling ? 'Cancelling…' : 'Cancel run'}</button>
       </div>
     </header>
-    ${(error || connection.error || statsError) && html`<p class="error" data-testid="run-error">${error ?? connection.error ?? statsError}</p>`}
+    ${refused && html`<${AuthNotice} error=${refused} settings=${settings} onOpenSettings=${onOpenSettings}/>`}
+    ${!refused && (error || connection.error || statsError) && html`<p class="error" data-testid="run-error">${error ?? connection.error ?? statsError}</p>`}
     ${terminal?.result && html`<section class="card result"><strong>Result</strong><p data-testid="run-result">${terminal.result}</p></section>`}
     ${terminal?.error && html`<section class="card result failed"><strong>Error</strong><p data-testid="run-error-detail">${terminal.error}</p></section>`}
     <div class="run-grid">

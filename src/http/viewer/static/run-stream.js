@@ -16,7 +16,7 @@ const MIN_FLUSH_MS = 50;
 
 /**
  * @param {{settings: object, runId: number, onBatch: (events: object[]) => void,
- *   onStatus: (status: {state: string, reconnects: number, error?: string}) => void}} options
+ *   onStatus: (status: {state: string, reconnects: number, error?: string, failure?: Error}) => void}} options
  * @returns {() => void} stops following
  */
 export function followRun({ settings, runId, onBatch, onStatus }) {
@@ -49,7 +49,7 @@ export function followRun({ settings, runId, onBatch, onStatus }) {
     // A hidden tab gets no animation frames; its events wait (in order) until it is shown.
     if (!frame) frame = requestAnimationFrame(flush);
   };
-  const status = (state, error) => onStatus({ state, reconnects, ...(error && { error }) });
+  const status = (state, error, failure) => onStatus({ state, reconnects, ...(error && { error }), ...(failure && { failure }) });
 
   const onEvent = (e) => {
     const event = JSON.parse(e.data);
@@ -97,7 +97,8 @@ export function followRun({ settings, runId, onBatch, onStatus }) {
       await call(settings, 'runs/get', { id: runId });
     } catch (err) {
       if (err.status >= 400 && err.status < 500) {
-        status('error', err.message);
+        // Final (no key, a refused key, no such run for this tenant): the page says which.
+        status('error', err.message, err);
         return;
       }
       reported ??= err.message;

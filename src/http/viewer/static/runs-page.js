@@ -3,6 +3,7 @@
 import { html, clip, formatAge } from './format.js';
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api.js';
+import { AuthNotice, isAuthError } from './auth-notice.js';
 
 const POLL_EVERY_MS = 2000;
 const PAGE_SIZE = 20;
@@ -13,7 +14,7 @@ function useHierarchies(settings) {
   const [error, setError] = useState(null);
   useEffect(() => {
     call(settings, 'hierarchies/list', { page: 1, size: 100 })
-      .then((page) => { setHierarchies(page.content); setError(null); }, (err) => setError(`hierarchies: ${err.message}`));
+      .then((page) => { setHierarchies(page.content); setError(null); }, (err) => { setHierarchies([]); setError(err); });
   }, [settings]);
   return [hierarchies, error];
 }
@@ -51,7 +52,7 @@ function StartForm({ settings, hierarchies }) {
   </form>`;
 }
 
-export function RunsPage({ settings }) {
+export function RunsPage({ settings, onOpenSettings }) {
   const [hierarchies, hierarchiesError] = useHierarchies(settings);
   const [status, setStatus] = useState('');
   const [page, setPage] = useState(1);
@@ -67,7 +68,8 @@ export function RunsPage({ settings }) {
         const answer = await call(settings, 'runs/list', { page, size: PAGE_SIZE, ...(status && { status }) });
         if (!stopped) { setRuns(answer); setError(null); setNow(Date.now()); }
       } catch (err) {
-        if (!stopped) setError(`runs: ${err.message}`);
+        // A refused key shows no rows at all, not the rows another key was shown before.
+        if (!stopped) { setError(err); if (isAuthError(err)) setRuns(null); }
       }
       if (!stopped) timer = setTimeout(poll, POLL_EVERY_MS);
     };
@@ -76,7 +78,11 @@ export function RunsPage({ settings }) {
   }, [settings, page, status]);
 
   const names = new Map(hierarchies.map((h) => [h.id, h.name]));
+  const authError = [error, hierarchiesError].find(isAuthError);
+  const otherError = error && !isAuthError(error) ? `runs: ${error.message}`
+    : hierarchiesError && !isAuthError(hierarchiesError) ? `hierarchies: ${hierarchiesError.message}` : null;
   return html`<div class="runs-page">
+    ${authError && html`<div class="wide"><${AuthNotice} error=${authError} settings=${settings} onOpenSettings=${onOpenSettings}/></div>`}
     <${StartForm} settings=${settings} hierarchies=${hierarchies}/>
     <section class="card">
       <header class="list-controls">
@@ -87,7 +93,7 @@ export function RunsPage({ settings }) {
         </select></label>
         ${runs && html`<span class="muted">${runs.totalElements} runs</span>`}
       </header>
-      ${(error || hierarchiesError) && html`<p class="error" data-testid="list-error">${error ?? hierarchiesError}</p>`}
+      ${otherError && html`<p class="error" data-testid="list-error">${otherError}</p>`}
       <table class="runs" data-testid="runs-table">
         <thead><tr><th>#</th><th>status</th><th>hierarchy</th><th>task</th><th>age</th></tr></thead>
         <tbody>
