@@ -3,9 +3,11 @@ import { createApp } from './http/app.ts';
 import { runRoutes } from './http/routes/run-routes.ts';
 import { executeRoutes } from './http/routes/execute-route.ts';
 import { modelCheckRoutes } from './http/routes/model-check-route.ts';
-import { RunRuntime } from './actors/run-runtime.ts';
+import { RunRuntime } from './host/run-runtime.ts';
 import { RunService } from './services/run-service.ts';
-import { recoverUnfinishedRuns } from './services/run-recovery.ts';
+import { ProcessHost, type LeaseTimings } from './host/process-host.ts';
+import { RunQueue } from './host/run-queue.ts';
+import { SqlRunOwnership } from './store/run-ownership-store.ts';
 import { SqlEventLog } from './store/sql-event-log.ts';
 import { SseConnectionSlots } from './http/sse-connections.ts';
 import { storeErrorToAppError } from './store/store-errors.ts';
@@ -42,6 +44,10 @@ export interface ComposeOptions {
   version?: string;
   /** Defaults to the SQL event log on the same store. */
   eventLog?: EventLog;
+  /** REDIS_URL / REDIS_PREFIX: runs become jobs of a queue shared by every process. */
+  redis?: { url: string; prefix: string } | null;
+  /** Process lease timings (LEASE_*); defaults 2 s heartbeat, 6 s lease, 2 s sweep. */
+  lease?: LeaseTimings;
 }
 
 export interface Service {
@@ -51,8 +57,13 @@ export interface Service {
   eventLog: EventLog;
   /** The SSE streams open now, against SSE_MAX_CONNECTIONS. */
   sseConnections: SseConnectionSlots;
-  /** Ends the runs a stopped process left unfinished (call once at start-up, before serving). */
-  recover(): Promise<{ interrupted: number; recorded: number }>;
+  host: ProcessHost;
+  /**
+   * Registers this process (its lease), ends the runs of lapsed processes and those left by a
+   * version without leases — never a run a live process owns — then starts the heartbeat, the
+   * lease sweep and (with Redis) taking runs from the queue. Call once at start-up.
+   */
+  recover(): Promise<{ interrupted: number; recorded: number; ownerLost: number }>;
   /** Cancels live runs (waiting up to graceMs for them to record their end), then closes the log. */
   stop(graceMs: number): Promise<void>;
 }
@@ -63,18 +74,43 @@ const DEFAULT_MODEL_IDLE_TIMEOUT_MS = 60_000;
 export function composeService(store: Store, options: ComposeOptions = {}): Service {
   const logger = options.logger ?? silentLogger;
   const eventLog = options.eventLog ?? new SqlEventLog(store.orm);
+  const ownership = new SqlRunOwnership(store.orm);
+  let host: ProcessHost | undefined;
+  const processId = () => host!.processId;
   const runtime = new RunRuntime({
     eventLog,
     logger,
     maxConcurrentRuns: options.maxConcurrentRuns,
-    persistenceFor: (tenantId) => ({
-      markRunning: (id, at) => store.forTenant(tenantId).runs.markRunning(id, at),
-      finish: (id, outcome, at) => store.forTenant(tenantId).runs.finish(id, outcome, at),
+    // Every write of a run's end is conditional on this process still owning it (fencing).
+    persistenceFor: () => ({
+      markRunning: async (id, at) => { await ownership.markRunning(id, processId(), at); },
+      finish: (id, outcome, at) => ownership.finishOwned(id, processId(), outcome, at),
       markEnded: (id) => eventLog.markEnded(id),
     }),
+    stillOwned: (id) => ownership.owns(id, processId()),
   });
-  const runs = new RunService({
+  let runs: RunService | undefined;
+  const queue = options.redis ? new RunQueue({
+    redisUrl: options.redis.url,
+    prefix: options.redis.prefix,
+    concurrency: Math.max(1, options.maxConcurrentRuns ?? 100),
+    lockMs: options.lease?.leaseMs ?? 6000,
+    stalledCheckMs: options.lease?.sweepMs ?? 2000,
+    execute: (job) => runs!.executeQueued(job),
+    logger,
+  }) : null;
+  host = new ProcessHost({
+    runtime, ownership, eventLog, logger,
+    timings: options.lease ?? { heartbeatMs: 2000, leaseMs: 6000, sweepMs: 2000 },
+    queueing: queue !== null,
+    isQueued: (id) => queue ? queue.isQueued(id) : Promise.resolve(false),
+  });
+  runs = new RunService({
     runtime,
+    host,
+    ownership,
+    queue,
+    repositories: (tenantId) => store.forTenant(tenantId),
     eventLog,
     limits: {
       timeoutMs: options.runTimeoutMs ?? 30 * 60 * 1000,
@@ -118,17 +154,22 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
   return {
     app,
     runtime,
-    runs,
+    runs: runs!,
     eventLog,
     sseConnections,
-    recover: () => recoverUnfinishedRuns({
-      unfinishedRuns: () => store.unfinishedRuns(),
-      repositories: (tenantId) => store.forTenant(tenantId),
-      eventLog,
-      logger,
-    }),
+    host,
+    async recover() {
+      await host.start();
+      const recovered = await host.recover();
+      queue?.start();
+      return recovered;
+    },
     async stop(graceMs) {
+      // The worker stops taking jobs at once; it closes once the runs it holds (cancelled now) end.
+      const queueClosed = queue?.close();
       await runtime.shutdown(graceMs);
+      await queueClosed;
+      await host.stop();
       await eventLog.close();
     },
   };

@@ -35,7 +35,12 @@ const envSchema = z.object({
   MODEL_RETRY_INITIAL_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   MODEL_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(60_000),
   MODEL_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(15_000),
-});
+  REDIS_URL: z.string().url().optional(),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits, _ . : - (1-64)').default('cadre'),
+  LEASE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(6000),
+  LEASE_SWEEP_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+}).refine((e) => e.LEASE_MS >= 2 * e.LEASE_HEARTBEAT_MS, { path: ['LEASE_MS'], message: 'must be at least twice LEASE_HEARTBEAT_MS' });
 
 export interface AppConfig {
   port: number;
@@ -59,6 +64,10 @@ export interface AppConfig {
   modelCalls: { retry: { maxRetries: number; initialDelayMs: number }; idleTimeoutMs: number };
   modelCheckTimeoutMs: number;
   database: DatabaseConfig;
+  /** With Redis, runs are jobs of a shared queue (any process takes them); without, each runs where it was started. */
+  redis: { url: string; prefix: string } | null;
+  /** Process leases: heartbeat period, lapse threshold, how often lapsed runs are looked for. */
+  lease: { heartbeatMs: number; leaseMs: number; sweepMs: number };
 }
 
 /** Environment → typed configuration, in one place; a bad value stops the process with its name. */
@@ -92,5 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     modelCalls: { retry: { maxRetries: e.MODEL_MAX_RETRIES, initialDelayMs: e.MODEL_RETRY_INITIAL_DELAY_MS }, idleTimeoutMs: e.MODEL_STREAM_IDLE_TIMEOUT_MS },
     modelCheckTimeoutMs: e.MODEL_CHECK_TIMEOUT_MS,
     database: databaseConfigFromEnv(env),
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : null,
+    lease: { heartbeatMs: e.LEASE_HEARTBEAT_MS, leaseMs: e.LEASE_MS, sweepMs: e.LEASE_SWEEP_MS },
   };
 }

@@ -1,7 +1,13 @@
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/app-error.ts';
-import { isTerminal, outcomeOfTerminal, parseEventId, type StoredEvent } from '../events/run-event.ts';
+import { parseEventId, type StoredEvent } from '../events/run-event.ts';
 import type { EventLog } from '../events/event-log.ts';
-import type { RunRuntime } from '../actors/run-runtime.ts';
+import type { RunRuntime } from '../host/run-runtime.ts';
+import type { ProcessHost } from '../host/process-host.ts';
+import type { QueuedRun, RunQueue } from '../host/run-queue.ts';
+import { endLostRun } from '../host/lost-run-ending.ts';
+import type { RunOwnership } from '../domain/run-ownership.ts';
+import type { PageQuery, Slice } from '../domain/repositories.ts';
+import type { RunStatus } from '../domain/run-records.ts';
 import type { ActorNode } from '../actors/actor-tree.ts';
 import { topologyOf } from '../actors/run-plan.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
@@ -11,6 +17,11 @@ import { planRun, type PlanLimits } from './run-planner.ts';
 
 export interface RunServiceDeps {
   runtime: RunRuntime;
+  host: ProcessHost;
+  ownership: RunOwnership;
+  /** The shared run queue (with Redis); null: runs execute in the process that accepted them. */
+  queue: RunQueue | null;
+  repositories(tenantId: string): TenantRepositories;
   eventLog: EventLog;
   limits: PlanLimits;
   /** How long runs/cancel waits for the run to record its end before answering. */
@@ -44,7 +55,15 @@ export class RunService {
     const hierarchy = await getHierarchy(repos, hierarchyId);
     if (!hierarchy.isActive) throw new ConflictError(`hierarchy ${hierarchyId} is not active`, 'HIERARCHY_INACTIVE');
     const plan = await planRun(repos, hierarchy, task, this.#deps.limits);
-    const run = await repos.runs.create({ hierarchyId, task, topologySnapshot: topologyOf({ ...plan, runId: 0 }) });
+    const { queue, host } = this.#deps;
+    const run = await repos.runs.create({
+      hierarchyId, task, topologySnapshot: topologyOf({ ...plan, runId: 0 }), owner: queue ? null : host.processId,
+    });
+    if (queue) {
+      // Any process with a free slot takes it (executeQueued); this one may be among them.
+      await queue.enqueue({ runId: run.id, tenantId: repos.tenantId });
+      return run;
+    }
     try {
       // The run goes on in the background; its outcome is recorded by its own actor.
       void runtime.start({ ...plan, runId: run.id });
@@ -54,6 +73,33 @@ export class RunService {
       throw err;
     }
     return run;
+  }
+
+  /**
+   * A run job this process took from the queue: it becomes the run's owner, plans the run from
+   * the database and executes it; resolves when the run ended here.
+   */
+  async executeQueued(job: QueuedRun): Promise<void> {
+    const { host, ownership, runtime } = this.#deps;
+    if (!(await ownership.take(job.runId, host.processId, new Date()))) return; // cancelled while queued
+    const repos = this.#deps.repositories(job.tenantId);
+    let plan;
+    try {
+      const run = await this.get(repos, job.runId);
+      plan = await planRun(repos, await getHierarchy(repos, run.hierarchyId), run.task, this.#deps.limits);
+    } catch (err) {
+      // The hierarchy or a model changed since the start was accepted: the run fails with the reason.
+      await endLostRun({
+        eventLog: this.#deps.eventLog, ownership, processId: host.processId, runId: job.runId,
+        error: (err as Error).message, reason: 'the run could not be planned when a process took it',
+      });
+      return;
+    }
+    await runtime.start({ ...plan, runId: job.runId }).catch(() => undefined);
+  }
+
+  async list(repos: TenantRepositories, query: PageQuery & { hierarchyId?: string; status?: RunStatus }): Promise<Slice<RunRecord>> {
+    return repos.runs.list(query);
   }
 
   /**
@@ -78,34 +124,40 @@ export class RunService {
   async cancel(repos: TenantRepositories, id: number): Promise<RunRecord> {
     const run = await this.get(repos, id);
     if (terminalStatuses.has(run.status)) throw new ConflictError(`run ${id} already ended (${run.status})`, 'RUN_ALREADY_ENDED');
-    const { runtime } = this.#deps;
+    const { runtime, queue, ownership, host } = this.#deps;
+    const waitMs = this.#deps.cancelWaitMs ?? 5000;
     if (runtime.cancel(repos.tenantId, id)) {
       const done = runtime.whenDone(id);
       let timer: NodeJS.Timeout | undefined;
-      const wait = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#deps.cancelWaitMs ?? 5000); });
+      const wait = new Promise<void>((resolve) => { timer = setTimeout(resolve, waitMs); });
       await Promise.race([done?.catch(() => undefined), wait]);
       clearTimeout(timer);
+    } else if (run.owner === null && (queue ? await queue.withdraw(id) : true) && await ownership.claim(id, null, host.processId)) {
+      // Never taken by any process (withdrawn from the queue, or left by a version without
+      // leases): this process ends it, with the terminal event its stream needs.
+      await endLostRun({
+        eventLog: this.#deps.eventLog, ownership, processId: host.processId, runId: id, status: 'cancelled',
+        error: null, reason: 'cancelled before any process took it',
+      });
     } else {
-      await this.#settleOrphan(repos, id);
+      // Executing in another process: it polls for cancels with its heartbeat, or its lease lapses.
+      await ownership.requestCancel(id, repos.tenantId, new Date());
+      await this.#waitForEnd(repos, id, Math.max(waitMs, 10_000));
     }
     const after = await this.get(repos, id);
     // The run may have ended on its own while the cancel was on its way.
     if (terminalStatuses.has(after.status) && after.status !== 'cancelled') throw new ConflictError(`run ${id} already ended (${after.status})`, 'RUN_ALREADY_ENDED');
+    if (!terminalStatuses.has(after.status)) throw new UnavailableError(`run ${id}: the cancel did not take effect in time; retry`, 'CANCEL_PENDING');
     return after;
   }
 
-  /**
-   * A run recorded as going but not executing here: either its end was streamed but could not
-   * be recorded (the database failed), in which case that end is recorded now, or its process
-   * died, in which case it is recorded as cancelled so it is not left hanging.
-   */
-  async #settleOrphan(repos: TenantRepositories, id: number): Promise<void> {
-    const last = await this.#deps.eventLog.last(id);
-    if (last && isTerminal(last)) {
-      await repos.runs.finish(id, outcomeOfTerminal(last), new Date());
-      return;
+  async #waitForEnd(repos: TenantRepositories, id: number, deadlineMs: number): Promise<void> {
+    const deadline = Date.now() + deadlineMs;
+    while (Date.now() < deadline) {
+      const run = await this.get(repos, id);
+      if (terminalStatuses.has(run.status)) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    await repos.runs.finish(id, { status: 'cancelled', error: 'cancelled while not executing in this process' }, new Date());
   }
 
   async inspect(repos: TenantRepositories, id: number): Promise<{ run_id: number; live: boolean; status: string; tree: ActorNode | null }> {

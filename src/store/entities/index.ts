@@ -3,11 +3,13 @@ import { HierarchyTeamSchema } from './hierarchy-team.entity.ts';
 import { ExecutionRunSchema } from './execution-run.entity.ts';
 import { ExecutionEventSchema } from './execution-event.entity.ts';
 import { McpServerSchema } from './mcp-server.entity.ts';
+import { CadreProcessSchema } from './cadre-process.entity.ts';
 
 export { AiModel } from './ai-model.entity.ts';
 export { HierarchyTeam } from './hierarchy-team.entity.ts';
 export { ExecutionRun } from './execution-run.entity.ts';
 export { ExecutionEvent } from './execution-event.entity.ts';
 export { McpServer } from './mcp-server.entity.ts';
+export { CadreProcess } from './cadre-process.entity.ts';
 
-export const entities = [AiModelSchema, HierarchyTeamSchema, ExecutionRunSchema, ExecutionEventSchema, McpServerSchema];
+export const entities = [AiModelSchema, HierarchyTeamSchema, ExecutionRunSchema, ExecutionEventSchema, McpServerSchema, CadreProcessSchema];

@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { EventLog } from '../events/event-log.ts';
+import type { RunOwnership } from '../domain/run-ownership.ts';
+import type { Logger } from '../logging/logger.ts';
+import { endLostRun } from './lost-run-ending.ts';
+import { OWNER_LOST, type RunRuntime } from './run-runtime.ts';
+
+export interface LeaseTimings {
+  /** How often this process renews its lease (and polls cancels asked of its runs). */
+  heartbeatMs: number;
+  /** A process whose heartbeat is older than this has lapsed: its runs fail "owner lost". */
+  leaseMs: number;
+  /** How often this process looks for lapsed runs. */
+  sweepMs: number;
+}
+
+export interface ProcessHostDeps {
+  runtime: RunRuntime;
+  ownership: RunOwnership;
+  eventLog: EventLog;
+  logger: Logger;
+  timings: LeaseTimings;
+  /** Whether runs wait in a shared queue, created without an owner until a process takes them. */
+  queueing: boolean;
+  /** Whether an unowned live run still waits in the run queue (it is not left over then). */
+  isQueued(runId: number): Promise<boolean>;
+}
+
+function newProcessId(): string {
+  return `${hostname().slice(0, 32)}-${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * This process as one of several serving a database: it holds a lease by heartbeat, owns the
+ * runs it executes, ends the runs of processes whose lease lapsed, and stops (without writing)
+ * its own runs when it finds its lease lapsed — e.g. after being frozen — since by then
+ * another process may have ended them.
+ */
+export class ProcessHost {
+  readonly #deps: ProcessHostDeps;
+  #processId = newProcessId();
+  #lastRenewal = 0;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #stopped = false;
+  #started = false;
+
+  constructor(deps: ProcessHostDeps) {
+    this.#deps = deps;
+  }
+
+  /** Changes when the lease lapsed and the process registered again. */
+  get processId(): string {
+    return this.#processId;
+  }
+
+  /** Registers the process and starts its heartbeat and sweep (once; later calls do nothing). */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    await this.#register();
+    this.#loop(this.#deps.timings.heartbeatMs, () => this.#heartbeat());
+    this.#loop(this.#deps.timings.sweepMs, async () => { await this.sweep(); });
+  }
+
+  stillOwned(runId: number): Promise<boolean> {
+    return this.#deps.ownership.owns(runId, this.#processId);
+  }
+
+  /**
+   * Start-up recovery: the runs of lapsed processes (as every sweep), plus live runs nobody owns
+   * that are not waiting in the queue (left by a version without leases). A run owned by a live
+   * process is never touched.
+   */
+  async recover(): Promise<{ interrupted: number; recorded: number; ownerLost: number }> {
+    const ownerLost = await this.sweep();
+    let interrupted = 0;
+    let recorded = 0;
+    const { ownership, timings } = this.#deps;
+    // With a queue, a run is created unowned just before its job is added: a young one is left be.
+    const createdBefore = new Date(Date.now() - (this.#deps.queueing ? timings.leaseMs : 0));
+    for (const run of await ownership.unownedRuns(createdBefore)) {
+      if (await this.#deps.isQueued(run.id)) continue;
+      if (!(await ownership.claim(run.id, null, this.#processId))) continue;
+      const ended = await endLostRun({
+        eventLog: this.#deps.eventLog, ownership, processId: this.#processId, runId: run.id,
+        error: 'interrupted', reason: 'the process executing the run stopped before it ended',
+      });
+      if (ended?.error === 'interrupted') interrupted++;
+      else if (ended) recorded++;
+    }
+    return { interrupted, recorded, ownerLost };
+  }
+
+  /** Ends every run whose owner's lease lapsed; each is claimed first, so one process ends it. */
+  async sweep(): Promise<number> {
+    const { ownership, eventLog, logger, timings } = this.#deps;
+    let ended = 0;
+    for (const run of await ownership.lapsedRuns(new Date(), timings.leaseMs, 500)) {
+      if (!(await ownership.claim(run.id, run.owner, this.#processId))) continue;
+      const outcome = await endLostRun({
+        eventLog, ownership, processId: this.#processId, runId: run.id,
+        error: OWNER_LOST, reason: `the lease of process ${run.owner} lapsed while it executed the run`,
+      });
+      if (outcome) {
+        ended++;
+        logger.warn('ended a run whose owner lapsed', { run_id: run.id, lapsed_owner: run.owner, status: outcome.status });
+      }
+    }
+    return ended;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    // Runs still live here (past the shutdown grace) become lapsed at once, for others to end.
+    await this.#deps.ownership.deregister(this.#processId);
+  }
+
+  async #register(): Promise<void> {
+    const now = new Date();
+    await this.#deps.ownership.register(this.#processId, `${hostname()}:${process.pid}`, now);
+    this.#lastRenewal = now.getTime();
+  }
+
+  async #heartbeat(): Promise<void> {
+    const { ownership, runtime, logger, timings } = this.#deps;
+    const now = new Date();
+    let renewed: boolean;
+    try {
+      renewed = await ownership.heartbeat(this.#processId, now, timings.leaseMs);
+    } catch (err) {
+      // The database cannot be reached: past the lease, others may have ended our runs.
+      logger.error('lease could not be renewed', { process_id: this.#processId, error: String(err) });
+      renewed = Date.now() - this.#lastRenewal <= timings.leaseMs;
+      if (renewed) return;
+    }
+    if (renewed) {
+      this.#lastRenewal = now.getTime();
+      await this.#pollCancels();
+      return;
+    }
+    logger.error('lease lapsed: stopping this process\'s runs without writing, registering anew', {
+      process_id: this.#processId, since_ms: Date.now() - this.#lastRenewal,
+    });
+    for (const runId of runtime.liveRunIds()) runtime.abandon(runId);
+    this.#processId = newProcessId();
+    await this.#register();
+  }
+
+  /** Cancels asked (by a process without a channel to this one) of runs executing here. */
+  async #pollCancels(): Promise<void> {
+    const { ownership, runtime } = this.#deps;
+    for (const run of await ownership.cancelRequests(this.#processId)) runtime.cancel(run.tenantId, run.id);
+  }
+
+  /** A timer chain (never overlapping ticks); a failing tick is logged and the chain goes on. */
+  #loop(everyMs: number, tick: () => Promise<void>): void {
+    const next = () => {
+      if (this.#stopped) return;
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        tick().catch((err: unknown) => this.#deps.logger.error('process host task failed', { error: String(err) })).finally(next);
+      }, everyMs);
+      this.#timers.add(timer);
+    };
+    next();
+  }
+}

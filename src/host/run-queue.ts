@@ -1,0 +1,92 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger.ts';
+
+export interface QueuedRun {
+  runId: number;
+  tenantId: string;
+}
+
+export interface RunQueueOptions {
+  redisUrl: string;
+  /** Prefix of every key of this deployment (REDIS_PREFIX): queues of two deployments never mix. */
+  prefix: string;
+  /** Jobs this process executes at once (MAX_CONCURRENT_RUNS). */
+  concurrency: number;
+  /** The job lock's lifetime (the run's lease in Redis): renewed at half of it while the run executes. */
+  lockMs: number;
+  /** How often workers look for jobs whose lock lapsed. */
+  stalledCheckMs: number;
+  /** Executes a taken run; resolves when the run ended here. */
+  execute(run: QueuedRun): Promise<void>;
+  logger: Logger;
+}
+
+/** Every Redis name of the run queue, built in one place. */
+export const RUN_QUEUE_NAME = 'runs';
+
+/**
+ * Placement of runs across processes: each run is a BullMQ job; a process with a free slot takes
+ * the next one, and the job's lock (renewed by BullMQ while the run executes) is its lease in
+ * Redis. A lock that lapses fails the job (maxStalledCount 0: a run is never executed twice);
+ * the run's record is ended by the SQL lease sweep, which every process runs with or without Redis.
+ */
+export class RunQueue {
+  readonly #options: RunQueueOptions;
+  readonly #queue: Queue<QueuedRun>;
+  readonly #connections: Redis[] = [];
+  #worker: Worker<QueuedRun> | null = null;
+
+  constructor(options: RunQueueOptions) {
+    this.#options = options;
+    this.#queue = new Queue<QueuedRun>(RUN_QUEUE_NAME, { connection: this.#connection(), prefix: options.prefix });
+    this.#queue.on('error', (err) => options.logger.error('run queue error', { error: err.message }));
+  }
+
+  #connection(): Redis {
+    // BullMQ needs maxRetriesPerRequest null: its blocking commands must wait out reconnects.
+    const redis = new Redis(this.#options.redisUrl, { maxRetriesPerRequest: null });
+    this.#connections.push(redis);
+    return redis;
+  }
+
+  /** Starts taking runs. */
+  start(): void {
+    const { concurrency, lockMs, stalledCheckMs, logger, prefix } = this.#options;
+    this.#worker = new Worker<QueuedRun>(RUN_QUEUE_NAME, (job: Job<QueuedRun>) => this.#options.execute(job.data), {
+      connection: this.#connection(), prefix, concurrency, lockDuration: lockMs, stalledInterval: stalledCheckMs, maxStalledCount: 0,
+    });
+    this.#worker.on('error', (err) => logger.error('run queue worker error', { error: err.message }));
+    this.#worker.on('failed', (job, err) => logger.warn('run job failed', { run_id: job?.data.runId, error: err.message }));
+  }
+
+  async enqueue(run: QueuedRun): Promise<void> {
+    await this.#queue.add('run', run, { jobId: String(run.runId), removeOnComplete: true, removeOnFail: true });
+  }
+
+  /** Removes a run that still waits to be taken. False when a process took it already (or it is gone). */
+  async withdraw(runId: number): Promise<boolean> {
+    const job = await this.#queue.getJob(String(runId));
+    if (!job || (await job.getState()) !== 'waiting') return false;
+    try {
+      await job.remove();
+      return true;
+    } catch (err) {
+      // Taken between the check and the removal (its lock refuses it): the owner cancels it.
+      this.#options.logger.debug('queued run was taken before it could be withdrawn', { run_id: runId, error: String(err) });
+      return false;
+    }
+  }
+
+  async isQueued(runId: number): Promise<boolean> {
+    const job = await this.#queue.getJob(String(runId));
+    return job !== undefined && (await job.getState()) === 'waiting';
+  }
+
+  /** Stops taking runs and waits for the ones executing here (the caller cancels them first). */
+  async close(): Promise<void> {
+    await this.#worker?.close();
+    await this.#queue.close();
+    for (const redis of this.#connections) redis.disconnect();
+  }
+}
