@@ -7,6 +7,7 @@ import { RunRuntime } from './host/run-runtime.ts';
 import { RunService } from './services/run-service.ts';
 import { ProcessHost, type LeaseTimings } from './host/process-host.ts';
 import { RunQueue } from './host/run-queue.ts';
+import { ControlChannel } from './host/control-channel.ts';
 import { SqlRunOwnership } from './store/run-ownership-store.ts';
 import { SqlEventLog } from './store/sql-event-log.ts';
 import { SseConnectionSlots } from './http/sse-connections.ts';
@@ -105,11 +106,20 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     queueing: queue !== null,
     isQueued: (id) => queue ? queue.isQueued(id) : Promise.resolve(false),
   });
+  const control = options.redis ? new ControlChannel({
+    redisUrl: options.redis.url,
+    prefix: options.redis.prefix,
+    processId,
+    handle: (request) => runs!.answerControl(request),
+    logger,
+  }) : null;
+  if (control) host.onNewIdentity(() => control.listenAsCurrentProcess());
   runs = new RunService({
     runtime,
     host,
     ownership,
     queue,
+    control,
     repositories: (tenantId) => store.forTenant(tenantId),
     eventLog,
     limits: {
@@ -160,6 +170,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     host,
     async recover() {
       await host.start();
+      await control?.start();
       const recovered = await host.recover();
       queue?.start();
       return recovered;
@@ -170,6 +181,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       await runtime.shutdown(graceMs);
       await queueClosed;
       await host.stop();
+      await control?.close();
       await eventLog.close();
     },
   };

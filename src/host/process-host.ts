@@ -44,9 +44,15 @@ export class ProcessHost {
   readonly #timers = new Set<NodeJS.Timeout>();
   #stopped = false;
   #started = false;
+  readonly #identityListeners: Array<() => Promise<void>> = [];
 
   constructor(deps: ProcessHostDeps) {
     this.#deps = deps;
+  }
+
+  /** Called after the process registered anew under another id (its lease had lapsed). */
+  onNewIdentity(listener: () => Promise<void>): void {
+    this.#identityListeners.push(listener);
   }
 
   /** Changes when the lease lapsed and the process registered again. */
@@ -146,6 +152,7 @@ export class ProcessHost {
     for (const runId of runtime.liveRunIds()) runtime.abandon(runId);
     this.#processId = newProcessId();
     await this.#register();
+    for (const listener of this.#identityListeners) await listener();
   }
 
   /** Cancels asked (by a process without a channel to this one) of runs executing here. */

@@ -1,6 +1,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.ts';
+import { redisKeys } from './redis-keys.ts';
 
 export interface QueuedRun {
   runId: number;
@@ -22,9 +23,6 @@ export interface RunQueueOptions {
   logger: Logger;
 }
 
-/** Every Redis name of the run queue, built in one place. */
-export const RUN_QUEUE_NAME = 'runs';
-
 /**
  * Placement of runs across processes: each run is a BullMQ job; a process with a free slot takes
  * the next one, and the job's lock (renewed by BullMQ while the run executes) is its lease in
@@ -39,7 +37,8 @@ export class RunQueue {
 
   constructor(options: RunQueueOptions) {
     this.#options = options;
-    this.#queue = new Queue<QueuedRun>(RUN_QUEUE_NAME, { connection: this.#connection(), prefix: options.prefix });
+    const keys = redisKeys(options.prefix);
+    this.#queue = new Queue<QueuedRun>(keys.queueName, { connection: this.#connection(), prefix: keys.queuePrefix });
     this.#queue.on('error', (err) => options.logger.error('run queue error', { error: err.message }));
   }
 
@@ -52,9 +51,10 @@ export class RunQueue {
 
   /** Starts taking runs. */
   start(): void {
-    const { concurrency, lockMs, stalledCheckMs, logger, prefix } = this.#options;
-    this.#worker = new Worker<QueuedRun>(RUN_QUEUE_NAME, (job: Job<QueuedRun>) => this.#options.execute(job.data), {
-      connection: this.#connection(), prefix, concurrency, lockDuration: lockMs, stalledInterval: stalledCheckMs, maxStalledCount: 0,
+    const { concurrency, lockMs, stalledCheckMs, logger } = this.#options;
+    const keys = redisKeys(this.#options.prefix);
+    this.#worker = new Worker<QueuedRun>(keys.queueName, (job: Job<QueuedRun>) => this.#options.execute(job.data), {
+      connection: this.#connection(), prefix: keys.queuePrefix, concurrency, lockDuration: lockMs, stalledInterval: stalledCheckMs, maxStalledCount: 0,
     });
     this.#worker.on('error', (err) => logger.error('run queue worker error', { error: err.message }));
     this.#worker.on('failed', (job, err) => logger.warn('run job failed', { run_id: job?.data.runId, error: err.message }));

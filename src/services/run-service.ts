@@ -5,6 +5,7 @@ import type { RunRuntime } from '../host/run-runtime.ts';
 import type { ProcessHost } from '../host/process-host.ts';
 import type { QueuedRun, RunQueue } from '../host/run-queue.ts';
 import { endLostRun } from '../host/lost-run-ending.ts';
+import type { ControlAnswer, ControlChannel, ControlRequest } from '../host/control-channel.ts';
 import type { RunOwnership } from '../domain/run-ownership.ts';
 import type { PageQuery, Slice } from '../domain/repositories.ts';
 import type { RunStatus } from '../domain/run-records.ts';
@@ -21,6 +22,8 @@ export interface RunServiceDeps {
   ownership: RunOwnership;
   /** The shared run queue (with Redis); null: runs execute in the process that accepted them. */
   queue: RunQueue | null;
+  /** Requests to the process owning a run (with Redis); null: cancels go through the database only. */
+  control: ControlChannel | null;
   repositories(tenantId: string): TenantRepositories;
   eventLog: EventLog;
   limits: PlanLimits;
@@ -140,8 +143,11 @@ export class RunService {
         error: null, reason: 'cancelled before any process took it',
       });
     } else {
-      // Executing in another process: it polls for cancels with its heartbeat, or its lease lapses.
+      // Executing in another process. The request is recorded first (its owner polls for it with
+      // its heartbeat, whoever owns it by then), then, with Redis, sent to the owner directly.
       await ownership.requestCancel(id, repos.tenantId, new Date());
+      const owner = (await this.get(repos, id)).owner;
+      if (owner && this.#deps.control) await this.#deps.control.ask(owner, { kind: 'cancel', runId: id, tenantId: repos.tenantId }, waitMs + 1000);
       await this.#waitForEnd(repos, id, Math.max(waitMs, 10_000));
     }
     const after = await this.get(repos, id);
@@ -149,6 +155,21 @@ export class RunService {
     if (terminalStatuses.has(after.status) && after.status !== 'cancelled') throw new ConflictError(`run ${id} already ended (${after.status})`, 'RUN_ALREADY_ENDED');
     if (!terminalStatuses.has(after.status)) throw new UnavailableError(`run ${id}: the cancel did not take effect in time; retry`, 'CANCEL_PENDING');
     return after;
+  }
+
+  /** What this process answers another that asks about a run (see ControlChannel). */
+  async answerControl(request: ControlRequest): Promise<ControlAnswer> {
+    const { runtime } = this.#deps;
+    if (request.kind === 'inspect') {
+      const tree = runtime.inspect(request.tenantId, request.runId);
+      return { found: tree !== null, tree };
+    }
+    if (!runtime.cancel(request.tenantId, request.runId)) return { found: false };
+    let timer: NodeJS.Timeout | undefined;
+    const wait = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#deps.cancelWaitMs ?? 5000); });
+    await Promise.race([runtime.whenDone(request.runId)?.catch(() => undefined), wait]);
+    clearTimeout(timer);
+    return { found: true };
   }
 
   async #waitForEnd(repos: TenantRepositories, id: number, deadlineMs: number): Promise<void> {
@@ -164,6 +185,12 @@ export class RunService {
     const run = await this.get(repos, id);
     const live = this.#deps.runtime.inspect(repos.tenantId, id);
     if (live) return { run_id: id, live: true, status: run.status, tree: live };
+    const { control } = this.#deps;
+    if (control && run.owner && !terminalStatuses.has(run.status)) {
+      // Executing in another process: its owner describes the live tree.
+      const answer = await control.ask(run.owner, { kind: 'inspect', runId: id, tenantId: repos.tenantId }, 3000);
+      if (answer?.found && answer.tree) return { run_id: id, live: true, status: run.status, tree: answer.tree };
+    }
     const stored = (run.statistics?.actor_tree as ActorNode | undefined) ?? null;
     return { run_id: id, live: false, status: run.status, tree: stored };
   }

@@ -1,0 +1,15 @@
+/**
+ * Every Redis name Cadre's host uses, built in one place from the deployment's prefix
+ * (REDIS_PREFIX), so two deployments sharing a Redis never see each other's runs.
+ */
+export function redisKeys(prefix: string) {
+  return {
+    /** BullMQ's own prefix: its keys are `<prefix>:runs:<...>`. */
+    queuePrefix: prefix,
+    queueName: 'runs',
+    /** Requests (cancel, inspect) for the runs a process owns. */
+    control: (processId: string) => `${prefix}:control:${processId}`,
+    /** Answers to the requests one process sent. */
+    reply: (instanceId: string) => `${prefix}:reply:${instanceId}`,
+  };
+}
