@@ -7,6 +7,8 @@ export function redisKeys(prefix: string) {
     /** BullMQ's own prefix: its keys are `<prefix>:runs:<...>`. */
     queuePrefix: prefix,
     queueName: 'runs',
+    /** A run's job id (BullMQ refuses integer-like custom ids). */
+    jobId: (runId: number) => `run-${runId}`,
     /** Requests (cancel, inspect) for the runs a process owns. */
     control: (processId: string) => `${prefix}:control:${processId}`,
     /** Answers to the requests one process sent. */

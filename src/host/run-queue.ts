@@ -33,11 +33,13 @@ export class RunQueue {
   readonly #options: RunQueueOptions;
   readonly #queue: Queue<QueuedRun>;
   readonly #connections: Redis[] = [];
+  readonly #keys: ReturnType<typeof redisKeys>;
   #worker: Worker<QueuedRun> | null = null;
 
   constructor(options: RunQueueOptions) {
     this.#options = options;
     const keys = redisKeys(options.prefix);
+    this.#keys = keys;
     this.#queue = new Queue<QueuedRun>(keys.queueName, { connection: this.#connection(), prefix: keys.queuePrefix });
     this.#queue.on('error', (err) => options.logger.error('run queue error', { error: err.message }));
   }
@@ -61,12 +63,12 @@ export class RunQueue {
   }
 
   async enqueue(run: QueuedRun): Promise<void> {
-    await this.#queue.add('run', run, { jobId: String(run.runId), removeOnComplete: true, removeOnFail: true });
+    await this.#queue.add('run', run, { jobId: this.#keys.jobId(run.runId), removeOnComplete: true, removeOnFail: true });
   }
 
   /** Removes a run that still waits to be taken. False when a process took it already (or it is gone). */
   async withdraw(runId: number): Promise<boolean> {
-    const job = await this.#queue.getJob(String(runId));
+    const job = await this.#queue.getJob(this.#keys.jobId(runId));
     if (!job || (await job.getState()) !== 'waiting') return false;
     try {
       await job.remove();
@@ -78,9 +80,12 @@ export class RunQueue {
     }
   }
 
+  /** Whether the run's job waits, or was just taken (active) and is about to be owned. */
   async isQueued(runId: number): Promise<boolean> {
-    const job = await this.#queue.getJob(String(runId));
-    return job !== undefined && (await job.getState()) === 'waiting';
+    const job = await this.#queue.getJob(this.#keys.jobId(runId));
+    if (!job) return false;
+    const state = await job.getState();
+    return state === 'waiting' || state === 'active';
   }
 
   /** Stops taking runs and waits for the ones executing here (the caller cancels them first). */

@@ -64,7 +64,13 @@ export class RunService {
     });
     if (queue) {
       // Any process with a free slot takes it (executeQueued); this one may be among them.
-      await queue.enqueue({ runId: run.id, tenantId: repos.tenantId });
+      try {
+        await queue.enqueue({ runId: run.id, tenantId: repos.tenantId });
+      } catch (err) {
+        // Never queued, so never executed: it must not stay pending.
+        await repos.runs.finish(run.id, { status: 'failed', error: 'the run could not be queued' }, new Date());
+        throw err;
+      }
       return run;
     }
     try {

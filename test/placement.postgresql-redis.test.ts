@@ -1,0 +1,154 @@
+import test from 'ava';
+import { Redis } from 'ioredis';
+import { createTestDatabase, uniqueName, type TestDatabase } from './helpers/backends.ts';
+import { allEvents, checkLog, pollUntil, startCadre, type CadreProcess } from './helpers/cadre-process.ts';
+import { ExecutionRun } from '../src/store/entities/index.ts';
+
+// With Redis: three Cadre processes on one PostgreSQL database share a BullMQ run queue (a
+// prefix of their own), each taking runs while it has a free slot.
+const redisUrl = process.env.CADRE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = uniqueName('cadre_test');
+let db: TestDatabase;
+const processes: CadreProcess[] = [];
+let fastHierarchy = '';
+let pacedHierarchy = '';
+
+test.before(async () => {
+  db = await createTestDatabase('postgresql');
+  const { host, port, user, password, dbName } = db.config as { host: string; port: number; user: string; password: string; dbName: string };
+  const env = {
+    DATABASE_URL: `postgres://${user}:${password}@${host}:${port}/${dbName}`, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, MAX_CONCURRENT_RUNS: '20',
+  };
+  for (let i = 0; i < 3; i++) processes.push(await startCadre(env));
+});
+
+test.after.always(async () => {
+  for (const p of processes) await p.kill();
+  await db?.drop();
+  const redis = new Redis(redisUrl);
+  try {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+});
+
+async function ownersOf(ids: number[]): Promise<Map<number, string | null>> {
+  const rows = await db.store.orm.em.fork().find(ExecutionRun, { id: { $in: ids } }, { filters: false, fields: ['id', 'owner'] });
+  return new Map(rows.map((r) => [Number(r.id), r.owner ?? null]));
+}
+
+async function hierarchy(p: CadreProcess, name: string, params: Record<string, number>): Promise<string> {
+  const model = await p.post('models/create', { name, model_id: 'sim', provider: 'simulated', params });
+  const m = model.body.data.id;
+  const h = await p.post('hierarchies/create', {
+    name, global_supervisor_agent: { system_prompt: 'g', llm_config: { model_id: m } },
+    teams: [{ name: 'T', team_supervisor_agent: { system_prompt: 't', llm_config: { model_id: m } },
+      workers: [{ name: 'W', role: 'r', system_prompt: 'w', llm_config: { model_id: m } }] }],
+  });
+  return h.body.data.id;
+}
+
+async function startRuns(hierarchyId: string, count: number, label: string): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < count; i += 30) {
+    const batch = await Promise.all(Array.from({ length: Math.min(30, count - i) }, async (_, j) => {
+      const res = await processes[(i + j) % processes.length]!.post('runs/start', { hierarchy_id: hierarchyId, task: `${label} ${i + j}` });
+      if (res.status !== 200) throw new Error(`runs/start: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.data.id as number;
+    }));
+    ids.push(...batch);
+  }
+  return ids;
+}
+
+const ended = (s: string) => s !== 'running' && s !== 'pending';
+
+test.serial('300 runs started through any process execute on all three; each is listed and read gap-free from the others', async (t) => {
+  const [a] = processes as [CadreProcess];
+  fastHierarchy = await hierarchy(a, 'fast', { token_delay_ms: 5, reply_tokens: 8 });
+  const ids = await startRuns(fastHierarchy, 300, 'bulk');
+  t.is(new Set(ids).size, 300);
+  await pollUntil('300 runs to end', 240_000, async () => {
+    const list = await processes[1]!.post('runs/list', { page: 1, size: 1, hierarchy_id: fastHierarchy, status: 'completed' });
+    return list.body.data.totalElements === 300 ? true : undefined;
+  }, 1000);
+  const owners = await ownersOf(ids);
+  const perProcess = processes.map((p) => ids.filter((id) => owners.get(id) === p.processId).length);
+  t.log(`runs executed per process: ${perProcess.join(', ')}`);
+  t.true(perProcess.every((n) => n > 0), `each process ran some: ${perProcess.join(', ')}`);
+  t.is(perProcess.reduce((x, y) => x + y, 0), 300);
+  for (const p of processes) {
+    const list = await p.post('runs/list', { page: 1, size: 100, hierarchy_id: fastHierarchy });
+    t.is(list.body.data.totalElements, 300);
+    t.true(list.body.data.content.length === 100);
+  }
+  for (const id of ids) {
+    const reader = processes.find((p) => p.processId !== owners.get(id))!;
+    t.is(checkLog(await allEvents(reader, id)), null, `run ${id}`);
+    const run = (await reader.post('runs/get', { id })).body.data;
+    t.is(run.status, 'completed');
+  }
+});
+
+test.serial('30 runs are inspected live and cancelled from processes that do not execute them', async (t) => {
+  pacedHierarchy = await hierarchy(processes[0]!, 'paced', { token_delay_ms: 100, reply_tokens: 30 });
+  const ids = await startRuns(pacedHierarchy, 30, 'paced');
+  const owners = await pollUntil('30 runs to be taken', 30_000, async () => {
+    const map = await ownersOf(ids);
+    return [...map.values()].every((o) => o !== null) && map.size === 30 ? map : undefined;
+  });
+  await Promise.all(ids.map(async (id) => {
+    const other = processes.find((p) => p.processId !== owners.get(id))!;
+    const inspected = await other.post('runs/inspect', { id });
+    t.is(inspected.status, 200);
+    t.like(inspected.body.data, { run_id: id, live: true, tree: { kind: 'run' } });
+    t.true(inspected.body.data.tree.children.length > 0, 'the live tree has the sink and the global supervisor');
+    const cancelled = await other.post('runs/cancel', { id });
+    t.is(cancelled.status, 200, JSON.stringify(cancelled.body));
+    t.is(cancelled.body.data.status, 'cancelled');
+  }));
+  for (const id of ids) {
+    const events = await allEvents(processes[0]!, id);
+    t.is(checkLog(events), null, `run ${id}`);
+    t.is(events.at(-1)!.event.action, 'cancelled');
+  }
+});
+
+test.serial('kill -9 of one process: its runs fail "owner lost" within 10 s, every other run completes, none stays running', async (t) => {
+  const ids = await startRuns(pacedHierarchy, 24, 'crash');
+  const owners = await pollUntil('24 runs to be taken', 30_000, async () => {
+    const map = await ownersOf(ids);
+    return [...map.values()].every((o) => o !== null) && map.size === 24 ? map : undefined;
+  });
+  const victim = processes[2]!;
+  const doomed = ids.filter((id) => owners.get(id) === victim.processId);
+  const others = ids.filter((id) => owners.get(id) !== victim.processId);
+  t.true(doomed.length > 0 && others.length > 0, `${doomed.length} on the victim, ${others.length} elsewhere`);
+  await victim.kill();
+  const killedAt = Date.now();
+  const survivor = processes[0]!;
+  const failed = await Promise.all(doomed.map((id) => pollUntil(`run ${id} to end`, 15_000, async () => {
+    const run = (await survivor.post('runs/get', { id })).body.data;
+    return ended(run.status) ? run : undefined;
+  })));
+  const detectedMs = Date.now() - killedAt;
+  t.log(`${doomed.length} runs of the killed process ended ${detectedMs} ms after kill -9`);
+  t.true(detectedMs <= 10_500, `${detectedMs} ms`);
+  for (const run of failed) t.like(run, { status: 'failed', error: 'owner lost' });
+  for (const id of doomed) {
+    const events = await allEvents(survivor, id);
+    t.is(checkLog(events), null, `run ${id}`);
+    t.like(events.at(-1), { event: { action: 'failed' }, data: { error: 'owner lost' } });
+  }
+  const done = await Promise.all(others.map((id) => pollUntil(`run ${id} to end`, 120_000, async () => {
+    const run = (await survivor.post('runs/get', { id })).body.data;
+    return ended(run.status) ? run : undefined;
+  }, 500)));
+  for (const run of done) t.is(run.status, 'completed', `run ${run.id}: ${run.error}`);
+  for (const status of ['running', 'pending']) {
+    const left = await survivor.post('runs/list', { page: 1, size: 10, status });
+    t.is(left.body.data.totalElements, 0, `no run stays ${status}`);
+  }
+});
