@@ -82,3 +82,17 @@ test('model call settings: defaults, and MODEL_* read and checked', (t) => {
   t.throws(() => loadConfig({ MODEL_STREAM_IDLE_TIMEOUT_MS: '10' }), { message: /^MODEL_STREAM_IDLE_TIMEOUT_MS:/ });
   t.throws(() => loadConfig({ MODEL_CHECK_TIMEOUT_MS: 'soon' }), { message: /^MODEL_CHECK_TIMEOUT_MS:/ });
 });
+
+test('placement settings: no Redis by default, REDIS_URL / REDIS_PREFIX and LEASE_* read and checked', (t) => {
+  const defaults = loadConfig({});
+  t.is(defaults.redis, null);
+  t.deepEqual(defaults.lease, { heartbeatMs: 2000, leaseMs: 6000, sweepMs: 2000 });
+  const set = loadConfig({ REDIS_URL: 'redis://r.local:6380', REDIS_PREFIX: 'blue', LEASE_HEARTBEAT_MS: '1000', LEASE_MS: '4000', LEASE_SWEEP_MS: '500' });
+  t.deepEqual(set.redis, { url: 'redis://r.local:6380', prefix: 'blue' });
+  t.deepEqual(set.lease, { heartbeatMs: 1000, leaseMs: 4000, sweepMs: 500 });
+  t.deepEqual(loadConfig({ REDIS_URL: 'redis://r' }).redis, { url: 'redis://r', prefix: 'cadre' });
+  t.throws(() => loadConfig({ REDIS_URL: 'not a url' }), { message: /^REDIS_URL:/ });
+  t.throws(() => loadConfig({ REDIS_PREFIX: 'has space' }), { message: /^REDIS_PREFIX:/ });
+  // A lease must outlive at least one missed heartbeat, or a busy process would lapse.
+  t.throws(() => loadConfig({ LEASE_HEARTBEAT_MS: '4000', LEASE_MS: '6000' }), { message: /^LEASE_MS:/ });
+});

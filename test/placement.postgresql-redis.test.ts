@@ -52,9 +52,10 @@ async function hierarchy(p: CadreProcess, name: string, params: Record<string, n
 
 async function startRuns(hierarchyId: string, count: number, label: string): Promise<number[]> {
   const ids: number[] = [];
+  const live = processes.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
   for (let i = 0; i < count; i += 30) {
     const batch = await Promise.all(Array.from({ length: Math.min(30, count - i) }, async (_, j) => {
-      const res = await processes[(i + j) % processes.length]!.post('runs/start', { hierarchy_id: hierarchyId, task: `${label} ${i + j}` });
+      const res = await live[(i + j) % live.length]!.post('runs/start', { hierarchy_id: hierarchyId, task: `${label} ${i + j}` });
       if (res.status !== 200) throw new Error(`runs/start: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.data.id as number;
     }));
@@ -150,5 +151,28 @@ test.serial('kill -9 of one process: its runs fail "owner lost" within 10 s, eve
   for (const status of ['running', 'pending']) {
     const left = await survivor.post('runs/list', { page: 1, size: 10, status });
     t.is(left.body.data.totalElements, 0, `no run stays ${status}`);
+  }
+});
+
+test.serial('SIGTERM: the worker stops taking runs, the runs it holds end cancelled with their terminal event, and it exits 0', async (t) => {
+  const [survivor, leaving] = processes as [CadreProcess, CadreProcess];
+  const ids = await startRuns(pacedHierarchy, 8, 'shutdown');
+  const owners = await pollUntil('8 runs to be taken', 30_000, async () => {
+    const map = await ownersOf(ids);
+    return [...map.values()].every((o) => o !== null) && map.size === 8 ? map : undefined;
+  });
+  const held = ids.filter((id) => owners.get(id) === leaving.processId);
+  t.true(held.length > 0, 'the leaving process holds some runs');
+  const exited = new Promise<number | null>((resolve) => leaving.child.once('exit', (code) => resolve(code)));
+  leaving.child.kill('SIGTERM');
+  const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('no exit within 20 s'), 20_000))]);
+  t.is(code, 0);
+  for (const id of ids) {
+    const run = await pollUntil(`run ${id} to end`, 120_000, async () => {
+      const r = (await survivor.post('runs/get', { id })).body.data;
+      return ended(r.status) ? r : undefined;
+    }, 500);
+    t.is(run.status, held.includes(id) ? 'cancelled' : 'completed', `run ${id}`);
+    t.is(checkLog(await allEvents(survivor, id)), null, `run ${id}`);
   }
 });
