@@ -98,6 +98,9 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     lockMs: options.lease?.leaseMs ?? 6000,
     stalledCheckMs: options.lease?.sweepMs ?? 2000,
     execute: (job) => runs!.executeQueued(job),
+    onLockLost: (runId) => {
+      host!.endLockLost(runId).catch((err: unknown) => logger.error('could not end a run whose job lock lapsed', { run_id: runId, error: String(err) }));
+    },
     logger,
   }) : null;
   host = new ProcessHost({

@@ -117,6 +117,35 @@ test.serial('30 runs are inspected live and cancelled from processes that do not
   }
 });
 
+test.serial('a run whose job lock lapses in Redis while its process lives fails "owner lost"; the owner writes nothing after', async (t) => {
+  const [id] = await startRuns(pacedHierarchy, 1, 'lock lost');
+  const owner = await pollUntil('the run to be taken', 30_000, async () => (await ownersOf([id!])).get(id!) ?? undefined);
+  const holder = processes.find((p) => p.processId === owner)!;
+  await pollUntil('the run to stream', 20_000, async () => ((await allEvents(holder, id!)).some((e) => e.event.category === 'llm') ? true : undefined));
+  // As if its process were cut off from Redis: the lock is gone and cannot be renewed.
+  const redis = new Redis(redisUrl);
+  try {
+    t.is(await redis.del(`${prefix}:runs:run-${id}:lock`), 1);
+  } finally {
+    redis.disconnect();
+  }
+  const lostAt = Date.now();
+  const run = await pollUntil('the run to end', 15_000, async () => {
+    const r = (await processes[0]!.post('runs/get', { id })).body.data;
+    return ended(r.status) ? r : undefined;
+  });
+  t.log(`ended ${Date.now() - lostAt} ms after its job lock was removed`);
+  t.true(Date.now() - lostAt <= 10_500);
+  t.like(run, { status: 'failed', error: 'owner lost' });
+  // The owner learns it lost the run (refused append, or its own stalled notice) and stops it.
+  await pollUntil('the owner to stop the run', 15_000, async () =>
+    (holder.logs.some((l) => l.includes('run lost to another process') && l.includes(`"run_id":${id}`)) ? true : undefined));
+  const events = await allEvents(processes[0]!, id!);
+  t.is(checkLog(events), null);
+  t.like(events.at(-1), { event: { action: 'failed' }, data: { error: 'owner lost' } });
+  t.deepEqual((await processes[0]!.post('runs/get', { id })).body.data, run, 'the recorded end is unchanged');
+});
+
 test.serial('kill -9 of one process: its runs fail "owner lost" within 10 s, every other run completes, none stays running', async (t) => {
   const ids = await startRuns(pacedHierarchy, 24, 'crash');
   const owners = await pollUntil('24 runs to be taken', 30_000, async () => {

@@ -30,6 +30,8 @@ export interface RunOwnership {
   markRunning(runId: number, processId: string, at: Date): Promise<boolean>;
   /** Records the end of a live run, only while `processId` owns it (fencing). */
   finishOwned(runId: number, processId: string, outcome: RunOutcome, at: Date): Promise<boolean>;
+  /** The owner of a live run (null: unowned); undefined when the run is not live. */
+  liveOwner(runId: number): Promise<string | null | undefined>;
   /** Whether `processId` still owns the live run. */
   owns(runId: number, processId: string): Promise<boolean>;
   /** Live runs whose owner's lease lapsed (or whose owner row is gone). Runs without an owner are not included. */

@@ -116,6 +116,25 @@ export class ProcessHost {
     return ended;
   }
 
+  /**
+   * A run whose lease in Redis (its job lock) lapsed: its owner may be alive but cut off, so it is
+   * taken from that owner like a lapsed one; the owner is fenced off by its next append. When this
+   * process is the owner it stops the run here first, so its own writer cannot race the end.
+   */
+  async endLockLost(runId: number): Promise<boolean> {
+    const { ownership, eventLog, runtime, logger } = this.#deps;
+    const owner = await ownership.liveOwner(runId);
+    if (owner === undefined || owner === null) return false;
+    if (owner === this.#processId) runtime.abandon(runId);
+    if (!(await ownership.claim(runId, owner, this.#processId))) return false;
+    const outcome = await endLostRun({
+      eventLog, ownership, processId: this.#processId, runId,
+      error: OWNER_LOST, reason: `the job lock of process ${owner} lapsed while it executed the run`,
+    });
+    if (outcome) logger.warn('ended a run whose job lock lapsed', { run_id: runId, lapsed_owner: owner, status: outcome.status });
+    return outcome !== null;
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const timer of this.#timers) clearTimeout(timer);

@@ -9,6 +9,10 @@ export function redisKeys(prefix: string) {
     queueName: 'runs',
     /** A run's job id (BullMQ refuses integer-like custom ids). */
     jobId: (runId: number) => `run-${runId}`,
+    runIdOf: (jobId: string): number | undefined => {
+      const match = /^run-(\d+)$/.exec(jobId);
+      return match ? Number(match[1]) : undefined;
+    },
     /** Requests (cancel, inspect) for the runs a process owns. */
     control: (processId: string) => `${prefix}:control:${processId}`,
     /** Answers to the requests one process sent. */

@@ -1,4 +1,4 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.ts';
 import { redisKeys } from './redis-keys.ts';
@@ -20,6 +20,8 @@ export interface RunQueueOptions {
   stalledCheckMs: number;
   /** Executes a taken run; resolves when the run ended here. */
   execute(run: QueuedRun): Promise<void>;
+  /** A run's job lock lapsed (its process was killed, frozen or cut off from Redis): its lease is lost. */
+  onLockLost(runId: number): void;
   logger: Logger;
 }
 
@@ -35,6 +37,7 @@ export class RunQueue {
   readonly #connections: Redis[] = [];
   readonly #keys: ReturnType<typeof redisKeys>;
   #worker: Worker<QueuedRun> | null = null;
+  #events: QueueEvents | null = null;
 
   constructor(options: RunQueueOptions) {
     this.#options = options;
@@ -60,6 +63,14 @@ export class RunQueue {
     });
     this.#worker.on('error', (err) => logger.error('run queue worker error', { error: err.message }));
     this.#worker.on('failed', (job, err) => logger.warn('run job failed', { run_id: job?.data.runId, error: err.message }));
+    // Every process hears of a stalled job (whichever worker's check found it), so the run's
+    // end does not wait for one particular process.
+    this.#events = new QueueEvents(keys.queueName, { connection: this.#connection(), prefix: keys.queuePrefix });
+    this.#events.on('error', (err) => logger.error('run queue events error', { error: err.message }));
+    this.#events.on('stalled', ({ jobId }) => {
+      const runId = keys.runIdOf(jobId);
+      if (runId !== undefined) this.#options.onLockLost(runId);
+    });
   }
 
   async enqueue(run: QueuedRun): Promise<void> {
@@ -91,6 +102,7 @@ export class RunQueue {
   /** Stops taking runs and waits for the ones executing here (the caller cancels them first). */
   async close(): Promise<void> {
     await this.#worker?.close();
+    await this.#events?.close();
     await this.#queue.close();
     for (const redis of this.#connections) redis.disconnect();
   }

@@ -75,6 +75,11 @@ export class SqlRunOwnership implements RunOwnership {
     return changed > 0;
   }
 
+  async liveOwner(runId: number): Promise<string | null | undefined> {
+    const row = await this.#em().findOne(ExecutionRun, { id: runId, status: { $in: LIVE } }, { ...ACROSS_TENANTS, fields: ['owner'] });
+    return row ? (row.owner ?? null) : undefined;
+  }
+
   async owns(runId: number, processId: string): Promise<boolean> {
     const n = await this.#em().count(ExecutionRun, { id: runId, owner: processId, status: { $in: LIVE } }, ACROSS_TENANTS);
     return n > 0;

@@ -69,10 +69,12 @@ export function runOwnershipSuite(backend: Backend): void {
     t.true(await ownership.markRunning(run.id, 'owner-3', new Date()));
     t.true(await ownership.claim(run.id, 'owner-3', 'sweeper-3'));
     t.false(await ownership.owns(run.id, 'owner-3'));
+    t.is(await ownership.liveOwner(run.id), 'sweeper-3');
     t.false(await ownership.finishOwned(run.id, 'owner-3', { status: 'completed', result: 'stale' }, new Date()), 'the stale owner is fenced');
     t.true(await ownership.finishOwned(run.id, 'sweeper-3', { status: 'failed', error: 'owner lost' }, new Date()));
     t.false(await ownership.finishOwned(run.id, 'sweeper-3', { status: 'cancelled' }, new Date()), 'ended once');
     t.like(await db.store.forTenant('ta').runs.find(run.id), { status: 'failed', error: 'owner lost', owner: 'sweeper-3' });
+    t.is(await ownership.liveOwner(run.id), undefined, 'an ended run has no live owner');
   });
 
   test(`${backend}: a cancel asked of another process's run reaches its owner, within the tenant`, async (t) => {
