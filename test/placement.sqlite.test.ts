@@ -63,10 +63,15 @@ test.serial('a second process on the same database leaves the first one\'s live 
   for (const id of ids) t.is(checkLog(await allEvents(second, id)), null, `run ${id}`);
 });
 
-test.serial('a run is cancelled from a process that does not execute it, and answers once it took effect', async (t) => {
+test.serial('a run is inspected live and cancelled from a process that does not execute it; cancel answers once it took effect', async (t) => {
   const [first, second] = processes as [CadreProcess, CadreProcess];
   const id = await startRun(first, 'to be cancelled elsewhere');
   await untilStreaming(first, id);
+  // Without Redis the owner answers through the database with its next heartbeat.
+  const inspected = await second.post('runs/inspect', { id });
+  t.is(inspected.status, 200);
+  t.like(inspected.body.data, { run_id: id, live: true, status: 'running', tree: { id: `run:${id}`, kind: 'run' } });
+  t.true(inspected.body.data.tree.children.length > 0);
   const res = await second.post('runs/cancel', { id });
   t.is(res.status, 200, JSON.stringify(res.body));
   t.is(res.body.data.status, 'cancelled');

@@ -44,4 +44,12 @@ export interface RunOwnership {
   requestCancel(runId: number, tenantId: string, at: Date): Promise<boolean>;
   /** Live runs of `processId` a cancel was asked for. */
   cancelRequests(processId: string): Promise<Array<{ id: number; tenantId: string }>>;
+  /** Asks the owner of a live run for its live actor tree (it answers with its heartbeat). */
+  requestInspect(runId: number, tenantId: string, at: Date): Promise<boolean>;
+  /** Live runs of `processId` whose tree was asked for. */
+  inspectRequests(processId: string): Promise<Array<{ id: number; tenantId: string }>>;
+  /** The owner's answer: the run's live tree as of `at` (clears the request). */
+  publishTree(runId: number, processId: string, tree: Record<string, unknown>, at: Date): Promise<void>;
+  /** The last tree an owner published for a run, with when. */
+  publishedTree(runId: number, tenantId: string): Promise<{ tree: Record<string, unknown>; at: Date } | null>;
 }

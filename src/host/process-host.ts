@@ -174,10 +174,14 @@ export class ProcessHost {
     for (const listener of this.#identityListeners) await listener();
   }
 
-  /** Cancels asked (by a process without a channel to this one) of runs executing here. */
+  /** Cancels and inspections asked (by processes without a channel to this one) of runs executing here. */
   async #pollCancels(): Promise<void> {
     const { ownership, runtime } = this.#deps;
     for (const run of await ownership.cancelRequests(this.#processId)) runtime.cancel(run.tenantId, run.id);
+    for (const run of await ownership.inspectRequests(this.#processId)) {
+      const tree = runtime.inspect(run.tenantId, run.id);
+      if (tree) await ownership.publishTree(run.id, this.#processId, tree as unknown as Record<string, unknown>, new Date());
+    }
   }
 
   /** A timer chain (never overlapping ticks); a failing tick is logged and the chain goes on. */

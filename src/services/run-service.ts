@@ -178,6 +178,21 @@ export class RunService {
     return { found: true };
   }
 
+  async #treeFromOwner(repos: TenantRepositories, id: number): Promise<ActorNode | null> {
+    const { ownership } = this.#deps;
+    const asked = new Date();
+    if (!(await ownership.requestInspect(id, repos.tenantId, asked))) return null;
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      const published = await ownership.publishedTree(id, repos.tenantId);
+      if (published && published.at.getTime() >= asked.getTime()) return published.tree as unknown as ActorNode;
+      const run = await this.get(repos, id);
+      if (terminalStatuses.has(run.status)) return null;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return null;
+  }
+
   async #waitForEnd(repos: TenantRepositories, id: number, deadlineMs: number): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     while (Date.now() < deadline) {
@@ -196,6 +211,10 @@ export class RunService {
       // Executing in another process: its owner describes the live tree.
       const answer = await control.ask(run.owner, { kind: 'inspect', runId: id, tenantId: repos.tenantId }, 3000);
       if (answer?.found && answer.tree) return { run_id: id, live: true, status: run.status, tree: answer.tree };
+    } else if (run.owner && !terminalStatuses.has(run.status)) {
+      // Without Redis the owner answers through the database, with its next heartbeat.
+      const tree = await this.#treeFromOwner(repos, id);
+      if (tree) return { run_id: id, live: true, status: run.status, tree };
     }
     const stored = (run.statistics?.actor_tree as ActorNode | undefined) ?? null;
     return { run_id: id, live: false, status: run.status, tree: stored };

@@ -118,6 +118,32 @@ export class SqlRunOwnership implements RunOwnership {
     return changed > 0;
   }
 
+  async requestInspect(runId: number, tenantId: string, at: Date): Promise<boolean> {
+    const changed = await this.#em().nativeUpdate(
+      ExecutionRun, { id: runId, tenantId, status: { $in: LIVE } }, { inspectRequestedAt: at }, ACROSS_TENANTS,
+    );
+    return changed > 0;
+  }
+
+  async inspectRequests(processId: string): Promise<Array<{ id: number; tenantId: string }>> {
+    const rows = await this.#em().find(
+      ExecutionRun, { owner: processId, status: { $in: LIVE }, inspectRequestedAt: { $ne: null } },
+      { ...ACROSS_TENANTS, fields: ['id', 'tenantId'] },
+    );
+    return rows.map((r) => ({ id: Number(r.id), tenantId: r.tenantId }));
+  }
+
+  async publishTree(runId: number, processId: string, tree: Record<string, unknown>, at: Date): Promise<void> {
+    await this.#em().nativeUpdate(
+      ExecutionRun, { id: runId, owner: processId }, { liveTree: tree, liveTreeAt: at, inspectRequestedAt: null }, ACROSS_TENANTS,
+    );
+  }
+
+  async publishedTree(runId: number, tenantId: string): Promise<{ tree: Record<string, unknown>; at: Date } | null> {
+    const row = await this.#em().findOne(ExecutionRun, { id: runId, tenantId }, { ...ACROSS_TENANTS, fields: ['liveTree', 'liveTreeAt'] });
+    return row?.liveTree && row.liveTreeAt ? { tree: row.liveTree, at: row.liveTreeAt } : null;
+  }
+
   async cancelRequests(processId: string): Promise<Array<{ id: number; tenantId: string }>> {
     const rows = await this.#em().find(
       ExecutionRun, { owner: processId, status: { $in: LIVE }, cancelRequestedAt: { $ne: null } },

@@ -85,4 +85,18 @@ export function runOwnershipSuite(backend: Backend): void {
     t.deepEqual(await ownership.cancelRequests('owner-4'), [{ id: run.id, tenantId: 'ta' }]);
     t.deepEqual(await ownership.cancelRequests('owner-5'), []);
   });
+
+  test(`${backend}: an inspection asked of another process's run is answered by its owner only`, async (t) => {
+    const run = await newRun('ta', 'owner-6');
+    const asked = new Date();
+    t.false(await ownership.requestInspect(run.id, 'tb', asked));
+    t.true(await ownership.requestInspect(run.id, 'ta', asked));
+    t.deepEqual(await ownership.inspectRequests('owner-6'), [{ id: run.id, tenantId: 'ta' }]);
+    await ownership.publishTree(run.id, 'stranger', { id: 'forged' }, new Date());
+    t.is(await ownership.publishedTree(run.id, 'ta'), null, 'only the owner answers');
+    await ownership.publishTree(run.id, 'owner-6', { id: `run:${run.id}`, kind: 'run' }, at(asked, 5));
+    t.deepEqual(await ownership.publishedTree(run.id, 'ta'), { tree: { id: `run:${run.id}`, kind: 'run' }, at: at(asked, 5) });
+    t.is(await ownership.publishedTree(run.id, 'tb'), null, 'never across tenants');
+    t.deepEqual(await ownership.inspectRequests('owner-6'), [], 'answered requests are cleared');
+  });
 }

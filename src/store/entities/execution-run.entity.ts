@@ -31,6 +31,10 @@ export const ExecutionRunSchema = defineEntity({
     owner: p.string().length(64).nullable(),
     /** When a cancel was asked of a run owned by another process without Redis (it polls this). */
     cancelRequestedAt: p.datetime().length(3).nullable(),
+    /** Without Redis: when another process asked for the live actor tree; the owner answers in liveTree. */
+    inspectRequestedAt: p.datetime().length(3).nullable(),
+    liveTree: p.json<Record<string, unknown>>().nullable(),
+    liveTreeAt: p.datetime().length(3).nullable(),
   },
 });
 
