@@ -26,6 +26,8 @@ export interface RunOwnership {
   deregister(processId: string): Promise<void>;
   /** Takes a queued run (pending, no owner): it becomes this process's, running. */
   take(runId: number, processId: string, at: Date): Promise<boolean>;
+  /** Hands a taken run back to the queue's state (pending, no owner) before it began executing. */
+  release(runId: number, processId: string): Promise<boolean>;
   /** Marks a run this process owns as running. False when it no longer owns it. */
   markRunning(runId: number, processId: string, at: Date): Promise<boolean>;
   /** Records the end of a live run, only while `processId` owns it (fencing). */

@@ -74,7 +74,12 @@ export class RunQueue {
   }
 
   async enqueue(run: QueuedRun): Promise<void> {
-    await this.#queue.add('run', run, { jobId: this.#keys.jobId(run.runId), removeOnComplete: true, removeOnFail: true });
+    // A process that is shutting down hands a job it just took back by failing it: the retry
+    // goes to another process (see RunService.executeQueued). take() is conditional, so a retry
+    // of a run that already began can never execute it twice.
+    await this.#queue.add('run', run, {
+      jobId: this.#keys.jobId(run.runId), removeOnComplete: true, removeOnFail: true, attempts: 5, backoff: { type: 'fixed', delay: 200 },
+    });
   }
 
   /** Removes a run that still waits to be taken. False when a process took it already (or it is gone). */

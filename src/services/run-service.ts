@@ -90,6 +90,8 @@ export class RunService {
    */
   async executeQueued(job: QueuedRun): Promise<void> {
     const { host, ownership, runtime } = this.#deps;
+    // Shutting down: the job fails here and BullMQ retries it, in a process that is not leaving.
+    if (!runtime.accepting) throw new UnavailableError('shutting down; the run goes back to the queue', 'SHUTTING_DOWN');
     if (!(await ownership.take(job.runId, host.processId, new Date()))) return; // cancelled while queued
     const repos = this.#deps.repositories(job.tenantId);
     let plan;
@@ -104,7 +106,15 @@ export class RunService {
       });
       return;
     }
-    await runtime.start({ ...plan, runId: job.runId }).catch(() => undefined);
+    let done: Promise<unknown>;
+    try {
+      done = runtime.start({ ...plan, runId: job.runId });
+    } catch (err) {
+      // Shutdown began while the run was being planned: it never began, so it goes back.
+      await ownership.release(job.runId, host.processId);
+      throw err;
+    }
+    await done.catch(() => undefined);
   }
 
   async list(repos: TenantRepositories, query: PageQuery & { hierarchyId?: string; status?: RunStatus }): Promise<Slice<RunRecord>> {

@@ -52,6 +52,13 @@ export class SqlRunOwnership implements RunOwnership {
     return changed > 0;
   }
 
+  async release(runId: number, processId: string): Promise<boolean> {
+    const changed = await this.#em().nativeUpdate(
+      ExecutionRun, { id: runId, owner: processId, status: { $in: LIVE } }, { owner: null, status: 'pending', startedAt: null }, ACROSS_TENANTS,
+    );
+    return changed > 0;
+  }
+
   async markRunning(runId: number, processId: string, at: Date): Promise<boolean> {
     const changed = await this.#em().nativeUpdate(
       ExecutionRun, { id: runId, owner: processId, status: { $in: LIVE } }, { status: 'running', startedAt: at }, ACROSS_TENANTS,

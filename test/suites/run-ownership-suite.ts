@@ -61,6 +61,11 @@ export function runOwnershipSuite(backend: Backend): void {
     const winner = ['p1', 'p2', 'p3'][takes.indexOf(true)]!;
     t.true(await ownership.owns(queued.id, winner));
     t.like(await db.store.forTenant('ta').runs.find(queued.id), { status: 'running', owner: winner });
+    // Handed back by its taker (shutting down before it began), it can be taken again.
+    t.false(await ownership.release(queued.id, 'not-the-taker'));
+    t.true(await ownership.release(queued.id, winner));
+    t.like(await db.store.forTenant('ta').runs.find(queued.id), { status: 'pending', owner: null, startedAt: null });
+    t.true(await ownership.take(queued.id, 'p9', new Date()));
   });
 
   test(`${backend}: a run's end is recorded only by its owner, once (fencing)`, async (t) => {
