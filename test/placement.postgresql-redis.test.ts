@@ -183,6 +183,30 @@ test.serial('kill -9 of one process: its runs fail "owner lost" within 10 s, eve
   }
 });
 
+test.serial('POST /execute answers when its run ended, wherever the queue placed it', async (t) => {
+  const live = processes.slice(0, 2);
+  const models = await live[0]!.post('models/list', { page: 1, size: 100 });
+  const fast = models.body.data.content.find((m: any) => m.name === 'fast').id as string;
+  const answers = await Promise.all([0, 1, 2, 3].map(async (i) => {
+    const res = await fetch(`${live[i % 2]!.url}/execute`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(90_000),
+      body: JSON.stringify({
+        task: `execute ${i}`, global_model_id: fast, global_supervisor_agent: { system_prompt: 'g' },
+        teams: [{ name: 'T', team_supervisor_agent: { system_prompt: 't' }, workers: [{ name: 'W', role: 'r', system_prompt: 'w' }] }],
+      }),
+    });
+    return { status: res.status, body: await res.json() as any, asked: live[i % 2]! };
+  }));
+  const owners = await ownersOf(answers.map((a) => a.body.run_id));
+  t.log(`executed where asked: ${answers.filter((a) => owners.get(a.body.run_id) === a.asked.processId).length} of 4`);
+  for (const answer of answers) {
+    t.is(answer.status, 200, JSON.stringify(answer.body));
+    t.is(answer.body.status, 'completed');
+    t.true(answer.body.events.length > 0);
+    t.is(checkLog(answer.body.events.map((e: any) => ({ sequence: e.sequence, event: e.event }))), null);
+  }
+});
+
 test.serial('SIGTERM: the worker stops taking runs, the runs it holds end cancelled with their terminal event, and it exits 0', async (t) => {
   const [survivor, leaving] = processes as [CadreProcess, CadreProcess];
   const ids = await startRuns(pacedHierarchy, 8, 'shutdown');

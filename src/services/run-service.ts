@@ -134,6 +134,21 @@ export class RunService {
     return this.#deps.runtime.isLive(repos.tenantId, id) ? this.#deps.runtime.whenDone(id) : undefined;
   }
 
+  /**
+   * Resolves once the run ended, wherever it executes (with a queue, maybe in another process:
+   * its record is polled then; its own time limit and the lease sweep bound the wait).
+   */
+  async untilEnded(repos: TenantRepositories, id: number, pollMs = 250): Promise<void> {
+    const local = this.whenDone(repos, id);
+    if (local) {
+      await local.catch(() => undefined);
+      return;
+    }
+    while (!terminalStatuses.has((await this.get(repos, id)).status)) {
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
   async get(repos: TenantRepositories, id: number): Promise<RunRecord> {
     const run = await repos.runs.find(id);
     if (!run) throw new NotFoundError(`run ${id} not found`, 'RUN_NOT_FOUND');
