@@ -41,7 +41,7 @@ export interface RunOwnership {
   /** Live runs with no owner created before `createdBefore` (queued, or left by a version without leases). */
   unownedRuns(createdBefore: Date): Promise<OwnedRun[]>;
   /** Moves a live run from `from` (null: unowned) to `to`; exactly one caller wins. */
-  claim(runId: number, from: string | null, to: string): Promise<boolean>;
+  claim(runId: number, from: string | null, to: string | null): Promise<boolean>;
   /** Asks the owner of a live run to cancel it (it polls with its heartbeat); false when the run is not live. */
   requestCancel(runId: number, tenantId: string, at: Date): Promise<boolean>;
   /** Live runs of `processId` a cancel was asked for. */

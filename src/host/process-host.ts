@@ -4,6 +4,7 @@ import type { EventLog } from '../events/event-log.ts';
 import type { RunOwnership } from '../domain/run-ownership.ts';
 import type { Logger } from '../logging/logger.ts';
 import { endLostRun } from './lost-run-ending.ts';
+import type { RunOutcome } from '../domain/run-records.ts';
 import { OWNER_LOST, type RunRuntime } from './run-runtime.ts';
 
 export interface LeaseTimings {
@@ -87,11 +88,7 @@ export class ProcessHost {
     const createdBefore = new Date(Date.now() - (this.#deps.queueing ? timings.leaseMs : 0));
     for (const run of await ownership.unownedRuns(createdBefore)) {
       if (await this.#deps.isQueued(run.id)) continue;
-      if (!(await ownership.claim(run.id, null, this.#processId))) continue;
-      const ended = await endLostRun({
-        eventLog: this.#deps.eventLog, ownership, processId: this.#processId, runId: run.id,
-        error: 'interrupted', reason: 'the process executing the run stopped before it ended',
-      });
+      const ended = await this.#takeOverAndEnd(run.id, null, 'interrupted', 'the process executing the run stopped before it ended');
       if (ended?.error === 'interrupted') interrupted++;
       else if (ended) recorded++;
     }
@@ -100,14 +97,10 @@ export class ProcessHost {
 
   /** Ends every run whose owner's lease lapsed; each is claimed first, so one process ends it. */
   async sweep(): Promise<number> {
-    const { ownership, eventLog, logger, timings } = this.#deps;
+    const { ownership, logger, timings } = this.#deps;
     let ended = 0;
     for (const run of await ownership.lapsedRuns(new Date(), timings.leaseMs, 500)) {
-      if (!(await ownership.claim(run.id, run.owner, this.#processId))) continue;
-      const outcome = await endLostRun({
-        eventLog, ownership, processId: this.#processId, runId: run.id,
-        error: OWNER_LOST, reason: `the lease of process ${run.owner} lapsed while it executed the run`,
-      });
+      const outcome = await this.#takeOverAndEnd(run.id, run.owner, OWNER_LOST, `the lease of process ${run.owner} lapsed while it executed the run`);
       if (outcome) {
         ended++;
         logger.warn('ended a run whose owner lapsed', { run_id: run.id, lapsed_owner: run.owner, status: outcome.status });
@@ -122,17 +115,30 @@ export class ProcessHost {
    * process is the owner it stops the run here first, so its own writer cannot race the end.
    */
   async endLockLost(runId: number): Promise<boolean> {
-    const { ownership, eventLog, runtime, logger } = this.#deps;
+    const { ownership, runtime, logger } = this.#deps;
     const owner = await ownership.liveOwner(runId);
     if (owner === undefined || owner === null) return false;
     if (owner === this.#processId) runtime.abandon(runId);
-    if (!(await ownership.claim(runId, owner, this.#processId))) return false;
-    const outcome = await endLostRun({
-      eventLog, ownership, processId: this.#processId, runId,
-      error: OWNER_LOST, reason: `the job lock of process ${owner} lapsed while it executed the run`,
-    });
+    const outcome = await this.#takeOverAndEnd(runId, owner, OWNER_LOST, `the job lock of process ${owner} lapsed while it executed the run`);
     if (outcome) logger.warn('ended a run whose job lock lapsed', { run_id: runId, lapsed_owner: owner, status: outcome.status });
     return outcome !== null;
+  }
+
+  /**
+   * Claims the run from `from` (exactly one process wins) and ends it. If ending fails (the log
+   * or database is down), the claim is handed back so a later sweep tries again: a run claimed
+   * by a live process is no longer lapsed, and would otherwise stay live for ever.
+   */
+  async #takeOverAndEnd(runId: number, from: string | null, error: string, reason: string): Promise<RunOutcome | null> {
+    const { ownership, eventLog, logger } = this.#deps;
+    if (!(await ownership.claim(runId, from, this.#processId))) return null;
+    try {
+      return await endLostRun({ eventLog, ownership, processId: this.#processId, runId, error, reason });
+    } catch (err) {
+      logger.error('could not end a lost run; handing it back for a later sweep', { run_id: runId, error: String(err) });
+      await ownership.claim(runId, this.#processId, from);
+      return null;
+    }
   }
 
   async stop(): Promise<void> {

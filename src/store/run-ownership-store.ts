@@ -111,7 +111,7 @@ export class SqlRunOwnership implements RunOwnership {
     return rows.map(ownedRun);
   }
 
-  async claim(runId: number, from: string | null, to: string): Promise<boolean> {
+  async claim(runId: number, from: string | null, to: string | null): Promise<boolean> {
     const changed = await this.#em().nativeUpdate(
       ExecutionRun, { id: runId, owner: from, status: { $in: LIVE } }, { owner: to }, ACROSS_TENANTS,
     );
