@@ -143,6 +143,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
         components: {
           database: { ok: db, ...(options.database && { detail: describeDatabase(options.database) }) },
           runtime: { ok: runtime.accepting, detail: `${runtime.activeCount - runtime.queuedCount} running, ${runtime.queuedCount} queued` },
+          placement: { ok: host!.leaseHeld, detail: `process ${host!.processId}; runs placed by ${queue ? 'the Redis run queue' : 'this process'}` },
         },
       };
     },

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uniqueName } from './helpers/backends.ts';
-import { allEvents, checkLog, pollUntil, startCadre, type CadreProcess } from './helpers/cadre-process.ts';
+import { allEvents, checkLog, pollUntil, settledEvents, startCadre, type CadreProcess } from './helpers/cadre-process.ts';
 
 // Without Redis: several Cadre processes on one SQLite file, each run owned by the process that
 // accepted it, under that process's lease (heartbeat 2 s, lease 6 s, sweep every 2 s).
@@ -55,12 +55,14 @@ test.serial('a second process on the same database leaves the first one\'s live 
 
   const second = await start();
   t.false(second.logs.some((l) => l.includes('ended runs left unfinished')), 'the second start-up ended nothing');
+  const health = (await (await fetch(`${second.url}/health`)).json()) as { data: { placement: { ok: boolean; detail: string } } };
+  t.like(health.data.placement, { ok: true, detail: `process ${second.processId}; runs placed by this process` });
   for (const id of ids) t.is((await statusOf(second, id)).status, 'running');
 
   const ended = await Promise.all(ids.map((id) => untilStatus(second, id, (s) => s !== 'running' && s !== 'pending', 60_000)));
   t.true(ended.length === 4);
   for (const run of ended) t.is(run.status, 'completed', `run ${run.id}: ${run.error}`);
-  for (const id of ids) t.is(checkLog(await allEvents(second, id)), null, `run ${id}`);
+  for (const id of ids) t.is(checkLog(await settledEvents(second, id)), null, `run ${id}`);
 });
 
 test.serial('a run is inspected live and cancelled from a process that does not execute it; cancel answers once it took effect', async (t) => {
@@ -75,7 +77,7 @@ test.serial('a run is inspected live and cancelled from a process that does not 
   const res = await second.post('runs/cancel', { id });
   t.is(res.status, 200, JSON.stringify(res.body));
   t.is(res.body.data.status, 'cancelled');
-  const events = await allEvents(second, id);
+  const events = await settledEvents(second, id);
   t.is(checkLog(events), null);
   t.is(events.at(-1)!.event.action, 'cancelled');
   t.is((await second.post('runs/cancel', { id })).status, 409);
@@ -95,7 +97,7 @@ test.serial('kill -9 of a process: another fails its runs "owner lost" with a te
   t.true(failed.length === 3);
   for (const run of failed) t.like(run, { status: 'failed', error: 'owner lost' });
   for (const id of doomed) {
-    const events = await allEvents(second, id);
+    const events = await settledEvents(second, id);
     t.is(checkLog(events), null, `run ${id}`);
     t.like(events.at(-1), { event: { category: 'lifecycle', action: 'failed' }, data: { error: 'owner lost' } });
   }
@@ -113,7 +115,7 @@ test.serial('fencing: a process frozen past its lease, then resumed, writes noth
   frozen.child.kill('SIGSTOP');
   const ended = await untilStatus(second, id, (s) => s !== 'running', 15_000);
   t.like(ended, { status: 'failed', error: 'owner lost' });
-  const before = await allEvents(second, id);
+  const before = await settledEvents(second, id);
   t.is(checkLog(before), null);
   frozen.child.kill('SIGCONT');
   // The resumed process finds its lease lapsed (heartbeat refused) and stops its runs here.
@@ -127,5 +129,5 @@ test.serial('fencing: a process frozen past its lease, then resumed, writes noth
   // And it still executes new runs.
   const fresh = await startRun(frozen, 'after the freeze');
   t.is((await untilStatus(frozen, fresh, (s) => s !== 'running' && s !== 'pending', 60_000)).status, 'completed');
-  t.is(checkLog(await allEvents(frozen, fresh)), null);
+  t.is(checkLog(await settledEvents(frozen, fresh)), null);
 });

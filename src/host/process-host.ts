@@ -56,6 +56,11 @@ export class ProcessHost {
     this.#identityListeners.push(listener);
   }
 
+  /** False when the lease has not been renewed within LEASE_MS (others may be ending this process's runs). */
+  get leaseHeld(): boolean {
+    return !this.#started || Date.now() - this.#lastRenewal <= this.#deps.timings.leaseMs;
+  }
+
   /** Changes when the lease lapsed and the process registered again. */
   get processId(): string {
     return this.#processId;

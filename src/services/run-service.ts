@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/app-error.ts';
-import { parseEventId, type StoredEvent } from '../events/run-event.ts';
+import { isTerminal, parseEventId, type StoredEvent } from '../events/run-event.ts';
 import type { EventLog } from '../events/event-log.ts';
 import type { RunRuntime } from '../host/run-runtime.ts';
 import type { ProcessHost } from '../host/process-host.ts';
@@ -39,6 +39,9 @@ export interface EventPage {
   has_more: boolean;
   next_id: string | null;
 }
+
+/** How long a run recorded as ended may take to show its terminal event in the log. */
+const TERMINAL_EVENT_WAIT_MS = 5000;
 
 /** Runs as the API sees them: start, read, cancel, inspect, history. Every call is tenant-bound. */
 export class RunService {
@@ -147,6 +150,21 @@ export class RunService {
     while (!terminalStatuses.has((await this.get(repos, id)).status)) {
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
+    await this.#untilTerminalEvent(id, TERMINAL_EVENT_WAIT_MS);
+  }
+
+  /**
+   * An owner records a run's end just before it appends the terminal event: a process watching
+   * from outside waits for that event too, so what it answers is the whole log. Bounded: a run
+   * whose terminal event could not be stored never gets one.
+   */
+  async #untilTerminalEvent(id: number, deadlineMs: number): Promise<void> {
+    const deadline = Date.now() + deadlineMs;
+    for (;;) {
+      const last = await this.#deps.eventLog.last(id);
+      if ((last && isTerminal(last)) || Date.now() >= deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   async get(repos: TenantRepositories, id: number): Promise<RunRecord> {
@@ -222,7 +240,10 @@ export class RunService {
     const deadline = Date.now() + deadlineMs;
     while (Date.now() < deadline) {
       const run = await this.get(repos, id);
-      if (terminalStatuses.has(run.status)) return;
+      if (terminalStatuses.has(run.status)) {
+        await this.#untilTerminalEvent(id, Math.max(0, Math.min(TERMINAL_EVENT_WAIT_MS, deadline - Date.now())));
+        return;
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

@@ -89,3 +89,17 @@ export function checkLog(events: Array<{ sequence: number; event: { category: st
   if (events.slice(0, -1).some(terminal)) return 'a terminal event before the last';
   return null;
 }
+
+/**
+ * A run's events once its log is complete: its owner records the end just before it appends the
+ * terminal event, so a reader that saw the end recorded may have to wait a moment for it.
+ * Returns what is stored at the deadline otherwise (checkLog then says what is wrong).
+ */
+export async function settledEvents(p: CadreProcess, runId: number, deadlineMs = 5000): Promise<Awaited<ReturnType<typeof allEvents>>> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const events = await allEvents(p, runId);
+    if (checkLog(events) === null || Date.now() > deadline) return events;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
