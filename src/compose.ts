@@ -3,9 +3,12 @@ import { createApp } from './http/app.ts';
 import { runRoutes } from './http/routes/run-routes.ts';
 import { executeRoutes } from './http/routes/execute-route.ts';
 import { modelCheckRoutes } from './http/routes/model-check-route.ts';
-import { RunRuntime } from './actors/run-runtime.ts';
+import { RunRuntime } from './host/run-runtime.ts';
 import { RunService } from './services/run-service.ts';
-import { recoverUnfinishedRuns } from './services/run-recovery.ts';
+import { ProcessHost, type LeaseTimings } from './host/process-host.ts';
+import { RunQueue } from './host/run-queue.ts';
+import { ControlChannel } from './host/control-channel.ts';
+import { SqlRunOwnership } from './store/run-ownership-store.ts';
 import { SqlEventLog } from './store/sql-event-log.ts';
 import { RedisEventLog } from './store/redis/redis-event-log.ts';
 import type { RedisSettings } from './config.ts';
@@ -57,6 +60,8 @@ export interface ComposeOptions {
   tracer?: Tracer | null;
   /** REDIS_URL and its settings: events go to Redis Streams, archived in SQL. */
   redis?: RedisSettings;
+  /** Process lease timings (LEASE_*); defaults 2 s heartbeat, 6 s lease, 2 s sweep. */
+  lease?: LeaseTimings;
 }
 
 export interface Service {
@@ -67,8 +72,13 @@ export interface Service {
   metrics: CadreMetrics;
   /** The SSE streams open now, against SSE_MAX_CONNECTIONS. */
   sseConnections: SseConnectionSlots;
-  /** Ends the runs a stopped process left unfinished (call once at start-up, before serving). */
-  recover(): Promise<{ interrupted: number; recorded: number }>;
+  host: ProcessHost;
+  /**
+   * Registers this process (its lease), ends the runs of lapsed processes and those left by a
+   * version without leases — never a run a live process owns — then starts the heartbeat, the
+   * lease sweep and (with Redis) taking runs from the queue. Call once at start-up.
+   */
+  recover(): Promise<{ interrupted: number; recorded: number; ownerLost: number }>;
   /** Cancels live runs (waiting up to graceMs for them to record their end), then closes the log. */
   stop(graceMs: number): Promise<void>;
 }
@@ -84,19 +94,56 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     : makeEventLog(store, options.redis, logger);
   // Appends are counted and timed around whichever log backs the service.
   const eventLog = new MeasuredEventLog(backing, metrics);
+  const ownership = new SqlRunOwnership(store.orm);
+  let host: ProcessHost | undefined;
+  const processId = () => host!.processId;
   const runtime = new RunRuntime({
     eventLog,
     logger,
     maxConcurrentRuns: options.maxConcurrentRuns,
     telemetry: new ProcessTelemetry(metrics, options.tracer ?? null),
-    persistenceFor: (tenantId) => ({
-      markRunning: (id, at, traceId) => store.forTenant(tenantId).runs.markRunning(id, at, traceId),
-      finish: (id, outcome, at) => store.forTenant(tenantId).runs.finish(id, outcome, at),
+    // Every write of a run's end is conditional on this process still owning it (fencing).
+    persistenceFor: () => ({
+      markRunning: async (id, at, traceId) => { await ownership.markRunning(id, processId(), at, traceId); },
+      finish: (id, outcome, at) => ownership.finishOwned(id, processId(), outcome, at),
       markEnded: (id) => eventLog.markEnded(id),
     }),
+    stillOwned: (id) => ownership.owns(id, processId()),
   });
-  const runs = new RunService({
+  let runs: RunService | undefined;
+  const queue = options.redis ? new RunQueue({
+    redisUrl: options.redis.url,
+    prefix: `${options.redis.keyPrefix}cadre`,
+    concurrency: Math.max(1, options.maxConcurrentRuns ?? 100),
+    lockMs: options.lease?.leaseMs ?? 6000,
+    stalledCheckMs: options.lease?.sweepMs ?? 2000,
+    execute: (job) => runs!.executeQueued(job),
+    onLockLost: (runId) => {
+      host!.endLockLost(runId).catch((err: unknown) => logger.error('could not end a run whose job lock lapsed', { run_id: runId, error: String(err) }));
+    },
+    logger,
+  }) : null;
+  host = new ProcessHost({
+    runtime, ownership, eventLog, logger,
+    timings: options.lease ?? { heartbeatMs: 2000, leaseMs: 6000, sweepMs: 2000 },
+    queueing: queue !== null,
+    isQueued: (id) => queue ? queue.isQueued(id) : Promise.resolve(false),
+  });
+  const control = options.redis ? new ControlChannel({
+    redisUrl: options.redis.url,
+    prefix: `${options.redis.keyPrefix}cadre`,
+    processId,
+    handle: (request) => runs!.answerControl(request),
+    logger,
+  }) : null;
+  if (control) host.onNewIdentity(() => control.listenAsCurrentProcess());
+  runs = new RunService({
     runtime,
+    host,
+    ownership,
+    queue,
+    control,
+    repositories: (tenantId) => store.forTenant(tenantId),
     eventLog,
     limits: {
       timeoutMs: options.runTimeoutMs ?? 30 * 60 * 1000,
@@ -125,6 +172,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
           runtime: { ok: runtime.accepting, detail: `${runtime.activeCount - runtime.queuedCount} running, ${runtime.queuedCount} queued` },
           // Redis down is degraded, not down: SQL keeps serving events.
           ...(events && { events: { ok: events.ok, detail: events.detail } }),
+          placement: { ok: host!.leaseHeld, detail: `process ${host!.processId}; runs placed by ${queue ? 'the Redis run queue' : 'this process'}` },
         },
       };
     },
@@ -152,18 +200,25 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
   return {
     app,
     runtime,
-    runs,
+    runs: runs!,
     eventLog,
     metrics,
     sseConnections,
-    recover: () => recoverUnfinishedRuns({
-      unfinishedRuns: () => store.unfinishedRuns(),
-      repositories: (tenantId) => store.forTenant(tenantId),
-      eventLog,
-      logger,
-    }),
+    host,
+    async recover() {
+      await host.start();
+      await control?.start();
+      const recovered = await host.recover();
+      queue?.start();
+      return recovered;
+    },
     async stop(graceMs) {
+      // The worker stops taking jobs at once; it closes once the runs it holds (cancelled now) end.
+      const queueClosed = queue?.close();
       await runtime.shutdown(graceMs);
+      await queueClosed;
+      await host.stop();
+      await control?.close();
       await closeEventLog();
     },
   };

@@ -50,7 +50,10 @@ const envSchema = z.object({
   REDIS_STREAM_TTL_SECONDS: z.coerce.number().int().min(1).max(365 * 24 * 3600).default(24 * 3600),
   REDIS_MAX_HELD_BYTES: z.coerce.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
   REDIS_KEY_PREFIX: z.string().default(''),
-});
+  LEASE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(6000),
+  LEASE_SWEEP_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+}).refine((e) => e.LEASE_MS >= 2 * e.LEASE_HEARTBEAT_MS, { path: ['LEASE_MS'], message: 'must be at least twice LEASE_HEARTBEAT_MS' });
 
 /** The Redis Streams event log (production, several processes); absent: the embedded SQL log. */
 export interface RedisSettings {
@@ -89,6 +92,8 @@ export interface AppConfig {
   tracing: TracingSettings;
   database: DatabaseConfig;
   redis?: RedisSettings;
+  /** Process leases: heartbeat period, lapse threshold, how often lapsed runs are looked for. */
+  lease: { heartbeatMs: number; leaseMs: number; sweepMs: number };
 }
 
 /** Environment → typed configuration, in one place; a bad value stops the process with its name. */
@@ -133,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         keyPrefix: e.REDIS_KEY_PREFIX,
       },
     }),
+    lease: { heartbeatMs: e.LEASE_HEARTBEAT_MS, leaseMs: e.LEASE_MS, sweepMs: e.LEASE_SWEEP_MS },
   };
 }
 

@@ -36,15 +36,19 @@ const service = composeService(store, {
   bodyTimeoutMs: config.bodyTimeoutMs,
   corsOrigins: config.corsOrigins,
   apiKeys: config.apiKeys,
+  lease: config.lease,
   version: process.env.npm_package_version,
   tracer: tracing?.tracer ?? null,
   redis: config.redis,
 });
 
 const recovered = await service.recover();
-if (recovered.interrupted + recovered.recorded > 0) {
-  logger.warn('ended runs left unfinished by a previous process', { failed_interrupted: recovered.interrupted, end_recorded: recovered.recorded });
+if (recovered.interrupted + recovered.recorded + recovered.ownerLost > 0) {
+  logger.warn('ended runs left unfinished by stopped processes', {
+    failed_interrupted: recovered.interrupted, end_recorded: recovered.recorded, failed_owner_lost: recovered.ownerLost,
+  });
 }
+logger.info('process registered', { process_id: service.host.processId, placement: config.redis ? 'redis queue' : 'local' });
 
 const server = createServer(service.app.callback());
 // Backstop for requests whose body no route reads (the API routes answer 408 themselves after

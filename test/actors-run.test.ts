@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createActor, toPromise, waitFor, type AnyActorRef } from 'xstate';
 import { runMachine } from '../src/actors/run-machine.ts';
-import { RunRuntime } from '../src/actors/run-runtime.ts';
+import { RunRuntime } from '../src/host/run-runtime.ts';
 import { describeActor, type ActorNode } from '../src/actors/actor-tree.ts';
 import { emitEvent } from '../src/actors/agent-messages.ts';
 import type { AgentStats } from '../src/actors/agent-stats.ts';

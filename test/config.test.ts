@@ -88,3 +88,10 @@ test('API_KEYS: off by default (the embedded quick start), required when asked, 
   t.is(loadConfig({ API_KEYS: 'required' }).apiKeys, 'required');
   t.throws(() => loadConfig({ API_KEYS: 'yes' }), { message: /^API_KEYS:/ });
 });
+
+test('lease settings: defaults 2 s heartbeat, 6 s lease, 2 s sweep; LEASE_* read and checked', (t) => {
+  t.deepEqual(loadConfig({}).lease, { heartbeatMs: 2000, leaseMs: 6000, sweepMs: 2000 });
+  t.deepEqual(loadConfig({ LEASE_HEARTBEAT_MS: '1000', LEASE_MS: '4000', LEASE_SWEEP_MS: '500' }).lease, { heartbeatMs: 1000, leaseMs: 4000, sweepMs: 500 });
+  // A lease must outlive at least one missed heartbeat, or a busy process would lapse.
+  t.throws(() => loadConfig({ LEASE_HEARTBEAT_MS: '4000', LEASE_MS: '6000' }), { message: /^LEASE_MS:/ });
+});

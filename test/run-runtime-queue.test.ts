@@ -1,5 +1,5 @@
 import test from 'ava';
-import { RunRuntime } from '../src/actors/run-runtime.ts';
+import { RunRuntime } from '../src/host/run-runtime.ts';
 import type { RunOutcome } from '../src/domain/run-records.ts';
 import { SqlEventLog } from '../src/store/sql-event-log.ts';
 import { silentLogger } from '../src/logging/logger.ts';

@@ -114,8 +114,11 @@ export const runMachine = setup({
       };
       const outcome: RunOutcome = { ...input.outcome!, statistics };
       let recordError: unknown;
+      // False when the run's end was already recorded by another process that took the run over
+      // (this one's lease lapsed): that process wrote the terminal event, so this one writes none.
+      let ours = true;
       try {
-        await withRetries(() => persistence.finish(plan.runId, outcome, new Date()));
+        ours = await withRetries(() => persistence.finish(plan.runId, outcome, new Date()));
       } catch (err) {
         recordError = err;
       } finally {
@@ -123,7 +126,7 @@ export const runMachine = setup({
         const { actor_tree: _tree, ...shown } = statistics;
         const data = outcome.status === 'completed' ? { result: outcome.result, statistics: shown }
           : outcome.status === 'failed' ? { error: outcome.error, details: { statistics: shown } } : {};
-        writer.push({ source: null, category: 'lifecycle', action: outcome.status, data });
+        if (ours) writer.push({ source: null, category: 'lifecycle', action: outcome.status, data });
         writer.close();
         await writer.drain();
         // Counted and traced before markEnded, which may fail: the run is over either way.

@@ -49,7 +49,8 @@ export interface HierarchyRepository {
 export interface RunRepository {
   list(query: PageQuery & { hierarchyId?: string; status?: RunStatus }): Promise<Slice<RunRecord>>;
   find(id: number): Promise<RunRecord | null>;
-  create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown> }): Promise<RunRecord>;
+  /** `owner`: the process that will execute it at once (no queue); null/absent while it waits to be taken. */
+  create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null }): Promise<RunRecord>;
   /** `traceId`: the run's OpenTelemetry trace, when tracing is on. */
   markRunning(id: number, startedAt: Date, traceId?: string | null): Promise<void>;
   /** Records the end of a run once: a run already ended is left as it is (returns false). */

@@ -17,6 +17,8 @@ export interface RunRecord {
   startedAt: Date | null;
   completedAt: Date | null;
   createdAt: Date;
+  /** The process executing it (its lease holder); null while queued or when ended by a pre-lease version. */
+  owner: string | null;
 }
 
 export interface RunOutcome {

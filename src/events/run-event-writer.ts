@@ -5,6 +5,18 @@ import { toStoredEvent, type EventDraft, type StoredEvent } from './run-event.ts
 const RETRY_DELAYS_MS = [50, 250, 1000];
 
 /**
+ * Asked when an append fails: does this process still own the run? A rejected append may be
+ * the log refusing sequences another process already wrote (the run was taken over after this
+ * owner's lease lapsed). Then nothing more may be written: retrying, or skipping ahead to later
+ * sequences, would put events after the run's terminal one.
+ */
+export interface WriterFence {
+  stillOwned(): Promise<boolean>;
+  /** Called once when the writer found it lost the run; it has stopped writing. */
+  onLost(): void;
+}
+
+/**
  * The one writer of a run's events (the run's sink actor holds it): assigns the sequence,
  * stamps run_id and timestamp, serialises once, and appends everything pushed during one
  * tick as one batch. Batches are appended strictly one after another, so order holds.
@@ -19,13 +31,21 @@ export class RunEventWriter {
   #closed = false;
   #dropped = 0;
   #lost = 0;
+  readonly #fence: WriterFence | undefined;
+  #fenced = false;
 
   /** `firstSequence` > 1 continues a run's log (recording the end of a run whose process died). */
-  constructor(runId: number, log: EventLog, onError: (err: Error, lost: number) => void, firstSequence = 1) {
+  constructor(runId: number, log: EventLog, onError: (err: Error, lost: number) => void, firstSequence = 1, fence?: WriterFence) {
     this.runId = runId;
     this.#log = log;
     this.#onError = onError;
     this.#nextSequence = firstSequence;
+    this.#fence = fence;
+  }
+
+  /** True once an append failed because the run belongs to another process now. */
+  get fenced(): boolean {
+    return this.#fenced;
   }
 
   /** Returns the stored event, or undefined when the writer is closed (the event is dropped). */
@@ -93,12 +113,22 @@ export class RunEventWriter {
   async #flushLoop(): Promise<void> {
     // Yield one macrotask so every event of this tick joins the batch.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.#pending.length > 0) {
+    while (this.#pending.length > 0 && !this.#fenced) {
       const batch = this.#pending;
       this.#pending = [];
       await this.#appendWithRetry(batch);
     }
     this.#flushing = null;
+  }
+
+  /** An ownership check that itself fails (database down) keeps the usual retry course. */
+  async #ownedOrUnknown(): Promise<boolean> {
+    try {
+      return await this.#fence!.stillOwned();
+    } catch (err) {
+      this.#onError(err instanceof Error ? err : new Error(String(err)), 0);
+      return true;
+    }
   }
 
   async #appendWithRetry(batch: StoredEvent[]): Promise<void> {
@@ -107,6 +137,14 @@ export class RunEventWriter {
         await this.#log.append(this.runId, batch);
         return;
       } catch (err) {
+        if (this.#fence && !(await this.#ownedOrUnknown())) {
+          this.#fenced = true;
+          this.#closed = true;
+          this.#dropped += batch.length + this.#pending.length;
+          this.#pending = [];
+          this.#fence.onLost();
+          return;
+        }
         if (attempt >= RETRY_DELAYS_MS.length) {
           // The run goes on without its events rather than failing: report, never swallow.
           this.#lost += batch.length;

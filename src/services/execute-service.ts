@@ -36,7 +36,7 @@ export async function executeInline(runs: RunService, repos: TenantRepositories,
   if (signal.aborted) cancel();
   else signal.addEventListener('abort', cancel, { once: true });
   try {
-    await runs.whenDone(repos, run.id)?.catch(() => undefined);
+    await runs.untilEnded(repos, run.id);
   } finally {
     signal.removeEventListener('abort', cancel);
   }

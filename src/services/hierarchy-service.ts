@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error.ts';
-import type { TenantRepositories } from '../domain/repositories.ts';
+import type { PageQuery, Slice, TenantRepositories } from '../domain/repositories.ts';
 import type { HierarchyConfig, HierarchyCreate, HierarchyRecord, HierarchyUpdate } from '../domain/hierarchy-schemas.ts';
 import { mcpServerReferences, modelReferences, normaliseHierarchy } from '../domain/hierarchy-normalise.ts';
 import { registeredToolNames } from '../tools/tool-registry.ts';
@@ -18,6 +18,10 @@ async function checkReferences(repos: TenantRepositories, config: HierarchyConfi
   for (const ref of mcpServerReferences(config)) {
     if (!(await repos.mcpServers.findByName(ref.server))) throw new ValidationError(`${ref.path}: unknown MCP server "${ref.server}"`);
   }
+}
+
+export async function listHierarchies(repos: TenantRepositories, query: PageQuery & { isActive?: boolean }): Promise<Slice<HierarchyRecord>> {
+  return repos.hierarchies.list(query);
 }
 
 export async function createHierarchy(repos: TenantRepositories, input: HierarchyCreate): Promise<HierarchyRecord> {

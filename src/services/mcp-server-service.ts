@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error.ts';
-import type { McpServerFields, TenantRepositories } from '../domain/repositories.ts';
+import type { McpServerFields, PageQuery, Slice, TenantRepositories } from '../domain/repositories.ts';
 import type { McpServerCreate, McpServerRecord, McpServerUpdate } from '../domain/mcp-server-schemas.ts';
 
 /** API fields → repository fields; only the fields given. */
@@ -11,6 +11,10 @@ function fieldsOf(input: Partial<McpServerCreate>): Partial<McpServerFields> {
     ...(input.description !== undefined && { description: input.description }),
     ...(input.is_active !== undefined && { isActive: input.is_active }),
   };
+}
+
+export async function listMcpServers(repos: TenantRepositories, query: PageQuery & { isActive?: boolean }): Promise<Slice<McpServerRecord>> {
+  return repos.mcpServers.list(query);
 }
 
 export async function createMcpServer(repos: TenantRepositories, input: McpServerCreate): Promise<McpServerRecord> {

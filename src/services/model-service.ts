@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error.ts';
-import type { ModelFields, TenantRepositories } from '../domain/repositories.ts';
+import type { ModelFields, PageQuery, Slice, TenantRepositories } from '../domain/repositories.ts';
 import type { ModelCreate, ModelRecord, ModelUpdate, Provider } from '../domain/model-schemas.ts';
 import { validateProviderParams } from '../models/provider-params.ts';
 import { createAgentModel, type ModelCallSettings } from '../models/model-factory.ts';
@@ -11,6 +11,10 @@ import { scrubError } from '../models/secret-scrubbing-model.ts';
 function withoutGatewayFields<T extends { tenantId?: unknown; traceId?: unknown; userId?: unknown }>(input: T) {
   const { tenantId: _t, traceId: _r, userId: _u, ...rest } = input;
   return rest;
+}
+
+export async function listModels(repos: TenantRepositories, query: PageQuery & { isActive?: boolean; provider?: string }): Promise<Slice<ModelRecord>> {
+  return repos.models.list(query);
 }
 
 export async function createModel(repos: TenantRepositories, input: ModelCreate): Promise<ModelRecord> {

@@ -1,7 +1,14 @@
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/app-error.ts';
-import { isTerminal, outcomeOfTerminal, parseEventId, type StoredEvent } from '../events/run-event.ts';
+import { isTerminal, parseEventId, type StoredEvent } from '../events/run-event.ts';
 import type { EventLog } from '../events/event-log.ts';
-import type { RunRuntime } from '../actors/run-runtime.ts';
+import type { RunRuntime } from '../host/run-runtime.ts';
+import type { ProcessHost } from '../host/process-host.ts';
+import type { QueuedRun, RunQueue } from '../host/run-queue.ts';
+import { endLostRun } from '../host/lost-run-ending.ts';
+import type { ControlAnswer, ControlChannel, ControlRequest } from '../host/control-channel.ts';
+import type { RunOwnership } from '../domain/run-ownership.ts';
+import type { PageQuery, Slice } from '../domain/repositories.ts';
+import type { RunStatus } from '../domain/run-records.ts';
 import type { ActorNode } from '../actors/actor-tree.ts';
 import { topologyOf } from '../actors/run-plan.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
@@ -11,6 +18,13 @@ import { planRun, type PlanLimits } from './run-planner.ts';
 
 export interface RunServiceDeps {
   runtime: RunRuntime;
+  host: ProcessHost;
+  ownership: RunOwnership;
+  /** The shared run queue (with Redis); null: runs execute in the process that accepted them. */
+  queue: RunQueue | null;
+  /** Requests to the process owning a run (with Redis); null: cancels go through the database only. */
+  control: ControlChannel | null;
+  repositories(tenantId: string): TenantRepositories;
   eventLog: EventLog;
   limits: PlanLimits;
   /** How long runs/cancel waits for the run to record its end before answering. */
@@ -25,6 +39,9 @@ export interface EventPage {
   has_more: boolean;
   next_id: string | null;
 }
+
+/** How long a run recorded as ended may take to show its terminal event in the log. */
+const TERMINAL_EVENT_WAIT_MS = 5000;
 
 /** Runs as the API sees them: start, read, cancel, inspect, history. Every call is tenant-bound. */
 export class RunService {
@@ -44,7 +61,21 @@ export class RunService {
     const hierarchy = await getHierarchy(repos, hierarchyId);
     if (!hierarchy.isActive) throw new ConflictError(`hierarchy ${hierarchyId} is not active`, 'HIERARCHY_INACTIVE');
     const plan = await planRun(repos, hierarchy, task, this.#deps.limits);
-    const run = await repos.runs.create({ hierarchyId, task, topologySnapshot: topologyOf({ ...plan, runId: 0 }) });
+    const { queue, host } = this.#deps;
+    const run = await repos.runs.create({
+      hierarchyId, task, topologySnapshot: topologyOf({ ...plan, runId: 0 }), owner: queue ? null : host.processId,
+    });
+    if (queue) {
+      // Any process with a free slot takes it (executeQueued); this one may be among them.
+      try {
+        await queue.enqueue({ runId: run.id, tenantId: repos.tenantId });
+      } catch (err) {
+        // Never queued, so never executed: it must not stay pending.
+        await repos.runs.finish(run.id, { status: 'failed', error: 'the run could not be queued' }, new Date());
+        throw err;
+      }
+      return run;
+    }
     try {
       // The run goes on in the background; its outcome is recorded by its own actor.
       void runtime.start({ ...plan, runId: run.id });
@@ -54,6 +85,43 @@ export class RunService {
       throw err;
     }
     return run;
+  }
+
+  /**
+   * A run job this process took from the queue: it becomes the run's owner, plans the run from
+   * the database and executes it; resolves when the run ended here.
+   */
+  async executeQueued(job: QueuedRun): Promise<void> {
+    const { host, ownership, runtime } = this.#deps;
+    // Shutting down: the job fails here and BullMQ retries it, in a process that is not leaving.
+    if (!runtime.accepting) throw new UnavailableError('shutting down; the run goes back to the queue', 'SHUTTING_DOWN');
+    if (!(await ownership.take(job.runId, host.processId, new Date()))) return; // cancelled while queued
+    const repos = this.#deps.repositories(job.tenantId);
+    let plan;
+    try {
+      const run = await this.get(repos, job.runId);
+      plan = await planRun(repos, await getHierarchy(repos, run.hierarchyId), run.task, this.#deps.limits);
+    } catch (err) {
+      // The hierarchy or a model changed since the start was accepted: the run fails with the reason.
+      await endLostRun({
+        eventLog: this.#deps.eventLog, ownership, processId: host.processId, runId: job.runId,
+        error: (err as Error).message, reason: 'the run could not be planned when a process took it',
+      });
+      return;
+    }
+    let done: Promise<unknown>;
+    try {
+      done = runtime.start({ ...plan, runId: job.runId });
+    } catch (err) {
+      // Shutdown began while the run was being planned: it never began, so it goes back.
+      await ownership.release(job.runId, host.processId);
+      throw err;
+    }
+    await done.catch(() => undefined);
+  }
+
+  async list(repos: TenantRepositories, query: PageQuery & { hierarchyId?: string; status?: RunStatus }): Promise<Slice<RunRecord>> {
+    return repos.runs.list(query);
   }
 
   /**
@@ -69,6 +137,36 @@ export class RunService {
     return this.#deps.runtime.isLive(repos.tenantId, id) ? this.#deps.runtime.whenDone(id) : undefined;
   }
 
+  /**
+   * Resolves once the run ended, wherever it executes (with a queue, maybe in another process:
+   * its record is polled then; its own time limit and the lease sweep bound the wait).
+   */
+  async untilEnded(repos: TenantRepositories, id: number, pollMs = 250): Promise<void> {
+    const local = this.whenDone(repos, id);
+    if (local) {
+      await local.catch(() => undefined);
+      return;
+    }
+    while (!terminalStatuses.has((await this.get(repos, id)).status)) {
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+    await this.#untilTerminalEvent(id, TERMINAL_EVENT_WAIT_MS);
+  }
+
+  /**
+   * An owner records a run's end just before it appends the terminal event: a process watching
+   * from outside waits for that event too, so what it answers is the whole log. Bounded: a run
+   * whose terminal event could not be stored never gets one.
+   */
+  async #untilTerminalEvent(id: number, deadlineMs: number): Promise<void> {
+    const deadline = Date.now() + deadlineMs;
+    for (;;) {
+      const last = await this.#deps.eventLog.last(id);
+      if ((last && isTerminal(last)) || Date.now() >= deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   async get(repos: TenantRepositories, id: number): Promise<RunRecord> {
     const run = await repos.runs.find(id);
     if (!run) throw new NotFoundError(`run ${id} not found`, 'RUN_NOT_FOUND');
@@ -78,40 +176,92 @@ export class RunService {
   async cancel(repos: TenantRepositories, id: number): Promise<RunRecord> {
     const run = await this.get(repos, id);
     if (terminalStatuses.has(run.status)) throw new ConflictError(`run ${id} already ended (${run.status})`, 'RUN_ALREADY_ENDED');
-    const { runtime } = this.#deps;
+    const { runtime, queue, ownership, host } = this.#deps;
+    const waitMs = this.#deps.cancelWaitMs ?? 5000;
     if (runtime.cancel(repos.tenantId, id)) {
       const done = runtime.whenDone(id);
       let timer: NodeJS.Timeout | undefined;
-      const wait = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#deps.cancelWaitMs ?? 5000); });
+      const wait = new Promise<void>((resolve) => { timer = setTimeout(resolve, waitMs); });
       await Promise.race([done?.catch(() => undefined), wait]);
       clearTimeout(timer);
+    } else if (run.owner === null && (queue ? await queue.withdraw(id) : true) && await ownership.claim(id, null, host.processId)) {
+      // Never taken by any process (withdrawn from the queue, or left by a version without
+      // leases): this process ends it, with the terminal event its stream needs.
+      await endLostRun({
+        eventLog: this.#deps.eventLog, ownership, processId: host.processId, runId: id, status: 'cancelled',
+        error: null, reason: 'cancelled before any process took it',
+      });
     } else {
-      await this.#settleOrphan(repos, id);
+      // Executing in another process. The request is recorded first (its owner polls for it with
+      // its heartbeat, whoever owns it by then), then, with Redis, sent to the owner directly.
+      await ownership.requestCancel(id, repos.tenantId, new Date());
+      const owner = (await this.get(repos, id)).owner;
+      if (owner && this.#deps.control) await this.#deps.control.ask(owner, { kind: 'cancel', runId: id, tenantId: repos.tenantId }, waitMs + 1000);
+      await this.#waitForEnd(repos, id, Math.max(waitMs, 10_000));
     }
     const after = await this.get(repos, id);
     // The run may have ended on its own while the cancel was on its way.
     if (terminalStatuses.has(after.status) && after.status !== 'cancelled') throw new ConflictError(`run ${id} already ended (${after.status})`, 'RUN_ALREADY_ENDED');
+    if (!terminalStatuses.has(after.status)) throw new UnavailableError(`run ${id}: the cancel did not take effect in time; retry`, 'CANCEL_PENDING');
     return after;
   }
 
-  /**
-   * A run recorded as going but not executing here: either its end was streamed but could not
-   * be recorded (the database failed), in which case that end is recorded now, or its process
-   * died, in which case it is recorded as cancelled so it is not left hanging.
-   */
-  async #settleOrphan(repos: TenantRepositories, id: number): Promise<void> {
-    const last = await this.#deps.eventLog.last(id);
-    if (last && isTerminal(last)) {
-      await repos.runs.finish(id, outcomeOfTerminal(last), new Date());
-      return;
+  /** What this process answers another that asks about a run (see ControlChannel). */
+  async answerControl(request: ControlRequest): Promise<ControlAnswer> {
+    const { runtime } = this.#deps;
+    if (request.kind === 'inspect') {
+      const tree = runtime.inspect(request.tenantId, request.runId);
+      return { found: tree !== null, tree };
     }
-    await repos.runs.finish(id, { status: 'cancelled', error: 'cancelled while not executing in this process' }, new Date());
+    if (!runtime.cancel(request.tenantId, request.runId)) return { found: false };
+    let timer: NodeJS.Timeout | undefined;
+    const wait = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#deps.cancelWaitMs ?? 5000); });
+    await Promise.race([runtime.whenDone(request.runId)?.catch(() => undefined), wait]);
+    clearTimeout(timer);
+    return { found: true };
+  }
+
+  async #treeFromOwner(repos: TenantRepositories, id: number): Promise<ActorNode | null> {
+    const { ownership } = this.#deps;
+    const asked = new Date();
+    if (!(await ownership.requestInspect(id, repos.tenantId, asked))) return null;
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      const published = await ownership.publishedTree(id, repos.tenantId);
+      if (published && published.at.getTime() >= asked.getTime()) return published.tree as unknown as ActorNode;
+      const run = await this.get(repos, id);
+      if (terminalStatuses.has(run.status)) return null;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return null;
+  }
+
+  async #waitForEnd(repos: TenantRepositories, id: number, deadlineMs: number): Promise<void> {
+    const deadline = Date.now() + deadlineMs;
+    while (Date.now() < deadline) {
+      const run = await this.get(repos, id);
+      if (terminalStatuses.has(run.status)) {
+        await this.#untilTerminalEvent(id, Math.max(0, Math.min(TERMINAL_EVENT_WAIT_MS, deadline - Date.now())));
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   async inspect(repos: TenantRepositories, id: number): Promise<{ run_id: number; live: boolean; status: string; tree: ActorNode | null }> {
     const run = await this.get(repos, id);
     const live = this.#deps.runtime.inspect(repos.tenantId, id);
     if (live) return { run_id: id, live: true, status: run.status, tree: live };
+    const { control } = this.#deps;
+    if (control && run.owner && !terminalStatuses.has(run.status)) {
+      // Executing in another process: its owner describes the live tree.
+      const answer = await control.ask(run.owner, { kind: 'inspect', runId: id, tenantId: repos.tenantId }, 3000);
+      if (answer?.found && answer.tree) return { run_id: id, live: true, status: run.status, tree: answer.tree };
+    } else if (run.owner && !terminalStatuses.has(run.status)) {
+      // Without Redis the owner answers through the database, with its next heartbeat.
+      const tree = await this.#treeFromOwner(repos, id);
+      if (tree) return { run_id: id, live: true, status: run.status, tree };
+    }
     const stored = (run.statistics?.actor_tree as ActorNode | undefined) ?? null;
     return { run_id: id, live: false, status: run.status, tree: stored };
   }

@@ -18,6 +18,7 @@ function toRecord(r: ExecutionRun): RunRecord {
     startedAt: r.startedAt ?? null,
     completedAt: r.completedAt ?? null,
     createdAt: r.createdAt,
+    owner: r.owner ?? null,
   };
 }
 
@@ -48,13 +49,14 @@ export class SqlRunRepository implements RunRepository {
     return row ? toRecord(row) : null;
   }
 
-  async create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown> }): Promise<RunRecord> {
+  async create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null }): Promise<RunRecord> {
     const row = this.#em.create(ExecutionRun, {
       tenantId: this.#tenantId,
       hierarchyId: fields.hierarchyId,
       task: fields.task,
       status: 'pending',
       topologySnapshot: fields.topologySnapshot,
+      owner: fields.owner ?? null,
     });
     await this.#em.flush();
     return toRecord(row);

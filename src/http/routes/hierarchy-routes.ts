@@ -4,14 +4,14 @@ import { idSchema, pageOf } from '../../domain/common-schemas.ts';
 import {
   hierarchyCreateSchema, hierarchyListSchema, hierarchyUpdateSchema, hierarchyView, hierarchyViewSchema,
 } from '../../domain/hierarchy-schemas.ts';
-import { createHierarchy, deleteHierarchy, getHierarchy, updateHierarchy } from '../../services/hierarchy-service.ts';
+import { createHierarchy, deleteHierarchy, getHierarchy, listHierarchies, updateHierarchy } from '../../services/hierarchy-service.ts';
 
 export const hierarchyRoutes = [
   defineRoute({
     path: '/hierarchies/list', tag: 'hierarchies', summary: 'List hierarchies (paginated)', body: hierarchyListSchema,
     response: hierarchyViewSchema, paginated: true,
     async handle({ input, repos }) {
-      const slice = await repos.hierarchies.list({ page: input.page, size: input.size, isActive: input.is_active });
+      const slice = await listHierarchies(repos, { page: input.page, size: input.size, isActive: input.is_active });
       return pageOf(slice.items.map(hierarchyView), slice.total, input.page, input.size);
     },
   }),

@@ -4,14 +4,14 @@ import { idSchema, pageOf } from '../../domain/common-schemas.ts';
 import {
   mcpServerCreateSchema, mcpServerListSchema, mcpServerUpdateSchema, mcpServerView, mcpServerViewSchema,
 } from '../../domain/mcp-server-schemas.ts';
-import { createMcpServer, deleteMcpServer, getMcpServer, updateMcpServer } from '../../services/mcp-server-service.ts';
+import { createMcpServer, deleteMcpServer, getMcpServer, listMcpServers, updateMcpServer } from '../../services/mcp-server-service.ts';
 
 export const mcpServerRoutes = [
   defineRoute({
     path: '/mcp-servers/list', tag: 'mcp-servers', summary: 'List MCP servers (paginated)', body: mcpServerListSchema,
     response: mcpServerViewSchema, paginated: true,
     async handle({ input, repos }) {
-      const slice = await repos.mcpServers.list({ page: input.page, size: input.size, isActive: input.is_active });
+      const slice = await listMcpServers(repos, { page: input.page, size: input.size, isActive: input.is_active });
       return pageOf(slice.items.map(mcpServerView), slice.total, input.page, input.size);
     },
   }),

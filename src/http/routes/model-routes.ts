@@ -2,14 +2,14 @@ import { z } from 'zod';
 import { defineRoute } from '../api-route.ts';
 import { idSchema, pageOf } from '../../domain/common-schemas.ts';
 import { modelCreateSchema, modelListSchema, modelUpdateSchema, modelView, modelViewSchema } from '../../domain/model-schemas.ts';
-import { createModel, deleteModel, getModel, updateModel } from '../../services/model-service.ts';
+import { createModel, deleteModel, getModel, listModels, updateModel } from '../../services/model-service.ts';
 
 export const modelRoutes = [
   defineRoute({
     path: '/models/list', tag: 'models', summary: 'List models (paginated)', body: modelListSchema,
     response: modelViewSchema, paginated: true,
     async handle({ input, repos }) {
-      const slice = await repos.models.list({ page: input.page, size: input.size, isActive: input.is_active, provider: input.provider });
+      const slice = await listModels(repos, { page: input.page, size: input.size, isActive: input.is_active, provider: input.provider });
       return pageOf(slice.items.map(modelView), slice.total, input.page, input.size);
     },
   }),

@@ -32,7 +32,7 @@ export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
     defineRoute({
       path: '/runs/list', tag: 'runs', summary: 'List runs (paginated, newest first)', body: runListSchema, response: runViewSchema, paginated: true,
       async handle({ input, repos }) {
-        const slice = await repos.runs.list({ page: input.page, size: input.size, hierarchyId: input.hierarchy_id, status: input.status });
+        const slice = await runs.list(repos, { page: input.page, size: input.size, hierarchyId: input.hierarchy_id, status: input.status });
         return pageOf(slice.items.map(runView), slice.total, input.page, input.size);
       },
     }),

@@ -9,6 +9,7 @@ export const ExecutionRunSchema = defineEntity({
   indexes: [
     { properties: ['tenantId', 'hierarchyId'], name: 'execution_run_tenant_hierarchy_idx' },
     { properties: ['status'], name: 'execution_run_status_idx' },
+    { properties: ['owner'], name: 'execution_run_owner_idx' },
   ],
   properties: {
     id: p.bigint('number').primary().autoincrement(),
@@ -25,6 +26,17 @@ export const ExecutionRunSchema = defineEntity({
     startedAt: p.datetime().length(3).nullable(),
     completedAt: p.datetime().length(3).nullable(),
     createdAt: p.datetime().length(3).onCreate(() => new Date()),
+    /**
+     * The process (cadre_process.id) executing the run, whose heartbeat is its lease; null while
+     * it waits in the run queue (with Redis) or for runs written before owners existed.
+     */
+    owner: p.string().length(64).nullable(),
+    /** When a cancel was asked of a run owned by another process without Redis (it polls this). */
+    cancelRequestedAt: p.datetime().length(3).nullable(),
+    /** Without Redis: when another process asked for the live actor tree; the owner answers in liveTree. */
+    inspectRequestedAt: p.datetime().length(3).nullable(),
+    liveTree: p.json<Record<string, unknown>>().nullable(),
+    liveTreeAt: p.datetime().length(3).nullable(),
   },
 });
 

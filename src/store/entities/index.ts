@@ -4,6 +4,7 @@ import { ExecutionRunSchema } from './execution-run.entity.ts';
 import { ExecutionEventSchema } from './execution-event.entity.ts';
 import { McpServerSchema } from './mcp-server.entity.ts';
 import { ApiKeySchema } from './api-key.entity.ts';
+import { CadreProcessSchema } from './cadre-process.entity.ts';
 
 export { AiModel } from './ai-model.entity.ts';
 export { HierarchyTeam } from './hierarchy-team.entity.ts';
@@ -11,5 +12,6 @@ export { ExecutionRun } from './execution-run.entity.ts';
 export { ExecutionEvent } from './execution-event.entity.ts';
 export { McpServer } from './mcp-server.entity.ts';
 export { ApiKey } from './api-key.entity.ts';
+export { CadreProcess } from './cadre-process.entity.ts';
 
-export const entities = [AiModelSchema, HierarchyTeamSchema, ExecutionRunSchema, ExecutionEventSchema, McpServerSchema, ApiKeySchema];
+export const entities = [AiModelSchema, HierarchyTeamSchema, ExecutionRunSchema, ExecutionEventSchema, McpServerSchema, ApiKeySchema, CadreProcessSchema];

@@ -1,7 +1,7 @@
 import { createActor, type Actor } from 'xstate';
-import { runMachine, type RunPersistence } from './run-machine.ts';
-import { describeActor, type ActorNode } from './actor-tree.ts';
-import type { RunPlan } from './run-plan.ts';
+import { runMachine, type RunPersistence } from '../actors/run-machine.ts';
+import { describeActor, type ActorNode } from '../actors/actor-tree.ts';
+import type { RunPlan } from '../actors/run-plan.ts';
 import { RunEventWriter } from '../events/run-event-writer.ts';
 import type { EventLog } from '../events/event-log.ts';
 import type { RunOutcome } from '../domain/run-records.ts';
@@ -18,6 +18,11 @@ export interface RuntimeDeps {
   maxConcurrentRuns?: number;
   /** Metrics and traces of each run (none when absent). */
   telemetry?: Telemetry;
+  /**
+   * Asked when one of a run's appends fails: does this process still own it? When not, the run
+   * is stopped here without writing anything more (another process ended it). Absent: always.
+   */
+  stillOwned?(runId: number): Promise<boolean>;
 }
 
 interface LiveRun {
@@ -29,7 +34,13 @@ interface LiveRun {
   holdsSlot: boolean;
   done: Promise<RunOutcome>;
   settle: { resolve(outcome: RunOutcome): void; reject(err: unknown): void };
+  writer: RunEventWriter | null;
+  /** Set once the run left the directory (ended, crashed or abandoned): later callbacks are no-ops. */
+  released: boolean;
 }
+
+/** The outcome a process reports for a run it lost: another process recorded its real end. */
+export const OWNER_LOST = 'owner lost';
 
 /**
  * The runs this process executes or has queued. Its directory (run id → run actor) serves
@@ -61,7 +72,9 @@ export class RunRuntime {
     const { promise, resolve, reject } = Promise.withResolvers<RunOutcome>();
     // Observed here so a crash is reported (in #launch) and never an unhandled rejection.
     promise.catch(() => {});
-    const entry: LiveRun = { plan, actor: null, cancelRequested: false, holdsSlot: false, done: promise, settle: { resolve, reject } };
+    const entry: LiveRun = {
+      plan, actor: null, cancelRequested: false, holdsSlot: false, done: promise, settle: { resolve, reject }, writer: null, released: false,
+    };
     this.#directory.set(plan.runId, entry);
     if (this.#executing < this.#maxConcurrent) this.#launch(entry);
     else this.#queue.push(plan.runId);
@@ -72,14 +85,18 @@ export class RunRuntime {
     const { plan } = entry;
     const { logger } = this.#deps;
     const release = () => {
+      entry.released = true;
       this.#directory.delete(plan.runId);
       if (entry.holdsSlot) this.#executing--;
       entry.holdsSlot = false;
     };
     try {
+      const { stillOwned } = this.#deps;
+      const fence = stillOwned && { stillOwned: () => stillOwned(plan.runId), onLost: () => this.abandon(plan.runId) };
       const writer = new RunEventWriter(plan.runId, this.#deps.eventLog, (err, lost) => {
         logger.error('events of a run could not be stored', { run_id: plan.runId, lost, error: err.message });
-      });
+      }, 1, fence || undefined);
+      entry.writer = writer;
       const actor = createActor(runMachine, {
         systemId: `run:${plan.runId}`,
         input: {
@@ -90,6 +107,7 @@ export class RunRuntime {
       });
       actor.subscribe({
         complete: () => {
+          if (entry.released) return;
           const snapshot = actor.getSnapshot();
           if (snapshot.context.finaliseError) {
             logger.error('run could not be finalised', { run_id: plan.runId, error: snapshot.context.finaliseError });
@@ -100,6 +118,7 @@ export class RunRuntime {
           this.#launchNext();
         },
         error: (err) => {
+          if (entry.released) return;
           logger.error('run actor crashed', { run_id: plan.runId, error: String(err) });
           release();
           entry.settle.reject(err);
@@ -142,6 +161,33 @@ export class RunRuntime {
     if (queued >= 0) this.#queue.splice(queued, 1);
     this.#launch(entry); // without taking a slot: it ends at once
     return true;
+  }
+
+  /**
+   * Stops a run this process lost (its lease lapsed and another process ended it, or it was
+   * taken over): nothing more of it is written here — not an event, not its end. Its `done`
+   * resolves `failed` "owner lost", which is what the other process recorded.
+   */
+  abandon(runId: number): boolean {
+    const entry = this.#directory.get(runId);
+    if (!entry || entry.released) return false;
+    this.#deps.logger.warn('run lost to another process; stopped here without writing', { run_id: runId });
+    entry.writer?.close();
+    entry.released = true;
+    this.#directory.delete(runId);
+    const queued = this.#queue.indexOf(runId);
+    if (queued >= 0) this.#queue.splice(queued, 1);
+    if (entry.holdsSlot) this.#executing--;
+    entry.holdsSlot = false;
+    entry.actor?.stop();
+    entry.settle.resolve({ status: 'failed', error: OWNER_LOST });
+    this.#launchNext();
+    return true;
+  }
+
+  /** Ids of the runs executing or queued here. */
+  liveRunIds(): number[] {
+    return [...this.#directory.keys()];
   }
 
   /** The live actor tree of a run (a bare `queued` node while it waits), or null when not here. */

@@ -1,0 +1,58 @@
+import type { RunOutcome } from './run-records.ts';
+
+export interface OwnedRun {
+  id: number;
+  tenantId: string;
+  owner: string | null;
+  status: 'pending' | 'running';
+}
+
+/**
+ * Who executes which run, across every process serving one database. A process holds a lease
+ * by heartbeat; each run names its owner. Every change here is a conditional write, so two
+ * processes racing for one run cannot both win, and a stale owner (its lease lapsed, its run
+ * taken over) can no longer record anything of the run. Deliberately across tenants: these are
+ * jobs of the process host, not requests.
+ */
+export interface RunOwnership {
+  /** Registers this process with a fresh heartbeat. */
+  register(processId: string, description: string, at: Date): Promise<void>;
+  /**
+   * Renews the lease. False when it had already lapsed (older than `leaseMs`) or the row is
+   * gone: other processes may be taking this process's runs, so it must stop them.
+   */
+  heartbeat(processId: string, at: Date, leaseMs: number): Promise<boolean>;
+  /** Removes this process's row (clean shutdown, after its runs ended). */
+  deregister(processId: string): Promise<void>;
+  /** Takes a queued run (pending, no owner): it becomes this process's, running. */
+  take(runId: number, processId: string, at: Date): Promise<boolean>;
+  /** Hands a taken run back to the queue's state (pending, no owner) before it began executing. */
+  release(runId: number, processId: string): Promise<boolean>;
+  /** Marks a run this process owns as running. False when it no longer owns it. */
+  /** `traceId`: the run's OpenTelemetry trace, when tracing is on. */
+  markRunning(runId: number, processId: string, at: Date, traceId?: string | null): Promise<boolean>;
+  /** Records the end of a live run, only while `processId` owns it (fencing). */
+  finishOwned(runId: number, processId: string, outcome: RunOutcome, at: Date): Promise<boolean>;
+  /** The owner of a live run (null: unowned); undefined when the run is not live. */
+  liveOwner(runId: number): Promise<string | null | undefined>;
+  /** Whether `processId` still owns the live run. */
+  owns(runId: number, processId: string): Promise<boolean>;
+  /** Live runs whose owner's lease lapsed (or whose owner row is gone). Runs without an owner are not included. */
+  lapsedRuns(at: Date, leaseMs: number, limit: number): Promise<OwnedRun[]>;
+  /** Live runs with no owner created before `createdBefore` (queued, or left by a version without leases). */
+  unownedRuns(createdBefore: Date): Promise<OwnedRun[]>;
+  /** Moves a live run from `from` (null: unowned) to `to`; exactly one caller wins. */
+  claim(runId: number, from: string | null, to: string | null): Promise<boolean>;
+  /** Asks the owner of a live run to cancel it (it polls with its heartbeat); false when the run is not live. */
+  requestCancel(runId: number, tenantId: string, at: Date): Promise<boolean>;
+  /** Live runs of `processId` a cancel was asked for. */
+  cancelRequests(processId: string): Promise<Array<{ id: number; tenantId: string }>>;
+  /** Asks the owner of a live run for its live actor tree (it answers with its heartbeat). */
+  requestInspect(runId: number, tenantId: string, at: Date): Promise<boolean>;
+  /** Live runs of `processId` whose tree was asked for. */
+  inspectRequests(processId: string): Promise<Array<{ id: number; tenantId: string }>>;
+  /** The owner's answer: the run's live tree as of `at` (clears the request). */
+  publishTree(runId: number, processId: string, tree: Record<string, unknown>, at: Date): Promise<void>;
+  /** The last tree an owner published for a run, with when. */
+  publishedTree(runId: number, tenantId: string): Promise<{ tree: Record<string, unknown>; at: Date } | null>;
+}

@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { EventLog } from '../events/event-log.ts';
+import type { RunOwnership } from '../domain/run-ownership.ts';
+import type { Logger } from '../logging/logger.ts';
+import { endLostRun } from './lost-run-ending.ts';
+import type { RunOutcome } from '../domain/run-records.ts';
+import { OWNER_LOST, type RunRuntime } from './run-runtime.ts';
+
+export interface LeaseTimings {
+  /** How often this process renews its lease (and polls cancels asked of its runs). */
+  heartbeatMs: number;
+  /** A process whose heartbeat is older than this has lapsed: its runs fail "owner lost". */
+  leaseMs: number;
+  /** How often this process looks for lapsed runs. */
+  sweepMs: number;
+}
+
+export interface ProcessHostDeps {
+  runtime: RunRuntime;
+  ownership: RunOwnership;
+  eventLog: EventLog;
+  logger: Logger;
+  timings: LeaseTimings;
+  /** Whether runs wait in a shared queue, created without an owner until a process takes them. */
+  queueing: boolean;
+  /** Whether an unowned live run still waits in the run queue (it is not left over then). */
+  isQueued(runId: number): Promise<boolean>;
+}
+
+function newProcessId(): string {
+  return `${hostname().slice(0, 32)}-${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * This process as one of several serving a database: it holds a lease by heartbeat, owns the
+ * runs it executes, ends the runs of processes whose lease lapsed, and stops (without writing)
+ * its own runs when it finds its lease lapsed — e.g. after being frozen — since by then
+ * another process may have ended them.
+ */
+export class ProcessHost {
+  readonly #deps: ProcessHostDeps;
+  #processId = newProcessId();
+  #lastRenewal = 0;
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #stopped = false;
+  #started = false;
+  readonly #identityListeners: Array<() => Promise<void>> = [];
+
+  constructor(deps: ProcessHostDeps) {
+    this.#deps = deps;
+  }
+
+  /** Called after the process registered anew under another id (its lease had lapsed). */
+  onNewIdentity(listener: () => Promise<void>): void {
+    this.#identityListeners.push(listener);
+  }
+
+  /** False when the lease has not been renewed within LEASE_MS (others may be ending this process's runs). */
+  get leaseHeld(): boolean {
+    return !this.#started || Date.now() - this.#lastRenewal <= this.#deps.timings.leaseMs;
+  }
+
+  /** Changes when the lease lapsed and the process registered again. */
+  get processId(): string {
+    return this.#processId;
+  }
+
+  /** Registers the process and starts its heartbeat and sweep (once; later calls do nothing). */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    await this.#register();
+    this.#loop(this.#deps.timings.heartbeatMs, () => this.#heartbeat());
+    this.#loop(this.#deps.timings.sweepMs, async () => { await this.sweep(); });
+  }
+
+  stillOwned(runId: number): Promise<boolean> {
+    return this.#deps.ownership.owns(runId, this.#processId);
+  }
+
+  /**
+   * Start-up recovery: the runs of lapsed processes (as every sweep), plus live runs nobody owns
+   * that are not waiting in the queue (left by a version without leases). A run owned by a live
+   * process is never touched.
+   */
+  async recover(): Promise<{ interrupted: number; recorded: number; ownerLost: number }> {
+    const ownerLost = await this.sweep();
+    let interrupted = 0;
+    let recorded = 0;
+    const { ownership, timings } = this.#deps;
+    // With a queue, a run is created unowned just before its job is added: a young one is left be.
+    const createdBefore = new Date(Date.now() - (this.#deps.queueing ? timings.leaseMs : 0));
+    for (const run of await ownership.unownedRuns(createdBefore)) {
+      if (await this.#deps.isQueued(run.id)) continue;
+      const ended = await this.#takeOverAndEnd(run.id, null, 'interrupted', 'the process executing the run stopped before it ended');
+      if (ended?.error === 'interrupted') interrupted++;
+      else if (ended) recorded++;
+    }
+    return { interrupted, recorded, ownerLost };
+  }
+
+  /** Ends every run whose owner's lease lapsed; each is claimed first, so one process ends it. */
+  async sweep(): Promise<number> {
+    const { ownership, logger, timings } = this.#deps;
+    let ended = 0;
+    for (const run of await ownership.lapsedRuns(new Date(), timings.leaseMs, 500)) {
+      const outcome = await this.#takeOverAndEnd(run.id, run.owner, OWNER_LOST, `the lease of process ${run.owner} lapsed while it executed the run`);
+      if (outcome) {
+        ended++;
+        logger.warn('ended a run whose owner lapsed', { run_id: run.id, lapsed_owner: run.owner, status: outcome.status });
+      }
+    }
+    return ended;
+  }
+
+  /**
+   * A run whose lease in Redis (its job lock) lapsed: its owner may be alive but cut off, so it is
+   * taken from that owner like a lapsed one; the owner is fenced off by its next append. When this
+   * process is the owner it stops the run here first, so its own writer cannot race the end.
+   */
+  async endLockLost(runId: number): Promise<boolean> {
+    const { ownership, runtime, logger } = this.#deps;
+    const owner = await ownership.liveOwner(runId);
+    if (owner === undefined || owner === null) return false;
+    if (owner === this.#processId) runtime.abandon(runId);
+    const outcome = await this.#takeOverAndEnd(runId, owner, OWNER_LOST, `the job lock of process ${owner} lapsed while it executed the run`);
+    if (outcome) logger.warn('ended a run whose job lock lapsed', { run_id: runId, lapsed_owner: owner, status: outcome.status });
+    return outcome !== null;
+  }
+
+  /**
+   * Claims the run from `from` (exactly one process wins) and ends it. If ending fails (the log
+   * or database is down), the claim is handed back so a later sweep tries again: a run claimed
+   * by a live process is no longer lapsed, and would otherwise stay live for ever.
+   */
+  async #takeOverAndEnd(runId: number, from: string | null, error: string, reason: string): Promise<RunOutcome | null> {
+    const { ownership, eventLog, logger } = this.#deps;
+    if (!(await ownership.claim(runId, from, this.#processId))) return null;
+    try {
+      return await endLostRun({ eventLog, ownership, processId: this.#processId, runId, error, reason });
+    } catch (err) {
+      logger.error('could not end a lost run; handing it back for a later sweep', { run_id: runId, error: String(err) });
+      await ownership.claim(runId, this.#processId, from);
+      return null;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    // Runs still live here (past the shutdown grace) become lapsed at once, for others to end.
+    await this.#deps.ownership.deregister(this.#processId);
+  }
+
+  async #register(): Promise<void> {
+    const now = new Date();
+    await this.#deps.ownership.register(this.#processId, `${hostname()}:${process.pid}`, now);
+    this.#lastRenewal = now.getTime();
+  }
+
+  async #heartbeat(): Promise<void> {
+    const { ownership, runtime, logger, timings } = this.#deps;
+    const now = new Date();
+    let renewed: boolean;
+    try {
+      renewed = await ownership.heartbeat(this.#processId, now, timings.leaseMs);
+    } catch (err) {
+      // The database cannot be reached: past the lease, others may have ended our runs.
+      logger.error('lease could not be renewed', { process_id: this.#processId, error: String(err) });
+      renewed = Date.now() - this.#lastRenewal <= timings.leaseMs;
+      if (renewed) return;
+    }
+    if (renewed) {
+      this.#lastRenewal = now.getTime();
+      await this.#pollCancels();
+      return;
+    }
+    logger.error('lease lapsed: stopping this process\'s runs without writing, registering anew', {
+      process_id: this.#processId, since_ms: Date.now() - this.#lastRenewal,
+    });
+    for (const runId of runtime.liveRunIds()) runtime.abandon(runId);
+    this.#processId = newProcessId();
+    await this.#register();
+    for (const listener of this.#identityListeners) await listener();
+  }
+
+  /** Cancels and inspections asked (by processes without a channel to this one) of runs executing here. */
+  async #pollCancels(): Promise<void> {
+    const { ownership, runtime } = this.#deps;
+    for (const run of await ownership.cancelRequests(this.#processId)) runtime.cancel(run.tenantId, run.id);
+    for (const run of await ownership.inspectRequests(this.#processId)) {
+      const tree = runtime.inspect(run.tenantId, run.id);
+      if (tree) await ownership.publishTree(run.id, this.#processId, tree as unknown as Record<string, unknown>, new Date());
+    }
+  }
+
+  /** A timer chain (never overlapping ticks); a failing tick is logged and the chain goes on. */
+  #loop(everyMs: number, tick: () => Promise<void>): void {
+    const next = () => {
+      if (this.#stopped) return;
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        tick().catch((err: unknown) => this.#deps.logger.error('process host task failed', { error: String(err) })).finally(next);
+      }, everyMs);
+      this.#timers.add(timer);
+    };
+    next();
+  }
+}

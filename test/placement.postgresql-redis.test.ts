@@ -1,0 +1,244 @@
+import test from 'ava';
+import { Redis } from 'ioredis';
+import { createTestDatabase, uniqueName, type TestDatabase } from './helpers/backends.ts';
+import { allEvents, checkLog, pollUntil, settledEvents, startCadre, type CadreProcess } from './helpers/cadre-process.ts';
+import { ExecutionRun } from '../src/store/entities/index.ts';
+
+// With Redis: three Cadre processes on one PostgreSQL database share a BullMQ run queue (a
+// prefix of their own), each taking runs while it has a free slot.
+const redisUrl = process.env.CADRE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const keyPrefix = `${uniqueName('cadre_test')}:`;
+/** Where the run queue's keys live under REDIS_KEY_PREFIX. */
+const prefix = `${keyPrefix}cadre`;
+let db: TestDatabase;
+const processes: CadreProcess[] = [];
+let fastHierarchy = '';
+let pacedHierarchy = '';
+
+test.before(async () => {
+  db = await createTestDatabase('postgresql');
+  const { host, port, user, password, dbName } = db.config as { host: string; port: number; user: string; password: string; dbName: string };
+  const env = {
+    DATABASE_URL: `postgres://${user}:${password}@${host}:${port}/${dbName}`, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: keyPrefix, MAX_CONCURRENT_RUNS: '20',
+  };
+  for (let i = 0; i < 3; i++) processes.push(await startCadre(env));
+});
+
+test.after.always(async () => {
+  for (const p of processes) await p.kill();
+  await db?.drop();
+  const redis = new Redis(redisUrl);
+  try {
+    const keys = await redis.keys(`${keyPrefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+});
+
+async function ownersOf(ids: number[]): Promise<Map<number, string | null>> {
+  const rows = await db.store.orm.em.fork().find(ExecutionRun, { id: { $in: ids } }, { filters: false, fields: ['id', 'owner'] });
+  return new Map(rows.map((r) => [Number(r.id), r.owner ?? null]));
+}
+
+async function hierarchy(p: CadreProcess, name: string, params: Record<string, number>): Promise<string> {
+  const model = await p.post('models/create', { name, model_id: 'sim', provider: 'simulated', params });
+  const m = model.body.data.id;
+  const h = await p.post('hierarchies/create', {
+    name, global_supervisor_agent: { system_prompt: 'g', llm_config: { model_id: m } },
+    teams: [{ name: 'T', team_supervisor_agent: { system_prompt: 't', llm_config: { model_id: m } },
+      workers: [{ name: 'W', role: 'r', system_prompt: 'w', llm_config: { model_id: m } }] }],
+  });
+  return h.body.data.id;
+}
+
+async function startRuns(hierarchyId: string, count: number, label: string): Promise<number[]> {
+  const ids: number[] = [];
+  const live = alive();
+  for (let i = 0; i < count; i += 30) {
+    const batch = await Promise.all(Array.from({ length: Math.min(30, count - i) }, async (_, j) => {
+      const res = await live[(i + j) % live.length]!.post('runs/start', { hierarchy_id: hierarchyId, task: `${label} ${i + j}` });
+      if (res.status !== 200) throw new Error(`runs/start: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.data.id as number;
+    }));
+    ids.push(...batch);
+  }
+  return ids;
+}
+
+const alive = () => processes.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
+const ended = (s: string) => s !== 'running' && s !== 'pending';
+
+test.serial('300 runs started through any process execute on all three; each is listed and read gap-free from the others', async (t) => {
+  const [a] = processes as [CadreProcess];
+  fastHierarchy = await hierarchy(a, 'fast', { token_delay_ms: 5, reply_tokens: 8 });
+  const ids = await startRuns(fastHierarchy, 300, 'bulk');
+  t.is(new Set(ids).size, 300);
+  await pollUntil('300 runs to end', 240_000, async () => {
+    const list = await processes[1]!.post('runs/list', { page: 1, size: 1, hierarchy_id: fastHierarchy, status: 'completed' });
+    return list.body.data.totalElements === 300 ? true : undefined;
+  }, 1000);
+  const owners = await ownersOf(ids);
+  const perProcess = processes.map((p) => ids.filter((id) => owners.get(id) === p.processId).length);
+  t.log(`runs executed per process: ${perProcess.join(', ')}`);
+  t.true(perProcess.every((n) => n > 0), `each process ran some: ${perProcess.join(', ')}`);
+  t.is(perProcess.reduce((x, y) => x + y, 0), 300);
+  for (const p of processes) {
+    const list = await p.post('runs/list', { page: 1, size: 100, hierarchy_id: fastHierarchy });
+    t.is(list.body.data.totalElements, 300);
+    t.true(list.body.data.content.length === 100);
+  }
+  for (const id of ids) {
+    const reader = processes.find((p) => p.processId !== owners.get(id))!;
+    t.is(checkLog(await settledEvents(reader, id)), null, `run ${id}`);
+    const run = (await reader.post('runs/get', { id })).body.data;
+    t.is(run.status, 'completed');
+  }
+});
+
+test.serial('30 runs are inspected live and cancelled from processes that do not execute them', async (t) => {
+  pacedHierarchy = await hierarchy(processes[0]!, 'paced', { token_delay_ms: 100, reply_tokens: 30 });
+  const ids = await startRuns(pacedHierarchy, 30, 'paced');
+  const owners = await pollUntil('30 runs to be taken', 30_000, async () => {
+    const map = await ownersOf(ids);
+    return [...map.values()].every((o) => o !== null) && map.size === 30 ? map : undefined;
+  });
+  await Promise.all(ids.map(async (id) => {
+    const other = processes.find((p) => p.processId !== owners.get(id))!;
+    // Taken is not yet executing (the owner plans it first): wait until its actors stream.
+    await pollUntil(`run ${id} to stream`, 30_000, async () => ((await allEvents(other, id)).some((e) => e.event.category === 'llm') ? true : undefined));
+    const inspected = await other.post('runs/inspect', { id });
+    t.is(inspected.status, 200);
+    t.like(inspected.body.data, { run_id: id, live: true, tree: { kind: 'run' } });
+    t.true(inspected.body.data.tree.children.length > 0, 'the live tree has the sink and the global supervisor');
+    const cancelled = await other.post('runs/cancel', { id });
+    t.is(cancelled.status, 200, JSON.stringify(cancelled.body));
+    t.is(cancelled.body.data.status, 'cancelled');
+  }));
+  for (const id of ids) {
+    const events = await settledEvents(processes[0]!, id);
+    t.is(checkLog(events), null, `run ${id}`);
+    t.is(events.at(-1)!.event.action, 'cancelled');
+  }
+});
+
+test.serial('a run whose job lock lapses in Redis while its process lives fails "owner lost"; the owner writes nothing after', async (t) => {
+  const [id] = await startRuns(pacedHierarchy, 1, 'lock lost');
+  const owner = await pollUntil('the run to be taken', 30_000, async () => (await ownersOf([id!])).get(id!) ?? undefined);
+  const holder = processes.find((p) => p.processId === owner)!;
+  await pollUntil('the run to stream', 20_000, async () => ((await allEvents(holder, id!)).some((e) => e.event.category === 'llm') ? true : undefined));
+  // As if its process were cut off from Redis: the lock is gone and cannot be renewed.
+  const redis = new Redis(redisUrl);
+  try {
+    t.is(await redis.del(`${prefix}:runs:run-${id}:lock`), 1);
+  } finally {
+    redis.disconnect();
+  }
+  const lostAt = Date.now();
+  const run = await pollUntil('the run to end', 15_000, async () => {
+    const r = (await processes[0]!.post('runs/get', { id })).body.data;
+    return ended(r.status) ? r : undefined;
+  });
+  t.log(`ended ${Date.now() - lostAt} ms after its job lock was removed`);
+  t.true(Date.now() - lostAt <= 10_500);
+  t.like(run, { status: 'failed', error: 'owner lost' });
+  // The owner learns it lost the run (refused append, or its own stalled notice) and stops it.
+  await pollUntil('the owner to stop the run', 15_000, async () =>
+    (holder.logs.some((l) => l.includes('run lost to another process') && l.includes(`"run_id":${id}`)) ? true : undefined));
+  const events = await settledEvents(processes[0]!, id!);
+  t.is(checkLog(events), null);
+  t.like(events.at(-1), { event: { action: 'failed' }, data: { error: 'owner lost' } });
+  t.deepEqual((await processes[0]!.post('runs/get', { id })).body.data, run, 'the recorded end is unchanged');
+});
+
+test.serial('kill -9 of one process: its runs fail "owner lost" within 10 s, every other run completes, none stays running', async (t) => {
+  const ids = await startRuns(pacedHierarchy, 24, 'crash');
+  const owners = await pollUntil('24 runs to be taken', 30_000, async () => {
+    const map = await ownersOf(ids);
+    return [...map.values()].every((o) => o !== null) && map.size === 24 ? map : undefined;
+  });
+  // The queue decides who takes what: the victim is the process holding the most of them.
+  const held = (p: CadreProcess) => ids.filter((id) => owners.get(id) === p.processId).length;
+  const victim = [...processes].sort((x, y) => held(y) - held(x))[0]!;
+  const doomed = ids.filter((id) => owners.get(id) === victim.processId);
+  const others = ids.filter((id) => owners.get(id) !== victim.processId);
+  t.true(doomed.length > 0 && others.length > 0, `${doomed.length} on the victim, ${others.length} elsewhere`);
+  await victim.kill();
+  const killedAt = Date.now();
+  const survivor = processes.find((p) => p !== victim)!;
+  const failed = await Promise.all(doomed.map((id) => pollUntil(`run ${id} to end`, 15_000, async () => {
+    const run = (await survivor.post('runs/get', { id })).body.data;
+    return ended(run.status) ? run : undefined;
+  })));
+  const detectedMs = Date.now() - killedAt;
+  t.log(`${doomed.length} runs of the killed process ended ${detectedMs} ms after kill -9`);
+  t.true(detectedMs <= 10_500, `${detectedMs} ms`);
+  for (const run of failed) t.like(run, { status: 'failed', error: 'owner lost' });
+  for (const id of doomed) {
+    const events = await settledEvents(survivor, id);
+    t.is(checkLog(events), null, `run ${id}`);
+    t.like(events.at(-1), { event: { action: 'failed' }, data: { error: 'owner lost' } });
+  }
+  const done = await Promise.all(others.map((id) => pollUntil(`run ${id} to end`, 120_000, async () => {
+    const run = (await survivor.post('runs/get', { id })).body.data;
+    return ended(run.status) ? run : undefined;
+  }, 500)));
+  for (const run of done) t.is(run.status, 'completed', `run ${run.id}: ${run.error}`);
+  for (const status of ['running', 'pending']) {
+    const left = await survivor.post('runs/list', { page: 1, size: 10, status });
+    t.is(left.body.data.totalElements, 0, `no run stays ${status}`);
+  }
+});
+
+test.serial('POST /execute answers when its run ended, wherever the queue placed it', async (t) => {
+  const live = alive();
+  const models = await live[0]!.post('models/list', { page: 1, size: 100 });
+  const fast = models.body.data.content.find((m: any) => m.name === 'fast').id as string;
+  const answers = await Promise.all([0, 1, 2, 3].map(async (i) => {
+    const res = await fetch(`${live[i % 2]!.url}/execute`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(90_000),
+      body: JSON.stringify({
+        task: `execute ${i}`, global_model_id: fast, global_supervisor_agent: { system_prompt: 'g' },
+        teams: [{ name: 'T', team_supervisor_agent: { system_prompt: 't' }, workers: [{ name: 'W', role: 'r', system_prompt: 'w' }] }],
+      }),
+    });
+    return { status: res.status, body: await res.json() as any, asked: live[i % 2]! };
+  }));
+  const owners = await ownersOf(answers.map((a) => a.body.run_id));
+  t.log(`executed where asked: ${answers.filter((a) => owners.get(a.body.run_id) === a.asked.processId).length} of 4`);
+  for (const answer of answers) {
+    t.is(answer.status, 200, JSON.stringify(answer.body));
+    t.is(answer.body.status, 'completed');
+    t.true(answer.body.events.length > 0);
+    t.is(checkLog(answer.body.events.map((e: any) => ({ sequence: e.sequence, event: e.event }))), null);
+  }
+});
+
+test.serial('SIGTERM: the worker stops taking runs, the runs it holds end cancelled with their terminal event, and it exits 0', async (t) => {
+  const ids = await startRuns(pacedHierarchy, 8, 'shutdown');
+  const owners = await pollUntil('8 runs to be taken', 30_000, async () => {
+    const map = await ownersOf(ids);
+    return [...map.values()].every((o) => o !== null) && map.size === 8 ? map : undefined;
+  });
+  // The queue decides who takes what: the one leaving is a process holding runs.
+  const live = alive();
+  const count = (p: CadreProcess) => ids.filter((id) => owners.get(id) === p.processId).length;
+  const [leaving, survivor] = count(live[0]!) >= count(live[1]!) ? [live[0]!, live[1]!] : [live[1]!, live[0]!];
+  const held = ids.filter((id) => owners.get(id) === leaving.processId);
+  t.true(held.length > 0, 'the leaving process holds some runs');
+  const exited = new Promise<number | null>((resolve) => leaving.child.once('exit', (code) => resolve(code)));
+  leaving.child.kill('SIGTERM');
+  const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('no exit within 20 s'), 20_000))]);
+  t.is(code, 0);
+  for (const id of ids) {
+    const run = await pollUntil(`run ${id} to end`, 120_000, async () => {
+      const r = (await survivor.post('runs/get', { id })).body.data;
+      return ended(r.status) ? r : undefined;
+    }, 500);
+    if (!held.includes(id)) t.is(run.status, 'completed', `run ${id}`);
+    // A held run is cancelled by the shutdown, unless it had not begun yet: then it was handed
+    // back to the queue and the survivor executed it.
+    else if (run.status !== 'cancelled') t.like({ status: run.status, owner: (await ownersOf([id])).get(id) }, { status: 'completed', owner: survivor.processId }, `run ${id}`);
+    t.is(checkLog(await settledEvents(survivor, id)), null, `run ${id}`);
+  }
+});

@@ -1,0 +1,133 @@
+import test from 'ava';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { uniqueName } from './helpers/backends.ts';
+import { allEvents, checkLog, pollUntil, settledEvents, startCadre, type CadreProcess } from './helpers/cadre-process.ts';
+
+// Without Redis: several Cadre processes on one SQLite file, each run owned by the process that
+// accepted it, under that process's lease (heartbeat 2 s, lease 6 s, sweep every 2 s).
+const dbFile = join(tmpdir(), `${uniqueName('cadre_placement')}.sqlite`);
+const env = { DATABASE_URL: dbFile };
+const processes: CadreProcess[] = [];
+let hierarchyId = '';
+
+async function start(): Promise<CadreProcess> {
+  const p = await startCadre(env);
+  processes.push(p);
+  return p;
+}
+
+test.after.always(async () => {
+  for (const p of processes) {
+    if (p.child.signalCode === null && p.child.exitCode === null) p.child.kill('SIGCONT');
+    await p.kill();
+  }
+  await Promise.all(['', '-wal', '-shm'].map((s) => rm(dbFile + s, { force: true })));
+});
+
+async function startRun(p: CadreProcess, task: string): Promise<number> {
+  const res = await p.post('runs/start', { hierarchy_id: hierarchyId, task });
+  if (res.status !== 200) throw new Error(`runs/start: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.data.id as number;
+}
+
+const statusOf = async (p: CadreProcess, id: number) => (await p.post('runs/get', { id })).body.data;
+const untilStatus = (p: CadreProcess, id: number, wanted: (s: string) => boolean, ms: number) =>
+  pollUntil(`run ${id}`, ms, async () => { const run = await statusOf(p, id); return wanted(run.status) ? run : undefined; });
+/** Waits until the run has streamed some model output (it is mid-run). */
+const untilStreaming = (p: CadreProcess, id: number) =>
+  pollUntil(`run ${id} streaming`, 20_000, async () => ((await allEvents(p, id)).some((e) => e.event.category === 'llm') ? true : undefined));
+
+test.serial('a second process on the same database leaves the first one\'s live runs alone; they complete gap-free', async (t) => {
+  const first = await start();
+  const model = await first.post('models/create', {
+    name: 'paced', model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 150, reply_tokens: 12 },
+  });
+  const h = await first.post('hierarchies/create', {
+    name: 'placement', global_supervisor_agent: { system_prompt: 'g', llm_config: { model_id: model.body.data.id } },
+    teams: [{ name: 'T', team_supervisor_agent: { system_prompt: 't', llm_config: { model_id: model.body.data.id } },
+      workers: [{ name: 'W', role: 'r', system_prompt: 'w', llm_config: { model_id: model.body.data.id } }] }],
+  });
+  hierarchyId = h.body.data.id;
+  const ids = await Promise.all([1, 2, 3, 4].map((i) => startRun(first, `task ${i}`)));
+  await Promise.all(ids.map((id) => untilStreaming(first, id)));
+
+  const second = await start();
+  t.false(second.logs.some((l) => l.includes('ended runs left unfinished')), 'the second start-up ended nothing');
+  const health = (await (await fetch(`${second.url}/health`)).json()) as { data: { placement: { ok: boolean; detail: string } } };
+  t.like(health.data.placement, { ok: true, detail: `process ${second.processId}; runs placed by this process` });
+  for (const id of ids) t.is((await statusOf(second, id)).status, 'running');
+
+  const ended = await Promise.all(ids.map((id) => untilStatus(second, id, (s) => s !== 'running' && s !== 'pending', 60_000)));
+  t.true(ended.length === 4);
+  for (const run of ended) t.is(run.status, 'completed', `run ${run.id}: ${run.error}`);
+  for (const id of ids) t.is(checkLog(await settledEvents(second, id)), null, `run ${id}`);
+});
+
+test.serial('a run is inspected live and cancelled from a process that does not execute it; cancel answers once it took effect', async (t) => {
+  const [first, second] = processes as [CadreProcess, CadreProcess];
+  const id = await startRun(first, 'to be cancelled elsewhere');
+  await untilStreaming(first, id);
+  // Without Redis the owner answers through the database with its next heartbeat.
+  const inspected = await second.post('runs/inspect', { id });
+  t.is(inspected.status, 200);
+  t.like(inspected.body.data, { run_id: id, live: true, status: 'running', tree: { id: `run:${id}`, kind: 'run' } });
+  t.true(inspected.body.data.tree.children.length > 0);
+  const res = await second.post('runs/cancel', { id });
+  t.is(res.status, 200, JSON.stringify(res.body));
+  t.is(res.body.data.status, 'cancelled');
+  const events = await settledEvents(second, id);
+  t.is(checkLog(events), null);
+  t.is(events.at(-1)!.event.action, 'cancelled');
+  t.is((await second.post('runs/cancel', { id })).status, 409);
+});
+
+test.serial('kill -9 of a process: another fails its runs "owner lost" with a terminal event within 10 s; other runs complete', async (t) => {
+  const [first, second] = processes as [CadreProcess, CadreProcess];
+  const doomed = await Promise.all([1, 2, 3].map((i) => startRun(first, `doomed ${i}`)));
+  const survivors = await Promise.all([1, 2].map((i) => startRun(second, `survivor ${i}`)));
+  await Promise.all(doomed.map((id) => untilStreaming(first, id)));
+  await first.kill();
+  const killedAt = Date.now();
+  const failed = await Promise.all(doomed.map((id) => untilStatus(second, id, (s) => s !== 'running', 15_000)));
+  const detectedMs = Date.now() - killedAt;
+  t.log(`detected and ended ${failed.length} runs ${detectedMs} ms after kill -9`);
+  t.true(detectedMs <= 10_500, `${detectedMs} ms`);
+  t.true(failed.length === 3);
+  for (const run of failed) t.like(run, { status: 'failed', error: 'owner lost' });
+  for (const id of doomed) {
+    const events = await settledEvents(second, id);
+    t.is(checkLog(events), null, `run ${id}`);
+    t.like(events.at(-1), { event: { category: 'lifecycle', action: 'failed' }, data: { error: 'owner lost' } });
+  }
+  const done = await Promise.all(survivors.map((id) => untilStatus(second, id, (s) => s !== 'running' && s !== 'pending', 60_000)));
+  for (const run of done) t.is(run.status, 'completed');
+  const running = await second.post('runs/list', { page: 1, size: 100, status: 'running' });
+  t.is(running.body.data.totalElements, 0, 'no run stays running');
+});
+
+test.serial('fencing: a process frozen past its lease, then resumed, writes nothing after the terminal and keeps the recorded end', async (t) => {
+  const second = processes[1]!;
+  const frozen = await start();
+  const id = await startRun(frozen, 'frozen owner');
+  await untilStreaming(frozen, id);
+  frozen.child.kill('SIGSTOP');
+  const ended = await untilStatus(second, id, (s) => s !== 'running', 15_000);
+  t.like(ended, { status: 'failed', error: 'owner lost' });
+  const before = await settledEvents(second, id);
+  t.is(checkLog(before), null);
+  frozen.child.kill('SIGCONT');
+  // The resumed process finds its lease lapsed (heartbeat refused) and stops its runs here.
+  await pollUntil('the resumed process to notice its lapsed lease', 15_000, async () =>
+    (frozen.logs.some((l) => l.includes('lease lapsed')) ? true : undefined));
+  // It serves again (under a new id), and the run it lost is as the other process recorded it.
+  t.is((await frozen.post('runs/get', { id })).status, 200);
+  const after = await allEvents(second, id);
+  t.deepEqual(after.map((e) => e.sequence), before.map((e) => e.sequence), 'no event after the terminal');
+  t.deepEqual(await statusOf(second, id), ended, 'the recorded end is unchanged');
+  // And it still executes new runs.
+  const fresh = await startRun(frozen, 'after the freeze');
+  t.is((await untilStatus(frozen, fresh, (s) => s !== 'running' && s !== 'pending', 60_000)).status, 'completed');
+  t.is(checkLog(await settledEvents(frozen, fresh)), null);
+});

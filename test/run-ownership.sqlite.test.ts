@@ -1,0 +1,3 @@
+import { runOwnershipSuite } from './suites/run-ownership-suite.ts';
+
+runOwnershipSuite('sqlite');
