@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { createTestDatabase, uniqueName, type TestDatabase } from './helpers/backends.ts';
 import { allEvents, checkLog, pollUntil, settledEvents, startCadre, type CadreProcess } from './helpers/cadre-process.ts';
 import { ExecutionRun } from '../src/store/entities/index.ts';
+import { collectUntilClose, eventFrames } from './helpers/sse-client.ts';
 
 // With Redis: three Cadre processes on one PostgreSQL database share a BullMQ run queue (a
 // prefix of their own), each taking runs while it has a free slot.
@@ -94,6 +95,24 @@ test.serial('300 runs started through any process execute on all three; each is 
     const run = (await reader.post('runs/get', { id })).body.data;
     t.is(run.status, 'completed');
   }
+});
+
+test.serial('runs are streamed live from every process, owner or not, with identical sequences', async (t) => {
+  const streamed = await hierarchy(processes[0]!, 'streamed', { token_delay_ms: 20, reply_tokens: 10 });
+  const ids = await startRuns(streamed, 30, 'streamed');
+  // Every process streams every run from its first event while the runs execute across all three.
+  const streams = await Promise.all(ids.map((id) => Promise.all(processes.map((p) =>
+    collectUntilClose(`${p.url}/api/executor/v1/runs/stream`, { method: 'POST', body: { id } })))));
+  const owners = await ownersOf(ids);
+  t.true(new Set(ids.map((id) => owners.get(id))).size > 1, 'the runs executed on more than one process');
+  ids.forEach((id, i) => {
+    const [first, ...others] = streams[i]!.map((s) => eventFrames(s.frames).map((f) => `${f.id} ${f.event}`));
+    t.true(first!.length > 0, `run ${id} streamed events`);
+    t.deepEqual(first!.map((line) => Number(line.split(' ')[0])), Array.from({ length: first!.length }, (_, k) => k + 1), `run ${id}: 1..n`);
+    t.regex(first!.at(-1)!, / lifecycle\.completed$/, `run ${id} ends completed`);
+    for (const other of others) t.deepEqual(other, first, `run ${id}: the same frames from every process`);
+    for (const s of streams[i]!) t.is(s.frames.at(-1)?.event, 'close');
+  });
 });
 
 test.serial('30 runs are inspected live and cancelled from processes that do not execute them', async (t) => {

@@ -64,6 +64,11 @@ export interface EventLog {
   markEnded(runId: number): Promise<void>;
   /** How the backends behind the log are doing, for /health (absent: nothing beyond the database). */
   health?(): Promise<EventLogHealth>;
+  /**
+   * Whether subscribers see live events appended by other processes (a shared feed such as Redis
+   * Streams). When false, only this process's own appends are delivered live.
+   */
+  readonly liveAcrossProcesses?: boolean;
   /** Number of live subscriptions (for resource checks and metrics). */
   subscriberCount(): number;
   close(): Promise<void>;

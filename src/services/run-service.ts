@@ -125,11 +125,16 @@ export class RunService {
   }
 
   /**
-   * Whether the run will get no more events: it is not executing in this process (its actor
-   * leaves the directory only after its terminal event is stored).
+   * Whether the run will get no more events. Executing here: not yet (its actor leaves the
+   * directory only after its terminal event is stored). Recorded as ended: yes. Executing in
+   * another process: not yet when the event log carries other processes' events live (Redis),
+   * and the stream closes on its terminal event; with a process-local log, what is stored so
+   * far is all this process can serve.
    */
-  hasEnded(repos: TenantRepositories, id: number): boolean {
-    return !this.#deps.runtime.isLive(repos.tenantId, id);
+  hasEnded(repos: TenantRepositories, run: RunRecord): boolean {
+    if (this.#deps.runtime.isLive(repos.tenantId, run.id)) return false;
+    if (terminalStatuses.has(run.status)) return true;
+    return !this.#deps.eventLog.liveAcrossProcesses;
   }
 
   /** Settles when the run ends, if it is executing in this process for the tenant. */

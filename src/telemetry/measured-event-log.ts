@@ -45,6 +45,10 @@ export class MeasuredEventLog implements EventLog {
     return this.#inner.markEnded(runId);
   }
 
+  get liveAcrossProcesses(): boolean {
+    return this.#inner.liveAcrossProcesses ?? false;
+  }
+
   /** The log being measured (diagnostics and tests reach a backend's own state through it). */
   get measured(): EventLog {
     return this.#inner;

@@ -29,8 +29,9 @@ export async function startCadre(env: Record<string, string>): Promise<CadreProc
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`cadre exited early (${code}): ${logs.join('\n')}`)); });
     lines.on('line', (line) => {
       logs.push(line);
-      const registered = /"msg":"process registered".*"process_id":"([^"]+)"/.exec(line);
-      if (registered) processId = registered[1]!;
+      // Log lines are JSON (pino): the field order is the logger's, so read them as JSON.
+      const entry = line.startsWith('{') ? JSON.parse(line) as { msg?: string; process_id?: string } : {};
+      if (entry.msg === 'process registered' && entry.process_id) processId = entry.process_id;
       const match = /listening on (http:\/\/\S+)/.exec(line);
       if (match) { clearTimeout(timer); resolve(match[1]!); }
     });

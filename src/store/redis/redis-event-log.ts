@@ -57,6 +57,8 @@ const STARTUP_WAIT_MS = 10_000;
  * instead of dropping anything.
  */
 export class RedisEventLog implements EventLog {
+  /** Every process follows every run's stream through its multiplexed reader. */
+  readonly liveAcrossProcesses = true;
   readonly #options: RedisEventLogOptions;
   readonly #logger: Logger;
   readonly #keys: RedisKeys;
