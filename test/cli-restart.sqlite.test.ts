@@ -22,7 +22,7 @@ async function ok(url: string, action: string, body: unknown): Promise<any> {
   return json.data;
 }
 
-test('tail --json follows a run through a server restart: the resumed stream has no gap or duplicate and ends as recovery ended the run', async (t) => {
+test('tail --json follows a run through a server restart: the resumed stream has no gap or duplicate and ends as the lease sweep ended the run', async (t) => {
   const first = await startServiceProcess({ DATABASE_URL: dbFile });
   services.push(first);
   const model = await ok(first.url, 'models/create', { name: 'slow', model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 30, reply_tokens: 200 } });
@@ -38,11 +38,13 @@ test('tail --json follows a run through a server restart: the resumed stream has
   const second = await startServiceProcess({ DATABASE_URL: dbFile }, first.port);
   services.push(second);
 
+  // The restarted process follows the dead owner's run by reading back the log, until its lease
+  // lapses and the sweep ends it 'owner lost' (within ~10 s).
   t.is(await tail.exited, 1, tail.stderr);
   const events = tail.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
   t.true(events.length > 20);
   t.deepEqual(events.map((e) => e.sequence), events.map((_, i) => i + 1), 'sequences 1..n: no gap, no duplicate');
-  t.like(events.at(-1), { event: { category: 'lifecycle', action: 'failed' }, data: { error: 'interrupted' } });
+  t.like(events.at(-1), { event: { category: 'lifecycle', action: 'failed' }, data: { error: 'owner lost' } });
   const stored = await ok(second.url, 'runs/events', { id: run.id, limit: 1000 });
   t.is(stored.count, events.length);
   const resumedAfter = Number(/resuming after event (\d+)/.exec(tail.stderr)![1]);

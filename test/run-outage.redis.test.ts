@@ -22,6 +22,7 @@ test('a run through the API survives Redis dying mid-run: /health is DEGRADED (2
     database: db.config, sseHeartbeatMs: 50,
     redis: { url: redis.url, streamMaxLen: 10_000, streamTtlSeconds: 3600, maxHeldBytes: 64 * 1024 * 1024, keyPrefix: '' },
   });
+  await service.recover();
   const server = await serve(service.app);
   t.teardown(async () => {
     await server.close();

@@ -27,11 +27,17 @@ export interface SseOptions {
 
 const RETRY_HINT = Buffer.from('retry: 2000\n\n');
 const CLOSE_FRAME = Buffer.from('event: close\ndata: {}\n\n');
+/** How often a run executing in another process is read back when the log has no shared live feed. */
+const POLL_MS = 500;
 
 /**
  * Bridges a run's event log to one SSE response: history after `afterSequence`, then live
  * events, `event: close` after the terminal event. When `ended` the run is over: history is
  * sent and the stream closes even if the run never wrote a terminal event (its process died).
+ * When `ended` is 'poll' the run executes in another process whose appends this log does not
+ * carry live (the SQL log of a multi-process deployment): what the owner stores is read back
+ * every POLL_MS until the terminal event went out (a dead owner's runs get theirs from the lease
+ * sweep, so the stream always ends).
  *
  * A batch of events is encoded once, however many clients follow the run, and goes to each
  * in one write. A slow client never slows the run or other clients. History goes out page by
@@ -43,7 +49,7 @@ const CLOSE_FRAME = Buffer.from('event: close\ndata: {}\n\n');
  * Throws UnavailableError (503, with Retry-After) when `options.connections` has no free slot.
  */
 export function streamToSse(
-  ctx: Context, log: EventLog, runId: number, afterSequence: number, ended: boolean, options: SseOptions,
+  ctx: Context, log: EventLog, runId: number, afterSequence: number, ended: boolean | 'poll', options: SseOptions,
   /** Settles when the run has ended (its terminal event is stored and delivered by then). */
   runDone?: Promise<unknown>,
 ): void {
@@ -180,6 +186,21 @@ export function streamToSse(
   };
   const fail = (err: unknown) => onError(err instanceof Error ? err : new Error(String(err)));
 
+  if (ended === 'poll') {
+    let last = afterSequence;
+    const deliverTracked = (events: StoredEvent[]) => {
+      last = events[events.length - 1]!.sequence;
+      return onEvents(events);
+    };
+    const follow = async () => {
+      while (!finished) {
+        await deliverHistory(last, (after, limit) => log.read(runId, { from: after + 1, limit }), deliverTracked, () => finished);
+        if (!finished) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+    };
+    follow().catch(fail);
+    return;
+  }
   if (ended) {
     // The run is over: page through its history, waiting for the client between pages.
     deliverHistory(afterSequence, (after, limit) => log.read(runId, { from: after + 1, limit }), onEvents, () => finished)

@@ -125,16 +125,15 @@ export class RunService {
   }
 
   /**
-   * Whether the run will get no more events. Executing here: not yet (its actor leaves the
-   * directory only after its terminal event is stored). Recorded as ended: yes. Executing in
-   * another process: not yet when the event log carries other processes' events live (Redis),
-   * and the stream closes on its terminal event; with a process-local log, what is stored so
-   * far is all this process can serve.
+   * How a stream follows the run. Executing here: live (its actor leaves the directory only
+   * after its terminal event is stored). Recorded as ended: history only (true). Executing in
+   * another process: live when the event log carries other processes' events (Redis), else by
+   * reading back what the owner stores ('poll'); either way the stream closes on the terminal event.
    */
-  hasEnded(repos: TenantRepositories, run: RunRecord): boolean {
+  hasEnded(repos: TenantRepositories, run: RunRecord): boolean | 'poll' {
     if (this.#deps.runtime.isLive(repos.tenantId, run.id)) return false;
     if (terminalStatuses.has(run.status)) return true;
-    return !this.#deps.eventLog.liveAcrossProcesses;
+    return this.#deps.eventLog.liveAcrossProcesses ? false : 'poll';
   }
 
   /** Settles when the run ends, if it is executing in this process for the tenant. */

@@ -29,6 +29,8 @@ export function useRunHarness(backend: Backend, compose: ComposeOptions = {}): (
   test.before(async () => {
     db = await createTestDatabase(backend);
     service = composeService(db.store, { sseHeartbeatMs: 50, ...compose });
+    // Registers the process (its lease) and, with Redis, starts taking runs from the queue.
+    await service.recover();
     server = await serve(service.app);
     const url = server.url;
     const streamOptions: RunHarness['streamOptions'] = (runId, o = {}) => o.get
