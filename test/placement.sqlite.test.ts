@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uniqueName } from './helpers/backends.ts';
 import { allEvents, checkLog, pollUntil, settledEvents, startCadre, type CadreProcess } from './helpers/cadre-process.ts';
+import { collectUntilClose, eventFrames } from './helpers/sse-client.ts';
 
 // Without Redis: several Cadre processes on one SQLite file, each run owned by the process that
 // accepted it, under that process's lease (heartbeat 2 s, lease 6 s, sweep every 2 s).
@@ -59,7 +60,19 @@ test.serial('a second process on the same database leaves the first one\'s live 
   t.like(health.data.placement, { ok: true, detail: `process ${second.processId}; runs placed by this process` });
   for (const id of ids) t.is((await statusOf(second, id)).status, 'running');
 
+  // The second process streams the first one's live runs (read back from the log) to their end.
+  const streamFrom = (p: CadreProcess, id: number) => collectUntilClose(`${p.url}/api/executor/v1/runs/stream`, { method: 'POST', body: { id } });
+  const streams = await Promise.all(ids.map((id) => streamFrom(second, id)));
   const ended = await Promise.all(ids.map((id) => untilStatus(second, id, (s) => s !== 'running' && s !== 'pending', 60_000)));
+  for (const [i, stream] of streams.entries()) {
+    const frames = eventFrames(stream.frames);
+    t.true(frames.length > 0);
+    t.deepEqual(frames.map((f) => Number(f.id)), frames.map((_, k) => k + 1), `run ${ids[i]} streamed 1..n from the other process`);
+    t.is(frames.at(-1)?.event, 'lifecycle.completed');
+    t.is(stream.frames.at(-1)?.event, 'close');
+    const fromOwner = eventFrames((await streamFrom(first, ids[i]!)).frames);
+    t.deepEqual(frames.map((f) => f.data), fromOwner.map((f) => f.data), 'the same events as from the owner');
+  }
   t.true(ended.length === 4);
   for (const run of ended) t.is(run.status, 'completed', `run ${run.id}: ${run.error}`);
   for (const id of ids) t.is(checkLog(await settledEvents(second, id)), null, `run ${id}`);
