@@ -1,7 +1,8 @@
 /**
  * Every Redis key Cadre's event log uses is built here, so the naming scheme lives in one place.
- * `prefix` separates deployments (and test files) sharing one Redis; the run id sits in braces
- * so a run's keys hash to one Redis Cluster slot.
+ * `prefix` separates deployments (and test files) sharing one Redis. A run's stream is
+ * `run:<run_id>:events`, the original's key, so tools written for it read Cadre's streams; every
+ * script touches one key, so no Redis Cluster hash tag is needed.
  */
 export interface RedisKeys {
   /** The run's event stream: entries `<sequence>-0`, fields c (category), a (action), j (JSON). */
@@ -11,9 +12,9 @@ export interface RedisKeys {
 }
 
 export function redisKeys(prefix = ''): RedisKeys {
-  const pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}run:\\{(\\d+)\\}:events$`);
+  const pattern = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}run:(\\d+):events$`);
   return {
-    runEvents: (runId) => `${prefix}run:{${runId}}:events`,
+    runEvents: (runId) => `${prefix}run:${runId}:events`,
     runOf: (key) => {
       const match = pattern.exec(key);
       return match ? Number(match[1]) : undefined;

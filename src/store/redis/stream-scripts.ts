@@ -10,7 +10,7 @@ export const ARGS_PER_EVENT = 4;
 /**
  * Appends a batch of one run's events, all or nothing (the EventLog fence).
  *
- * KEYS[1]  the run's stream (run:{id}:events)
+ * KEYS[1]  the run's stream (run:<id>:events)
  * ARGV[1]  MAXLEN for `XADD … MAXLEN ~` (the stream keeps at least this many entries)
  * ARGV[2…] per event, in order: sequence, category, action, JSON
  * Returns  {1, last}: all added, `last` the batch's last sequence;
