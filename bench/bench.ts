@@ -19,11 +19,12 @@ import { fanout } from './scenarios/fanout.ts';
 import { memory } from './scenarios/memory.ts';
 import { history } from './scenarios/history.ts';
 import { redis } from './scenarios/redis.ts';
+import { redisScale } from './scenarios/redis-scale.ts';
 import { CadreTarget } from './targets/cadre-target.ts';
 import { MemoryTarget } from './targets/memory-target.ts';
 import type { Target } from './targets/target.ts';
 
-const SCENARIOS = { throughput, latency, fanout, memory, history, redis } as const;
+const SCENARIOS = { throughput, latency, fanout, memory, history, redis, 'redis-scale': redisScale } as const;
 type ScenarioName = keyof typeof SCENARIOS;
 
 const args = process.argv.slice(2);
@@ -87,7 +88,7 @@ try {
   const targets = [...new Set([cadre.name, ...baselines.map((b) => b.name), ...ctx.rows.flatMap((r) => Object.keys(r.values))])];
   const out = table(ctx.rows, targets);
   const targetChecks = judgeTargets(ctx.rows, quick);
-  process.stdout.write(`\nCadre bench, ${quick ? 'QUICK (smaller counts, see notes)' : 'full'} — ratio = cadre ÷ ${baselines[0]!.name} (the redis row: ÷ redis-raw)\n${out}\n`);
+  process.stdout.write(`\nCadre bench, ${quick ? 'QUICK (smaller counts, see notes)' : 'full'} — ratio = cadre ÷ ${baselines[0]!.name} (the redis row: ÷ redis-raw; redis-scale: 3 processes ÷ 1)\n${out}\n`);
   process.stdout.write(`\nIssue targets (this run):\n${targetsTable(targetChecks)}\n`);
   await writeResults(resultsPath, {
     date: started.toISOString(),

@@ -8,6 +8,8 @@ export interface StreamsSpec {
   runIds?: number[];
   subscribersPerRun: number;
   deadlineMs: number;
+  /** Several processes of one target: runs started and followed round-robin through them (StreamsJob.bases). */
+  bases?: string[];
   /** Use only this many of the pool's clients (1 run needs 1). */
   clients?: number;
 }
@@ -46,7 +48,7 @@ export class ClientPool {
   async streams(base: string, spec: StreamsSpec): Promise<StreamsOutcome> {
     const n = Math.max(1, Math.min(spec.clients ?? this.#clients.length, this.#clients.length));
     const jobs: StreamsJob[] = [];
-    const common = { type: 'streams' as const, base, deadlineMs: spec.deadlineMs, connectConcurrency: 64 };
+    const common = { type: 'streams' as const, base, ...(spec.bases ? { bases: spec.bases } : {}), deadlineMs: spec.deadlineMs, connectConcurrency: 64 };
     if (spec.start) {
       split(spec.start.count, n).forEach((count, i) => {
         if (count > 0) jobs.push({ ...common, jobId: ++this.#jobId, subscribersPerRun: spec.subscribersPerRun, start: { ...spec.start!, taskPrefix: `${spec.start!.taskPrefix} c${i}`, count } });

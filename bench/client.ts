@@ -16,14 +16,15 @@ async function runStreams(job: StreamsJob): Promise<StreamCounters> {
   const gate = new Gate(job.connectConcurrency);
   const followers: Array<ReturnType<typeof follow>> = [];
   let expired = false;
-  const subscribe = async (runId: number) => {
+  const bases = job.bases && job.bases.length > 0 ? job.bases : [job.base];
+  const subscribe = async (runId: number, base: string) => {
     for (let s = 0; s < job.subscribersPerRun && !expired; s++) {
       await gate.enter();
       if (expired) {
         gate.leave();
         break;
       }
-      followers.push(follow(`${job.base}/runs/stream?id=${runId}`, runId, { tally, onConnected: () => gate.leave() }));
+      followers.push(follow(`${base}/runs/stream?id=${runId}`, runId, { tally, onConnected: () => gate.leave() }));
     }
   };
   const deadline = setTimeout(() => {
@@ -38,12 +39,12 @@ async function runStreams(job: StreamsJob): Promise<StreamCounters> {
       // Each run is followed as soon as it is started, as a UI would.
       await mapLimit(Array.from({ length: count }, (_, i) => i), 16, async (i) => {
         if (expired) return;
-        const started = await postJson<{ id: number }>(`${job.base}/runs/start`, { hierarchy_id: hierarchyId, task: `${taskPrefix} ${i}` });
+        const started = await postJson<{ id: number }>(`${bases[i % bases.length]}/runs/start`, { hierarchy_id: hierarchyId, task: `${taskPrefix} ${i}` });
         tally.counters.runIds.push(started.data.id);
-        subscribing.push(subscribe(started.data.id));
+        subscribing.push(subscribe(started.data.id, bases[(i + 1) % bases.length]!));
       });
     }
-    for (const id of job.runIds ?? []) subscribing.push(subscribe(id));
+    (job.runIds ?? []).forEach((id, i) => subscribing.push(subscribe(id, bases[i % bases.length]!)));
     await Promise.all(subscribing);
     // Followers are all registered by now; later pushes cannot happen.
     await Promise.all(followers.map((f) => f.done));

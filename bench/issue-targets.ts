@@ -69,6 +69,19 @@ export function judgeTargets(rows: Row[], quick: boolean): TargetCheck[] {
       status: (rd.ratio ?? 0) >= 0.5 ? 'met' : 'not met',
     });
 
+  const sc = find(rows, 'redis-scale', '', 'events/s delivered');
+  const scaleTarget = 'Redis + PostgreSQL: three Cadre processes move more events/s than one';
+  // Both cases must also be clean: every stream complete, no cross-run frame, no gap, stored = received.
+  const scaleClean = !!sc && [...sc.checks.matchAll(/(\d+)\/(\d+) complete, cross-run 0, gaps 0/g)].filter((m) => m[1] === m[2]).length === 2
+    && !/STORED|TIMED OUT|errors|no terminal|never opened|after terminal/.test(sc.checks);
+  out.push(!sc || sc.values.cadre == null || sc.values['cadre-1-process'] == null
+    ? { target: scaleTarget, measured: sc ? `a case failed: ${sc.checks.slice(0, 120)}` : 'not measured', status: 'not measured' }
+    : {
+      target: scaleTarget,
+      measured: `${sc.case.split(',')[0]}: 3 processes ${fmt(sc.values.cadre, '/s')} vs 1 ${fmt(sc.values['cadre-1-process'], '/s')} = ${sc.ratio?.toFixed(2) ?? 'n/a'}×${scaleClean ? ', checks clean' : ' (checks FAILED)'}`,
+      status: (sc.ratio ?? 0) > 1 && scaleClean ? 'met' : 'not met',
+    });
+
   const ev = rows.find((r) => r.scenario === 'history' && r.metric === 'runs/events, all pages');
   const rp = rows.find((r) => r.scenario === 'history' && r.metric === 'SSE replay until close');
   const events = Number(ev?.case.split('-')[0]);

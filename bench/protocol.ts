@@ -9,6 +9,11 @@ export interface StreamsJob {
   jobId: number;
   /** API base, e.g. http://127.0.0.1:1234/api/executor/v1 */
   base: string;
+  /**
+   * Several processes of one target (sharing Redis and a database): run i is started through
+   * bases[i % n] and followed through bases[(i + 1) % n], so every stream crosses processes.
+   */
+  bases?: string[];
   start?: { hierarchyId: string; count: number; taskPrefix: string };
   runIds?: number[];
   subscribersPerRun: number;

@@ -14,7 +14,7 @@ export const BENCH_REDIS_URL = process.env.CADRE_BENCH_REDIS_URL ?? process.env.
 const RUNS = 100;
 
 /** Deletes what the Cadre target left in Redis (its streams live 24 h after a run otherwise). */
-async function deleteKeys(prefix: string): Promise<void> {
+export async function deleteKeys(prefix: string): Promise<void> {
   const redis = new Redis(BENCH_REDIS_URL);
   redis.on('error', () => { /* the commands below fail with the reason */ });
   try {
