@@ -130,9 +130,14 @@ export class RunService {
    * another process: live when the event log carries other processes' events (Redis), else by
    * reading back what the owner stores ('poll'); either way the stream closes on the terminal event.
    */
-  hasEnded(repos: TenantRepositories, run: RunRecord): boolean | 'poll' {
+  async hasEnded(repos: TenantRepositories, run: RunRecord): Promise<boolean | 'poll'> {
     if (this.#deps.runtime.isLive(repos.tenantId, run.id)) return false;
-    if (terminalStatuses.has(run.status)) return true;
+    if (terminalStatuses.has(run.status)) {
+      // Its owner (maybe another process) records the end just before appending the terminal
+      // event: a stream opened in between must still end with that event.
+      await this.#untilTerminalEvent(run.id, TERMINAL_EVENT_WAIT_MS);
+      return true;
+    }
     return this.#deps.eventLog.liveAcrossProcesses ? false : 'poll';
   }
 

@@ -74,7 +74,8 @@ export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
         const raw = ctx.get('last-event-id') || input.last_event_id;
         const after = raw ? parseEventId(raw) : 0;
         if (after === undefined) throw new ValidationError(`Last-Event-ID: malformed event id "${raw}"`, undefined, 'INVALID_EVENT_ID');
-        streamToSse(ctx, runs.eventLog, run.id, after, runs.hasEnded(repos, run), sse, runs.whenDone(repos, run.id));
+        const ended = await runs.hasEnded(repos, run);
+        streamToSse(ctx, runs.eventLog, run.id, after, ended, sse, runs.whenDone(repos, run.id));
         return undefined;
       },
     }),
