@@ -1,5 +1,4 @@
-import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors/app-error.ts';
-import { isTerminal, parseEventId, type StoredEvent } from '../events/run-event.ts';
+import { ConflictError, NotFoundError, UnavailableError } from '../errors/app-error.ts';
 import type { EventLog } from '../events/event-log.ts';
 import type { RunRuntime } from '../host/run-runtime.ts';
 import type { ProcessHost } from '../host/process-host.ts';
@@ -15,6 +14,7 @@ import type { TenantRepositories } from '../domain/repositories.ts';
 import { terminalStatuses, type RunRecord } from '../domain/run-records.ts';
 import { getHierarchy } from './hierarchy-service.ts';
 import { planRun, type PlanLimits } from './run-planner.ts';
+import { readAllEvents, readEventPage, untilTerminalEvent, type EventPage } from './run-history.ts';
 
 export interface RunServiceDeps {
   runtime: RunRuntime;
@@ -29,15 +29,6 @@ export interface RunServiceDeps {
   limits: PlanLimits;
   /** How long runs/cancel waits for the run to record its end before answering. */
   cancelWaitMs?: number;
-}
-
-export interface EventPage {
-  run_id: number;
-  /** As stored: each event's JSON is handed on without being parsed or serialised again. */
-  events: StoredEvent[];
-  count: number;
-  has_more: boolean;
-  next_id: string | null;
 }
 
 /** How long a run recorded as ended may take to show its terminal event in the log. */
@@ -135,7 +126,7 @@ export class RunService {
     if (terminalStatuses.has(run.status)) {
       // Its owner (maybe another process) records the end just before appending the terminal
       // event: a stream opened in between must still end with that event.
-      await this.#untilTerminalEvent(run.id, TERMINAL_EVENT_WAIT_MS);
+      await untilTerminalEvent(this.#deps.eventLog, run.id, TERMINAL_EVENT_WAIT_MS);
       return true;
     }
     return this.#deps.eventLog.liveAcrossProcesses ? false : 'poll';
@@ -159,21 +150,7 @@ export class RunService {
     while (!terminalStatuses.has((await this.get(repos, id)).status)) {
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
-    await this.#untilTerminalEvent(id, TERMINAL_EVENT_WAIT_MS);
-  }
-
-  /**
-   * An owner records a run's end just before it appends the terminal event: a process watching
-   * from outside waits for that event too, so what it answers is the whole log. Bounded: a run
-   * whose terminal event could not be stored never gets one.
-   */
-  async #untilTerminalEvent(id: number, deadlineMs: number): Promise<void> {
-    const deadline = Date.now() + deadlineMs;
-    for (;;) {
-      const last = await this.#deps.eventLog.last(id);
-      if ((last && isTerminal(last)) || Date.now() >= deadline) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await untilTerminalEvent(this.#deps.eventLog, id, TERMINAL_EVENT_WAIT_MS);
   }
 
   async get(repos: TenantRepositories, id: number): Promise<RunRecord> {
@@ -250,7 +227,7 @@ export class RunService {
     while (Date.now() < deadline) {
       const run = await this.get(repos, id);
       if (terminalStatuses.has(run.status)) {
-        await this.#untilTerminalEvent(id, Math.max(0, Math.min(TERMINAL_EVENT_WAIT_MS, deadline - Date.now())));
+        await untilTerminalEvent(this.#deps.eventLog, id, Math.max(0, Math.min(TERMINAL_EVENT_WAIT_MS, deadline - Date.now())));
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -276,31 +253,12 @@ export class RunService {
   }
 
   /** Every stored event of a run, parsed (the run's tenant is checked by the caller). */
-  async allEvents(id: number): Promise<Array<Record<string, unknown>>> {
-    const events: Array<Record<string, unknown>> = [];
-    for (let from = 1; ;) {
-      const page = await this.#deps.eventLog.read(id, { from, limit: 5000 });
-      for (const e of page) events.push(JSON.parse(e.json) as Record<string, unknown>);
-      if (page.length < 5000) return events;
-      from = page[page.length - 1]!.sequence + 1;
-    }
+  allEvents(id: number): Promise<Array<Record<string, unknown>>> {
+    return readAllEvents(this.#deps.eventLog, id);
   }
 
   async events(repos: TenantRepositories, id: number, startId: string, endId: string, limit: number): Promise<EventPage> {
     await this.get(repos, id);
-    const from = startId === '-' ? 1 : parseEventId(startId);
-    const to = endId === '+' ? undefined : parseEventId(endId);
-    if (from === undefined) throw new ValidationError(`start_id: malformed event id "${startId}"`, undefined, 'INVALID_EVENT_ID');
-    if (endId !== '+' && to === undefined) throw new ValidationError(`end_id: malformed event id "${endId}"`, undefined, 'INVALID_EVENT_ID');
-    const rows = await this.#deps.eventLog.read(id, { from, ...(to !== undefined && { to }), limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    const hasMore = rows.length > limit;
-    return {
-      run_id: id,
-      events: page,
-      count: page.length,
-      has_more: hasMore,
-      next_id: hasMore ? String(page[page.length - 1]!.sequence + 1) : null,
-    };
+    return readEventPage(this.#deps.eventLog, id, startId, endId, limit);
   }
 }

@@ -4,15 +4,15 @@ import type { StoredEvent } from '../../events/run-event.ts';
 import { LiveFanout } from '../../events/live-fanout.ts';
 import { subscribeWithHistory } from '../../events/subscribe-with-history.ts';
 import { SequenceConflictError } from '../../events/sequence-conflict-error.ts';
-import { UnavailableError } from '../../errors/app-error.ts';
 import type { Logger } from '../../logging/logger.ts';
-import { EventArchive, mergeBySequence } from './event-archive.ts';
+import { EventArchive } from './event-archive.ts';
 import { scriptArgs, WriteBack, type ScriptedRedis } from './write-back.ts';
 import { connectRedis, disconnectRedis } from './redis-connection.ts';
 import { LocalRuns } from './local-runs.ts';
-import { entryId, redisKeys, type RedisKeys } from './redis-keys.ts';
+import { redisKeys, type RedisKeys } from './redis-keys.ts';
 import { APPEND_SCRIPT, WRITE_BACK_SCRIPT } from './stream-scripts.ts';
-import { storedEventOf, StreamReader, type RawEntry } from './stream-reader.ts';
+import { StreamReader } from './stream-reader.ts';
+import { RedisHistory } from './redis-history.ts';
 
 export interface RedisEventLogOptions {
   url: string;
@@ -70,6 +70,7 @@ export class RedisEventLog implements EventLog {
   readonly #writeBack: WriteBack;
   readonly #roomWaiters: Array<() => void> = [];
   readonly #localRuns: LocalRuns;
+  readonly #history: RedisHistory;
   #queue: PendingAppend[] = [];
   #flushScheduled = false;
   /** Settles when the command connection is first ready, or after STARTUP_WAIT_MS: until then appends and reads wait for it. */
@@ -96,6 +97,7 @@ export class RedisEventLog implements EventLog {
       });
     });
     this.#archive = new EventArchive(options.archive, this.#logger, () => this.#freed());
+    this.#history = new RedisHistory(this.#cmd, this.#keys, this.#writeBack.held, this.#archive, this.#logger);
     this.#localRuns = new LocalRuns((runId) => this.#readerOf(runId), (runId) => this.#keys.runEvents(runId));
     for (let i = 0; i < Math.max(1, options.readerConnections ?? 2); i++) {
       const conn = connectRedis(options.url, this.#logger, { name: `${name}-reader`, lazyConnect: true });
@@ -201,55 +203,12 @@ export class RedisEventLog implements EventLog {
 
   async last(runId: number): Promise<StoredEvent | undefined> {
     await this.#started;
-    const held = this.#writeBack.held.last(runId);
-    if (held) return held;
-    try {
-      const tail = (await this.#cmd.xrevrange(this.#keys.runEvents(runId), '+', '-', 'COUNT', 1)) as RawEntry[];
-      if (tail[0]) return storedEventOf(tail[0]);
-    } catch (err) {
-      this.#logger.debug('redis could not answer last(); asking SQL', { run_id: runId, error: String(err) });
-    }
-    const rows = await this.#readArchive(runId, {}, undefined);
-    return rows.at(-1);
+    return this.#history.last(runId);
   }
 
-  /**
-   * Redis first: a run's stream is always a gap-free suffix of its log, so when it starts at or
-   * before `from` it answers alone. What lies before it comes from SQL (and the archive queue).
-   * Events held during an outage are added from memory until they are written back.
-   */
   async read(runId: number, range: ReadRange = {}): Promise<StoredEvent[]> {
     await this.#started;
-    const from = range.from ?? 1;
-    const key = this.#keys.runEvents(runId);
-    const held = this.#writeBack.held.inRange(runId, from, range.to);
-    let redisRows: StoredEvent[] = [];
-    let first: number | undefined;
-    let redisError: unknown;
-    try {
-      const end = range.to !== undefined ? entryId(range.to) : '+';
-      const [head, rows] = await Promise.all([
-        this.#cmd.xrange(key, '-', '+', 'COUNT', 1) as Promise<RawEntry[]>,
-        (range.limit !== undefined ? this.#cmd.xrange(key, entryId(from), end, 'COUNT', range.limit) : this.#cmd.xrange(key, entryId(from), end)) as Promise<RawEntry[]>,
-      ]);
-      first = head[0] ? storedEventOf(head[0]).sequence : undefined;
-      redisRows = rows.map(storedEventOf);
-    } catch (err) {
-      redisError = err;
-    }
-    if (first !== undefined && first <= from) return mergeBySequence(redisRows, held, range.limit);
-    const sqlTo = first !== undefined ? Math.min(range.to ?? Number.POSITIVE_INFINITY, first - 1) : range.to;
-    const fromSql = await this.#readArchive(runId, { from, ...(sqlTo !== undefined && Number.isFinite(sqlTo) && { to: sqlTo }), ...(range.limit !== undefined && { limit: range.limit }) }, redisError);
-    return mergeBySequence(mergeBySequence(fromSql, redisRows), held, range.limit);
-  }
-
-  async #readArchive(runId: number, range: ReadRange, redisError: unknown): Promise<StoredEvent[]> {
-    try {
-      return await this.#archive.read(runId, range);
-    } catch (err) {
-      if (redisError === undefined) throw err;
-      throw new UnavailableError(`run ${runId}'s events can be read neither from Redis (${String(redisError)}) nor from SQL (${String(err)})`, 'REDIS_UNAVAILABLE');
-    }
+    return this.#history.read(runId, range);
   }
 
   subscribe(runId: number, afterSequence: number, handlers: SubscribeHandlers): Subscription {
