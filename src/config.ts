@@ -12,7 +12,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8082),
-  // Unset: loopback with API keys off, every interface with them required (see hostOf).
+  // Unset: loopback with API keys off, every interface with them required (see loadConfig).
   HOST: z.string().trim().optional().transform((host) => host || undefined),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),

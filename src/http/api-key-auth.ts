@@ -6,8 +6,8 @@ export type KeyAuthenticator = (key: string) => Promise<string | null>;
 
 /**
  * Paths that take no tenant key: health, metrics (the operator's, guarded by its own token in
- * metrics-access.ts, never opened by a tenant's key), the API description, and static files that hold no data (the viewer's files;
- * what they show is fetched from the API with a key).
+ * metrics-access.ts, never opened by a tenant's key), the API description, and static files
+ * that hold no data (the viewer's files; what they show is fetched from the API with a key).
  */
 const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/', '/health', '/metrics', '/v3/api-docs', '/swagger-ui.html', '/viewer']);
 const PUBLIC_PREFIXES = ['/swagger-ui/', '/viewer/'];
