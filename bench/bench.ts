@@ -23,9 +23,12 @@ import { redisScale } from './scenarios/redis-scale.ts';
 import { CadreTarget } from './targets/cadre-target.ts';
 import { MemoryTarget } from './targets/memory-target.ts';
 import type { Target } from './targets/target.ts';
+import { POSTGRESQL, REDIS, skipReason, type BenchService } from './service-probe.ts';
 
 const SCENARIOS = { throughput, latency, fanout, memory, history, redis, 'redis-scale': redisScale } as const;
 type ScenarioName = keyof typeof SCENARIOS;
+/** Services a scenario needs beside the embedded Cadre: probed first, the scenario skipped without them. */
+const NEEDS: Partial<Record<ScenarioName, readonly BenchService[]>> = { redis: [REDIS], 'redis-scale': [REDIS, POSTGRESQL] };
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -70,6 +73,12 @@ try {
   };
   for (const name of only) {
     if (interrupted) break;
+    const skipped = await skipReason(name, NEEDS[name] ?? []);
+    if (skipped) {
+      log(skipped);
+      ctx.details[name] = { skipped };
+      continue;
+    }
     const t0 = performance.now();
     try {
       await SCENARIOS[name](ctx);

@@ -1,5 +1,6 @@
 import type Koa from 'koa';
 import { createApp } from './http/app.ts';
+import type { MetricsAccessSettings } from './http/metrics-access.ts';
 import { runRoutes } from './http/routes/run-routes.ts';
 import { executeRoutes } from './http/routes/execute-route.ts';
 import { modelCheckRoutes } from './http/routes/model-check-route.ts';
@@ -54,6 +55,8 @@ export interface ComposeOptions {
   version?: string;
   /** Defaults to the Redis event log when `redis` is set, else the SQL event log on the same store. */
   eventLog?: EventLog;
+  /** Who may read /metrics (METRICS_TOKEN, METRICS_PUBLIC); default public, closed with API keys required. */
+  metricsAccess?: MetricsAccessSettings;
   /** This process's Prometheus metrics (served at /metrics); a fresh registry when absent. */
   metrics?: CadreMetrics;
   /** OpenTelemetry tracer for run traces (see src/telemetry/tracing.ts); no spans when absent. */
@@ -189,7 +192,8 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       ...modelCheckRoutes({ idleTimeoutMs: DEFAULT_MODEL_IDLE_TIMEOUT_MS, ...options.modelCalls, timeoutMs: options.modelCheckTimeoutMs ?? 15_000 }),
     ],
     logger,
-    metrics: { render: () => metrics.render(), countError: (errorCode) => metrics.errors.inc({ kind: errorCode }) },
+    metrics: { render: () => metrics.render(), countError: (errorCode) => metrics.countError(errorCode) },
+    metricsAccess: options.metricsAccess,
     translateError: storeErrorToAppError,
     bodyLimitBytes: options.bodyLimitBytes,
     bodyTimeoutMs: options.bodyTimeoutMs,

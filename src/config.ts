@@ -12,7 +12,8 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8082),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  // Unset: loopback with API keys off, every interface with them required (see loadConfig).
+  HOST: z.string().trim().optional().transform((host) => host || undefined),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   CORS_ORIGINS: z.string().default('*'),
@@ -37,6 +38,10 @@ const envSchema = z.object({
   MODEL_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(60_000),
   MODEL_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(15_000),
   API_KEYS: z.enum(['off', 'required']).default('off'),
+  // The operator's credential for /metrics (a tenant's API key never opens it).
+  METRICS_TOKEN: z.string().trim().optional().transform((token) => token || undefined)
+    .pipe(z.string().min(16, 'at least 16 characters').regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces (it is sent as a Bearer token)').optional()),
+  METRICS_PUBLIC: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   // OpenTelemetry's standard variables (the exporter reads its endpoint and headers itself).
   // A boolean as the OTel spec reads it: `true` in any case disables, anything else does not.
   OTEL_SDK_DISABLED: z.string().default('false').transform((v) => v.trim().toLowerCase() === 'true'),
@@ -53,7 +58,8 @@ const envSchema = z.object({
   LEASE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(6000),
   LEASE_SWEEP_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
-}).refine((e) => e.LEASE_MS >= 2 * e.LEASE_HEARTBEAT_MS, { path: ['LEASE_MS'], message: 'must be at least twice LEASE_HEARTBEAT_MS' });
+}).refine((e) => e.LEASE_MS >= 2 * e.LEASE_HEARTBEAT_MS, { path: ['LEASE_MS'], message: 'must be at least twice LEASE_HEARTBEAT_MS' })
+  .refine((e) => !(e.METRICS_PUBLIC && e.METRICS_TOKEN), { path: ['METRICS_PUBLIC'], message: 'true contradicts METRICS_TOKEN: set one of them' });
 
 /** The Redis Streams event log (production, several processes); absent: the embedded SQL log. */
 export interface RedisSettings {
@@ -68,6 +74,8 @@ export interface RedisSettings {
 export interface AppConfig {
   port: number;
   host: string;
+  /** HOST was unset and API keys are off, so the server listens on loopback only (main says how to expose it). */
+  loopbackByDefault: boolean;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   bodyLimitBytes: number;
   bodyTimeoutMs: number;
@@ -88,6 +96,8 @@ export interface AppConfig {
   modelCheckTimeoutMs: number;
   /** `required`: every request but /health, the API docs and /viewer needs an API key. */
   apiKeys: 'off' | 'required';
+  /** Who may read /metrics: METRICS_TOKEN as a Bearer token, or METRICS_PUBLIC (see http/metrics-access.ts). */
+  metricsAccess: { token?: string; public: boolean };
   /** OpenTelemetry traces: off unless OTEL_TRACES_EXPORTER or an OTLP endpoint asks for them. */
   tracing: TracingSettings;
   database: DatabaseConfig;
@@ -106,7 +116,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const e = parsed.data;
   return {
     port: e.PORT,
-    host: e.HOST,
+    // An open server (no API keys) stays on loopback unless HOST says otherwise.
+    host: e.HOST ?? (e.API_KEYS === 'required' ? '0.0.0.0' : '127.0.0.1'),
+    loopbackByDefault: e.HOST === undefined && e.API_KEYS === 'off',
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     bodyTimeoutMs: e.BODY_TIMEOUT_MS,
@@ -127,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     modelCalls: { retry: { maxRetries: e.MODEL_MAX_RETRIES, initialDelayMs: e.MODEL_RETRY_INITIAL_DELAY_MS }, idleTimeoutMs: e.MODEL_STREAM_IDLE_TIMEOUT_MS },
     modelCheckTimeoutMs: e.MODEL_CHECK_TIMEOUT_MS,
     apiKeys: e.API_KEYS,
+    metricsAccess: { ...(e.METRICS_TOKEN && { token: e.METRICS_TOKEN }), public: e.METRICS_PUBLIC },
     tracing: tracingOf(e),
     database: databaseConfigFromEnv(env),
     ...(e.REDIS_URL && {

@@ -7,6 +7,7 @@ import { describeDatabase } from './store/database-config.ts';
 import { composeService } from './compose.ts';
 import { DEFAULT_TENANT } from './http/tenant.ts';
 import { startTracing } from './telemetry/tracing.ts';
+import { metricsAccessOf } from './http/metrics-access.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
@@ -36,6 +37,7 @@ const service = composeService(store, {
   bodyTimeoutMs: config.bodyTimeoutMs,
   corsOrigins: config.corsOrigins,
   apiKeys: config.apiKeys,
+  metricsAccess: config.metricsAccess,
   lease: config.lease,
   version: process.env.npm_package_version,
   tracer: tracing?.tracer ?? null,
@@ -60,6 +62,10 @@ server.listen(config.port, config.host, () => {
   const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
   logger.info(`Cadre listening on http://${host}:${port} (database: ${describeDatabase(config.database)}; events: ${config.redis ? 'redis streams + SQL archive' : 'SQL'})`);
   if (config.apiKeys === 'required') logger.info('API keys required (API_KEYS=required): create one with `npx cadre keys create --tenant <tenant>`');
+  if (config.loopbackByDefault) logger.info('listening on loopback only (API keys off); to expose it, set HOST=0.0.0.0 together with API_KEYS=required');
+  if (metricsAccessOf(config.metricsAccess, config.apiKeys).kind === 'closed') {
+    logger.warn('/metrics answers 403 while API keys are required: set METRICS_TOKEN (scrape with Authorization: Bearer <token>) or METRICS_PUBLIC=true');
+  }
 });
 
 let stopping = false;

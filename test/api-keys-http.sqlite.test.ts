@@ -173,9 +173,11 @@ test('access_token: a GET stream accepts the key as a query parameter; other met
   expect401(t, await call('GET', `/api/executor/v1/runs/stream?id=${runId}&access_token=${keyA}`, { headers: { authorization: 'Bearer nope' } }), 'bad header, good token');
 });
 
-test('public without a key: health, metrics, the OpenAPI document, Swagger UI and the viewer files', async (t) => {
+test('public without a key: health, the OpenAPI document, Swagger UI and the viewer files; /metrics is closed, even to a tenant key', async (t) => {
   t.is((await call('GET', '/health')).status, 200);
-  t.is((await call('GET', '/metrics')).status, 200);
+  // Neither METRICS_TOKEN nor METRICS_PUBLIC: the operator's metrics are never public by accident.
+  t.is((await call('GET', '/metrics')).status, 403);
+  t.is((await call('GET', '/metrics', { key: keyA })).status, 403);
   const docs = await call('GET', '/v3/api-docs');
   t.is(docs.status, 200);
   t.true(Object.keys(docs.body.paths).length > 0);

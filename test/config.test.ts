@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { databaseConfigFromEnv, describeDatabase, parseDatabaseUrl } from '../src/store/database-config.ts';
 
-test('defaults: port 8082 on all interfaces, SQLite under ./data', (t) => {
+test('defaults: port 8082 on loopback (API keys off), SQLite under ./data', (t) => {
   const config = loadConfig({});
-  t.like(config, { port: 8082, host: '0.0.0.0', logLevel: 'info', runTimeoutMs: 1_800_000, sseHeartbeatMs: 15_000 });
+  t.like(config, { port: 8082, host: '127.0.0.1', loopbackByDefault: true, logLevel: 'info', runTimeoutMs: 1_800_000, sseHeartbeatMs: 15_000 });
   t.deepEqual(config.database, { driver: 'libsql', dbName: resolve('./data/cadre.sqlite') });
 });
 
@@ -87,6 +87,27 @@ test('API_KEYS: off by default (the embedded quick start), required when asked, 
   t.is(loadConfig({}).apiKeys, 'off');
   t.is(loadConfig({ API_KEYS: 'required' }).apiKeys, 'required');
   t.throws(() => loadConfig({ API_KEYS: 'yes' }), { message: /^API_KEYS:/ });
+});
+
+test('HOST: unset, loopback with API keys off and every interface with them required; set, it always wins', (t) => {
+  t.like(loadConfig({}), { host: '127.0.0.1', loopbackByDefault: true });
+  t.like(loadConfig({ HOST: ' ' }), { host: '127.0.0.1', loopbackByDefault: true }, 'blank is unset');
+  t.like(loadConfig({ API_KEYS: 'required' }), { host: '0.0.0.0', loopbackByDefault: false });
+  t.like(loadConfig({ HOST: '0.0.0.0' }), { host: '0.0.0.0', loopbackByDefault: false });
+  t.like(loadConfig({ HOST: '127.0.0.1', API_KEYS: 'required' }), { host: '127.0.0.1', loopbackByDefault: false });
+  t.like(loadConfig({ HOST: '::' }), { host: '::', loopbackByDefault: false });
+});
+
+test('METRICS_TOKEN / METRICS_PUBLIC: unset by default; the token is checked; both at once is refused', (t) => {
+  t.deepEqual(loadConfig({}).metricsAccess, { public: false });
+  t.deepEqual(loadConfig({ METRICS_TOKEN: '  0123456789abcdef-token  ' }).metricsAccess, { token: '0123456789abcdef-token', public: false });
+  t.deepEqual(loadConfig({ METRICS_TOKEN: '' }).metricsAccess, { public: false }, 'empty is unset');
+  t.deepEqual(loadConfig({ METRICS_PUBLIC: 'true', API_KEYS: 'required' }).metricsAccess, { public: true });
+  t.deepEqual(loadConfig({ METRICS_PUBLIC: 'false' }).metricsAccess, { public: false });
+  t.throws(() => loadConfig({ METRICS_TOKEN: 'short' }), { message: /^METRICS_TOKEN: at least 16/ });
+  t.throws(() => loadConfig({ METRICS_TOKEN: '0123456789 abcdef' }), { message: /^METRICS_TOKEN: printable ASCII/ });
+  t.throws(() => loadConfig({ METRICS_PUBLIC: 'yes' }), { message: /^METRICS_PUBLIC:/ });
+  t.throws(() => loadConfig({ METRICS_PUBLIC: 'true', METRICS_TOKEN: '0123456789abcdef' }), { message: /^METRICS_PUBLIC: true contradicts METRICS_TOKEN/ });
 });
 
 test('lease settings: defaults 2 s heartbeat, 6 s lease, 2 s sweep; LEASE_* read and checked', (t) => {

@@ -33,7 +33,7 @@ export interface ToolCallOutput {
  * a tool error and the run goes on. Only the abort propagates, and then nobody is listening.
  */
 export const toolCallActor = fromPromise<ToolCallOutput, ToolCallInput>(async ({ input, signal, system }) => {
-  const span = (input.telemetry ?? noRunTelemetry).toolCall(input.parentSpan ?? null, input.toolName, input.toolCallId);
+  const span = (input.telemetry ?? noRunTelemetry).toolCall(input.parentSpan ?? null, { name: input.toolName, viaMcp: input.viaMcp === true }, input.toolCallId);
   try {
     const output = await callTool(input, signal, system);
     if (output.ok) span.ok();

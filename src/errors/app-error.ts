@@ -1,14 +1,16 @@
+import type { ErrorCode } from './error-codes.ts';
+
 /**
  * The one error hierarchy. Every layer throws these; the HTTP error middleware maps them to the
  * envelope `{success: false, error, code}` with `status` as the HTTP status.
  */
 export class AppError extends Error {
   readonly status: number;
-  /** A stable machine-readable name, e.g. RUN_NOT_FOUND. */
-  readonly errorCode: string;
+  /** A stable machine-readable name, e.g. RUN_NOT_FOUND: one of the closed list in error-codes.ts. */
+  readonly errorCode: ErrorCode;
   readonly details: unknown;
 
-  constructor(status: number, errorCode: string, message: string, details?: unknown) {
+  constructor(status: number, errorCode: ErrorCode, message: string, details?: unknown) {
     super(message);
     this.name = new.target.name;
     this.status = status;
@@ -18,33 +20,33 @@ export class AppError extends Error {
 }
 
 export class ValidationError extends AppError {
-  constructor(message: string, details?: unknown, errorCode = 'VALIDATION_ERROR') {
+  constructor(message: string, details?: unknown, errorCode: ErrorCode = 'VALIDATION_ERROR') {
     super(400, errorCode, message, details);
   }
 }
 
 export class NotFoundError extends AppError {
-  constructor(message: string, errorCode = 'NOT_FOUND') {
+  constructor(message: string, errorCode: ErrorCode = 'NOT_FOUND') {
     super(404, errorCode, message);
   }
 }
 
 export class ConflictError extends AppError {
-  constructor(message: string, errorCode = 'CONFLICT') {
+  constructor(message: string, errorCode: ErrorCode = 'CONFLICT') {
     super(409, errorCode, message);
   }
 }
 
 /** No valid credentials: the same answer whether the key is missing, malformed, unknown or revoked. */
 export class UnauthorizedError extends AppError {
-  constructor(message: string, errorCode = 'UNAUTHORIZED') {
+  constructor(message: string, errorCode: ErrorCode = 'UNAUTHORIZED') {
     super(401, errorCode, message);
   }
 }
 
 /** Authenticated, but the request asks for something its credentials do not allow. */
 export class ForbiddenError extends AppError {
-  constructor(message: string, errorCode = 'FORBIDDEN') {
+  constructor(message: string, errorCode: ErrorCode = 'FORBIDDEN') {
     super(403, errorCode, message);
   }
 }
@@ -63,7 +65,7 @@ export class RequestTimeoutError extends AppError {
 }
 
 export class UnavailableError extends AppError {
-  constructor(message: string, errorCode = 'SERVICE_UNAVAILABLE') {
+  constructor(message: string, errorCode: ErrorCode = 'SERVICE_UNAVAILABLE') {
     super(503, errorCode, message);
   }
 }
@@ -80,7 +82,7 @@ export class ConfigError extends AppError {
  * a timeout). The model gets the message back as a tool error; the run goes on.
  */
 export class ToolError extends AppError {
-  constructor(message: string, errorCode = 'TOOL_ERROR') {
+  constructor(message: string, errorCode: ErrorCode = 'TOOL_ERROR') {
     super(422, errorCode, message);
   }
 }
@@ -92,7 +94,7 @@ export class ToolError extends AppError {
 export class ModelCallError extends AppError {
   /** Attempts retried before the call gave up (for the agent's statistics). */
   readonly retries: number;
-  constructor(message: string, options: { retries?: number; errorCode?: string } = {}) {
+  constructor(message: string, options: { retries?: number; errorCode?: ErrorCode } = {}) {
     super(502, options.errorCode ?? 'MODEL_CALL_FAILED', message);
     this.retries = options.retries ?? 0;
   }

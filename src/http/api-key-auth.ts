@@ -5,9 +5,9 @@ import { UnauthorizedError } from '../errors/app-error.ts';
 export type KeyAuthenticator = (key: string) => Promise<string | null>;
 
 /**
- * Paths anyone may read without a key: health and metrics (counts, never tenant data: a scraper
- * has no tenant), the API description, and static files that hold no data (the viewer's files;
- * what they show is fetched from the API with a key).
+ * Paths that take no tenant key: health, metrics (the operator's, guarded by its own token in
+ * metrics-access.ts, never opened by a tenant's key), the API description, and static files
+ * that hold no data (the viewer's files; what they show is fetched from the API with a key).
  */
 const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/', '/health', '/metrics', '/v3/api-docs', '/swagger-ui.html', '/viewer']);
 const PUBLIC_PREFIXES = ['/swagger-ui/', '/viewer/'];
@@ -21,13 +21,19 @@ export const KEY_TENANT = 'keyTenant';
 
 const BEARER = /^Bearer ([\x21-\x7e]+)$/i;
 
+/** The token of an `Authorization: Bearer <token>` header: undefined without the header, '' when malformed. */
+export function bearerHeaderToken(ctx: Context): string | undefined {
+  const header = ctx.get('authorization');
+  return header ? (BEARER.exec(header.trim())?.[1] ?? '') : undefined;
+}
+
 /**
  * `Authorization: Bearer <key>`, else — for GET only, since EventSource cannot set headers —
  * the query parameter `access_token` (RFC 6750 §2.3). Undefined when neither is present.
  */
 function presentedKey(ctx: Context): string | undefined {
-  const header = ctx.get('authorization');
-  if (header) return BEARER.exec(header.trim())?.[1] ?? '';
+  const header = bearerHeaderToken(ctx);
+  if (header !== undefined) return header;
   if (ctx.method !== 'GET') return undefined;
   const query = ctx.query.access_token;
   return Array.isArray(query) ? query[query.length - 1] : query;

@@ -12,6 +12,7 @@ import { mountViewerRoutes } from './viewer/viewer-routes.ts';
 import { errorBody } from './envelope.ts';
 import { corsMiddleware } from './cors.ts';
 import { apiKeyAuth, type KeyAuthenticator } from './api-key-auth.ts';
+import { metricsAccessOf, type MetricsAccessSettings } from './metrics-access.ts';
 import { silentLogger, type Logger } from '../logging/logger.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
 
@@ -23,6 +24,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Prometheus metrics: served at GET /metrics, and told of every error answered (by error code). */
   metrics?: { render(): Promise<MetricsReport>; countError(errorCode: string): void };
+  /** METRICS_TOKEN / METRICS_PUBLIC; absent: public with API keys off, closed with them required. */
+  metricsAccess?: MetricsAccessSettings;
   /** Maps errors of lower layers (database) to AppErrors for the envelope. */
   translateError?: ErrorTranslator;
   bodyLimitBytes?: number;
@@ -44,7 +47,8 @@ export function createApp(deps: AppDeps): Koa {
   const logger = deps.logger ?? silentLogger;
   const routes = [...modelRoutes, ...hierarchyRoutes, ...mcpServerRoutes, ...(deps.extraRoutes ?? [])];
   const router = new Router();
-  mountSystemRoutes(router, { health: deps.health, ...(deps.metrics && { metrics: deps.metrics.render }), openApi: () => buildOpenApiDocument(routes, deps.version ?? '0.0.0') });
+  const metricsAccess = metricsAccessOf(deps.metricsAccess ?? {}, deps.authenticate ? 'required' : 'off');
+  mountSystemRoutes(router, { health: deps.health, ...(deps.metrics && { metrics: { render: deps.metrics.render, access: metricsAccess } }), openApi: () => buildOpenApiDocument(routes, deps.version ?? '0.0.0') });
   mountViewerRoutes(router);
   mountRoutes(router, routes, { repositories: deps.repositories, bodyLimits: {
       maxBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,

@@ -1,4 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { providers } from '../domain/model-schemas.ts';
+import { isErrorCode } from '../errors/error-codes.ts';
+import { builtinToolSource } from '../tools/tool-registry.ts';
 
 /** Live figures read when Prometheus scrapes, rather than kept up to date on every change. */
 export interface MetricSources {
@@ -20,6 +23,33 @@ export interface EventCounts {
 }
 
 /**
+ * Label values come from closed sets only (providers, built-in tool names, outcomes, our error
+ * codes), never from a string a tenant chose — a model's name or id, an MCP server's or tool's
+ * name: /metrics is read by the operator across tenants, and a free label would both disclose
+ * one tenant's names and grow series without bound.
+ */
+const PROVIDERS: ReadonlySet<string> = new Set(providers);
+const BUILTIN_TOOLS: ReadonlySet<string> = new Set(builtinToolSource.names);
+/** Kinds counted by the runtime itself, beside the HTTP error codes. */
+const RUNTIME_ERROR_KINDS: ReadonlySet<string> = new Set(['MODEL_CALL', 'TOOL_CALL', 'EVENT_APPEND', 'RUN_FAILED']);
+
+/** A provider label: Cadre's provider name, `other` for anything outside the provider enum. */
+export function providerLabel(provider: string): string {
+  return PROVIDERS.has(provider) ? provider : 'other';
+}
+
+/** A tool label: `mcp` for any MCP tool, a built-in tool's name, else `unknown` (a name a model made up). */
+export function toolLabel(name: string, viaMcp: boolean): string {
+  if (viaMcp) return 'mcp';
+  return BUILTIN_TOOLS.has(name) ? name : 'unknown';
+}
+
+/** An error-kind label: one of our error codes or runtime kinds, else `other`. */
+export function errorKindLabel(kind: string): string {
+  return isErrorCode(kind) || RUNTIME_ERROR_KINDS.has(kind) ? kind : 'other';
+}
+
+/**
  * This process's Prometheus metrics, in a registry of its own (so two services in one process,
  * as in tests, never share counters). Each process of a deployment serves its own `/metrics`;
  * Prometheus tells them apart by its `instance` target label, so no process label is added here.
@@ -30,9 +60,9 @@ export class CadreMetrics {
   readonly runsStarted: Counter;
   readonly runsFinished: Counter<'status'>;
   readonly appendSeconds: Histogram;
-  readonly modelCalls: Counter<'provider' | 'model' | 'outcome'>;
-  readonly modelSeconds: Histogram<'provider' | 'model'>;
-  readonly modelTokens: Counter<'provider' | 'model' | 'type'>;
+  readonly modelCalls: Counter<'provider' | 'outcome'>;
+  readonly modelSeconds: Histogram<'provider'>;
+  readonly modelTokens: Counter<'provider' | 'type'>;
   readonly toolCalls: Counter<'tool' | 'outcome'>;
   readonly errors: Counter<'kind'>;
   #sources: MetricSources = { runningRuns: () => 0, queuedRuns: () => 0, sseStreams: () => 0 };
@@ -70,25 +100,32 @@ export class CadreMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     });
     this.modelCalls = new Counter({
-      name: 'cadre_model_calls_total', help: 'Model calls, by provider, model and outcome (ok, error)',
-      labelNames: ['provider', 'model', 'outcome'], registers,
+      name: 'cadre_model_calls_total', help: 'Model calls, by provider and outcome (ok, error, cancelled)',
+      labelNames: ['provider', 'outcome'], registers,
     });
     this.modelSeconds = new Histogram({
-      name: 'cadre_model_call_duration_seconds', help: 'Duration of a model call (streamed to its end), by provider and model',
-      labelNames: ['provider', 'model'], registers, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      name: 'cadre_model_call_duration_seconds', help: 'Duration of a model call (streamed to its end), by provider',
+      labelNames: ['provider'], registers, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     });
     this.modelTokens = new Counter({
-      name: 'cadre_model_tokens_total', help: 'Tokens of model calls, by provider, model and type (input, output)',
-      labelNames: ['provider', 'model', 'type'], registers,
+      name: 'cadre_model_tokens_total', help: 'Tokens of model calls, by provider and type (input, output)',
+      labelNames: ['provider', 'type'], registers,
     });
     this.toolCalls = new Counter({
-      name: 'cadre_tool_calls_total', help: "Workers' tool calls, by tool and outcome (ok, error)", labelNames: ['tool', 'outcome'], registers,
+      name: 'cadre_tool_calls_total',
+      help: "Workers' tool calls, by tool (a built-in tool's name, mcp for any MCP server's tool, unknown) and outcome (ok, error, cancelled)",
+      labelNames: ['tool', 'outcome'], registers,
     });
     this.errors = new Counter({
       name: 'cadre_errors_total',
-      help: 'Errors by kind: an HTTP error code (VALIDATION_ERROR, INTERNAL_ERROR, …), MODEL_CALL, TOOL_CALL, EVENT_APPEND, RUN_FAILED',
+      help: 'Errors by kind: an HTTP error code (VALIDATION_ERROR, INTERNAL_ERROR, …), MODEL_CALL, TOOL_CALL, EVENT_APPEND, RUN_FAILED; other for any other',
       labelNames: ['kind'], registers,
     });
+  }
+
+  /** Counts an error under its kind (an error code or runtime kind; `other` for anything else). */
+  countError(kind: string): void {
+    this.errors.inc({ kind: errorKindLabel(kind) });
   }
 
   /** Where the gauges read from; set once the runtime and the SSE slots exist. */

@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import type { CadreMetrics } from './metrics.ts';
-import type { AgentInfo, CallSpan, ModelInfo, ModelUsage, RunTelemetry, SpanRef, Telemetry } from './run-telemetry.ts';
+import { providerLabel, toolLabel, type CadreMetrics } from './metrics.ts';
+import type { AgentInfo, CallSpan, ModelInfo, ModelUsage, RunTelemetry, SpanRef, Telemetry, ToolInfo } from './run-telemetry.ts';
 
 /** OpenTelemetry GenAI semantic-convention attribute names (still "development" status, so spelled here). */
 const GEN_AI = {
@@ -102,7 +102,8 @@ class MeasuredRun implements RunTelemetry {
     }, SpanKind.CLIENT);
     const started = performance.now();
     const metrics = this.#metrics;
-    const labels = { provider: model.provider, model: model.modelId };
+    // The model's id goes to the span (the operator's trace backend), never to a metric label.
+    const labels = { provider: providerLabel(model.provider) };
     let ended = false;
     const end = (outcome: CallOutcome) => {
       if (ended) return false;
@@ -132,16 +133,17 @@ class MeasuredRun implements RunTelemetry {
     };
   }
 
-  toolCall(parent: SpanRef | null, toolName: string, toolCallId: string): CallSpan {
-    const span = this.#start(`execute_tool ${toolName}`, parent, {
-      [GEN_AI.operation]: 'execute_tool', [GEN_AI.toolName]: toolName, [GEN_AI.toolCallId]: toolCallId,
+  toolCall(parent: SpanRef | null, tool: ToolInfo, toolCallId: string): CallSpan {
+    const span = this.#start(`execute_tool ${tool.name}`, parent, {
+      [GEN_AI.operation]: 'execute_tool', [GEN_AI.toolName]: tool.name, [GEN_AI.toolCallId]: toolCallId,
     });
     const metrics = this.#metrics;
+    const label = toolLabel(tool.name, tool.viaMcp);
     let ended = false;
     const end = (outcome: CallOutcome, error?: string) => {
       if (ended) return;
       ended = true;
-      metrics.toolCalls.inc({ tool: toolName, outcome });
+      metrics.toolCalls.inc({ tool: label, outcome });
       if (outcome === 'error') metrics.errors.inc({ kind: 'TOOL_CALL' });
       if (!span) return;
       if (outcome === 'cancelled') endCancelled(span);

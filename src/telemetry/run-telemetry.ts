@@ -26,6 +26,12 @@ export interface ModelInfo {
   modelId: string;
 }
 
+/** The tool a worker's model asked for: its name as the model gave it, and whether an MCP server serves it. */
+export interface ToolInfo {
+  name: string;
+  viaMcp: boolean;
+}
+
 export interface ModelUsage {
   inputTokens: number;
   outputTokens: number;
@@ -49,7 +55,7 @@ export interface RunTelemetry {
   startAgentTurn(parent: SpanRef | null, agent: AgentInfo): SpanRef | null;
   endAgentTurn(turn: SpanRef | null, error?: string): void;
   modelCall(parent: SpanRef | null, agent: AgentInfo, model: ModelInfo): CallSpan;
-  toolCall(parent: SpanRef | null, toolName: string, toolCallId: string): CallSpan;
+  toolCall(parent: SpanRef | null, tool: ToolInfo, toolCallId: string): CallSpan;
   /** The run ended: counts its status, ends its span and any turn a stopped agent left open. */
   endRun(status: 'completed' | 'failed' | 'cancelled', error?: string | null): void;
 }

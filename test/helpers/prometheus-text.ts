@@ -21,6 +21,17 @@ export function metricValue(text: string, name: string, labels: Series = {}): nu
   return sum;
 }
 
+/** Every [label, value] pair of the samples whose name starts with `prefix`, in order. */
+export function labelValues(text: string, prefix: string): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (const line of text.split('\n')) {
+    const m = LINE.exec(line);
+    if (!m || !m[1]!.startsWith(prefix)) continue;
+    for (const [, key, value] of (m[2] ?? '').matchAll(LABEL)) pairs.push([key!, value!.replace(/\\(.)/g, '$1')]);
+  }
+  return pairs;
+}
+
 /** Calls `probe` until it returns a value (not undefined), failing after `timeoutMs`. */
 export async function pollUntil<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,97 +1,35 @@
-import test, { type ExecutionContext } from 'ava';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { composeService, type Service } from '../../src/compose.ts';
-import { createLogger } from '../../src/logging/logger.ts';
-import { createTestDatabase, uniqueName, type Backend, type TestDatabase } from '../helpers/backends.ts';
-import { serve, type TestServer } from '../helpers/http-client.ts';
-import { Api, uniqueTenant } from '../helpers/api-harness.ts';
+import test from 'ava';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { uniqueName, type Backend } from '../helpers/backends.ts';
+import { uniqueTenant } from '../helpers/api-harness.ts';
 import { eventFrames, openSse } from '../helpers/sse-client.ts';
 import { API_PREFIX } from '../../src/http/api-route.ts';
-import { metricValue, pollUntil, type Series } from '../helpers/prometheus-text.ts';
+import { labelValues, metricValue, pollUntil, type Series } from '../helpers/prometheus-text.ts';
+import {
+  finishedRun, scrape, TELEMETRY_MCP_HEADER, TELEMETRY_MCP_KEY_ENV, toolHierarchy, useTelemetryHarness,
+} from '../helpers/telemetry-harness.ts';
+import { providers } from '../../src/domain/model-schemas.ts';
+import { errorCodes } from '../../src/errors/error-codes.ts';
+import { builtinToolSource } from '../../src/tools/tool-registry.ts';
 
-interface TelemetryHarness {
-  service: Service;
-  server: TestServer;
-  spans: InMemorySpanExporter;
-  /** Every log line the service wrote (JSON), in order. */
-  logLines: string[];
-  api(t: ExecutionContext, tenant?: string): Api;
-}
-
-/**
- * The composed service with every telemetry output captured in-process: its /metrics, an
- * in-memory span exporter behind the tracer it is given, its log lines. Tests are serial: each
- * measures how counters of the one process moved while its run executed.
- */
-function useTelemetryHarness(backend: Backend): () => TelemetryHarness {
-  const spans = new InMemorySpanExporter();
-  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
-  const logLines: string[] = [];
-  let db: TestDatabase | undefined;
-  let service: Service | undefined;
-  let server: TestServer | undefined;
-  let harness: TelemetryHarness | undefined;
-  test.before(async () => {
-    db = await createTestDatabase(backend);
-    service = composeService(db.store, {
-      database: db.config, sseHeartbeatMs: 50, tracer: provider.getTracer('cadre-test'),
-      logger: createLogger('debug', (line) => logLines.push(line)),
-    });
-    server = await serve(service.app);
-    const url = server.url;
-    harness = { service, server, spans, logLines, api: (t, tenant) => new Api(t, url, tenant) };
-  });
-  test.after.always(async () => {
-    await server?.close();
-    await service?.stop(5000);
-    await provider.shutdown();
-    await db?.drop();
-  });
-  return () => {
-    if (!harness) throw new Error('the telemetry harness did not start');
-    return harness;
-  };
-}
-
-/** A simulated model of its own id (its metric labels are this test's alone) and a one-team hierarchy whose worker uses the calculator. */
-async function toolHierarchy(api: Api, tokenDelayMs: number): Promise<{ hierarchyId: string; modelId: string }> {
-  const modelId = uniqueName('sim-telemetry');
-  const model = await api.ok('models/create', {
-    name: modelId, model_id: modelId, provider: 'simulated', params: { token_delay_ms: tokenDelayMs, reply_tokens: 8, jitter_ms: 0 },
-  });
-  const llm_config = { model_id: model.id };
-  const h = await api.ok('hierarchies/create', {
-    name: uniqueName('h'), execution_mode: 'parallel',
-    global_supervisor_agent: { system_prompt: 'You coordinate.', llm_config },
-    teams: [{
-      name: 'Analysts', team_supervisor_agent: { system_prompt: 'You lead the analysts.', llm_config },
-      workers: [{ name: 'Ada', role: 'data analyst', system_prompt: 'You are Ada.', llm_config, tools: ['calculator'] }],
-    }],
-  });
-  return { hierarchyId: h.id as string, modelId };
-}
-
-async function scrape(t: ExecutionContext, api: Api): Promise<string> {
-  const res = await api.get('/metrics');
-  t.is(res.status, 200);
-  t.regex(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
-  return res.text;
-}
-
-async function finishedRun(api: Api, runId: number): Promise<any> {
-  return pollUntil(async () => {
-    const run = await api.post('runs/get', { id: runId });
-    return run.body?.data?.status === 'completed' ? run.body.data : undefined;
-  }, 20_000, `run ${runId} to complete`);
-}
+/** Every value a label of Cadre's own series may take: closed sets, no string a tenant chose. */
+const CLOSED_LABELS: Record<string, ReadonlySet<string>> = {
+  status: new Set(['completed', 'failed', 'cancelled']),
+  provider: new Set([...providers, 'other']),
+  outcome: new Set(['ok', 'error', 'cancelled']),
+  type: new Set(['input', 'output']),
+  tool: new Set([...builtinToolSource.names, 'mcp', 'unknown']),
+  kind: new Set([...errorCodes, 'MODEL_CALL', 'TOOL_CALL', 'EVENT_APPEND', 'RUN_FAILED', 'other']),
+};
 
 export function telemetrySuite(backend: Backend): void {
   const h = useTelemetryHarness(backend);
 
   test.serial(`${backend}: /metrics moves as a run executes: runs, events appended and delivered, model calls and tokens, tool calls, SSE subscribers`, async (t) => {
     const api = h().api(t, uniqueTenant());
-    const { hierarchyId, modelId } = await toolHierarchy(api, 30);
-    const model = { provider: 'simulated', model: modelId };
+    const { hierarchyId } = await toolHierarchy(api, 30);
+    // Serial tests, one process: the simulated provider's series move by this run alone.
+    const model = { provider: 'simulated' };
     const before = await scrape(t, api);
     const at = (text: string, name: string, labels: Series = {}) => metricValue(text, name, labels);
 
@@ -142,6 +80,33 @@ export function telemetrySuite(backend: Backend): void {
     // The default process metrics are there too.
     for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
       t.true(new RegExp(`^${name} `, 'm').test(after), `${name} is exported`);
+    }
+  });
+
+  test.serial(`${backend}: /metrics labels come from closed sets: no model name or id, no MCP server or tool name a tenant chose`, async (t) => {
+    const api = h().api(t, uniqueTenant());
+    const server = uniqueName('secret-mcp-xyz').replaceAll('_', '-');
+    await api.ok('mcp-servers/create', { name: server, url: h().mcp.url, headers_env: { [TELEMETRY_MCP_HEADER]: TELEMETRY_MCP_KEY_ENV } });
+    const { hierarchyId, modelId, modelName } = await toolHierarchy(api, 0, [`mcp:${server}`]);
+    const before = await scrape(t, api);
+    const at = (text: string, name: string, labels: Series = {}) => metricValue(text, name, labels);
+    const started = await api.ok('runs/start', { hierarchy_id: hierarchyId, task: 'Find the capital of France and compute 6 * 7' });
+    await finishedRun(api, started.id);
+    const after = await pollUntil(async () => {
+      const text = await scrape(t, api);
+      return at(text, 'cadre_runs_finished_total', { status: 'completed' }) > at(before, 'cadre_runs_finished_total', { status: 'completed' }) ? text : undefined;
+    }, 10_000, 'the run to be counted as completed');
+    const delta = (name: string, labels: Series) => at(after, name, labels) - at(before, name, labels);
+    t.true(delta('cadre_tool_calls_total', { tool: 'calculator', outcome: 'ok' }) >= 1, 'a built-in tool counts under its name');
+    t.true(delta('cadre_tool_calls_total', { tool: 'mcp', outcome: 'ok' }) >= 1, 'the MCP server\'s lookup counts under mcp');
+    t.true(delta('cadre_tool_calls_total', { tool: 'mcp', outcome: 'error' }) >= 1, 'its failing tool too');
+    t.true(delta('cadre_model_calls_total', { provider: 'simulated', outcome: 'ok' }) >= 4);
+    for (const chosen of [modelId, modelName, server, 'lookup', 'explode', 'mcp__']) t.false(after.includes(chosen), `${chosen} is not in /metrics`);
+    const values = labelValues(after, 'cadre_');
+    t.true(values.length > 0);
+    for (const [label, value] of values) {
+      if (label === 'le') t.regex(value, /^(\d+(\.\d+)?|\+Inf)$/, 'a histogram bucket');
+      else t.true(CLOSED_LABELS[label]?.has(value) ?? false, `${label}="${value}" is from a closed set`);
     }
   });
 
@@ -203,8 +168,8 @@ export function telemetrySuite(backend: Backend): void {
 
   test.serial(`${backend}: a run cancelled mid-call: its calls count as cancelled (not errors), and every span of its trace ends`, async (t) => {
     const api = h().api(t, uniqueTenant());
-    const { hierarchyId, modelId } = await toolHierarchy(api, 200);
-    const model = { provider: 'simulated', model: modelId };
+    const { hierarchyId } = await toolHierarchy(api, 200);
+    const model = { provider: 'simulated' };
     const before = await scrape(t, api);
     const at = (text: string, name: string, labels: Series = {}) => metricValue(text, name, labels);
     const started = await api.ok('runs/start', { hierarchy_id: hierarchyId, task: 'Work out 5 * 5' });

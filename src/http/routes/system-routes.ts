@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Router from '@koa/router';
 import { NotFoundError } from '../../errors/app-error.ts';
+import { metricsGuard, type MetricsAccess } from '../metrics-access.ts';
 
 export interface HealthReport {
   ok: boolean;
@@ -32,13 +33,14 @@ export interface MetricsReport {
 }
 
 export function mountSystemRoutes(
-  router: Router, deps: { health(): Promise<HealthReport>; openApi: () => object; metrics?: () => Promise<MetricsReport> },
+  router: Router,
+  deps: { health(): Promise<HealthReport>; openApi: () => object; metrics?: { render(): Promise<MetricsReport>; access: MetricsAccess } },
 ): void {
   const { metrics } = deps;
-  // Public like /health (for Prometheus' scraper): it tells counts, never tenant data.
+  // For the operator's scraper: counts by closed labels only, behind the operator's token when one is asked for.
   if (metrics) {
-    router.get('/metrics', async (ctx) => {
-      const report = await metrics();
+    router.get('/metrics', metricsGuard(metrics.access), async (ctx) => {
+      const report = await metrics.render();
       ctx.type = report.contentType;
       ctx.body = report.body;
     });
