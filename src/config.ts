@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ConfigError } from './errors/app-error.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from './store/database-config.ts';
+import { parseSecretsKey } from './store/secret-cipher.ts';
+import { ENV_ALLOW_ENTRY } from './domain/env-allow-list.ts';
 import type { TracesExporter, TracingSettings } from './telemetry/tracing.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_MCP_SETTINGS, DEFAULT_TOOL_SETTINGS, type ToolSettings } from './tools/tool-settings.ts';
 
@@ -37,6 +39,10 @@ const envSchema = z.object({
   MODEL_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(60_000),
   MODEL_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(15_000),
   API_KEYS: z.enum(['off', 'required']).default('off'),
+  // Checked (and decoded) below, by parseSecretsKey: its message never repeats the value.
+  SECRETS_KEY: z.string().trim().optional().transform((key) => key || undefined),
+  TENANT_ENV_ALLOWED: z.string().default('').transform((text) => text.split(',').map((n) => n.trim()).filter((n) => n !== ''))
+    .pipe(z.array(z.string().regex(ENV_ALLOW_ENTRY, 'each entry is a variable name, * matching any characters (e.g. OPENAI_*,MY_KEY)'))),
   // OpenTelemetry's standard variables (the exporter reads its endpoint and headers itself).
   // A boolean as the OTel spec reads it: `true` in any case disables, anything else does not.
   OTEL_SDK_DISABLED: z.string().default('false').transform((v) => v.trim().toLowerCase() === 'true'),
@@ -88,6 +94,10 @@ export interface AppConfig {
   modelCheckTimeoutMs: number;
   /** `required`: every request but /health, the API docs and /viewer needs an API key. */
   apiKeys: 'off' | 'required';
+  /** SECRETS_KEY decoded (32 bytes): encrypts tenant secrets. Absent: see resolveSecretsKey. */
+  secretsKey?: Buffer;
+  /** TENANT_ENV_ALLOWED: the operator variables tenants' api_key_env / headers_env may name. */
+  tenantEnvAllowed: string[];
   /** OpenTelemetry traces: off unless OTEL_TRACES_EXPORTER or an OTLP endpoint asks for them. */
   tracing: TracingSettings;
   database: DatabaseConfig;
@@ -127,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     modelCalls: { retry: { maxRetries: e.MODEL_MAX_RETRIES, initialDelayMs: e.MODEL_RETRY_INITIAL_DELAY_MS }, idleTimeoutMs: e.MODEL_STREAM_IDLE_TIMEOUT_MS },
     modelCheckTimeoutMs: e.MODEL_CHECK_TIMEOUT_MS,
     apiKeys: e.API_KEYS,
+    ...(e.SECRETS_KEY && { secretsKey: parseSecretsKey(e.SECRETS_KEY) }),
+    tenantEnvAllowed: e.TENANT_ENV_ALLOWED,
     tracing: tracingOf(e),
     database: databaseConfigFromEnv(env),
     ...(e.REDIS_URL && {

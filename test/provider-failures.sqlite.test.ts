@@ -90,7 +90,7 @@ function record(fields: Record<string, unknown>): ModelRecord {
   return {
     id: 'm1', tenantId: 't', name: 'm', modelId: String(fields.model_id), provider: fields.provider as ModelRecord['provider'],
     baseUrl: (fields.base_url as string | undefined) ?? null, region: (fields.region as string | undefined) ?? null,
-    temperature: null, maxTokens: null, topP: null, description: null, isActive: true, params: null, apiKeyEnv: null, createdAt: now, updatedAt: now,
+    temperature: null, maxTokens: null, topP: null, description: null, isActive: true, params: null, apiKeyEnv: null, apiKeySecret: null, createdAt: now, updatedAt: now,
   };
 }
 
