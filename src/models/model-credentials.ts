@@ -42,8 +42,9 @@ export function envValue(env: NodeJS.ProcessEnv, name: string): string | undefin
  *   use, as well as when the row was saved: the setting may have narrowed since);
  * - neither: the provider's conventional variable (and for Bedrock the AWS chain), but only
  *   towards the provider's own endpoint: with a base_url the operator's credentials would go to
- *   an address the tenant chose, so they are used only if TENANT_ENV_ALLOWED names the variable;
- *   otherwise openai-compatible sends no key and the others are refused.
+ *   an address the tenant chose, so they are used only if TENANT_ENV_ALLOWED names the variable
+ *   (for the AWS chain: AWS_SECRET_ACCESS_KEY); otherwise openai-compatible sends no key and
+ *   the others are refused.
  * Errors name the model, the field and the variable or secret, never a value.
  */
 export function modelCredentials(record: ModelRecord, provider: RealProvider, sources: KeySources): ModelCredentials {
@@ -64,14 +65,14 @@ export function modelCredentials(record: ModelRecord, provider: RealProvider, so
     return { key, awsChain: false };
   }
   const conventional = DEFAULT_KEY_ENV[provider];
-  if (record.baseUrl === null || envNameAllowed(conventional, sources.envAllowed)) {
-    const key = envValue(sources.env, conventional);
-    if (key) return { key, awsChain: false };
-    if (provider === 'openai-compatible') return { awsChain: false };
-    if (provider === 'bedrock') return { awsChain: record.baseUrl === null };
-    throw missing(`the API key variable ${conventional} is not set`);
-  }
+  const ownEndpoint = record.baseUrl === null;
+  const conventionalUsable = ownEndpoint || envNameAllowed(conventional, sources.envAllowed);
+  const key = conventionalUsable ? envValue(sources.env, conventional) : undefined;
+  if (key) return { key, awsChain: false };
+  // The AWS chain is the operator's too: towards a base_url only when AWS_SECRET_ACCESS_KEY is allowed.
+  if (provider === 'bedrock' && (ownEndpoint || envNameAllowed('AWS_SECRET_ACCESS_KEY', sources.envAllowed))) return { awsChain: true };
   // A local server (vLLM, Ollama) often needs no key: none is sent.
   if (provider === 'openai-compatible') return { awsChain: false };
+  if (conventionalUsable) throw missing(`the API key variable ${conventional} is not set`);
   throw new ValidationError(`${about}: a model with base_url needs api_key_secret or an allowed api_key_env`, undefined, 'MODEL_KEY_MISSING');
 }
