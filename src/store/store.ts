@@ -67,7 +67,7 @@ export class Store {
    */
   async checkSecretsKey(): Promise<void> {
     const em = this.orm.em.fork();
-    const oldest = await em.findOne(TenantSecret, {}, { filters: false, orderBy: { createdAt: 'asc', id: 'asc' } });
+    const [oldest] = await em.find(TenantSecret, {}, { filters: false, orderBy: { createdAt: 'asc', id: 'asc' }, limit: 1 });
     if (!oldest) return;
     const count = await em.count(TenantSecret, {}, { filters: false });
     if (!this.#cipher) {
