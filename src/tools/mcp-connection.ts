@@ -27,7 +27,6 @@ export interface RemoteTool {
   inputSchema: JSONSchema7;
 }
 
-
 /** The text a model reads from a tool result: text parts joined, other parts described. */
 function resultText(result: CallToolResult): string {
   const parts = result.content.map((part) => {
