@@ -39,6 +39,11 @@ export interface ComposeOptions {
   workerMaxToolSteps?: number;
   /** Model calls: retries (MODEL_MAX_RETRIES), stream idle timeout, where API keys are read from. */
   modelCalls?: ModelCallSettings;
+  /**
+   * TENANT_ENV_ALLOWED: the operator variables tenants' api_key_env / headers_env may name, and
+   * the conventional provider variables usable towards a tenant's base_url. Default none.
+   */
+  tenantEnvAllowed?: readonly string[];
   /** Time budget of one `models/check` call (MODEL_CHECK_TIMEOUT_MS). */
   modelCheckTimeoutMs?: number;
   sseHeartbeatMs?: number;
@@ -91,6 +96,8 @@ const DEFAULT_MODEL_IDLE_TIMEOUT_MS = 60_000;
 /** Wires store → event log → runtime → services → HTTP: the one place the layers meet. */
 export function composeService(store: Store, options: ComposeOptions = {}): Service {
   const logger = options.logger ?? silentLogger;
+  // No model call may hang: the idle timeout applies even when the caller sets none.
+  const modelCalls: ModelCallSettings = { idleTimeoutMs: DEFAULT_MODEL_IDLE_TIMEOUT_MS, ...options.modelCalls, envAllowed: options.tenantEnvAllowed ?? [] };
   const metrics = options.metrics ?? new CadreMetrics();
   const { eventLog: backing, closeEventLog } = options.eventLog
     ? { eventLog: options.eventLog, closeEventLog: () => options.eventLog!.close() }
@@ -152,8 +159,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       timeoutMs: options.runTimeoutMs ?? 30 * 60 * 1000,
       maxSupervisorTurns: options.maxSupervisorTurns ?? 25,
       workerTools: { settings: options.toolSettings ?? DEFAULT_TOOL_SETTINGS, maxSteps: options.workerMaxToolSteps ?? DEFAULT_MAX_TOOL_STEPS },
-      // No model call may hang: the idle timeout applies even when the caller sets none.
-      modelCalls: { idleTimeoutMs: DEFAULT_MODEL_IDLE_TIMEOUT_MS, ...options.modelCalls },
+      modelCalls,
     },
   });
   const sseConnections = new SseConnectionSlots(options.sseMaxConnections ?? 20_000);
@@ -189,7 +195,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
         delivered: metrics.events,
       }),
       ...executeRoutes(runs),
-      ...modelCheckRoutes({ idleTimeoutMs: DEFAULT_MODEL_IDLE_TIMEOUT_MS, ...options.modelCalls, timeoutMs: options.modelCheckTimeoutMs ?? 15_000 }),
+      ...modelCheckRoutes({ ...modelCalls, timeoutMs: options.modelCheckTimeoutMs ?? 15_000 }),
     ],
     logger,
     metrics: { render: () => metrics.render(), countError: (errorCode) => metrics.countError(errorCode) },
@@ -199,6 +205,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     bodyTimeoutMs: options.bodyTimeoutMs,
     corsOrigins: options.corsOrigins,
     version: options.version,
+    tenantEnvAllowed: modelCalls.envAllowed,
     ...(options.apiKeys === 'required' && { authenticate: (key: string) => apiKeys.authenticate(key) }),
   });
   return {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ConfigError } from './errors/app-error.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from './store/database-config.ts';
+import { parseSecretsKey } from './store/secret-cipher.ts';
+import { ENV_ALLOW_ENTRY } from './domain/env-allow-list.ts';
 import type { TracesExporter, TracingSettings } from './telemetry/tracing.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_MCP_SETTINGS, DEFAULT_TOOL_SETTINGS, type ToolSettings } from './tools/tool-settings.ts';
 
@@ -42,6 +44,10 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().trim().optional().transform((token) => token || undefined)
     .pipe(z.string().min(16, 'at least 16 characters').regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces (it is sent as a Bearer token)').optional()),
   METRICS_PUBLIC: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  // Checked (and decoded) below, by parseSecretsKey: its message never repeats the value.
+  SECRETS_KEY: z.string().trim().optional().transform((key) => key || undefined),
+  TENANT_ENV_ALLOWED: z.string().default('').transform((text) => text.split(',').map((n) => n.trim()).filter((n) => n !== ''))
+    .pipe(z.array(z.string().regex(ENV_ALLOW_ENTRY, 'each entry is a variable name, * matching any characters (e.g. OPENAI_*,MY_KEY)'))),
   // OpenTelemetry's standard variables (the exporter reads its endpoint and headers itself).
   // A boolean as the OTel spec reads it: `true` in any case disables, anything else does not.
   OTEL_SDK_DISABLED: z.string().default('false').transform((v) => v.trim().toLowerCase() === 'true'),
@@ -98,6 +104,10 @@ export interface AppConfig {
   apiKeys: 'off' | 'required';
   /** Who may read /metrics: METRICS_TOKEN as a Bearer token, or METRICS_PUBLIC (see http/metrics-access.ts). */
   metricsAccess: { token?: string; public: boolean };
+  /** SECRETS_KEY decoded (32 bytes): encrypts tenant secrets. Absent: see resolveSecretsKey. */
+  secretsKey?: Buffer;
+  /** TENANT_ENV_ALLOWED: the operator variables tenants' api_key_env / headers_env may name. */
+  tenantEnvAllowed: string[];
   /** OpenTelemetry traces: off unless OTEL_TRACES_EXPORTER or an OTLP endpoint asks for them. */
   tracing: TracingSettings;
   database: DatabaseConfig;
@@ -140,6 +150,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     modelCheckTimeoutMs: e.MODEL_CHECK_TIMEOUT_MS,
     apiKeys: e.API_KEYS,
     metricsAccess: { ...(e.METRICS_TOKEN && { token: e.METRICS_TOKEN }), public: e.METRICS_PUBLIC },
+    ...(e.SECRETS_KEY && { secretsKey: parseSecretsKey(e.SECRETS_KEY) }),
+    tenantEnvAllowed: e.TENANT_ENV_ALLOWED,
     tracing: tracingOf(e),
     database: databaseConfigFromEnv(env),
     ...(e.REDIS_URL && {

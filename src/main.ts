@@ -8,6 +8,7 @@ import { composeService } from './compose.ts';
 import { DEFAULT_TENANT } from './http/tenant.ts';
 import { startTracing } from './telemetry/tracing.ts';
 import { metricsAccessOf } from './http/metrics-access.ts';
+import { resolveSecretsKey } from './store/secrets-key.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
@@ -16,7 +17,11 @@ const logger = createLogger(config.logLevel);
 const tracing = startTracing(config.tracing, process.env.npm_package_version);
 
 const orm = await initORM({ database: config.database });
-const store = new Store(orm);
+const secretsKey = await resolveSecretsKey(config.database, config.secretsKey);
+const store = new Store(orm, { secretsKey: secretsKey.key });
+// Stored secrets without their key (or with another) would fail every run using them: refuse to start.
+await store.checkSecretsKey();
+logger.info(`tenant secrets: ${secretsKey.key ? `key from ${secretsKey.source} (id ${store.secretsKeyFingerprint})` : 'off, SECRETS_KEY is not set (secrets/set answers 503)'}`);
 await store.seedDefaults(DEFAULT_TENANT);
 
 const service = composeService(store, {
@@ -27,6 +32,7 @@ const service = composeService(store, {
   toolSettings: config.toolSettings,
   workerMaxToolSteps: config.workerMaxToolSteps,
   modelCalls: config.modelCalls,
+  tenantEnvAllowed: config.tenantEnvAllowed,
   modelCheckTimeoutMs: config.modelCheckTimeoutMs,
   sseHeartbeatMs: config.sseHeartbeatMs,
   sseMaxBufferedFrames: config.sseMaxBufferedFrames,

@@ -21,7 +21,8 @@ const SECRETS = [PROFILE.secretAccessKey, PROFILE.sessionToken];
 
 const harness = new ProviderHarness();
 // No `env`: keys are read from process.env, as in production.
-test.before(async () => harness.start({ retry: { maxRetries: 2, initialDelayMs: 0 } }));
+// The fixture stands at a base_url: the AWS chain signs towards it only because the operator allows it.
+test.before(async () => harness.start({ retry: { maxRetries: 2, initialDelayMs: 0 } }, 2000, { tenantEnvAllowed: ['AWS_SECRET_ACCESS_KEY', 'CADRE_TEST_BEDROCK_KEY'] }));
 test.after.always(() => harness.stop());
 
 const bedrockModel = (url: string) => ({ provider: 'bedrock', model_id: 'amazon.nova-pro-v1:0', region: 'eu-west-1', base_url: url });

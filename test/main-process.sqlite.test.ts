@@ -1,7 +1,7 @@
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -48,14 +48,18 @@ async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, done: 
   return text;
 }
 
-const dbFile = join(tmpdir(), `${uniqueName('cadre_main')}.sqlite`);
+// A data directory of its own: without SECRETS_KEY the process makes its secrets key file there.
+const dataDir = join(tmpdir(), uniqueName('cadre_main'));
+const dbFile = join(dataDir, 'cadre.sqlite');
 test.after.always(async () => {
-  await Promise.all(['', '-wal', '-shm'].map((s) => rm(dbFile + s, { force: true })));
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 test.serial('npm start: logs its URL and database, serves, and on SIGTERM cancels live runs and exits 0', async (t) => {
   const service = await startService(dbFile);
   t.regex(service.logs.join('\n'), /Cadre listening on http:\/\/127\.0\.0\.1:\d+ \(database: sqlite \(libsql\) /);
+  t.true(service.logs.join('\n').includes(`tenant secrets: key from key file ${join(dataDir, 'secrets.key')}`), service.logs.join('\n'));
+  t.is((await stat(join(dataDir, 'secrets.key'))).mode & 0o777, 0o600);
   const health = (await (await fetch(`${service.url}/health`)).json()) as { data: { status: string } };
   t.is(health.data.status, 'UP');
   const model = await post(service.url, 'models/create', { name: 'slow', model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 50, reply_tokens: 200 } });

@@ -9,7 +9,7 @@ import { startMcpTestServer, type McpTestServer } from './helpers/mcp-test-serve
 
 const HEADER = 'Authorization';
 const VALUE = 'Bearer test-token';
-const env = { MCP_TEST_TOKEN: VALUE };
+const headers = async () => ({ [HEADER]: VALUE });
 let server: McpTestServer | undefined;
 
 test.before(async () => {
@@ -20,10 +20,10 @@ test.after.always(async () => {
   await server?.close();
 });
 
-const config = () => ({ name: 'slow', url: server!.url, headersEnv: { [HEADER]: 'MCP_TEST_TOKEN' } });
+const config = () => ({ name: 'slow', url: server!.url, headersEnv: { [HEADER]: 'MCP_TEST_TOKEN' }, headersSecret: {} });
 
 test('tools are offered under valid function names that map back to the server\'s names', async (t) => {
-  const toolbox = new McpToolbox({ connectTimeoutMs: 10_000, callTimeoutMs: 10_000 }, env);
+  const toolbox = new McpToolbox({ connectTimeoutMs: 10_000, callTimeoutMs: 10_000 }, headers);
   await toolbox.open([config()], new AbortController().signal);
   try {
     const offered = toolbox.offered('slow', null);
@@ -46,7 +46,7 @@ test('tools are offered under valid function names that map back to the server\'
 });
 
 test('a call past its time budget is a tool error; bad arguments are refused before sending; an abort propagates as the abort', async (t) => {
-  const connection = await McpConnection.open(config(), { connectTimeoutMs: 10_000, callTimeoutMs: 300 }, env, new AbortController().signal);
+  const connection = await McpConnection.open(config(), { connectTimeoutMs: 10_000, callTimeoutMs: 300 }, await headers(), new AbortController().signal);
   try {
     const timedOut = await t.throwsAsync(connection.call('wait', { query: 'slow' }, new AbortController().signal), { instanceOf: ToolError });
     t.is(timedOut?.message, 'MCP tool "wait" of "slow" timed out after 300 ms');
@@ -71,8 +71,8 @@ test('a call past its time budget is a tool error; bad arguments are refused bef
 });
 
 test('a server refusing the credential is reported as unreachable, naming the server and what it answered, never the value', async (t) => {
-  const err = await t.throwsAsync(McpConnection.open({ ...config(), headersEnv: { [HEADER]: 'WRONG_TOKEN' } }, { connectTimeoutMs: 10_000, callTimeoutMs: 10_000 },
-    { WRONG_TOKEN: 'Bearer wrong' }, new AbortController().signal), { instanceOf: ToolError });
+  const err = await t.throwsAsync(McpConnection.open(config(), { connectTimeoutMs: 10_000, callTimeoutMs: 10_000 },
+    { [HEADER]: 'Bearer wrong' }, new AbortController().signal), { instanceOf: ToolError });
   t.true(err!.message.startsWith(`MCP server "slow" (${server!.url}) is unreachable:`), err!.message);
   t.false(err!.message.includes('Bearer'), err!.message);
 });

@@ -33,7 +33,8 @@ test.before(async () => {
   slow = await startMcpTestServer({ header: HEADER, value: SECRET, tools: 'wait' });
   db = await createTestDatabase('sqlite');
   await db.store.seedDefaults(DEFAULT_TENANT);
-  service = composeService(db.store, { database: db.config });
+  // The operator lets tenants name the test's variables (TENANT_ENV_ALLOWED).
+  service = composeService(db.store, { database: db.config, tenantEnvAllowed: ['CADRE_TEST_MCP_*'] });
   server = await serve(service.app);
 });
 
@@ -189,6 +190,7 @@ test.serial('one worker uses calculator, http_request and an MCP tool in one run
   await new Promise<void>((resolve) => data.listen(0, '127.0.0.1', resolve));
   const dataPort = (data.address() as AddressInfo).port;
   const withHttp = composeService(db!.store, {
+    tenantEnvAllowed: ['CADRE_TEST_MCP_*'],
     database: db!.config,
     toolSettings: { ...DEFAULT_TOOL_SETTINGS, http: { ...DEFAULT_TOOL_SETTINGS.http, allowedHosts: [`127.0.0.1:${dataPort}`] } },
   });
@@ -220,7 +222,7 @@ test.serial('the run time limit covers waiting for MCP connections: a server tha
     pending.push(res);
   });
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  const limited = composeService(db!.store, { database: db!.config, runTimeoutMs: 1000 });
+  const limited = composeService(db!.store, { database: db!.config, runTimeoutMs: 1000, tenantEnvAllowed: ['CADRE_TEST_MCP_*'] });
   const app = await serve(limited.app);
   t.teardown(async () => {
     await limited.stop(5000);

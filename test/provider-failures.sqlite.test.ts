@@ -27,7 +27,9 @@ const KEYS = {
 const IDLE_TIMEOUT_MS = 5000;
 
 const harness = new ProviderHarness();
-test.before(async () => harness.start({ env: KEYS, retry: { maxRetries: 2, initialDelayMs: 0 }, idleTimeoutMs: IDLE_TIMEOUT_MS }));
+// The fixtures stand at a base_url: the operator's keys go there only because it allows them.
+const ALLOWED = [...Object.keys(KEYS), 'CADRE_UNSET_KEY'];
+test.before(async () => harness.start({ env: KEYS, retry: { maxRetries: 2, initialDelayMs: 0 }, idleTimeoutMs: IDLE_TIMEOUT_MS }, 2000, { tenantEnvAllowed: ALLOWED }));
 test.after.always(() => harness.stop());
 
 const compatible = (url: string) => ({ provider: 'openai-compatible', model_id: 'llama-3.1-8b', base_url: `${url}/v1` });
@@ -90,14 +92,14 @@ function record(fields: Record<string, unknown>): ModelRecord {
   return {
     id: 'm1', tenantId: 't', name: 'm', modelId: String(fields.model_id), provider: fields.provider as ModelRecord['provider'],
     baseUrl: (fields.base_url as string | undefined) ?? null, region: (fields.region as string | undefined) ?? null,
-    temperature: null, maxTokens: null, topP: null, description: null, isActive: true, params: null, apiKeyEnv: null, createdAt: now, updatedAt: now,
+    temperature: null, maxTokens: null, topP: null, description: null, isActive: true, params: null, apiKeyEnv: null, apiKeySecret: null, createdAt: now, updatedAt: now,
   };
 }
 
 for (const c of wrongKeyCases) {
   test(`${c.provider}: a 429 reaches streamTurn's policy as a retryable APICallError with its Retry-After, from one HTTP request`, async (t) => {
     const { server, url } = await scripted(t, c.wire, () => ({ error: 429, message: 'rate limited', headers: { 'retry-after': '7' } }));
-    const { model } = createAgentModel(record(c.model(url)), { env: KEYS });
+    const { model } = createAgentModel(record(c.model(url)), { env: KEYS, envAllowed: ALLOWED });
     const error = await t.throwsAsync(model.doStream({ prompt: [userMessage('hi')] }));
     t.true(APICallError.isInstance(error));
     t.true(isRetryable(error));

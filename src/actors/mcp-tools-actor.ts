@@ -2,7 +2,7 @@ import { fromCallback } from 'xstate';
 import { errorText } from './agent-messages.ts';
 import { parseToolReference } from '../domain/worker-tools.ts';
 import { McpToolbox } from '../tools/mcp-toolbox.ts';
-import type { McpServerConfig } from '../tools/mcp-connection.ts';
+import type { McpHeaderResolver, McpServerConfig } from '../tools/mcp-connection.ts';
 import type { McpSettings } from '../tools/tool-settings.ts';
 import type { OfferedTool } from '../tools/worker-tool.ts';
 
@@ -20,6 +20,8 @@ export interface McpToolsInput {
   /** Shown by runs/inspect as the node's kind. */
   kind: 'mcp_tools';
   servers: McpServerConfig[];
+  /** Resolves a server's header values as its connection opens (the values never enter any context). */
+  headers: McpHeaderResolver;
   workers: WorkerToolNames[];
   settings: McpSettings;
   /** Reports a failure to close a connection (the run has no events left to tell it in). */
@@ -48,9 +50,9 @@ export type McpToolsReport =
  * only ever use the connections of its own run.
  */
 export const mcpToolsActor = fromCallback<McpCallEvent, McpToolsInput, McpToolsReport>(({ input, sendBack, receive }) => {
-  // Header values are read from the environment now, not parsed into the config at start: which
-  // variables matter is tenant data (headers_env), and a rotated credential is used by the next run.
-  const toolbox = new McpToolbox(input.settings, process.env);
+  // Header values are resolved as each connection opens, not put into the plan: the plan holds
+  // names only, and a rotated credential is used by the next run.
+  const toolbox = new McpToolbox(input.settings, input.headers);
   const opening = new AbortController();
   toolbox.open(input.servers, opening.signal)
     .then(() => sendBack({ type: 'MCP.READY', byAgent: offeredByAgent(toolbox, input.workers) }))

@@ -1,7 +1,7 @@
 import type { AgentModel } from '../models/model-factory.ts';
 import type { AgentType, EventSource } from '../events/run-event.ts';
 import type { ToolSettings } from '../tools/tool-settings.ts';
-import type { McpServerConfig } from '../tools/mcp-connection.ts';
+import type { McpHeaderResolver, McpServerConfig } from '../tools/mcp-connection.ts';
 
 /** Everything one agent needs to work: resolved before the run starts, so a run never reads config. */
 export interface AgentPlan {
@@ -48,6 +48,8 @@ export interface RunPlan {
   workerTools: WorkerToolConfig;
   /** The MCP servers the workers name (data; the run connects to them when it starts). */
   mcpServers?: McpServerConfig[];
+  /** Resolves an MCP server's header values when the run connects (env and tenant secrets); absent: none. */
+  mcpHeaders?: McpHeaderResolver;
 }
 
 export function sourceOf(agent: AgentPlan): EventSource {

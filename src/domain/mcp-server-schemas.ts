@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { gatewayFields, paginationFields } from './common-schemas.ts';
 import { MCP_SERVER_NAME } from './worker-tools.ts';
+import { secretNameSchema } from './tenant-secrets.ts';
 
 /** An HTTP header name (RFC 9110 token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
@@ -11,22 +12,27 @@ const RESERVED_HEADERS = new Set([
   'trailer', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id',
 ]);
 
+const headerNameSchema = z.string().regex(HEADER_NAME, 'header names are HTTP tokens (letters, digits, - and a few symbols)')
+  .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), 'set by the MCP transport, not by a registration');
+
 const headersEnvSchema = z
-  .record(
-    z.string().regex(HEADER_NAME, 'header names are HTTP tokens (letters, digits, - and a few symbols)')
-      .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), 'set by the MCP transport, not by a registration'),
-    z.string().regex(ENV_NAME, 'must be an environment variable name (the value is read from the environment, never stored)'),
-  )
+  .record(headerNameSchema, z.string().regex(ENV_NAME, 'must be an environment variable name (the value is read from the environment, never stored)'))
   .refine((map) => Object.keys(map).length <= 32, 'at most 32 headers')
   .meta({
-    description: 'Header name → NAME of the environment variable whose value is sent as that header when connecting. Values are never stored or returned.',
+    description: 'Header name → NAME of the operator environment variable (allowed by TENANT_ENV_ALLOWED) whose value is sent as that header when connecting.',
   });
+
+const headersSecretSchema = z
+  .record(headerNameSchema, secretNameSchema)
+  .refine((map) => Object.keys(map).length <= 32, 'at most 32 headers')
+  .meta({ description: "Header name → name of the tenant's secret (secrets/set) sent as that header when connecting. Values are never returned." });
 
 const mcpServerFields = {
   name: z.string().trim().regex(MCP_SERVER_NAME, '1-32 letters, digits, _ or - (workers name it as mcp:<name>)'),
   url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2048)
     .meta({ description: 'The MCP endpoint (Streamable HTTP transport), e.g. https://mcp.example.com/mcp' }),
   headers_env: headersEnvSchema.optional(),
+  headers_secret: headersSecretSchema.optional(),
   description: z.string().max(4000).nullable().optional(),
   is_active: z.boolean().optional(),
 };
@@ -55,6 +61,8 @@ export interface McpServerRecord {
   url: string;
   /** Header name → environment variable NAME. */
   headersEnv: Record<string, string>;
+  /** Header name → the tenant's secret NAME. */
+  headersSecret: Record<string, string>;
   description: string | null;
   isActive: boolean;
   createdAt: Date;
@@ -67,6 +75,7 @@ export const mcpServerViewSchema = z
     name: z.string(),
     url: z.string(),
     headers_env: z.record(z.string(), z.string()),
+    headers_secret: z.record(z.string(), z.string()),
     description: z.string().nullable(),
     is_active: z.boolean(),
     created_at: z.string(),
@@ -80,6 +89,7 @@ export function mcpServerView(s: McpServerRecord): z.infer<typeof mcpServerViewS
     name: s.name,
     url: s.url,
     headers_env: s.headersEnv,
+    headers_secret: s.headersSecret,
     description: s.description,
     is_active: s.isActive,
     created_at: s.createdAt.toISOString(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { freeFormObject } from './free-form-json.ts';
 import { gatewayFields, paginationFields } from './common-schemas.ts';
+import { secretNameSchema } from './tenant-secrets.ts';
 
 export const providers = ['simulated', 'openai', 'openai-compatible', 'anthropic', 'bedrock'] as const;
 export type Provider = (typeof providers)[number];
@@ -19,7 +20,9 @@ const modelFields = {
   params: freeFormObject().nullable().optional()
     .meta({ description: 'Provider-specific settings (simulated: token_delay_ms, reply_tokens, jitter_ms, reasoning, fail_marker)' }),
   api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').max(255).nullable().optional()
-    .meta({ description: 'Name of the environment variable holding the API key; the key itself is never stored' }),
+    .meta({ description: 'Name of the operator environment variable holding the API key; only names TENANT_ENV_ALLOWED allows' }),
+  api_key_secret: secretNameSchema.nullable().optional()
+    .meta({ description: "Name of the tenant's secret (secrets/set) holding the API key; exclusive with api_key_env" }),
 };
 
 export const modelCreateSchema = z.object({ ...modelFields, ...gatewayFields }).strict().meta({ id: 'ModelCreate' });
@@ -56,6 +59,7 @@ export interface ModelRecord {
   isActive: boolean;
   params: Record<string, unknown> | null;
   apiKeyEnv: string | null;
+  apiKeySecret: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -75,6 +79,7 @@ export const modelViewSchema = z
     is_active: z.boolean(),
     params: z.record(z.string(), z.unknown()).nullable(),
     api_key_env: z.string().nullable(),
+    api_key_secret: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -96,6 +101,7 @@ export function modelView(m: ModelRecord): ModelView {
     is_active: m.isActive,
     params: m.params,
     api_key_env: m.apiKeyEnv,
+    api_key_secret: m.apiKeySecret,
     created_at: m.createdAt.toISOString(),
     updated_at: m.updatedAt.toISOString(),
   };

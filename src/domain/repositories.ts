@@ -2,6 +2,7 @@ import type { ModelCreate, ModelRecord } from './model-schemas.ts';
 import type { HierarchyConfig, HierarchyRecord } from './hierarchy-schemas.ts';
 import type { McpServerRecord } from './mcp-server-schemas.ts';
 import type { RunOutcome, RunRecord, RunStatus } from './run-records.ts';
+import type { TenantSecretInfo } from './tenant-secrets.ts';
 
 /**
  * The repositories every layer above the store uses. Each instance is bound to one tenant when
@@ -61,6 +62,7 @@ export interface McpServerFields {
   name: string;
   url: string;
   headersEnv: Record<string, string>;
+  headersSecret: Record<string, string>;
   description: string | null;
   isActive: boolean;
 }
@@ -74,10 +76,27 @@ export interface McpServerRepository {
   delete(id: string): Promise<boolean>;
 }
 
+/**
+ * A tenant's secrets. Values go in through `set` and come out only through `reveal`, for the
+ * moment a model call or MCP connection needs them; everything else sees names and dates.
+ */
+export interface TenantSecretRepository {
+  list(query: PageQuery): Promise<Slice<TenantSecretInfo>>;
+  /** Creates or replaces; `created` says which. Refused (503) when the server has no secrets key. */
+  set(name: string, value: string): Promise<{ secret: TenantSecretInfo; created: boolean }>;
+  delete(name: string): Promise<boolean>;
+  count(): Promise<number>;
+  /** The names among `names` that do not exist. */
+  missing(names: readonly string[]): Promise<string[]>;
+  /** The values of those of `names` that exist (fresh from the database, never cached). */
+  reveal(names: readonly string[]): Promise<Map<string, string>>;
+}
+
 export interface TenantRepositories {
   readonly tenantId: string;
   readonly models: ModelRepository;
   readonly hierarchies: HierarchyRepository;
   readonly runs: RunRepository;
   readonly mcpServers: McpServerRepository;
+  readonly secrets: TenantSecretRepository;
 }

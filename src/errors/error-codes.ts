@@ -17,6 +17,8 @@ export const errorCodes = [
   // Models and tools
   'MODEL_CALL_FAILED', 'MODEL_KEY_MISSING', 'TOOL_ERROR', 'TOOL_TIMEOUT', 'TOOL_ADDRESS_REFUSED',
   'MCP_UNAVAILABLE', 'MCP_TOOL_NOT_FOUND',
+  // Tenant secrets and the operator's environment
+  'SECRET_NOT_FOUND', 'SECRETS_LIMIT_REACHED', 'SECRETS_KEY_MISSING', 'SECRET_UNREADABLE', 'ENV_NOT_ALLOWED',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

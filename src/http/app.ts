@@ -8,6 +8,7 @@ import { mountSystemRoutes, type HealthReport, type MetricsReport } from './rout
 import { modelRoutes } from './routes/model-routes.ts';
 import { hierarchyRoutes } from './routes/hierarchy-routes.ts';
 import { mcpServerRoutes } from './routes/mcp-server-routes.ts';
+import { secretRoutes } from './routes/secret-routes.ts';
 import { mountViewerRoutes } from './viewer/viewer-routes.ts';
 import { errorBody } from './envelope.ts';
 import { corsMiddleware } from './cors.ts';
@@ -34,6 +35,8 @@ export interface AppDeps {
   /** A request body must arrive within this long (408 otherwise). */
   bodyTimeoutMs?: number;
   version?: string;
+  /** TENANT_ENV_ALLOWED: the operator variables tenants' rows may name (default none). */
+  tenantEnvAllowed?: readonly string[];
   /** When set, API keys are required: every non-public request needs a key this resolves to a tenant. */
   authenticate?: KeyAuthenticator;
 }
@@ -45,7 +48,8 @@ export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   const logger = deps.logger ?? silentLogger;
-  const routes = [...modelRoutes, ...hierarchyRoutes, ...mcpServerRoutes, ...(deps.extraRoutes ?? [])];
+  const policy = { envAllowed: deps.tenantEnvAllowed ?? [] };
+  const routes = [...modelRoutes(policy), ...hierarchyRoutes, ...mcpServerRoutes(policy), ...secretRoutes, ...(deps.extraRoutes ?? [])];
   const router = new Router();
   const metricsAccess = metricsAccessOf(deps.metricsAccess ?? {}, deps.authenticate ? 'required' : 'off');
   mountSystemRoutes(router, { health: deps.health, ...(deps.metrics && { metrics: { render: deps.metrics.render, access: metricsAccess } }), openApi: () => buildOpenApiDocument(routes, deps.version ?? '0.0.0') });

@@ -4,6 +4,7 @@ import type { ModelRecord } from '../domain/model-schemas.ts';
 import type { RetryPolicy } from './model-retry.ts';
 import { createSimulatedModel, simulatedSettingsFromParams } from './simulated-model.ts';
 import { createProviderModel } from './provider-models.ts';
+import { modelCredentials } from './model-credentials.ts';
 
 /** The model an agent runs with, and the call settings from its model row. */
 export interface AgentModel {
@@ -34,10 +35,13 @@ export interface ModelCallSettings {
   retry?: RetryPolicy;
   idleTimeoutMs?: number;
   /**
-   * The environment API keys are read from by name (default: process.env). Bedrock's SigV4
-   * credentials are the exception: the AWS SDK's chain always reads process.env and its files.
+   * The environment API keys (and MCP header values) are read from by name (default:
+   * process.env). Bedrock's SigV4 credentials are the exception: the AWS SDK's chain always
+   * reads process.env and its files.
    */
   env?: NodeJS.ProcessEnv;
+  /** TENANT_ENV_ALLOWED: the variables of `env` a tenant's api_key_env / headers_env may name (default none). */
+  envAllowed?: readonly string[];
 }
 
 /** Used when an agent names no model and the tenant has none called `simulated`. */
@@ -46,9 +50,11 @@ export const BUILTIN_SIMULATED_NAME = 'simulated';
 /**
  * Builds the AI SDK model for a registered model row (null: the built-in simulated model).
  * A real provider's key is read now, so a run whose key is missing is refused before it starts
- * (Bedrock's AWS credentials, without an API key, only at its first call).
+ * (Bedrock's AWS credentials, without an API key, only at its first call). `apiKeySecret` is
+ * the value of the row's api_key_secret, revealed by the caller for this build (undefined: the
+ * secret does not exist); it lives on only inside the provider model and its `secrets` list.
  */
-export function createAgentModel(record: ModelRecord | null, settings: ModelCallSettings = {}): AgentModel {
+export function createAgentModel(record: ModelRecord | null, settings: ModelCallSettings = {}, apiKeySecret?: string): AgentModel {
   const call = {
     ...(settings.retry && { retry: settings.retry }),
     ...(settings.idleTimeoutMs !== undefined && { idleTimeoutMs: settings.idleTimeoutMs }),
@@ -71,7 +77,9 @@ export function createAgentModel(record: ModelRecord | null, settings: ModelCall
   if (record.provider === 'simulated') {
     return { ...base, model: createSimulatedModel(simulatedSettingsFromParams(record.modelId, record.params)) };
   }
-  const built = createProviderModel(record, record.provider, settings.env ?? process.env);
+  const env = settings.env ?? process.env;
+  const credentials = modelCredentials(record, record.provider, { env, envAllowed: settings.envAllowed ?? [], ...(apiKeySecret !== undefined && { secretValue: apiKeySecret }) });
+  const built = createProviderModel(record, record.provider, env, credentials);
   return {
     ...base,
     model: built.model,

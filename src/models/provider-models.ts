@@ -6,18 +6,11 @@ import { createAmazonBedrock } from '@ai-sdk/amazon-bedrock';
 import { z } from 'zod';
 import { ValidationError } from '../errors/app-error.ts';
 import { awsCredentialChain } from './aws-credentials.ts';
-import type { ModelRecord, Provider } from '../domain/model-schemas.ts';
+import type { ModelRecord } from '../domain/model-schemas.ts';
+import { envValue, type ModelCredentials, type RealProvider } from './model-credentials.ts';
 
-export type RealProvider = Exclude<Provider, 'simulated'>;
-
-/** The variable a provider's key is read from when the row names none. */
-export const DEFAULT_KEY_ENV: Record<RealProvider, string> = {
-  openai: 'OPENAI_API_KEY',
-  'openai-compatible': 'OPENAI_COMPATIBLE_API_KEY',
-  anthropic: 'ANTHROPIC_API_KEY',
-  // The original's name for a Bedrock API key (bearer token); without one, the AWS chain signs.
-  bedrock: 'AWS_BEDROCK_API_KEY',
-};
+export type { RealProvider } from './model-credentials.ts';
+export { DEFAULT_KEY_ENV } from './model-credentials.ts';
 
 /**
  * The `params` keys Cadre reads for a real provider. Other keys are kept as given (rows are
@@ -43,32 +36,24 @@ export interface ProviderModel {
   secrets: readonly string[];
 }
 
-/** Reads a key; a set but empty variable counts as missing. */
-function keyFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value;
-}
-
 /**
- * The AI SDK model for a real provider's row. A key that is needed and not set is refused here,
- * when a run is planned (or a model checked), naming the variable — never its value. Bedrock
- * without an API key is the exception: its AWS credentials are only known by resolving them.
+ * The AI SDK model for a real provider's row, with the credentials modelCredentials chose (a key
+ * that is needed and missing was refused there, naming the variable or secret — never a value).
+ * Bedrock without an API key is the exception: its AWS credentials are only known by resolving them.
  * The provider packages make one HTTP call per `doStream` and retry nothing themselves
  * (their retries live in the `ai` package's generate/stream helpers, which Cadre does not use),
  * so streamTurn's policy is the only retry.
  */
-export function createProviderModel(record: ModelRecord, provider: RealProvider, env: NodeJS.ProcessEnv): ProviderModel {
+export function createProviderModel(record: ModelRecord, provider: RealProvider, env: NodeJS.ProcessEnv, credentials: ModelCredentials): ProviderModel {
   const params = realProviderParamsSchema.safeParse(record.params ?? {});
   if (!params.success) {
     const issue = params.error.issues[0]!;
     throw new ValidationError(`model "${record.name}": params.${issue.path.join('.')}: ${issue.message}`);
   }
   const p = params.data;
-  const keyEnv = record.apiKeyEnv ?? DEFAULT_KEY_ENV[provider];
-  const key = keyFrom(env, keyEnv);
+  const key = credentials.key;
   const baseURL = record.baseUrl ?? undefined;
-  const missingKey = () => new ValidationError(
-    `model "${record.name}" (${provider}): the API key variable ${keyEnv} is not set`, undefined, 'MODEL_KEY_MISSING');
+  const missingKey = () => new ValidationError(`model "${record.name}" (${provider}): no API key`, undefined, 'MODEL_KEY_MISSING');
   switch (provider) {
     case 'openai': {
       if (!key) throw missingKey();
@@ -93,12 +78,14 @@ export function createProviderModel(record: ModelRecord, provider: RealProvider,
       return { model: anthropic(record.modelId), secrets: [key], ...(thinking && { providerOptions: { anthropic: thinking } }) };
     }
     case 'bedrock': {
-      const region = record.region ?? keyFrom(env, 'AWS_REGION');
+      const region = record.region ?? envValue(env, 'AWS_REGION');
       if (!region) throw new ValidationError(`model "${record.name}" (bedrock): region is required (on the model, or AWS_REGION)`);
       // A Bedrock API key, when set, is used as given. Otherwise the AWS SDK's standard chain
       // signs, resolved at the first call (see awsCredentialChain): no credentials there fail
       // that call, naming provider and model. (AWS_BEARER_TOKEN_BEDROCK, if set, still wins over
       // the chain: the package reads it itself whenever no apiKey is passed — see the README.)
+      // The chain is the operator's: never towards a tenant's base_url (modelCredentials).
+      if (!key && !credentials.awsChain) throw missingKey();
       const secrets: string[] = key ? [key] : [];
       const bedrock = createAmazonBedrock({
         region,

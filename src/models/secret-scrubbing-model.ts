@@ -1,16 +1,5 @@
 import { APICallError } from '@ai-sdk/provider';
-
-const REDACTED = '[redacted]';
-
-function scrubText(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) out = out.split(secret).join(REDACTED);
-  return out;
-}
-
-function mentions(text: string | undefined, secrets: readonly string[]): boolean {
-  return text !== undefined && secrets.some((s) => text.includes(s));
-}
+import { mentionsSecret as mentions, redactSecrets as scrubText } from '../errors/secret-redaction.ts';
 
 /**
  * An error as it may be shown: a provider (or a hostile proxy) can echo the key back in its

@@ -1,6 +1,29 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error.ts';
 import type { McpServerFields, PageQuery, Slice, TenantRepositories } from '../domain/repositories.ts';
 import type { McpServerCreate, McpServerRecord, McpServerUpdate } from '../domain/mcp-server-schemas.ts';
+import { assertEnvAllowed } from '../domain/env-allow-list.ts';
+import type { TenantEnvPolicy } from './model-service.ts';
+import { assertSecretsExist } from './secret-service.ts';
+
+/**
+ * Header sources as they are saved: a header from one source only, variables TENANT_ENV_ALLOWED
+ * allows, secrets that exist. Only the maps given are checked (use re-checks what is stored).
+ */
+async function checkHeaderSources(
+  repos: TenantRepositories, given: Pick<Partial<McpServerFields>, 'headersEnv' | 'headersSecret'>,
+  current: Pick<McpServerFields, 'headersEnv' | 'headersSecret'>, policy: TenantEnvPolicy,
+): Promise<void> {
+  const env = given.headersEnv ?? current.headersEnv;
+  const secret = given.headersSecret ?? current.headersSecret;
+  const lower = new Set(Object.keys(env).map((h) => h.toLowerCase()));
+  const both = Object.keys(secret).find((h) => lower.has(h.toLowerCase()));
+  if (both !== undefined) {
+    const field = given.headersSecret ? 'headers_secret' : 'headers_env';
+    throw new ValidationError(`${field}.${both}: the header is in both headers_env and headers_secret (give it one source)`);
+  }
+  for (const [header, variable] of Object.entries(given.headersEnv ?? {})) assertEnvAllowed(`headers_env.${header}`, variable, policy.envAllowed);
+  await assertSecretsExist(repos, Object.entries(given.headersSecret ?? {}).map(([header, name]) => ({ field: `headers_secret.${header}`, name })));
+}
 
 /** API fields → repository fields; only the fields given. */
 function fieldsOf(input: Partial<McpServerCreate>): Partial<McpServerFields> {
@@ -8,6 +31,7 @@ function fieldsOf(input: Partial<McpServerCreate>): Partial<McpServerFields> {
     ...(input.name !== undefined && { name: input.name }),
     ...(input.url !== undefined && { url: input.url }),
     ...(input.headers_env !== undefined && { headersEnv: input.headers_env }),
+    ...(input.headers_secret !== undefined && { headersSecret: input.headers_secret }),
     ...(input.description !== undefined && { description: input.description }),
     ...(input.is_active !== undefined && { isActive: input.is_active }),
   };
@@ -17,12 +41,14 @@ export async function listMcpServers(repos: TenantRepositories, query: PageQuery
   return repos.mcpServers.list(query);
 }
 
-export async function createMcpServer(repos: TenantRepositories, input: McpServerCreate): Promise<McpServerRecord> {
+export async function createMcpServer(repos: TenantRepositories, input: McpServerCreate, policy: TenantEnvPolicy): Promise<McpServerRecord> {
+  const headers = { headersEnv: input.headers_env ?? {}, headersSecret: input.headers_secret ?? {} };
+  await checkHeaderSources(repos, headers, headers, policy);
   if (await repos.mcpServers.findByName(input.name)) throw new ConflictError(`an MCP server named "${input.name}" already exists`);
   return repos.mcpServers.create({
     name: input.name,
     url: input.url,
-    headersEnv: input.headers_env ?? {},
+    ...headers,
     description: input.description ?? null,
     isActive: input.is_active ?? true,
   });
@@ -34,11 +60,12 @@ export async function getMcpServer(repos: TenantRepositories, id: string): Promi
   return server;
 }
 
-export async function updateMcpServer(repos: TenantRepositories, input: McpServerUpdate): Promise<McpServerRecord> {
+export async function updateMcpServer(repos: TenantRepositories, input: McpServerUpdate, policy: TenantEnvPolicy): Promise<McpServerRecord> {
   const { id, tenantId: _t, traceId: _r, userId: _u, ...rest } = input;
   const current = await getMcpServer(repos, id);
   const patch = fieldsOf(rest);
   if (Object.keys(patch).length === 0) throw new ValidationError('body: nothing to update (give at least one field besides id)');
+  await checkHeaderSources(repos, patch, current, policy);
   if (patch.name !== undefined && patch.name !== current.name && (await repos.mcpServers.findByName(patch.name))) {
     throw new ConflictError(`an MCP server named "${patch.name}" already exists`);
   }

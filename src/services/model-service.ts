@@ -7,6 +7,32 @@ import { streamTurn } from '../models/stream-turn.ts';
 import { userMessage } from '../models/conversation.ts';
 import { describeError } from '../models/turn-builder.ts';
 import { scrubError } from '../models/secret-scrubbing-model.ts';
+import { assertEnvAllowed } from '../domain/env-allow-list.ts';
+import { assertSecretsExist } from './secret-service.ts';
+
+/** What a tenant's row may reference: TENANT_ENV_ALLOWED (default none). */
+export interface TenantEnvPolicy {
+  envAllowed: readonly string[];
+}
+
+/**
+ * Where the row's key comes from, checked as it is saved: one source at most, an api_key_env
+ * the operator allows, an api_key_secret that exists. Only the fields given are checked (a
+ * stored reference the setting no longer allows is refused at use, naming it).
+ */
+async function checkKeySource(
+  repos: TenantRepositories, given: { api_key_env?: string | null; api_key_secret?: string | null },
+  current: { apiKeyEnv: string | null; apiKeySecret: string | null }, policy: TenantEnvPolicy,
+): Promise<void> {
+  const env = given.api_key_env === undefined ? current.apiKeyEnv : given.api_key_env;
+  const secret = given.api_key_secret === undefined ? current.apiKeySecret : given.api_key_secret;
+  if (env !== null && secret !== null) {
+    const field = given.api_key_secret != null ? 'api_key_secret' : 'api_key_env';
+    throw new ValidationError(`${field}: give api_key_env or api_key_secret, not both (set the other to null)`);
+  }
+  if (given.api_key_env != null) assertEnvAllowed('api_key_env', given.api_key_env, policy.envAllowed);
+  if (given.api_key_secret != null) await assertSecretsExist(repos, [{ field: 'api_key_secret', name: given.api_key_secret }]);
+}
 
 function withoutGatewayFields<T extends { tenantId?: unknown; traceId?: unknown; userId?: unknown }>(input: T) {
   const { tenantId: _t, traceId: _r, userId: _u, ...rest } = input;
@@ -17,10 +43,11 @@ export async function listModels(repos: TenantRepositories, query: PageQuery & {
   return repos.models.list(query);
 }
 
-export async function createModel(repos: TenantRepositories, input: ModelCreate): Promise<ModelRecord> {
+export async function createModel(repos: TenantRepositories, input: ModelCreate, policy: TenantEnvPolicy): Promise<ModelRecord> {
   const fields: ModelFields = withoutGatewayFields(input);
   const provider: Provider = fields.provider ?? (fields.region ? 'bedrock' : 'simulated');
   validateProviderParams(provider, fields.params ?? null);
+  await checkKeySource(repos, fields, { apiKeyEnv: null, apiKeySecret: null }, policy);
   if (await repos.models.findByName(fields.name)) throw new ConflictError(`a model named "${fields.name}" already exists`);
   return repos.models.create({ ...fields, provider });
 }
@@ -31,7 +58,7 @@ export async function getModel(repos: TenantRepositories, id: string): Promise<M
   return model;
 }
 
-export async function updateModel(repos: TenantRepositories, input: ModelUpdate): Promise<ModelRecord> {
+export async function updateModel(repos: TenantRepositories, input: ModelUpdate, policy: TenantEnvPolicy): Promise<ModelRecord> {
   const { id, ...patch } = withoutGatewayFields(input);
   const current = await getModel(repos, id);
   if (Object.keys(patch).length === 0) throw new ValidationError('body: nothing to update (give at least one field besides id)');
@@ -39,6 +66,7 @@ export async function updateModel(repos: TenantRepositories, input: ModelUpdate)
     throw new ConflictError(`a model named "${patch.name}" already exists`);
   }
   validateProviderParams(patch.provider ?? current.provider, patch.params === undefined ? current.params : patch.params);
+  await checkKeySource(repos, patch, current, policy);
   const updated = await repos.models.update(id, patch);
   if (!updated) throw new NotFoundError(`model ${id} not found`, 'MODEL_NOT_FOUND');
   return updated;
@@ -65,7 +93,9 @@ export async function checkModel(
   const started = performance.now();
   let secrets: readonly string[] = [];
   try {
-    const agentModel = createAgentModel(record, { ...settings, retry: { maxRetries: 0 } });
+    const apiKey = await revealModelKey(repos, record);
+    if (apiKey !== undefined) secrets = [apiKey];
+    const agentModel = createAgentModel(record, { ...settings, retry: { maxRetries: 0 } }, apiKey);
     secrets = agentModel.secrets ?? [];
     const turn = await streamTurn(agentModel.model, {
       messages: [userMessage('Reply with OK.')],
@@ -79,4 +109,13 @@ export async function checkModel(
     const timedOut = err instanceof Error && err.name === 'TimeoutError';
     return { ok: false, error: timedOut ? `no answer within ${settings.timeoutMs} ms` : describeError(scrubError(err, secrets)), ...about };
   }
+}
+
+/**
+ * The value of a row's api_key_secret, read from the store now (undefined: the row names none,
+ * or the secret does not exist — createAgentModel then refuses, naming it).
+ */
+export async function revealModelKey(repos: TenantRepositories, record: ModelRecord | null): Promise<string | undefined> {
+  if (!record?.apiKeySecret) return undefined;
+  return (await repos.secrets.reveal([record.apiKeySecret])).get(record.apiKeySecret);
 }

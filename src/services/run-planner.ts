@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors/app-error.ts';
+import { AppError, ValidationError } from '../errors/app-error.ts';
 import { createAgentModel, type AgentModel, type ModelCallSettings } from '../models/model-factory.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
 import type { AgentConfig, HierarchyRecord } from '../domain/hierarchy-schemas.ts';
@@ -6,12 +6,14 @@ import type { AgentPlan, RunPlan, WorkerToolConfig } from '../actors/run-plan.ts
 import type { AgentType } from '../events/run-event.ts';
 import type { McpServerConfig } from '../tools/mcp-connection.ts';
 import { mcpServerReferences } from '../domain/hierarchy-normalise.ts';
+import { revealModelKey } from './model-service.ts';
+import { checkMcpEnvAllowed, mcpHeaderResolver } from './mcp-credentials.ts';
 
 export interface PlanLimits {
   timeoutMs: number;
   maxSupervisorTurns: number;
   workerTools: WorkerToolConfig;
-  /** Retries, stream idle timeout and the environment keys are read from (MODEL_* settings). */
+  /** Retries, stream idle timeout, the environment keys are read from and what tenants may name of it. */
   modelCalls?: ModelCallSettings;
 }
 
@@ -31,9 +33,11 @@ export async function planRun(
       const record = ref ? await repos.models.findByRef(ref) : await repos.models.findByName('simulated');
       if (ref && !record) throw new ValidationError(`${path}.llm_config.model_id: model "${ref}" is not registered`);
       try {
-        base = createAgentModel(record, limits.modelCalls);
+        // A tenant secret is read now, for this run: never kept beyond the model built with it.
+        base = createAgentModel(record, limits.modelCalls, await revealModelKey(repos, record));
       } catch (err) {
-        // A missing key is refused here, naming the agent and the variable (never a value).
+        // A missing key is refused here, naming the agent and the variable or secret (never a value).
+        if (err instanceof AppError && !(err instanceof ValidationError)) throw new AppError(err.status, err.errorCode, `${path}: ${err.message}`);
         const code = err instanceof ValidationError ? err.errorCode : undefined;
         throw new ValidationError(`${path}: ${(err as Error).message}`, undefined, code);
       }
@@ -73,9 +77,10 @@ export async function planRun(
       workers,
     });
   }
-  const mcpServers = await mcpServersFor(repos, hierarchy);
+  const mcpServers = await mcpServersFor(repos, hierarchy, limits.modelCalls?.envAllowed ?? []);
   return {
-    ...(mcpServers.length > 0 && { mcpServers }),
+    // Header values are resolved when the run connects, by this resolver: the plan holds names only.
+    ...(mcpServers.length > 0 && { mcpServers, mcpHeaders: mcpHeaderResolver(repos, { env: limits.modelCalls?.env ?? process.env, envAllowed: limits.modelCalls?.envAllowed ?? [] }) }),
     tenantId: repos.tenantId,
     hierarchyId: hierarchy.id,
     task,
@@ -94,14 +99,21 @@ export async function planRun(
  * inactive since the hierarchy was saved refuses the run (400 naming the worker and the tool);
  * whether a named tool exists is known once the run has connected (the run fails if not).
  */
-async function mcpServersFor(repos: TenantRepositories, hierarchy: HierarchyRecord): Promise<McpServerConfig[]> {
+async function mcpServersFor(repos: TenantRepositories, hierarchy: HierarchyRecord, envAllowed: readonly string[]): Promise<McpServerConfig[]> {
   const servers = new Map<string, McpServerConfig>();
   for (const ref of mcpServerReferences(hierarchy.config)) {
     if (servers.has(ref.server)) continue;
     const record = await repos.mcpServers.findByName(ref.server);
     if (!record) throw new ValidationError(`${ref.path}: unknown MCP server "${ref.server}"`);
     if (!record.isActive) throw new ValidationError(`${ref.path}: MCP server "${ref.server}" is not active`);
-    servers.set(ref.server, { name: record.name, url: record.url, headersEnv: record.headersEnv });
+    const server = { name: record.name, url: record.url, headersEnv: record.headersEnv, headersSecret: record.headersSecret };
+    // Refused before the run exists when the operator no longer allows a variable it names.
+    try {
+      checkMcpEnvAllowed(server, envAllowed);
+    } catch (err) {
+      throw new ValidationError(`${ref.path}: ${(err as Error).message}`, undefined, 'ENV_NOT_ALLOWED');
+    }
+    servers.set(ref.server, server);
   }
   return [...servers.values()];
 }

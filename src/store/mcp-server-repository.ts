@@ -10,6 +10,7 @@ function toRecord(s: McpServer): McpServerRecord {
     name: s.name,
     url: s.url,
     headersEnv: s.headersEnv ?? {},
+    headersSecret: s.headersSecret ?? {},
     description: s.description ?? null,
     isActive: s.isActive,
     createdAt: s.createdAt,
@@ -20,7 +21,7 @@ function toRecord(s: McpServer): McpServerRecord {
 /** Only the fields present are set. */
 function toEntityData(fields: Partial<McpServerFields>): Partial<McpServer> {
   const data: Record<string, unknown> = {};
-  for (const key of ['name', 'url', 'headersEnv', 'description', 'isActive'] as const) {
+  for (const key of ['name', 'url', 'headersEnv', 'headersSecret', 'description', 'isActive'] as const) {
     if (fields[key] !== undefined) data[key] = fields[key];
   }
   return data as Partial<McpServer>;

@@ -19,6 +19,7 @@ function toRecord(m: AiModel): ModelRecord {
     isActive: m.isActive,
     params: m.params ?? null,
     apiKeyEnv: m.apiKeyEnv ?? null,
+    apiKeySecret: m.apiKeySecret ?? null,
     createdAt: m.createdAt,
     updatedAt: m.updatedAt,
   };
@@ -31,6 +32,7 @@ function toEntityData(fields: Partial<ModelFields>) {
     ['name', 'name'], ['model_id', 'modelId'], ['provider', 'provider'], ['base_url', 'baseUrl'],
     ['region', 'region'], ['temperature', 'temperature'], ['max_tokens', 'maxTokens'], ['top_p', 'topP'],
     ['description', 'description'], ['is_active', 'isActive'], ['params', 'params'], ['api_key_env', 'apiKeyEnv'],
+    ['api_key_secret', 'apiKeySecret'],
   ];
   for (const [from, to] of map) if (fields[from] !== undefined) data[to] = fields[from];
   return data;

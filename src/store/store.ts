@@ -9,6 +9,10 @@ import { SqlMcpServerRepository } from './mcp-server-repository.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
 import { SqlApiKeyRepository } from './api-key-repository.ts';
 import type { ApiKeyRepository } from '../domain/api-keys.ts';
+import { SqlTenantSecretRepository } from './tenant-secret-repository.ts';
+import { SecretCipher } from './secret-cipher.ts';
+import { ConfigError } from '../errors/app-error.ts';
+import { TenantSecret } from './entities/index.ts';
 
 export class SqlTenantRepositories implements TenantRepositories {
   readonly tenantId: string;
@@ -16,13 +20,15 @@ export class SqlTenantRepositories implements TenantRepositories {
   readonly hierarchies: SqlHierarchyRepository;
   readonly runs: SqlRunRepository;
   readonly mcpServers: SqlMcpServerRepository;
+  readonly secrets: SqlTenantSecretRepository;
 
-  constructor(em: EntityManager, tenantId: string) {
+  constructor(em: EntityManager, tenantId: string, cipher: SecretCipher | null) {
     this.tenantId = tenantId;
     this.models = new SqlModelRepository(em, tenantId);
     this.hierarchies = new SqlHierarchyRepository(em, tenantId);
     this.runs = new SqlRunRepository(em, tenantId);
     this.mcpServers = new SqlMcpServerRepository(em, tenantId);
+    this.secrets = new SqlTenantSecretRepository(em, tenantId, cipher);
   }
 }
 
@@ -33,16 +39,43 @@ export class Store {
   /** API keys of every tenant (a key decides its request's tenant, so it is found before one is known). */
   readonly apiKeys: ApiKeyRepository;
 
-  constructor(orm: Orm) {
+  /** Encrypts tenant secrets; null: no key configured, secrets can be listed and deleted only. */
+  readonly #cipher: SecretCipher | null;
+
+  constructor(orm: Orm, options: { secretsKey?: Buffer | null } = {}) {
     this.orm = orm;
     this.apiKeys = new SqlApiKeyRepository(orm.em);
+    this.#cipher = options.secretsKey ? new SecretCipher(options.secretsKey) : null;
+  }
+
+  /** Which key encrypts secrets (a fingerprint, not the key), or null without one. */
+  get secretsKeyFingerprint(): string | null {
+    return this.#cipher?.fingerprint ?? null;
   }
 
   /** A fresh unit of work (forked EntityManager) whose every query is scoped to `tenantId`. */
   forTenant(tenantId: string): TenantRepositories {
     const em = this.orm.em.fork();
     em.setFilterParams(TENANT_FILTER, { tenantId });
-    return new SqlTenantRepositories(em, tenantId);
+    return new SqlTenantRepositories(em, tenantId, this.#cipher);
+  }
+
+  /**
+   * Start-up check, across tenants: stored secrets need the key they were sealed with. Without
+   * a key, or with one that does not open the oldest stored secret, the process refuses to
+   * start rather than fail every run that uses one.
+   */
+  async checkSecretsKey(): Promise<void> {
+    const em = this.orm.em.fork();
+    const [oldest] = await em.find(TenantSecret, {}, { filters: false, orderBy: { createdAt: 'asc', id: 'asc' }, limit: 1 });
+    if (!oldest) return;
+    const count = await em.count(TenantSecret, {}, { filters: false });
+    if (!this.#cipher) {
+      throw new ConfigError(`SECRETS_KEY is not set, but the database holds ${count} tenant secret(s): set the SECRETS_KEY they were encrypted with`);
+    }
+    if (this.#cipher.open(oldest.tenantId, oldest.name, oldest) === null) {
+      throw new ConfigError('SECRETS_KEY does not decrypt the stored tenant secrets: set the key they were encrypted with');
+    }
   }
 
   async ping(): Promise<boolean> {

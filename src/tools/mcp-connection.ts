@@ -4,39 +4,27 @@ import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/
 import type { JSONSchema7 } from '@ai-sdk/provider';
 import { ToolError } from '../errors/app-error.ts';
 import type { McpSettings } from './tool-settings.ts';
+import { redactSecrets } from '../errors/secret-redaction.ts';
 
-/** A registered MCP server as a run needs it: plain data. `headersEnv` holds variable NAMES, never values. */
+/**
+ * A registered MCP server as a run needs it: plain data. `headersEnv` holds variable NAMES and
+ * `headersSecret` the tenant's secret NAMES, never values.
+ */
 export interface McpServerConfig {
   name: string;
   url: string;
   headersEnv: Record<string, string>;
+  headersSecret: Record<string, string>;
 }
+
+/** The header values to send to a server, resolved when its connection opens (see services/mcp-credentials.ts). */
+export type McpHeaderResolver = (server: McpServerConfig) => Promise<Record<string, string>>;
 
 /** A tool as the server lists it. */
 export interface RemoteTool {
   name: string;
   description: string;
   inputSchema: JSONSchema7;
-}
-
-/** Where header values come from: the process environment, read when connecting. */
-export type Environment = Readonly<Record<string, string | undefined>>;
-
-/**
- * The headers to send, read from the environment now. A variable that is not set fails the
- * connection (naming the variable and the header, never a value): connecting without the
- * credential the registration asks for would only fail later and less clearly.
- */
-function headersFrom(server: McpServerConfig, env: Environment): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [header, variable] of Object.entries(server.headersEnv)) {
-    const value = env[variable];
-    if (value === undefined || value === '') {
-      throw new ToolError(`MCP server "${server.name}": environment variable ${variable} (for header ${header}) is not set`, 'MCP_UNAVAILABLE');
-    }
-    headers[header] = value;
-  }
-  return headers;
 }
 
 /** The text a model reads from a tool result: text parts joined, other parts described. */
@@ -62,20 +50,28 @@ export class McpConnection {
   readonly #client: Client;
   readonly #transport: StreamableHTTPClientTransport;
   readonly #settings: McpSettings;
+  /** The header values sent: redacted from every error and result text this connection passes on. */
+  readonly #secrets: readonly string[];
 
-  private constructor(server: McpServerConfig, client: Client, transport: StreamableHTTPClientTransport, tools: RemoteTool[], settings: McpSettings) {
+  private constructor(server: McpServerConfig, client: Client, transport: StreamableHTTPClientTransport, tools: RemoteTool[], settings: McpSettings, secrets: readonly string[]) {
     this.server = server;
+    this.#secrets = secrets;
     this.#client = client;
     this.#transport = transport;
     this.tools = tools;
     this.#settings = settings;
   }
 
-  /** Connects, initialises the session and lists every tool (following pagination). */
-  static async open(server: McpServerConfig, settings: McpSettings, env: Environment, signal: AbortSignal): Promise<McpConnection> {
+  /**
+   * Connects, initialises the session and lists every tool (following pagination). `headers`
+   * are the resolved header values (McpHeaderResolver); a server echoing one back in an error
+   * or a result never gets it shown.
+   */
+  static async open(server: McpServerConfig, settings: McpSettings, headers: Record<string, string>, signal: AbortSignal): Promise<McpConnection> {
+    const secrets = Object.values(headers);
     // No redirects: the credential headers go to the registered URL and nowhere else.
     const transport = new StreamableHTTPClientTransport(new URL(server.url), {
-      requestInit: { headers: headersFrom(server, env), redirect: 'error' },
+      requestInit: { headers, redirect: 'error' },
     });
     const client = new Client({ name: 'cadre', version: '0.1.0' });
     const options = { signal, timeout: settings.connectTimeoutMs };
@@ -90,13 +86,13 @@ export class McpConnection {
         }
         cursor = page.nextCursor;
       } while (cursor !== undefined);
-      return new McpConnection(server, client, transport, tools, settings);
+      return new McpConnection(server, client, transport, tools, settings, secrets);
     } catch (err) {
       // Whatever closing a half-open client says, the failure to connect is what to report.
       await client.close().catch(() => undefined);
       if (signal.aborted) throw signal.reason;
       const why = err instanceof McpError && err.code === ErrorCode.RequestTimeout ? `no answer within ${settings.connectTimeoutMs} ms` : describe(err);
-      throw new ToolError(`MCP server "${server.name}" (${server.url}) is unreachable: ${why}`, 'MCP_UNAVAILABLE');
+      throw new ToolError(redactSecrets(`MCP server "${server.name}" (${server.url}) is unreachable: ${why}`, secrets), 'MCP_UNAVAILABLE');
     }
   }
 
@@ -120,9 +116,9 @@ export class McpConnection {
       if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) {
         throw new ToolError(`MCP tool "${tool}" of "${this.server.name}" timed out after ${this.#settings.callTimeoutMs} ms`, 'TOOL_TIMEOUT');
       }
-      throw new ToolError(`MCP tool "${tool}" of "${this.server.name}" failed: ${describe(err)}`);
+      throw new ToolError(redactSecrets(`MCP tool "${tool}" of "${this.server.name}" failed: ${describe(err)}`, this.#secrets));
     }
-    const text = resultText(result);
+    const text = redactSecrets(resultText(result), this.#secrets);
     if (result.isError) throw new ToolError(text || `MCP tool "${tool}" of "${this.server.name}" reported an error`);
     return text;
   }

@@ -1,5 +1,5 @@
 import { ToolError } from '../errors/app-error.ts';
-import { McpConnection, type Environment, type McpServerConfig } from './mcp-connection.ts';
+import { McpConnection, type McpHeaderResolver, type McpServerConfig } from './mcp-connection.ts';
 import type { McpSettings } from './tool-settings.ts';
 import type { OfferedTool } from './worker-tool.ts';
 
@@ -25,20 +25,20 @@ interface Entry {
  */
 export class McpToolbox {
   readonly #settings: McpSettings;
-  readonly #env: Environment;
+  readonly #headers: McpHeaderResolver;
   readonly #connections = new Map<string, McpConnection>();
   readonly #byFunctionName = new Map<string, Entry>();
   #closed = false;
 
-  constructor(settings: McpSettings, env: Environment) {
+  constructor(settings: McpSettings, headers: McpHeaderResolver) {
     this.#settings = settings;
-    this.#env = env;
+    this.#headers = headers;
   }
 
   /** Connects to every server at once; fails with the first server's failure (the others are closed then). */
   async open(servers: readonly McpServerConfig[], signal: AbortSignal): Promise<void> {
     const opened = await Promise.allSettled(servers.map(async (server) => {
-      const connection = await McpConnection.open(server, this.#settings, this.#env, signal);
+      const connection = await McpConnection.open(server, this.#settings, await this.#headers(server), signal);
       // The run ended while connecting: nobody will close this one later.
       if (this.#closed) {
         await connection.close();

@@ -14,6 +14,11 @@ const adminUrls = {
   mysql: process.env.CADRE_TEST_MYSQL_URL ?? 'mysql://cadre:cadre@127.0.0.1:3306/mysql',
 };
 
+/** Every test database's store encrypts tenant secrets with a key of its own (as main.ts gives one). */
+function testStore(orm: Awaited<ReturnType<typeof initORM>>): Store {
+  return new Store(orm, { secretsKey: randomBytes(32) });
+}
+
 export interface TestDatabase {
   store: Store;
   config: DatabaseConfig;
@@ -30,7 +35,7 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
   if (backend === 'sqlite') {
     const file = join(tmpdir(), `${uniqueName('cadre_test')}.sqlite`);
     const config: DatabaseConfig = { driver: 'libsql', dbName: file };
-    const store = new Store(await initORM({ database: config }));
+    const store = testStore(await initORM({ database: config }));
     return {
       store,
       config,
@@ -43,7 +48,7 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
   const admin = parseDatabaseUrl(adminUrls[backend]);
   const config = { ...admin, dbName: uniqueName('cadre_test') } as DatabaseConfig;
   // initORM creates the missing database (ensureDatabase) and its schema.
-  const store = new Store(await initORM({ database: config }));
+  const store = testStore(await initORM({ database: config }));
   return {
     store,
     config,

@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+
+/** One key for every process a test file starts (they share a database), so no key file lands in the temp dir. */
+const SECRETS_KEY = randomBytes(32).toString('base64');
 
 /** A real Cadre process (`node src/main.ts`, what `npm start` runs) on an ephemeral port. */
 export interface CadreProcess {
@@ -18,7 +22,7 @@ const START_DEADLINE_MS = 60_000;
 
 export async function startCadre(env: Record<string, string>): Promise<CadreProcess> {
   const child = spawn(process.execPath, ['src/main.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '2000', ...env },
+    env: { ...process.env, SECRETS_KEY, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '2000', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const logs: string[] = [];

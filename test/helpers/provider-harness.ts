@@ -1,5 +1,5 @@
 import type { ExecutionContext } from 'ava';
-import { composeService, type Service } from '../../src/compose.ts';
+import { composeService, type ComposeOptions, type Service } from '../../src/compose.ts';
 import { API_PREFIX } from '../../src/http/api-route.ts';
 import { DEFAULT_TENANT } from '../../src/http/tenant.ts';
 import type { ModelCallSettings } from '../../src/models/model-factory.ts';
@@ -15,10 +15,11 @@ export class ProviderHarness {
   service!: Service;
   server!: TestServer;
 
-  async start(modelCalls: ModelCallSettings, modelCheckTimeoutMs = 2000): Promise<void> {
+  /** `options`: more of the composition, e.g. the TENANT_ENV_ALLOWED a test's rows rely on. */
+  async start(modelCalls: ModelCallSettings, modelCheckTimeoutMs = 2000, options: ComposeOptions = {}): Promise<void> {
     this.db = await createTestDatabase('sqlite');
     await this.db.store.seedDefaults(DEFAULT_TENANT);
-    this.service = composeService(this.db.store, { database: this.db.config, modelCalls, modelCheckTimeoutMs });
+    this.service = composeService(this.db.store, { database: this.db.config, modelCalls, modelCheckTimeoutMs, ...options });
     this.server = await serve(this.service.app);
   }
 

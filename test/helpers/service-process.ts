@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+
+/** One key for every process a test file starts (they share a database), so no key file lands in the temp dir. */
+const SECRETS_KEY = randomBytes(32).toString('base64');
 
 /** The real process entry (`node src/main.ts`, what `npm start` runs) as a child process. */
 export interface ServiceProcess {
@@ -15,7 +19,7 @@ export interface ServiceProcess {
 /** Starts the service on `port` (0: any free one) and resolves once it logs where it listens. */
 export async function startServiceProcess(env: Record<string, string>, port = 0, timeoutMs = 60_000): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ['src/main.ts'], {
-    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env, PORT: String(port) },
+    env: { ...process.env, SECRETS_KEY, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const logs: string[] = [];

@@ -12,7 +12,8 @@ function hierarchyWithTools(tools: string[]): any {
 
 /** The mcp-servers endpoints over HTTP, and hierarchies naming MCP servers, on every database backend. */
 export function apiMcpServersSuite(backend: Backend): void {
-  const harness = useApiHarness(backend);
+  // The operator lets tenants name these variables (TENANT_ENV_ALLOWED); any other is refused.
+  const harness = useApiHarness(backend, { tenantEnvAllowed: ['MCP_*', 'OTHER_KEY', 'A_TOKEN'] });
   const b = backend;
 
   test(`${b}: mcp-servers create fills defaults, get returns the same, names are unique per tenant`, async (t) => {
@@ -83,7 +84,27 @@ export function apiMcpServersSuite(backend: Backend): void {
     await api.fails('mcp-servers/get', {}, 400, 'id');
     const created = await api.ok('mcp-servers/create', base);
     const got = await api.ok('mcp-servers/get', { id: created.id });
-    t.deepEqual(Object.keys(got).sort(), ['created_at', 'description', 'headers_env', 'id', 'is_active', 'name', 'updated_at', 'url']);
+    t.deepEqual(Object.keys(got).sort(), ['created_at', 'description', 'headers_env', 'headers_secret', 'id', 'is_active', 'name', 'updated_at', 'url']);
+  });
+
+  test(`${b}: headers_env only names variables TENANT_ENV_ALLOWED allows; headers_secret only existing secrets; one source per header`, async (t) => {
+    const api = harness().api(t, uniqueTenant());
+    const base = () => ({ name: uniqueName('h'), url: 'http://127.0.0.1:9/mcp' });
+    const refused = await api.fails('mcp-servers/create', { ...base(), headers_env: { Authorization: 'DATABASE_URL' } }, 400, 'headers_env.Authorization', 'ENV_NOT_ALLOWED');
+    t.is(refused.body.error, 'headers_env.Authorization: DATABASE_URL is not allowed by TENANT_ENV_ALLOWED');
+    await api.fails('mcp-servers/create', { ...base(), headers_secret: { Authorization: 'absent' } }, 400, 'headers_secret.Authorization', 'SECRET_NOT_FOUND');
+    await api.fails('mcp-servers/create', { ...base(), headers_secret: { Authorization: 'white space' } }, 400, 'headers_secret.Authorization');
+    await api.fails('mcp-servers/create', { ...base(), headers_secret: { Host: 'x' } }, 400, 'headers_secret.Host');
+    await api.ok('secrets/set', { name: 'mcp-token', value: 'Bearer tenant-mcp-0123' });
+    await api.fails('mcp-servers/create', { ...base(), headers_env: { Authorization: 'MCP_TOKEN' }, headers_secret: { authorization: 'mcp-token' } }, 400, 'headers_secret.authorization');
+    const created = await api.ok('mcp-servers/create', { ...base(), headers_env: { 'X-Env': 'MCP_TOKEN' }, headers_secret: { Authorization: 'mcp-token' } });
+    t.deepEqual(created.headers_secret, { Authorization: 'mcp-token' });
+    t.deepEqual(await api.ok('mcp-servers/get', { id: created.id }), created);
+    await api.fails('mcp-servers/update', { id: created.id, headers_env: { Authorization: 'MCP_TOKEN' } }, 400, 'headers_env.Authorization');
+    await api.fails('mcp-servers/update', { id: created.id, headers_env: { 'X-Env': 'HOME' } }, 400, 'headers_env.X-Env', 'ENV_NOT_ALLOWED');
+    const cleared = await api.ok('mcp-servers/update', { id: created.id, headers_secret: {} });
+    t.deepEqual(cleared.headers_secret, {});
+    t.false(JSON.stringify(cleared).includes('tenant-mcp'));
   });
 
   test(`${b}: an MCP server of tenant A is invisible to tenant B, and B's hierarchies cannot name it`, async (t) => {

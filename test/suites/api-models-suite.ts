@@ -4,7 +4,8 @@ import { expectError, expectPage, uniqueTenant, useApiHarness } from '../helpers
 
 /** The models endpoints over HTTP, run against every database backend. */
 export function apiModelsSuite(backend: Backend): void {
-  const harness = useApiHarness(backend);
+  // The operator lets tenants name these variables (TENANT_ENV_ALLOWED); any other is refused.
+  const harness = useApiHarness(backend, { tenantEnvAllowed: ['OPENAI_*', 'BEDROCK_KEY'] });
   const b = backend;
 
   test(`${b}: create fills defaults, get returns the same model`, async (t) => {
@@ -14,7 +15,7 @@ export function apiModelsSuite(backend: Backend): void {
     t.regex(created.id, /^[0-9a-f-]{36}$/i);
     t.like(created, {
       name, model_id: 'sim-1', provider: 'simulated', base_url: null, region: null, temperature: null,
-      max_tokens: null, top_p: null, description: null, is_active: true, params: null, api_key_env: null,
+      max_tokens: null, top_p: null, description: null, is_active: true, params: null, api_key_env: null, api_key_secret: null,
     });
     t.false(Number.isNaN(Date.parse(created.created_at)));
     t.deepEqual(await api.ok('models/get', { id: created.id }), created);
@@ -98,8 +99,30 @@ export function apiModelsSuite(backend: Backend): void {
     const created = await api.ok('models/create', { name: uniqueName('k'), model_id: 'x', api_key_env: 'OPENAI_API_KEY' });
     await api.fails('models/update', { id: created.id, api_key: 'sk-secret' }, 400, 'api_key');
     const got = await api.ok('models/get', { id: created.id });
-    t.deepEqual(Object.keys(got).filter((k) => /key|secret|password|credential/i.test(k)), ['api_key_env']);
+    t.deepEqual(Object.keys(got).filter((k) => /key|secret|password|credential/i.test(k)), ['api_key_env', 'api_key_secret']);
     t.false(JSON.stringify(got).includes('sk-'));
+  });
+
+  test(`${b}: api_key_env only names variables TENANT_ENV_ALLOWED allows; api_key_secret only existing secrets; never both`, async (t) => {
+    const api = harness().api(t, uniqueTenant());
+    const base = () => ({ name: uniqueName('e'), model_id: 'x', provider: 'openai-compatible', base_url: 'http://127.0.0.1:9/v1' });
+    for (const variable of ['DATABASE_URL', 'AWS_SECRET_ACCESS_KEY', 'SECRETS_KEY', 'OPENAI']) {
+      const res = await api.fails('models/create', { ...base(), api_key_env: variable }, 400, 'api_key_env', 'ENV_NOT_ALLOWED');
+      t.is(res.body.error, `api_key_env: ${variable} is not allowed by TENANT_ENV_ALLOWED`);
+    }
+    const allowed = await api.ok('models/create', { ...base(), api_key_env: 'OPENAI_PROJECT_KEY' });
+    await api.fails('models/update', { id: allowed.id, api_key_env: 'DATABASE_URL' }, 400, 'api_key_env', 'ENV_NOT_ALLOWED');
+    const missing = await api.fails('models/create', { ...base(), api_key_secret: 'nope' }, 400, 'api_key_secret', 'SECRET_NOT_FOUND');
+    t.regex(missing.body.error, /"nope" does not exist/);
+    await api.fails('models/create', { ...base(), api_key_secret: 'bad name!' }, 400, 'api_key_secret');
+    await api.ok('secrets/set', { name: 'provider.key', value: 'sk-tenant-0123' });
+    await api.fails('models/create', { ...base(), api_key_env: 'OPENAI_X', api_key_secret: 'provider.key' }, 400, 'api_key_secret');
+    // Switching the stored row from a variable to a secret needs the variable cleared.
+    await api.fails('models/update', { id: allowed.id, api_key_secret: 'provider.key' }, 400, 'api_key_secret');
+    const switched = await api.ok('models/update', { id: allowed.id, api_key_secret: 'provider.key', api_key_env: null });
+    t.like(switched, { api_key_secret: 'provider.key', api_key_env: null });
+    t.deepEqual(await api.ok('models/get', { id: allowed.id }), switched);
+    t.false(JSON.stringify(switched).includes('sk-tenant'));
   });
 
   test(`${b}: create validation names the offending field`, async (t) => {

@@ -54,6 +54,9 @@ export function tenantVariantsSuite(backend: Backend): void {
     const a = h.api(t, owner);
     const modelName = uniqueName('model');
     const model = await a.ok('models/create', { name: modelName, model_id: 'x', provider: 'openai', description: 'the owner\'s' });
+    const secretValue = `owner-secret-${uniqueName('v')}`;
+    const secret = await a.ok('secrets/set', { name: 'owner.key', value: secretValue });
+    const mcpServer = await a.ok('mcp-servers/create', { name: uniqueName('mcp').replaceAll('_', '-'), url: 'http://127.0.0.1:9/mcp', headers_secret: { Authorization: 'owner.key' } });
     const hierarchyId = await h.hierarchy(a, 150); // slow tokens: the run stays live while twins try it
     const hierarchy = await a.ok('hierarchies/get', { id: hierarchyId });
     const runId = await h.start(a, hierarchyId);
@@ -81,6 +84,10 @@ export function tenantVariantsSuite(backend: Backend): void {
           ['runs/events', { id: runId }],
           ['runs/stream', { id: runId }],
           ['runs/cancel', { id: runId }],
+          ['secrets/delete', { name: 'owner.key' }],
+          ['mcp-servers/get', { id: mcpServer.id }],
+          ['mcp-servers/update', { id: mcpServer.id, description: 'taken over' }],
+          ['mcp-servers/delete', { id: mcpServer.id }],
         ];
         for (const [action, body] of byId) {
           expectNoAccess(t, await call(action, body), validTenant, what(action));
@@ -89,6 +96,14 @@ export function tenantVariantsSuite(backend: Backend): void {
         expectNotListed(t, await call('models/list', {}), [model.id], validTenant, what('models/list'));
         expectNotListed(t, await call('hierarchies/list', {}), [hierarchyId], validTenant, what('hierarchies/list'));
         expectNotListed(t, await call('runs/list', {}), [runId], validTenant, what('runs/list'));
+        expectNotListed(t, await call('mcp-servers/list', {}), [mcpServer.id], validTenant, what('mcp-servers/list'));
+        const secrets = await call('secrets/list', {});
+        if (validTenant || secrets.status !== 400) t.false(expectPage(t, secrets).content.some((item: any) => item.name === 'owner.key' && item.created_at === secret.created_at), what('secrets/list'));
+        // A twin's rows cannot name the owner's secret (it does not exist for the twin).
+        const naming = await call('models/create', { name: uniqueName('m'), model_id: 'x', provider: 'openai-compatible', base_url: 'http://127.0.0.1:9/v1', api_key_secret: 'owner.key' });
+        t.is(naming.status, 400, what('models/create naming the owner\'s secret'));
+        t.false(naming.text.includes(secretValue));
+        tried += 4;
         // Names are unique per tenant, compared exactly: a twin tenant may use the owner's name.
         const twin = await call('models/create', { name: modelName, model_id: 'y', provider: 'openai' });
         // (Header and body reach the same twin tenant: the second time it is that tenant's own conflict.)
@@ -104,6 +119,8 @@ export function tenantVariantsSuite(backend: Backend): void {
     // The owner's data is untouched and the run is still going: no twin cancelled it.
     t.deepEqual(await a.ok('models/get', { id: model.id }), model);
     t.deepEqual(await a.ok('hierarchies/get', { id: hierarchyId }), hierarchy);
+    t.deepEqual(await a.ok('mcp-servers/get', { id: mcpServer.id }), mcpServer);
+    t.deepEqual(expectPage(t, await a.post('secrets/list', {})).content, [{ name: 'owner.key', created_at: secret.created_at, updated_at: secret.updated_at }]);
     const run = await a.ok('runs/get', { id: runId });
     t.true(['pending', 'running'].includes(run.status), `the owner's run is ${run.status}`);
     t.is(expectPage(t, await a.post('models/list', { size: 100 })).content.filter((m: any) => m.name === modelName).length, 1);

@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { defineRoute } from '../api-route.ts';
+import { defineRoute, type ApiRoute } from '../api-route.ts';
+import type { TenantEnvPolicy } from '../../services/model-service.ts';
 import { idSchema, pageOf } from '../../domain/common-schemas.ts';
 import {
   mcpServerCreateSchema, mcpServerListSchema, mcpServerUpdateSchema, mcpServerView, mcpServerViewSchema,
 } from '../../domain/mcp-server-schemas.ts';
 import { createMcpServer, deleteMcpServer, getMcpServer, listMcpServers, updateMcpServer } from '../../services/mcp-server-service.ts';
 
-export const mcpServerRoutes = [
+/** `policy`: what tenants' rows may reference of the operator's environment (TENANT_ENV_ALLOWED). */
+export function mcpServerRoutes(policy: TenantEnvPolicy): ApiRoute[] {
+  return [
   defineRoute({
     path: '/mcp-servers/list', tag: 'mcp-servers', summary: 'List MCP servers (paginated)', body: mcpServerListSchema,
     response: mcpServerViewSchema, paginated: true,
@@ -19,7 +22,7 @@ export const mcpServerRoutes = [
     path: '/mcp-servers/create', tag: 'mcp-servers', summary: 'Register an MCP server (Streamable HTTP) as a source of worker tools',
     body: mcpServerCreateSchema, response: mcpServerViewSchema, message: 'MCP server created',
     async handle({ input, repos }) {
-      return mcpServerView(await createMcpServer(repos, input));
+      return mcpServerView(await createMcpServer(repos, input, policy));
     },
   }),
   defineRoute({
@@ -32,7 +35,7 @@ export const mcpServerRoutes = [
     path: '/mcp-servers/update', tag: 'mcp-servers', summary: 'Change an MCP server', body: mcpServerUpdateSchema,
     response: mcpServerViewSchema, message: 'MCP server updated',
     async handle({ input, repos }) {
-      return mcpServerView(await updateMcpServer(repos, input));
+      return mcpServerView(await updateMcpServer(repos, input, policy));
     },
   }),
   defineRoute({
@@ -44,3 +47,4 @@ export const mcpServerRoutes = [
     },
   }),
 ];
+}

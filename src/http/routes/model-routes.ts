@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { defineRoute } from '../api-route.ts';
+import { defineRoute, type ApiRoute } from '../api-route.ts';
+import type { TenantEnvPolicy } from '../../services/model-service.ts';
 import { idSchema, pageOf } from '../../domain/common-schemas.ts';
 import { modelCreateSchema, modelListSchema, modelUpdateSchema, modelView, modelViewSchema } from '../../domain/model-schemas.ts';
 import { createModel, deleteModel, getModel, listModels, updateModel } from '../../services/model-service.ts';
 
-export const modelRoutes = [
+/** `policy`: what tenants' rows may reference of the operator's environment (TENANT_ENV_ALLOWED). */
+export function modelRoutes(policy: TenantEnvPolicy): ApiRoute[] {
+  return [
   defineRoute({
     path: '/models/list', tag: 'models', summary: 'List models (paginated)', body: modelListSchema,
     response: modelViewSchema, paginated: true,
@@ -17,7 +20,7 @@ export const modelRoutes = [
     path: '/models/create', tag: 'models', summary: 'Register a model', body: modelCreateSchema,
     response: modelViewSchema, message: 'model created',
     async handle({ input, repos }) {
-      return modelView(await createModel(repos, input));
+      return modelView(await createModel(repos, input, policy));
     },
   }),
   defineRoute({
@@ -30,7 +33,7 @@ export const modelRoutes = [
     path: '/models/update', tag: 'models', summary: 'Change a model', body: modelUpdateSchema,
     response: modelViewSchema, message: 'model updated',
     async handle({ input, repos }) {
-      return modelView(await updateModel(repos, input));
+      return modelView(await updateModel(repos, input, policy));
     },
   }),
   defineRoute({
@@ -42,3 +45,4 @@ export const modelRoutes = [
     },
   }),
 ];
+}

@@ -2,7 +2,10 @@ import { defineEntity, p } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { tenantFilter } from '../tenant-filter.ts';
 
-/** A registered language model. Secrets are never stored: `apiKeyEnv` names the variable. */
+/**
+ * A registered language model. No key is stored here: `apiKeyEnv` names an operator variable,
+ * `apiKeySecret` one of the tenant's secrets (tenant_secret, encrypted).
+ */
 export const AiModelSchema = defineEntity({
   name: 'AiModel',
   tableName: 'ai_model',
@@ -23,6 +26,7 @@ export const AiModelSchema = defineEntity({
     isActive: p.boolean().default(true),
     params: p.json<Record<string, unknown>>().nullable(),
     apiKeyEnv: p.string().length(255).nullable(),
+    apiKeySecret: p.string().length(128).nullable(),
     createdAt: p.datetime().length(3).onCreate(() => new Date()),
     updatedAt: p.datetime().length(3).onCreate(() => new Date()).onUpdate(() => new Date()),
   },

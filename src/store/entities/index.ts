@@ -5,6 +5,7 @@ import { ExecutionEventSchema } from './execution-event.entity.ts';
 import { McpServerSchema } from './mcp-server.entity.ts';
 import { ApiKeySchema } from './api-key.entity.ts';
 import { CadreProcessSchema } from './cadre-process.entity.ts';
+import { TenantSecretSchema } from './tenant-secret.entity.ts';
 
 export { AiModel } from './ai-model.entity.ts';
 export { HierarchyTeam } from './hierarchy-team.entity.ts';
@@ -13,5 +14,6 @@ export { ExecutionEvent } from './execution-event.entity.ts';
 export { McpServer } from './mcp-server.entity.ts';
 export { ApiKey } from './api-key.entity.ts';
 export { CadreProcess } from './cadre-process.entity.ts';
+export { TenantSecret } from './tenant-secret.entity.ts';
 
-export const entities = [AiModelSchema, HierarchyTeamSchema, ExecutionRunSchema, ExecutionEventSchema, McpServerSchema, ApiKeySchema, CadreProcessSchema];
+export const entities = [AiModelSchema, HierarchyTeamSchema, ExecutionRunSchema, ExecutionEventSchema, McpServerSchema, ApiKeySchema, CadreProcessSchema, TenantSecretSchema];

@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { tenantFilter } from '../tenant-filter.ts';
 
 /**
- * A tenant's MCP server (Streamable HTTP), a source of worker tools. Secrets are never stored:
- * `headersEnv` maps header names to the NAMES of environment variables read when connecting.
+ * A tenant's MCP server (Streamable HTTP), a source of worker tools. No header value is stored
+ * here: `headersEnv` maps header names to NAMES of operator variables, `headersSecret` to names
+ * of the tenant's secrets, both read when connecting.
  */
 export const McpServerSchema = defineEntity({
   name: 'McpServer',
@@ -17,6 +18,7 @@ export const McpServerSchema = defineEntity({
     name: p.string().length(64),
     url: p.string().length(2048),
     headersEnv: p.json<Record<string, string>>(),
+    headersSecret: p.json<Record<string, string>>().nullable(),
     description: p.text().nullable(),
     isActive: p.boolean().default(true),
     createdAt: p.datetime().length(3).onCreate(() => new Date()),

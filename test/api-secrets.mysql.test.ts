@@ -1,0 +1,3 @@
+import { apiSecretsSuite } from './suites/api-secrets-suite.ts';
+
+apiSecretsSuite('mysql');
