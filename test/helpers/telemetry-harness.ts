@@ -45,6 +45,8 @@ export function useTelemetryHarness(backend: Backend): () => TelemetryHarness {
     service = composeService(db.store, {
       database: db.config, sseHeartbeatMs: 50, tracer: provider.getTracer('cadre-test'),
       logger: createLogger('debug', (line) => logLines.push(line)),
+      // The MCP fixture's credential header is read from this operator variable.
+      tenantEnvAllowed: [TELEMETRY_MCP_KEY_ENV],
     });
     server = await serve(service.app);
     const url = server.url;
