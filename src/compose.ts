@@ -31,6 +31,10 @@ export interface ComposeOptions {
   logger?: Logger;
   runTimeoutMs?: number;
   maxConcurrentRuns?: number;
+  /** Runs waiting for a slot (MAX_QUEUED_RUNS, default 1000): per process, or in the Redis queue; more are refused with 429. */
+  maxQueuedRuns?: number;
+  /** Runs one tenant may have running or waiting (TENANT_MAX_ACTIVE_RUNS, default 200); more are refused with 429. */
+  tenantMaxActiveRuns?: number;
   maxSupervisorTurns?: number;
   /** Worker tools' settings (http_request limits and allowed hosts); defaults when absent. */
   toolSettings?: ToolSettings;
@@ -84,6 +88,8 @@ export interface Service {
 }
 
 const DEFAULT_MODEL_IDLE_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_QUEUED_RUNS = 1000;
+const DEFAULT_TENANT_MAX_ACTIVE_RUNS = 200;
 
 /** Wires store → event log → runtime → services → HTTP: the one place the layers meet. */
 export function composeService(store: Store, options: ComposeOptions = {}): Service {
@@ -101,6 +107,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     eventLog,
     logger,
     maxConcurrentRuns: options.maxConcurrentRuns,
+    maxQueuedRuns: options.maxQueuedRuns ?? DEFAULT_MAX_QUEUED_RUNS,
     telemetry: new ProcessTelemetry(metrics, options.tracer ?? null),
     // Every write of a run's end is conditional on this process still owning it (fencing).
     persistenceFor: () => ({
@@ -145,6 +152,10 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     control,
     repositories: (tenantId) => store.forTenant(tenantId),
     eventLog,
+    admission: {
+      maxQueuedRuns: options.maxQueuedRuns ?? DEFAULT_MAX_QUEUED_RUNS,
+      tenantMaxActiveRuns: options.tenantMaxActiveRuns ?? DEFAULT_TENANT_MAX_ACTIVE_RUNS,
+    },
     limits: {
       timeoutMs: options.runTimeoutMs ?? 30 * 60 * 1000,
       maxSupervisorTurns: options.maxSupervisorTurns ?? 25,

@@ -55,8 +55,7 @@ export function streamToSse(
 ): void {
   const release = options.connections?.tryAcquire();
   if (options.connections && !release) {
-    ctx.set('Retry-After', String(RETRY_AFTER_S));
-    throw new UnavailableError(`too many event streams are open (${options.connections.max}); retry later`, 'TOO_MANY_STREAMS');
+    throw new UnavailableError(`too many event streams are open (${options.connections.max}); retry later`, 'TOO_MANY_STREAMS', RETRY_AFTER_S);
   }
   const maxFrames = options.maxBufferedFrames;
   const maxBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
