@@ -13,6 +13,7 @@ import { SqlEventLog } from './store/sql-event-log.ts';
 import { RedisEventLog } from './store/redis/redis-event-log.ts';
 import type { RedisSettings } from './config.ts';
 import { SseConnectionSlots } from './http/sse-connections.ts';
+import { PolledRunFeeds } from './events/polled-run-feeds.ts';
 import { storeErrorToAppError } from './store/store-errors.ts';
 import type { Store } from './store/store.ts';
 import type { EventLog } from './events/event-log.ts';
@@ -193,6 +194,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
         maxBufferedFrames: options.sseMaxBufferedFrames ?? 10_000,
         maxBufferedBytes: options.sseMaxBufferedBytes ?? 8 * 1024 * 1024,
         connections: sseConnections,
+        polledFeeds: new PolledRunFeeds(eventLog),
         stallTimeoutMs: options.sseStallTimeoutMs ?? 60_000,
         delivered: metrics.events,
       }),
