@@ -50,16 +50,17 @@ export class RunAdmission {
     await this.#checkQueue();
     this.#inFlight++;
     try {
+      const max = limits.tenantMaxActiveRuns;
       const run = await this.#inTurn(repos.tenantId, async () => {
-        const max = limits.tenantMaxActiveRuns;
         if ((await repos.runs.countActive()) >= max) throw tenantLimit(max);
-        const created = await create();
-        if ((await repos.runs.countActive()) > max) {
-          await repos.runs.discardRefused(created.id);
-          throw tenantLimit(max);
-        }
-        return created;
+        return create();
       });
+      // Past the bound now only through another process's start (this one's wait their turn and
+      // refuse before writing): the recount need not hold up the tenant's next start here.
+      if ((await repos.runs.countActive()) > max) {
+        await repos.runs.discardRefused(run.id);
+        throw tenantLimit(max);
+      }
       await launch(run);
       // Other processes enqueue at the same time: past the bound, the run is taken back unless a
       // process took it already (then it is running, not waiting).

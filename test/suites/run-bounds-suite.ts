@@ -1,5 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { composeService, type ComposeOptions, type Service } from '../../src/compose.ts';
+import { RunAdmission } from '../../src/services/run-admission.ts';
 import { Api, expectError, type ApiResponse } from '../helpers/api-harness.ts';
 import { createTestDatabase, uniqueName, type Backend, type TestDatabase } from '../helpers/backends.ts';
 import { sampleHierarchyInput } from '../helpers/fixtures.ts';
@@ -124,6 +125,34 @@ export function runBoundsSuite(backend: Backend): void {
     t.true(accepted.length >= 1 && accepted.length <= limit, `${accepted.length} accepted`);
     t.is(await activeRuns(apis[1]!), accepted.length);
     t.is(await totalRuns(apis[1]!), before + accepted.length, 'a refused start leaves no run record');
+  });
+
+  test.serial(`${backend}: two processes whose starts count at the same moment: the recount after the insert keeps the tenant within its bound`, async (t) => {
+    const served = await open({});
+    const tenant = uniqueName('race');
+    // Two admissions are two processes: neither waits for the other's turn.
+    const admissions = [0, 1].map(() => new RunAdmission({ runtime: served.service.runtime, queue: null, limits: { maxQueuedRuns: 1000, tenantMaxActiveRuns: 1 } }));
+    const { promise: bothCounted, resolve } = Promise.withResolvers<void>();
+    let counted = 0;
+    const outcomes = await Promise.allSettled(admissions.map((admission) => {
+      const repos = db.store.forTenant(tenant);
+      return admission.admit(repos, async () => {
+        // Each found the tenant below its bound; both insert before either recounts.
+        if (++counted === 2) resolve();
+        await bothCounted;
+        return repos.runs.create({ hierarchyId: 'raced', task: 'race', topologySnapshot: {}, owner: null });
+      }, async () => {});
+    }));
+    t.is(outcomes.length, 2);
+    const admitted = outcomes.filter((o) => o.status === 'fulfilled');
+    t.true(admitted.length <= 1, `${admitted.length} admitted past a bound of 1`);
+    for (const o of outcomes) {
+      if (o.status === 'rejected') t.like(o.reason, { status: 429, errorCode: 'TENANT_RUN_LIMIT' });
+    }
+    const repos = db.store.forTenant(tenant);
+    t.is(await repos.runs.countActive(), admitted.length, 'a refused start leaves no run record');
+    t.is((await repos.runs.list({ page: 1, size: 10 })).total, admitted.length);
+    for (const o of admitted) await repos.runs.finish(o.value.id, { status: 'cancelled' }, new Date());
   });
 
   test.serial(`${backend}: past MAX_QUEUED_RUNS (all slots busy, the queue full) runs/start and /execute answer 429 RUN_QUEUE_FULL`, async (t) => {
