@@ -14,6 +14,7 @@ import { SqlEventLog } from './store/sql-event-log.ts';
 import { RedisEventLog } from './store/redis/redis-event-log.ts';
 import type { RedisSettings } from './config.ts';
 import { SseConnectionSlots } from './http/sse-connections.ts';
+import { PolledRunFeeds } from './events/polled-run-feeds.ts';
 import { storeErrorToAppError } from './store/store-errors.ts';
 import type { Store } from './store/store.ts';
 import type { EventLog } from './events/event-log.ts';
@@ -32,6 +33,10 @@ export interface ComposeOptions {
   logger?: Logger;
   runTimeoutMs?: number;
   maxConcurrentRuns?: number;
+  /** Runs waiting for a slot (MAX_QUEUED_RUNS, default 1000): per process, or in the Redis queue; more are refused with 429. */
+  maxQueuedRuns?: number;
+  /** Runs one tenant may have running or waiting (TENANT_MAX_ACTIVE_RUNS, default 200); more are refused with 429. */
+  tenantMaxActiveRuns?: number;
   maxSupervisorTurns?: number;
   /** Worker tools' settings (http_request limits and allowed hosts); defaults when absent. */
   toolSettings?: ToolSettings;
@@ -92,6 +97,8 @@ export interface Service {
 }
 
 const DEFAULT_MODEL_IDLE_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_QUEUED_RUNS = 1000;
+const DEFAULT_TENANT_MAX_ACTIVE_RUNS = 200;
 
 /** Wires store → event log → runtime → services → HTTP: the one place the layers meet. */
 export function composeService(store: Store, options: ComposeOptions = {}): Service {
@@ -111,6 +118,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     eventLog,
     logger,
     maxConcurrentRuns: options.maxConcurrentRuns,
+    maxQueuedRuns: options.maxQueuedRuns ?? DEFAULT_MAX_QUEUED_RUNS,
     telemetry: new ProcessTelemetry(metrics, options.tracer ?? null),
     // Every write of a run's end is conditional on this process still owning it (fencing).
     persistenceFor: () => ({
@@ -155,6 +163,10 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     control,
     repositories: (tenantId) => store.forTenant(tenantId),
     eventLog,
+    admission: {
+      maxQueuedRuns: options.maxQueuedRuns ?? DEFAULT_MAX_QUEUED_RUNS,
+      tenantMaxActiveRuns: options.tenantMaxActiveRuns ?? DEFAULT_TENANT_MAX_ACTIVE_RUNS,
+    },
     limits: {
       timeoutMs: options.runTimeoutMs ?? 30 * 60 * 1000,
       maxSupervisorTurns: options.maxSupervisorTurns ?? 25,
@@ -191,6 +203,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
         maxBufferedFrames: options.sseMaxBufferedFrames ?? 10_000,
         maxBufferedBytes: options.sseMaxBufferedBytes ?? 8 * 1024 * 1024,
         connections: sseConnections,
+        polledFeeds: new PolledRunFeeds(eventLog),
         stallTimeoutMs: options.sseStallTimeoutMs ?? 60_000,
         delivered: metrics.events,
       }),

@@ -27,6 +27,8 @@ const envSchema = z.object({
   SSE_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(20_000),
   SSE_STALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(60_000),
   MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(100_000).default(100),
+  MAX_QUEUED_RUNS: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+  TENANT_MAX_ACTIVE_RUNS: z.coerce.number().int().min(1).max(1_000_000).default(200),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(MAX_TIMER_MS).default(10_000),
   HTTP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(DEFAULT_TOOL_SETTINGS.http.timeoutMs),
   HTTP_TOOL_MAX_BYTES: z.coerce.number().int().min(1).max(100 * 1024 * 1024).default(DEFAULT_TOOL_SETTINGS.http.maxBytes),
@@ -95,6 +97,10 @@ export interface AppConfig {
   sseStallTimeoutMs: number;
   shutdownGraceMs: number;
   maxConcurrentRuns: number;
+  /** Runs that may wait for a slot: per process without Redis, in the shared queue with it (429 past it). */
+  maxQueuedRuns: number;
+  /** Runs one tenant may have running or waiting at once, across processes (429 past it). */
+  tenantMaxActiveRuns: number;
   toolSettings: ToolSettings;
   workerMaxToolSteps: number;
   /** Model calls: retries before any output, and how long a stream may send nothing. */
@@ -141,6 +147,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sseStallTimeoutMs: e.SSE_STALL_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     maxConcurrentRuns: e.MAX_CONCURRENT_RUNS,
+    maxQueuedRuns: e.MAX_QUEUED_RUNS,
+    tenantMaxActiveRuns: e.TENANT_MAX_ACTIVE_RUNS,
     toolSettings: {
       http: { ...DEFAULT_TOOL_SETTINGS.http, timeoutMs: e.HTTP_TOOL_TIMEOUT_MS, maxBytes: e.HTTP_TOOL_MAX_BYTES, allowedHosts: e.HTTP_TOOL_ALLOWED_HOSTS },
       mcp: { connectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS, callTimeoutMs: e.MCP_TOOL_TIMEOUT_MS },

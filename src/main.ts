@@ -29,6 +29,8 @@ const service = composeService(store, {
   logger,
   runTimeoutMs: config.runTimeoutMs,
   maxConcurrentRuns: config.maxConcurrentRuns,
+  maxQueuedRuns: config.maxQueuedRuns,
+  tenantMaxActiveRuns: config.tenantMaxActiveRuns,
   toolSettings: config.toolSettings,
   workerMaxToolSteps: config.workerMaxToolSteps,
   modelCalls: config.modelCalls,

@@ -21,6 +21,8 @@ test.before(async () => {
   const { host, port, user, password, dbName } = db.config as { host: string; port: number; user: string; password: string; dbName: string };
   const env = {
     DATABASE_URL: `postgres://${user}:${password}@${host}:${port}/${dbName}`, REDIS_URL: redisUrl, REDIS_KEY_PREFIX: keyPrefix, MAX_CONCURRENT_RUNS: '20',
+    // 300 runs of one tenant are started at once below: no tenant bound may refuse them.
+    TENANT_MAX_ACTIVE_RUNS: '1000',
   };
   for (let i = 0; i < 3; i++) processes.push(await startCadre(env));
 });

@@ -103,7 +103,7 @@ test.serial('the open-stream count is exact: every way a stream ends gives its s
   const err = t.throws(() => streamToSse(ctx, log, 930_004, 0, false, options), { instanceOf: UnavailableError });
   t.is(err?.status, 503);
   t.is(err?.errorCode, 'TOO_MANY_STREAMS');
-  t.is(ctx.retryAfter, '5');
+  t.is(err?.retryAfterSeconds, 5, 'the error middleware answers it as Retry-After');
   t.deepEqual(refused.chunks, [], 'nothing written to the refused client');
   t.is(slots.active, 3, 'the refusal holds no slot');
   held[0]!.destroy();

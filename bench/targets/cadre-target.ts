@@ -45,6 +45,8 @@ export class CadreTarget implements Target {
         DATABASE_URL: join(this.#dir, 'cadre.sqlite'),
         // Every scenario's runs execute at once; none waits for a slot.
         MAX_CONCURRENT_RUNS: '20000',
+        // ...and no bound on queued or per-tenant active runs refuses them (every run is one tenant's).
+        MAX_QUEUED_RUNS: '100000', TENANT_MAX_ACTIVE_RUNS: '100000',
         ...this.#opts.env,
       },
     });

@@ -52,6 +52,10 @@ export interface RunRepository {
   find(id: number): Promise<RunRecord | null>;
   /** `owner`: the process that will execute it at once (no queue); null/absent while it waits to be taken. */
   create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null }): Promise<RunRecord>;
+  /** The tenant's runs running or waiting to run (pending): what TENANT_MAX_ACTIVE_RUNS bounds. */
+  countActive(): Promise<number>;
+  /** Removes a run whose start was refused right after its record was written (still pending, no events). */
+  discardRefused(id: number): Promise<void>;
   /** `traceId`: the run's OpenTelemetry trace, when tracing is on. */
   markRunning(id: number, startedAt: Date, traceId?: string | null): Promise<void>;
   /** Records the end of a run once: a run already ended is left as it is (returns false). */

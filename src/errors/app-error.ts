@@ -9,13 +9,16 @@ export class AppError extends Error {
   /** A stable machine-readable name, e.g. RUN_NOT_FOUND: one of the closed list in error-codes.ts. */
   readonly errorCode: ErrorCode;
   readonly details: unknown;
+  /** Seconds the client should wait before retrying: the answer's Retry-After header (set by the error middleware). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(status: number, errorCode: ErrorCode, message: string, details?: unknown) {
+  constructor(status: number, errorCode: ErrorCode, message: string, details?: unknown, retryAfterSeconds?: number) {
     super(message);
     this.name = new.target.name;
     this.status = status;
     this.errorCode = errorCode;
     this.details = details;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -65,8 +68,15 @@ export class RequestTimeoutError extends AppError {
 }
 
 export class UnavailableError extends AppError {
-  constructor(message: string, errorCode: ErrorCode = 'SERVICE_UNAVAILABLE') {
-    super(503, errorCode, message);
+  constructor(message: string, errorCode: ErrorCode = 'SERVICE_UNAVAILABLE', retryAfterSeconds?: number) {
+    super(503, errorCode, message, undefined, retryAfterSeconds);
+  }
+}
+
+/** A bound on what may be asked at once is reached (queued runs, a tenant's active runs): retry later. */
+export class TooManyRequestsError extends AppError {
+  constructor(message: string, errorCode: ErrorCode, retryAfterSeconds: number) {
+    super(429, errorCode, message, undefined, retryAfterSeconds);
   }
 }
 

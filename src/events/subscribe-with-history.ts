@@ -137,6 +137,14 @@ export function subscribeWithHistory(
   const catchUp = async () => {
     await deliverHistory(last, readPage, deliver, () => closed);
     if (closed) return;
+    // A feed that began at the log's end after this read (a shared poller) holds events past
+    // what the history reached: read again, up to them (they are stored before they are fed).
+    while (buffered && buffered.length > 0 && buffered[0]!.sequence > last + 1) {
+      const before = last;
+      await deliverHistory(last, readPage, deliver, () => closed);
+      if (closed) return;
+      if (last === before) break;
+    }
     const pending = buffered ?? [];
     buffered = null;
     bufferedBytes = 0;

@@ -82,6 +82,11 @@ export class RunQueue {
     });
   }
 
+  /** Runs waiting to be taken, in every process (a retry waiting out its backoff included): what MAX_QUEUED_RUNS bounds. */
+  waitingCount(): Promise<number> {
+    return this.#queue.getJobCountByTypes('waiting', 'delayed');
+  }
+
   /** Removes a run that still waits to be taken. False when a process took it already (or it is gone). */
   async withdraw(runId: number): Promise<boolean> {
     const job = await this.#queue.getJob(this.#keys.jobId(runId));

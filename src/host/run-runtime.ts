@@ -16,6 +16,8 @@ export interface RuntimeDeps {
   logger: Logger;
   /** Runs executing at once; further runs wait (status `pending`) in start order. Default 100. */
   maxConcurrentRuns?: number;
+  /** Runs that may wait for a slot at once (MAX_QUEUED_RUNS); see hasRoomFor. Default 1000. */
+  maxQueuedRuns?: number;
   /** Metrics and traces of each run (none when absent). */
   telemetry?: Telemetry;
   /**
@@ -53,17 +55,28 @@ export class RunRuntime {
   readonly #directory = new Map<number, LiveRun>();
   readonly #queue: number[] = [];
   readonly #maxConcurrent: number;
+  readonly #maxQueued: number;
   #executing = 0;
   #accepting = true;
 
   constructor(deps: RuntimeDeps) {
     this.#deps = deps;
     this.#maxConcurrent = Math.max(1, deps.maxConcurrentRuns ?? 100);
+    this.#maxQueued = Math.max(0, deps.maxQueuedRuns ?? 1000);
   }
 
   /** False once shutdown began: no new run may start then (it could not record its end). */
   get accepting(): boolean {
     return this.#accepting;
+  }
+
+  /**
+   * Whether `more` runs can still be taken: each would execute at once or wait within the queue's
+   * bound. Asked before a run is accepted (start itself never refuses: a run taken from the
+   * shared queue is bounded by the worker's concurrency).
+   */
+  hasRoomFor(more: number): boolean {
+    return this.#directory.size + more <= this.#maxConcurrent + this.#maxQueued;
   }
 
   /** Starts the run now, or queues it until a slot frees. Resolves with its outcome. */

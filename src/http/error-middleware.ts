@@ -15,7 +15,7 @@ export function errorMiddleware(logger: Logger, translate: ErrorTranslator = () 
     try {
       await next();
     } catch (err) {
-      const { status, message, errorCode, details } = classify(translate(err) ?? err);
+      const { status, message, errorCode, details, retryAfterSeconds } = classify(translate(err) ?? err);
       countError?.(errorCode);
       if (status >= 500) {
         logger.error('request failed', {
@@ -23,13 +23,16 @@ export function errorMiddleware(logger: Logger, translate: ErrorTranslator = () 
       }
       if (ctx.headerSent || !ctx.writable) return;
       ctx.status = status;
+      if (retryAfterSeconds !== undefined) ctx.set('Retry-After', String(retryAfterSeconds));
       ctx.body = { ...errorBody(status, message, errorCode), ...(details ? { details } : {}) };
     }
   };
 }
 
-function classify(err: unknown): { status: number; message: string; errorCode: string; details?: unknown } {
-  if (err instanceof AppError) return { status: err.status, message: err.message, errorCode: err.errorCode, details: err.details };
+function classify(err: unknown): { status: number; message: string; errorCode: string; details?: unknown; retryAfterSeconds?: number } {
+  if (err instanceof AppError) {
+    return { status: err.status, message: err.message, errorCode: err.errorCode, details: err.details, retryAfterSeconds: err.retryAfterSeconds };
+  }
   // Errors thrown by koa itself (ctx.throw, http-errors) carry an expose-able status.
   const httpErr = err as { status?: number; expose?: boolean; message?: string };
   if (typeof httpErr?.status === 'number' && httpErr.status >= 400 && httpErr.status < 500) {

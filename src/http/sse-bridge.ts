@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type { EventLog, Subscription } from '../events/event-log.ts';
 import type { StoredEvent } from '../events/run-event.ts';
 import { deliverHistory } from '../events/subscribe-with-history.ts';
+import { PolledRunFeeds } from '../events/polled-run-feeds.ts';
 import { UnavailableError } from '../errors/app-error.ts';
 import { encodeBatch, piecesOf } from './sse-frames.ts';
 import type { SseConnectionSlots } from './sse-connections.ts';
@@ -21,14 +22,14 @@ export interface SseOptions {
   stallTimeoutMs?: number;
   /** The process's SSE streams: when all slots are taken a new stream is refused with 503. */
   connections?: SseConnectionSlots;
+  /** The shared pollers of runs executing in another process (`ended` 'poll'); absent: one poller per stream. */
+  polledFeeds?: PolledRunFeeds;
   /** Counts the events written to subscribers (metrics): one integer add per batch. */
   delivered?: { delivered: number };
 }
 
 const RETRY_HINT = Buffer.from('retry: 2000\n\n');
 const CLOSE_FRAME = Buffer.from('event: close\ndata: {}\n\n');
-/** How often a run executing in another process is read back when the log has no shared live feed. */
-const POLL_MS = 500;
 
 /**
  * Bridges a run's event log to one SSE response: history after `afterSequence`, then live
@@ -36,8 +37,8 @@ const POLL_MS = 500;
  * sent and the stream closes even if the run never wrote a terminal event (its process died).
  * When `ended` is 'poll' the run executes in another process whose appends this log does not
  * carry live (the SQL log of a multi-process deployment): what the owner stores is read back
- * every POLL_MS until the terminal event went out (a dead owner's runs get theirs from the lease
- * sweep, so the stream always ends).
+ * by the run's one shared poller (PolledRunFeeds) until the terminal event went out (a dead
+ * owner's runs get theirs from the lease sweep, so the stream always ends).
  *
  * A batch of events is encoded once, however many clients follow the run, and goes to each
  * in one write. A slow client never slows the run or other clients. History goes out page by
@@ -55,8 +56,7 @@ export function streamToSse(
 ): void {
   const release = options.connections?.tryAcquire();
   if (options.connections && !release) {
-    ctx.set('Retry-After', String(RETRY_AFTER_S));
-    throw new UnavailableError(`too many event streams are open (${options.connections.max}); retry later`, 'TOO_MANY_STREAMS');
+    throw new UnavailableError(`too many event streams are open (${options.connections.max}); retry later`, 'TOO_MANY_STREAMS', RETRY_AFTER_S);
   }
   const maxFrames = options.maxBufferedFrames;
   const maxBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
@@ -186,22 +186,7 @@ export function streamToSse(
   };
   const fail = (err: unknown) => onError(err instanceof Error ? err : new Error(String(err)));
 
-  if (ended === 'poll') {
-    let last = afterSequence;
-    const deliverTracked = (events: StoredEvent[]) => {
-      last = events[events.length - 1]!.sequence;
-      return onEvents(events);
-    };
-    const follow = async () => {
-      while (!finished) {
-        await deliverHistory(last, (after, limit) => log.read(runId, { from: after + 1, limit }), deliverTracked, () => finished);
-        if (!finished) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      }
-    };
-    follow().catch(fail);
-    return;
-  }
-  if (ended) {
+  if (ended === true) {
     // The run is over: page through its history, waiting for the client between pages.
     deliverHistory(afterSequence, (after, limit) => log.read(runId, { from: after + 1, limit }), onEvents, () => finished)
       .then(() => closeStream()).catch(fail);
@@ -215,7 +200,9 @@ export function streamToSse(
   const closeIfOver = () => {
     if (caughtUp && runOver && !finished) closeStream();
   };
-  subscription = log.subscribe(runId, afterSequence, {
+  // Polled: read back from the log by the run's one shared poller in this process.
+  const source = ended === 'poll' ? options.polledFeeds ?? new PolledRunFeeds(log) : log;
+  subscription = source.subscribe(runId, afterSequence, {
     onEvents,
     onError,
     maxCatchUpBytes: maxBytes,

@@ -2,6 +2,7 @@ import type { TenantRepositories } from '../domain/repositories.ts';
 import type { LegacyExecuteRequest } from '../domain/legacy-execute.ts';
 import type { RunRecord } from '../domain/run-records.ts';
 import { createHierarchy } from './hierarchy-service.ts';
+import { TooManyRequestsError } from '../errors/app-error.ts';
 import type { RunService } from './run-service.ts';
 
 /** The original's `/execute` answer: topology by ids, every event, result, error and statistics. */
@@ -27,7 +28,14 @@ export interface ExecuteAnswer {
  */
 export async function executeInline(runs: RunService, repos: TenantRepositories, request: LegacyExecuteRequest, signal: AbortSignal): Promise<ExecuteAnswer> {
   const hierarchy = await createHierarchy(repos, request.hierarchy);
-  const run = await runs.start(repos, hierarchy.id, request.task);
+  let run: RunRecord;
+  try {
+    run = await runs.start(repos, hierarchy.id, request.task);
+  } catch (err) {
+    // Refused (429): no run was recorded, so the hierarchy stored for it goes too.
+    if (err instanceof TooManyRequestsError) await repos.hierarchies.delete(hierarchy.id);
+    throw err;
+  }
   const cancel = () => {
     runs.cancel(repos, run.id).catch(() => {
       // The run ended on its own first (409) or is already gone: nothing left to cancel.

@@ -15,6 +15,8 @@ import { terminalStatuses, type RunRecord } from '../domain/run-records.ts';
 import { getHierarchy } from './hierarchy-service.ts';
 import { planRun, type PlanLimits } from './run-planner.ts';
 import { readAllEvents, readEventPage, untilTerminalEvent, type EventPage } from './run-history.ts';
+import { RunAdmission, type AdmissionLimits } from './run-admission.ts';
+import type { RunPlan } from '../actors/run-plan.ts';
 
 export interface RunServiceDeps {
   runtime: RunRuntime;
@@ -29,6 +31,8 @@ export interface RunServiceDeps {
   limits: PlanLimits;
   /** How long runs/cancel waits for the run to record its end before answering. */
   cancelWaitMs?: number;
+  /** Bounds on queued runs and on each tenant's active runs (429 past them). */
+  admission: AdmissionLimits;
 }
 
 /** How long a run recorded as ended may take to show its terminal event in the log. */
@@ -37,9 +41,11 @@ const TERMINAL_EVENT_WAIT_MS = 5000;
 /** Runs as the API sees them: start, read, cancel, inspect, history. Every call is tenant-bound. */
 export class RunService {
   readonly #deps: RunServiceDeps;
+  readonly #admission: RunAdmission;
 
   constructor(deps: RunServiceDeps) {
     this.#deps = deps;
+    this.#admission = new RunAdmission({ runtime: deps.runtime, queue: deps.queue, limits: deps.admission });
   }
 
   get eventLog(): EventLog {
@@ -53,9 +59,14 @@ export class RunService {
     if (!hierarchy.isActive) throw new ConflictError(`hierarchy ${hierarchyId} is not active`, 'HIERARCHY_INACTIVE');
     const plan = await planRun(repos, hierarchy, task, this.#deps.limits);
     const { queue, host } = this.#deps;
-    const run = await repos.runs.create({
+    return this.#admission.admit(repos, () => repos.runs.create({
       hierarchyId, task, topologySnapshot: topologyOf({ ...plan, runId: 0 }), owner: queue ? null : host.processId,
-    });
+    }), (run) => this.#launch(repos, plan, run));
+  }
+
+  /** Hands an admitted run to the shared queue, or to this process's runtime. */
+  async #launch(repos: TenantRepositories, plan: Omit<RunPlan, 'runId'>, run: RunRecord): Promise<void> {
+    const { queue, runtime } = this.#deps;
     if (queue) {
       // Any process with a free slot takes it (executeQueued); this one may be among them.
       try {
@@ -65,7 +76,7 @@ export class RunService {
         await repos.runs.finish(run.id, { status: 'failed', error: 'the run could not be queued' }, new Date());
         throw err;
       }
-      return run;
+      return;
     }
     try {
       // The run goes on in the background; its outcome is recorded by its own actor.
@@ -75,7 +86,6 @@ export class RunService {
       await repos.runs.finish(run.id, { status: 'failed', error: 'the service was shutting down' }, new Date());
       throw err;
     }
-    return run;
   }
 
   /**

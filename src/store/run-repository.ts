@@ -62,6 +62,17 @@ export class SqlRunRepository implements RunRepository {
     return toRecord(row);
   }
 
+  countActive(): Promise<number> {
+    return this.#em.count(ExecutionRun, { status: { $in: ['pending', 'running'] } });
+  }
+
+  async discardRefused(id: number): Promise<void> {
+    // Never started: no event, no owner work to undo. The created entity leaves the fork too.
+    await this.#em.nativeDelete(ExecutionRun, { id, status: 'pending' });
+    const row = this.#em.getUnitOfWork().getById(ExecutionRun, id);
+    if (row) this.#em.getUnitOfWork().unsetIdentity(row);
+  }
+
   async markRunning(id: number, startedAt: Date, traceId: string | null = null): Promise<void> {
     await this.#em.nativeUpdate(ExecutionRun, { id, status: 'pending' }, { status: 'running', startedAt, traceId });
   }

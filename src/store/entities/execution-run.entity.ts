@@ -8,6 +8,8 @@ export const ExecutionRunSchema = defineEntity({
   filters: tenantFilter,
   indexes: [
     { properties: ['tenantId', 'hierarchyId'], name: 'execution_run_tenant_hierarchy_idx' },
+    // A tenant's active runs are counted at every start (TENANT_MAX_ACTIVE_RUNS).
+    { properties: ['tenantId', 'status'], name: 'execution_run_tenant_status_idx' },
     { properties: ['status'], name: 'execution_run_status_idx' },
     { properties: ['owner'], name: 'execution_run_owner_idx' },
   ],
