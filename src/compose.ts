@@ -20,6 +20,7 @@ import { describeDatabase, type DatabaseConfig } from './store/database-config.t
 import { silentLogger, type Logger } from './logging/logger.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS, type ToolSettings } from './tools/tool-settings.ts';
 import type { ModelCallSettings } from './models/model-factory.ts';
+import { STRICT_OUTBOUND, type OutboundPolicy } from './outbound/outbound-policy.ts';
 import { ApiKeyService } from './services/api-key-service.ts';
 import type { Tracer } from '@opentelemetry/api';
 import { CadreMetrics } from './telemetry/metrics.ts';
@@ -32,8 +33,13 @@ export interface ComposeOptions {
   runTimeoutMs?: number;
   maxConcurrentRuns?: number;
   maxSupervisorTurns?: number;
-  /** Worker tools' settings (http_request limits and allowed hosts); defaults when absent. */
+  /** Worker tools' settings (http_request and MCP limits); defaults when absent. */
   toolSettings?: ToolSettings;
+  /**
+   * The outbound address policy (OUTBOUND_ALLOWED_HOSTS) of every connection a tenant steers:
+   * model base_url, MCP servers, http_request. Absent: public addresses only.
+   */
+  outbound?: OutboundPolicy;
   /** Rounds of tool calls a worker may make per task (WORKER_MAX_TOOL_STEPS). */
   workerMaxToolSteps?: number;
   /** Model calls: retries (MODEL_MAX_RETRIES), stream idle timeout, where API keys are read from. */
@@ -88,6 +94,9 @@ const DEFAULT_MODEL_IDLE_TIMEOUT_MS = 60_000;
 /** Wires store → event log → runtime → services → HTTP: the one place the layers meet. */
 export function composeService(store: Store, options: ComposeOptions = {}): Service {
   const logger = options.logger ?? silentLogger;
+  const outbound = options.outbound ?? STRICT_OUTBOUND;
+  const toolSettings = { ...(options.toolSettings ?? DEFAULT_TOOL_SETTINGS), outbound };
+  const modelCalls = { idleTimeoutMs: DEFAULT_MODEL_IDLE_TIMEOUT_MS, ...options.modelCalls, outbound };
   const metrics = options.metrics ?? new CadreMetrics();
   const { eventLog: backing, closeEventLog } = options.eventLog
     ? { eventLog: options.eventLog, closeEventLog: () => options.eventLog!.close() }
@@ -148,9 +157,9 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     limits: {
       timeoutMs: options.runTimeoutMs ?? 30 * 60 * 1000,
       maxSupervisorTurns: options.maxSupervisorTurns ?? 25,
-      workerTools: { settings: options.toolSettings ?? DEFAULT_TOOL_SETTINGS, maxSteps: options.workerMaxToolSteps ?? DEFAULT_MAX_TOOL_STEPS },
+      workerTools: { settings: toolSettings, maxSteps: options.workerMaxToolSteps ?? DEFAULT_MAX_TOOL_STEPS },
       // No model call may hang: the idle timeout applies even when the caller sets none.
-      modelCalls: { idleTimeoutMs: DEFAULT_MODEL_IDLE_TIMEOUT_MS, ...options.modelCalls },
+      modelCalls,
     },
   });
   const sseConnections = new SseConnectionSlots(options.sseMaxConnections ?? 20_000);
@@ -162,6 +171,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
   });
   const app = createApp({
     repositories: (tenantId) => store.forTenant(tenantId),
+    outbound,
     health: async () => {
       const db = await store.ping().catch(() => false);
       const events = await backing.health?.();
@@ -186,7 +196,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
         delivered: metrics.events,
       }),
       ...executeRoutes(runs),
-      ...modelCheckRoutes({ idleTimeoutMs: DEFAULT_MODEL_IDLE_TIMEOUT_MS, ...options.modelCalls, timeoutMs: options.modelCheckTimeoutMs ?? 15_000 }),
+      ...modelCheckRoutes({ ...modelCalls, timeoutMs: options.modelCheckTimeoutMs ?? 15_000 }),
     ],
     logger,
     metrics: { render: () => metrics.render(), countError: (errorCode) => metrics.errors.inc({ kind: errorCode }) },

@@ -24,6 +24,7 @@ const service = composeService(store, {
   runTimeoutMs: config.runTimeoutMs,
   maxConcurrentRuns: config.maxConcurrentRuns,
   toolSettings: config.toolSettings,
+  outbound: config.outbound,
   workerMaxToolSteps: config.workerMaxToolSteps,
   modelCalls: config.modelCalls,
   modelCheckTimeoutMs: config.modelCheckTimeoutMs,

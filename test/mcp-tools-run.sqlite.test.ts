@@ -2,7 +2,6 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_TOOL_SETTINGS } from '../src/tools/tool-settings.ts';
 import { composeService, type Service } from '../src/compose.ts';
 import { API_PREFIX } from '../src/http/api-route.ts';
 import { DEFAULT_TENANT } from '../src/http/tenant.ts';
@@ -33,7 +32,7 @@ test.before(async () => {
   slow = await startMcpTestServer({ header: HEADER, value: SECRET, tools: 'wait' });
   db = await createTestDatabase('sqlite');
   await db.store.seedDefaults(DEFAULT_TENANT);
-  service = composeService(db.store, { database: db.config });
+  service = composeService(db.store, { database: db.config, outbound: { allowedHosts: ['127.0.0.1'] } });
   server = await serve(service.app);
 });
 
@@ -190,7 +189,7 @@ test.serial('one worker uses calculator, http_request and an MCP tool in one run
   const dataPort = (data.address() as AddressInfo).port;
   const withHttp = composeService(db!.store, {
     database: db!.config,
-    toolSettings: { ...DEFAULT_TOOL_SETTINGS, http: { ...DEFAULT_TOOL_SETTINGS.http, allowedHosts: [`127.0.0.1:${dataPort}`] } },
+    outbound: { allowedHosts: ['127.0.0.1'] },
   });
   const app = await serve(withHttp.app);
   t.teardown(async () => {
@@ -220,7 +219,7 @@ test.serial('the run time limit covers waiting for MCP connections: a server tha
     pending.push(res);
   });
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  const limited = composeService(db!.store, { database: db!.config, runTimeoutMs: 1000 });
+  const limited = composeService(db!.store, { database: db!.config, runTimeoutMs: 1000, outbound: { allowedHosts: ['127.0.0.1'] } });
   const app = await serve(limited.app);
   t.teardown(async () => {
     await limited.stop(5000);

@@ -14,10 +14,13 @@ import { corsMiddleware } from './cors.ts';
 import { apiKeyAuth, type KeyAuthenticator } from './api-key-auth.ts';
 import { silentLogger, type Logger } from '../logging/logger.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
+import { STRICT_OUTBOUND, type OutboundPolicy } from '../outbound/outbound-policy.ts';
 
 export interface AppDeps {
   repositories(tenantId: string): TenantRepositories;
   health(): Promise<HealthReport>;
+  /** The outbound address policy registered URLs (model base_url, MCP server url) are judged by; STRICT_OUTBOUND when absent. */
+  outbound?: OutboundPolicy;
   /** Routes of further resources (runs), mounted beside models and hierarchies. */
   extraRoutes?: ApiRoute[];
   logger?: Logger;
@@ -42,7 +45,8 @@ export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   const logger = deps.logger ?? silentLogger;
-  const routes = [...modelRoutes, ...hierarchyRoutes, ...mcpServerRoutes, ...(deps.extraRoutes ?? [])];
+  const outbound = deps.outbound ?? STRICT_OUTBOUND;
+  const routes = [...modelRoutes(outbound), ...hierarchyRoutes, ...mcpServerRoutes(outbound), ...(deps.extraRoutes ?? [])];
   const router = new Router();
   mountSystemRoutes(router, { health: deps.health, ...(deps.metrics && { metrics: deps.metrics.render }), openApi: () => buildOpenApiDocument(routes, deps.version ?? '0.0.0') });
   mountViewerRoutes(router);

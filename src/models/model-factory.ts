@@ -4,6 +4,8 @@ import type { ModelRecord } from '../domain/model-schemas.ts';
 import type { RetryPolicy } from './model-retry.ts';
 import { createSimulatedModel, simulatedSettingsFromParams } from './simulated-model.ts';
 import { createProviderModel } from './provider-models.ts';
+import { guardedFetch } from '../outbound/guarded-fetch.ts';
+import { STRICT_OUTBOUND, type OutboundPolicy } from '../outbound/outbound-policy.ts';
 
 /** The model an agent runs with, and the call settings from its model row. */
 export interface AgentModel {
@@ -38,6 +40,8 @@ export interface ModelCallSettings {
    * credentials are the exception: the AWS SDK's chain always reads process.env and its files.
    */
   env?: NodeJS.ProcessEnv;
+  /** The outbound address policy every provider connection obeys (base_url is tenant data); STRICT_OUTBOUND when absent. */
+  outbound?: OutboundPolicy;
 }
 
 /** Used when an agent names no model and the tenant has none called `simulated`. */
@@ -71,7 +75,7 @@ export function createAgentModel(record: ModelRecord | null, settings: ModelCall
   if (record.provider === 'simulated') {
     return { ...base, model: createSimulatedModel(simulatedSettingsFromParams(record.modelId, record.params)) };
   }
-  const built = createProviderModel(record, record.provider, settings.env ?? process.env);
+  const built = createProviderModel(record, record.provider, settings.env ?? process.env, guardedFetch(settings.outbound ?? STRICT_OUTBOUND));
   return {
     ...base,
     model: built.model,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ValidationError } from '../errors/app-error.ts';
 import { awsCredentialChain } from './aws-credentials.ts';
 import type { ModelRecord, Provider } from '../domain/model-schemas.ts';
+import type { GuardedFetch } from '../outbound/guarded-fetch.ts';
 
 export type RealProvider = Exclude<Provider, 'simulated'>;
 
@@ -55,9 +56,10 @@ function keyFrom(env: NodeJS.ProcessEnv, name: string): string | undefined {
  * without an API key is the exception: its AWS credentials are only known by resolving them.
  * The provider packages make one HTTP call per `doStream` and retry nothing themselves
  * (their retries live in the `ai` package's generate/stream helpers, which Cadre does not use),
- * so streamTurn's policy is the only retry.
+ * so streamTurn's policy is the only retry. Every call goes through `fetch`, the guarded fetch of
+ * the outbound address policy: the row's base_url is tenant data.
  */
-export function createProviderModel(record: ModelRecord, provider: RealProvider, env: NodeJS.ProcessEnv): ProviderModel {
+export function createProviderModel(record: ModelRecord, provider: RealProvider, env: NodeJS.ProcessEnv, fetch: GuardedFetch): ProviderModel {
   const params = realProviderParamsSchema.safeParse(record.params ?? {});
   if (!params.success) {
     const issue = params.error.issues[0]!;
@@ -72,7 +74,7 @@ export function createProviderModel(record: ModelRecord, provider: RealProvider,
   switch (provider) {
     case 'openai': {
       if (!key) throw missingKey();
-      const openai = createOpenAI({ apiKey: key, ...(baseURL && { baseURL }) });
+      const openai = createOpenAI({ apiKey: key, ...(baseURL && { baseURL }), fetch });
       const options = {
         ...(p.reasoning_effort && { reasoningEffort: p.reasoning_effort }),
         ...(p.reasoning_summary && { reasoningSummary: p.reasoning_summary }),
@@ -83,12 +85,12 @@ export function createProviderModel(record: ModelRecord, provider: RealProvider,
     case 'openai-compatible': {
       if (!baseURL) throw new ValidationError(`model "${record.name}" (openai-compatible): base_url is required (the server's /v1 URL)`);
       // Local servers (vLLM, Ollama, LM Studio) often need no key: one is sent only when set.
-      const compatible = createOpenAICompatible({ name: 'openai-compatible', baseURL, ...(key && { apiKey: key }), includeUsage: true });
+      const compatible = createOpenAICompatible({ name: 'openai-compatible', baseURL, ...(key && { apiKey: key }), includeUsage: true, fetch });
       return { model: compatible.chatModel(record.modelId), secrets: key ? [key] : [] };
     }
     case 'anthropic': {
       if (!key) throw missingKey();
-      const anthropic = createAnthropic({ apiKey: key, ...(baseURL && { baseURL }) });
+      const anthropic = createAnthropic({ apiKey: key, ...(baseURL && { baseURL }), fetch });
       const thinking = p.thinking_budget_tokens ? { thinking: { type: 'enabled' as const, budgetTokens: p.thinking_budget_tokens } } : undefined;
       return { model: anthropic(record.modelId), secrets: [key], ...(thinking && { providerOptions: { anthropic: thinking } }) };
     }
@@ -104,6 +106,7 @@ export function createProviderModel(record: ModelRecord, provider: RealProvider,
         region,
         ...(baseURL && { baseURL }),
         ...(key ? { apiKey: key } : { credentialProvider: awsCredentialChain(secrets) }),
+        fetch,
       });
       const thinking = p.thinking_budget_tokens
         ? { bedrock: { reasoningConfig: { type: 'enabled' as const, budgetTokens: p.thinking_budget_tokens } } } : undefined;

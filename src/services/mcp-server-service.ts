@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error.ts';
 import type { McpServerFields, PageQuery, Slice, TenantRepositories } from '../domain/repositories.ts';
 import type { McpServerCreate, McpServerRecord, McpServerUpdate } from '../domain/mcp-server-schemas.ts';
+import { urlRefusal, type OutboundPolicy } from '../outbound/outbound-policy.ts';
 
 /** API fields → repository fields; only the fields given. */
 function fieldsOf(input: Partial<McpServerCreate>): Partial<McpServerFields> {
@@ -17,7 +18,15 @@ export async function listMcpServers(repos: TenantRepositories, query: PageQuery
   return repos.mcpServers.list(query);
 }
 
-export async function createMcpServer(repos: TenantRepositories, input: McpServerCreate): Promise<McpServerRecord> {
+/** A url no connection could ever be allowed to reach is refused when registered, naming the field and the setting. */
+function checkUrl(url: string | undefined, outbound: OutboundPolicy): void {
+  if (url === undefined) return;
+  const refusal = urlRefusal(outbound, url);
+  if (refusal) throw new ValidationError(`url: ${refusal}`, undefined, 'OUTBOUND_REFUSED');
+}
+
+export async function createMcpServer(repos: TenantRepositories, input: McpServerCreate, outbound: OutboundPolicy): Promise<McpServerRecord> {
+  checkUrl(input.url, outbound);
   if (await repos.mcpServers.findByName(input.name)) throw new ConflictError(`an MCP server named "${input.name}" already exists`);
   return repos.mcpServers.create({
     name: input.name,
@@ -34,8 +43,9 @@ export async function getMcpServer(repos: TenantRepositories, id: string): Promi
   return server;
 }
 
-export async function updateMcpServer(repos: TenantRepositories, input: McpServerUpdate): Promise<McpServerRecord> {
+export async function updateMcpServer(repos: TenantRepositories, input: McpServerUpdate, outbound: OutboundPolicy): Promise<McpServerRecord> {
   const { id, tenantId: _t, traceId: _r, userId: _u, ...rest } = input;
+  checkUrl(rest.url, outbound);
   const current = await getMcpServer(repos, id);
   const patch = fieldsOf(rest);
   if (Object.keys(patch).length === 0) throw new ValidationError('body: nothing to update (give at least one field besides id)');

@@ -7,6 +7,7 @@ import { streamTurn } from '../models/stream-turn.ts';
 import { userMessage } from '../models/conversation.ts';
 import { describeError } from '../models/turn-builder.ts';
 import { scrubError } from '../models/secret-scrubbing-model.ts';
+import { urlRefusal, type OutboundPolicy } from '../outbound/outbound-policy.ts';
 
 function withoutGatewayFields<T extends { tenantId?: unknown; traceId?: unknown; userId?: unknown }>(input: T) {
   const { tenantId: _t, traceId: _r, userId: _u, ...rest } = input;
@@ -17,8 +18,16 @@ export async function listModels(repos: TenantRepositories, query: PageQuery & {
   return repos.models.list(query);
 }
 
-export async function createModel(repos: TenantRepositories, input: ModelCreate): Promise<ModelRecord> {
+/** A base_url no connection could ever be allowed to reach is refused when registered, naming the field and the setting. */
+function checkBaseUrl(baseUrl: string | null | undefined, outbound: OutboundPolicy): void {
+  if (baseUrl === null || baseUrl === undefined) return;
+  const refusal = urlRefusal(outbound, baseUrl);
+  if (refusal) throw new ValidationError(`base_url: ${refusal}`, undefined, 'OUTBOUND_REFUSED');
+}
+
+export async function createModel(repos: TenantRepositories, input: ModelCreate, outbound: OutboundPolicy): Promise<ModelRecord> {
   const fields: ModelFields = withoutGatewayFields(input);
+  checkBaseUrl(fields.base_url, outbound);
   const provider: Provider = fields.provider ?? (fields.region ? 'bedrock' : 'simulated');
   validateProviderParams(provider, fields.params ?? null);
   if (await repos.models.findByName(fields.name)) throw new ConflictError(`a model named "${fields.name}" already exists`);
@@ -31,8 +40,9 @@ export async function getModel(repos: TenantRepositories, id: string): Promise<M
   return model;
 }
 
-export async function updateModel(repos: TenantRepositories, input: ModelUpdate): Promise<ModelRecord> {
+export async function updateModel(repos: TenantRepositories, input: ModelUpdate, outbound: OutboundPolicy): Promise<ModelRecord> {
   const { id, ...patch } = withoutGatewayFields(input);
+  checkBaseUrl(patch.base_url, outbound);
   const current = await getModel(repos, id);
   if (Object.keys(patch).length === 0) throw new ValidationError('body: nothing to update (give at least one field besides id)');
   if (patch.name !== undefined && patch.name !== current.name && (await repos.models.findByName(patch.name))) {

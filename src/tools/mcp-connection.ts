@@ -1,9 +1,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONSchema7 } from '@ai-sdk/provider';
-import { ToolError } from '../errors/app-error.ts';
-import type { McpSettings } from './tool-settings.ts';
+import { OutboundRefusedError, ToolError } from '../errors/app-error.ts';
+import { guardedFetch } from '../outbound/guarded-fetch.ts';
+import { STRICT_OUTBOUND, type OutboundPolicy } from '../outbound/outbound-policy.ts';
+import { DEFAULT_MCP_SETTINGS, type McpSettings } from './tool-settings.ts';
 
 /** A registered MCP server as a run needs it: plain data. `headersEnv` holds variable NAMES, never values. */
 export interface McpServerConfig {
@@ -71,11 +73,18 @@ export class McpConnection {
     this.#settings = settings;
   }
 
-  /** Connects, initialises the session and lists every tool (following pagination). */
-  static async open(server: McpServerConfig, settings: McpSettings, env: Environment, signal: AbortSignal): Promise<McpConnection> {
+  /**
+   * Connects, initialises the session and lists every tool (following pagination). Every
+   * request goes through the guarded fetch: the server's address is checked against the
+   * outbound policy, and the connection pinned to the checked address.
+   */
+  static async open(
+    server: McpServerConfig, settings: McpSettings, env: Environment, signal: AbortSignal, outbound: OutboundPolicy = STRICT_OUTBOUND,
+  ): Promise<McpConnection> {
     // No redirects: the credential headers go to the registered URL and nowhere else.
     const transport = new StreamableHTTPClientTransport(new URL(server.url), {
       requestInit: { headers: headersFrom(server, env), redirect: 'error' },
+      fetch: guardedFetch(outbound),
     });
     const client = new Client({ name: 'cadre', version: '0.1.0' });
     const options = { signal, timeout: settings.connectTimeoutMs };
@@ -122,7 +131,7 @@ export class McpConnection {
       }
       throw new ToolError(`MCP tool "${tool}" of "${this.server.name}" failed: ${describe(err)}`);
     }
-    const text = resultText(result);
+    const text = bounded(resultText(result), this.#settings.maxBytes ?? DEFAULT_MCP_SETTINGS.maxBytes!);
     if (result.isError) throw new ToolError(text || `MCP tool "${tool}" of "${this.server.name}" reported an error`);
     return text;
   }
@@ -137,8 +146,31 @@ export class McpConnection {
   }
 }
 
+/** A result text of at most `maxBytes` bytes of UTF-8, cut on a character boundary, saying so when cut. */
+function bounded(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  // A character split by the cut decodes as U+FFFD: dropped, so the text ends on a whole one.
+  const kept = bytes.subarray(0, maxBytes).toString('utf8').replace(/\uFFFD+$/, '');
+  return `${kept}\n[truncated: the result is longer than ${maxBytes} bytes; only the first ${maxBytes} are shown]`;
+}
+
+/** Error texts shown to tenants are bounded: a server's error page is not theirs to read through Cadre. */
+const MAX_ERROR_CHARS = 300;
+
+/**
+ * What went wrong, for a run's error or a model's tool error: a refusal by the address policy as
+ * it is; an HTTP error as its status only (the SDK's message carries the response body, which
+ * could be any page the server chose); anything else cut to a bounded length.
+ */
 function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
+  if (err instanceof OutboundRefusedError) return err.message;
+  if (err instanceof StreamableHTTPError && err.code !== undefined && err.code > 0) return `the server answered HTTP ${err.code}`;
+  if (!(err instanceof Error)) return cut(String(err));
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ? `${err.message} (${cause.code})` : err.message;
+  return cut(cause?.code ? `${err.message} (${cause.code})` : err.message);
+}
+
+function cut(text: string): string {
+  return text.length <= MAX_ERROR_CHARS ? text : `${text.slice(0, MAX_ERROR_CHARS)}… (cut)`;
 }

@@ -125,7 +125,7 @@ export interface Harness {
  * One database, the app on it (seeded like main.ts) and a server on an ephemeral port for one
  * test file; everything closed in after.always.
  */
-export function useApiHarness(backend: Backend): () => Harness {
+export function useApiHarness(backend: Backend, options: ComposeOptions = {}): () => Harness {
   let harness: Harness | undefined;
   let db: TestDatabase | undefined;
   let service: Service | undefined;
@@ -133,7 +133,7 @@ export function useApiHarness(backend: Backend): () => Harness {
   test.before(async () => {
     db = await createTestDatabase(backend);
     await db.store.seedDefaults(DEFAULT_TENANT);
-    service = buildService(db);
+    service = buildService(db, options);
     server = await serve(service.app);
     const url = server.url;
     harness = { db, service, server, api: (t, tenant) => new Api(t, url, tenant) };

@@ -18,7 +18,8 @@ export class ProviderHarness {
   async start(modelCalls: ModelCallSettings, modelCheckTimeoutMs = 2000): Promise<void> {
     this.db = await createTestDatabase('sqlite');
     await this.db.store.seedDefaults(DEFAULT_TENANT);
-    this.service = composeService(this.db.store, { database: this.db.config, modelCalls, modelCheckTimeoutMs });
+    // The provider servers are local fixtures: the operator's allowance (OUTBOUND_ALLOWED_HOSTS) opens them.
+    this.service = composeService(this.db.store, { database: this.db.config, modelCalls, modelCheckTimeoutMs, outbound: { allowedHosts: ['127.0.0.1'] } });
     this.server = await serve(this.service.app);
   }
 
