@@ -3,6 +3,7 @@ import { composeService, type Service } from '../../src/compose.ts';
 import { API_PREFIX } from '../../src/http/api-route.ts';
 import { DEFAULT_TENANT } from '../../src/http/tenant.ts';
 import type { ModelCallSettings } from '../../src/models/model-factory.ts';
+import type { OutboundPolicy } from '../../src/outbound/outbound-policy.ts';
 import { createTestDatabase, uniqueName, type TestDatabase } from './backends.ts';
 import { serve, type TestServer } from './http-client.ts';
 import { Api } from './api-harness.ts';
@@ -15,11 +16,11 @@ export class ProviderHarness {
   service!: Service;
   server!: TestServer;
 
-  async start(modelCalls: ModelCallSettings, modelCheckTimeoutMs = 2000): Promise<void> {
+  /** `outbound` defaults to allowing 127.0.0.1: the provider servers are local fixtures (OUTBOUND_ALLOWED_HOSTS). */
+  async start(modelCalls: ModelCallSettings, modelCheckTimeoutMs = 2000, outbound: OutboundPolicy = { allowedHosts: ['127.0.0.1'] }): Promise<void> {
     this.db = await createTestDatabase('sqlite');
     await this.db.store.seedDefaults(DEFAULT_TENANT);
-    // The provider servers are local fixtures: the operator's allowance (OUTBOUND_ALLOWED_HOSTS) opens them.
-    this.service = composeService(this.db.store, { database: this.db.config, modelCalls, modelCheckTimeoutMs, outbound: { allowedHosts: ['127.0.0.1'] } });
+    this.service = composeService(this.db.store, { database: this.db.config, modelCalls, modelCheckTimeoutMs, outbound });
     this.server = await serve(this.service.app);
   }
 
