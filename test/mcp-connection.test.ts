@@ -96,6 +96,21 @@ test('a result longer than maxBytes is cut, and the text says so', async (t) => 
   }
 });
 
+test('an answer far past the bound on the wire is not read whole: the call fails', async (t) => {
+  const connection = await McpConnection.open(config(), { connectTimeoutMs: 10_000, callTimeoutMs: 3000, maxBytes: 1000 }, env, new AbortController().signal, LOCAL);
+  try {
+    // 6 × 1000 + 64 KiB is the most read for a 1000-byte result; this answer is ~1 MB.
+    const started = performance.now();
+    const err = await t.throwsAsync(connection.call('docs.search', { q: 'x'.repeat(1024 * 1024) }, new AbortController().signal), { instanceOf: ToolError });
+    t.is(err!.message, `MCP tool "docs.search" of "slow" failed: the server's answer is larger than ${6 * 1000 + 64 * 1024} bytes, so it was not read`);
+    t.true(performance.now() - started < 3000, 'failed at once, not at the time budget');
+    // The connection goes on serving.
+    t.is(await connection.call('docs.search', { q: 'short' }, new AbortController().signal), 'echo: short');
+  } finally {
+    await connection.close();
+  }
+});
+
 test('without the allowance, the loopback server is refused before any request, naming the host and why', async (t) => {
   const before = server!.authorised + server!.refused;
   const err = await t.throwsAsync(McpConnection.open(config(), { connectTimeoutMs: 10_000, callTimeoutMs: 10_000 }, env, new AbortController().signal),

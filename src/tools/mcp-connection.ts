@@ -4,6 +4,7 @@ import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/
 import type { JSONSchema7 } from '@ai-sdk/provider';
 import { OutboundRefusedError, ToolError } from '../errors/app-error.ts';
 import { guardedFetch } from '../outbound/guarded-fetch.ts';
+import { AnswerBound } from './mcp-response-bound.ts';
 import { STRICT_OUTBOUND, type OutboundPolicy } from '../outbound/outbound-policy.ts';
 import { DEFAULT_MCP_SETTINGS, type McpSettings } from './tool-settings.ts';
 
@@ -65,8 +66,13 @@ export class McpConnection {
   readonly #transport: StreamableHTTPClientTransport;
   readonly #settings: McpSettings;
 
-  private constructor(server: McpServerConfig, client: Client, transport: StreamableHTTPClientTransport, tools: RemoteTool[], settings: McpSettings) {
+  readonly #bound: AnswerBound;
+
+  private constructor(
+    server: McpServerConfig, client: Client, transport: StreamableHTTPClientTransport, tools: RemoteTool[], settings: McpSettings, bound: AnswerBound,
+  ) {
     this.server = server;
+    this.#bound = bound;
     this.#client = client;
     this.#transport = transport;
     this.tools = tools;
@@ -81,13 +87,14 @@ export class McpConnection {
   static async open(
     server: McpServerConfig, settings: McpSettings, env: Environment, signal: AbortSignal, outbound: OutboundPolicy = STRICT_OUTBOUND,
   ): Promise<McpConnection> {
+    const bound = new AnswerBound(answerBound(settings));
     // No redirects: the credential headers go to the registered URL and nowhere else.
     const transport = new StreamableHTTPClientTransport(new URL(server.url), {
       requestInit: { headers: headersFrom(server, env), redirect: 'error' },
-      fetch: guardedFetch(outbound),
+      fetch: bound.wrap(guardedFetch(outbound)),
     });
     const client = new Client({ name: 'cadre', version: '0.1.0' });
-    const options = { signal, timeout: settings.connectTimeoutMs };
+    const options = { signal: AbortSignal.any([signal, bound.signal]), timeout: settings.connectTimeoutMs };
     try {
       await client.connect(transport, options);
       const tools: RemoteTool[] = [];
@@ -99,7 +106,7 @@ export class McpConnection {
         }
         cursor = page.nextCursor;
       } while (cursor !== undefined);
-      return new McpConnection(server, client, transport, tools, settings);
+      return new McpConnection(server, client, transport, tools, settings, bound);
     } catch (err) {
       // Whatever closing a half-open client says, the failure to connect is what to report.
       await client.close().catch(() => undefined);
@@ -119,13 +126,15 @@ export class McpConnection {
       throw new ToolError('invalid input: expected a JSON object of arguments');
     }
     let result: CallToolResult;
+    const tooLarge = this.#bound.signal;
     try {
       result = await this.#client.callTool(
         { name: tool, arguments: (input ?? {}) as Record<string, unknown> }, undefined,
-        { signal, timeout: this.#settings.callTimeoutMs },
+        { signal: AbortSignal.any([signal, tooLarge]), timeout: this.#settings.callTimeoutMs },
       ) as CallToolResult;
     } catch (err) {
       if (signal.aborted) throw signal.reason;
+      if (tooLarge.aborted) throw new ToolError(`MCP tool "${tool}" of "${this.server.name}" failed: ${describe(tooLarge.reason)}`);
       if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) {
         throw new ToolError(`MCP tool "${tool}" of "${this.server.name}" timed out after ${this.#settings.callTimeoutMs} ms`, 'TOOL_TIMEOUT');
       }
@@ -153,6 +162,14 @@ function bounded(text: string, maxBytes: number): string {
   // A character split by the cut decodes as U+FFFD: dropped, so the text ends on a whole one.
   const kept = bytes.subarray(0, maxBytes).toString('utf8').replace(/\uFFFD+$/, '');
   return `${kept}\n[truncated: the result is longer than ${maxBytes} bytes; only the first ${maxBytes} are shown]`;
+}
+
+/**
+ * The most an answer may take on the wire: the result text's bound with room for its JSON-RPC
+ * and SSE framing and for JSON escaping (which can make text up to six times longer, \u0000).
+ */
+function answerBound(settings: McpSettings): number {
+  return 6 * (settings.maxBytes ?? DEFAULT_MCP_SETTINGS.maxBytes!) + 64 * 1024;
 }
 
 /** Error texts shown to tenants are bounded: a server's error page is not theirs to read through Cadre. */
