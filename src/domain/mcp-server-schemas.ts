@@ -25,7 +25,7 @@ const headersEnvSchema = z
 const mcpServerFields = {
   name: z.string().trim().regex(MCP_SERVER_NAME, '1-32 letters, digits, _ or - (workers name it as mcp:<name>)'),
   url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2048)
-    .meta({ description: 'The MCP endpoint (Streamable HTTP transport), e.g. https://mcp.example.com/mcp' }),
+    .meta({ description: 'The MCP endpoint (Streamable HTTP transport), e.g. https://mcp.example.com/mcp; it must reach a public address unless the operator\'s OUTBOUND_ALLOWED_HOSTS allows it' }),
   headers_env: headersEnvSchema.optional(),
   description: z.string().max(4000).nullable().optional(),
   is_active: z.boolean().optional(),
