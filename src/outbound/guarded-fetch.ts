@@ -8,6 +8,9 @@ export type GuardedFetch = typeof globalThis.fetch;
 
 const fetches = new WeakMap<OutboundPolicy, GuardedFetch>();
 
+/** Failures to reach one address, after which the next checked address of the name is tried. */
+const UNREACHABLE: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
 /**
  * A `fetch` whose every connection obeys the outbound policy: an undici Agent whose connector
  * checks the host (an IP literal as it is; a name by resolving it and checking every address)
@@ -32,7 +35,14 @@ export function guardedFetch(policy: OutboundPolicy): GuardedFetch {
       checkedAddresses(policy, hostname, portOf(options.protocol, options.port)).then(
         (addresses) => {
           const servername = options.servername ?? (isIP(hostname) === 0 ? hostname : undefined);
-          connect({ ...options, hostname: addresses[0]!.address, ...(servername && { servername }) }, callback);
+          // The checked addresses in order, the next one tried when one cannot be reached (as
+          // Node's own family fallback would: an IPv6 first answer on a host without IPv6).
+          const attempt = (i: number) => connect({ ...options, hostname: addresses[i]!.address, ...(servername && { servername }) }, (...result) => {
+            const [err] = result;
+            if (err && i + 1 < addresses.length && UNREACHABLE.has((err as NodeJS.ErrnoException).code ?? '')) attempt(i + 1);
+            else callback(...result);
+          });
+          attempt(0);
         },
         (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), null),
       );
