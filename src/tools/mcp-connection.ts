@@ -65,7 +65,7 @@ export class McpConnection {
   readonly #client: Client;
   readonly #transport: StreamableHTTPClientTransport;
   readonly #settings: McpSettings;
-
+  /** How much of an answer is read; calls in flight fail through its signal when one is too large. */
   readonly #bound: AnswerBound;
 
   private constructor(
