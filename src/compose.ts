@@ -22,6 +22,7 @@ import { describeDatabase, type DatabaseConfig } from './store/database-config.t
 import { silentLogger, type Logger } from './logging/logger.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS, type ToolSettings } from './tools/tool-settings.ts';
 import type { ModelCallSettings } from './models/model-factory.ts';
+import { STRICT_OUTBOUND, type OutboundPolicy } from './outbound/outbound-policy.ts';
 import { ApiKeyService } from './services/api-key-service.ts';
 import type { Tracer } from '@opentelemetry/api';
 import { CadreMetrics } from './telemetry/metrics.ts';
@@ -38,8 +39,13 @@ export interface ComposeOptions {
   /** Runs one tenant may have running or waiting (TENANT_MAX_ACTIVE_RUNS, default 200); more are refused with 429. */
   tenantMaxActiveRuns?: number;
   maxSupervisorTurns?: number;
-  /** Worker tools' settings (http_request limits and allowed hosts); defaults when absent. */
+  /** Worker tools' settings (http_request and MCP limits); defaults when absent. */
   toolSettings?: ToolSettings;
+  /**
+   * The outbound address policy (OUTBOUND_ALLOWED_HOSTS) of every connection a tenant steers:
+   * model base_url, MCP servers, http_request. Absent: public addresses only.
+   */
+  outbound?: OutboundPolicy;
   /** Rounds of tool calls a worker may make per task (WORKER_MAX_TOOL_STEPS). */
   workerMaxToolSteps?: number;
   /** Model calls: retries (MODEL_MAX_RETRIES), stream idle timeout, where API keys are read from. */
@@ -103,8 +109,12 @@ const DEFAULT_TENANT_MAX_ACTIVE_RUNS = 200;
 /** Wires store → event log → runtime → services → HTTP: the one place the layers meet. */
 export function composeService(store: Store, options: ComposeOptions = {}): Service {
   const logger = options.logger ?? silentLogger;
+  const outbound = options.outbound ?? STRICT_OUTBOUND;
+  const toolSettings = { ...(options.toolSettings ?? DEFAULT_TOOL_SETTINGS), outbound };
   // No model call may hang: the idle timeout applies even when the caller sets none.
-  const modelCalls: ModelCallSettings = { idleTimeoutMs: DEFAULT_MODEL_IDLE_TIMEOUT_MS, ...options.modelCalls, envAllowed: options.tenantEnvAllowed ?? [] };
+  const modelCalls: ModelCallSettings = {
+    idleTimeoutMs: DEFAULT_MODEL_IDLE_TIMEOUT_MS, ...options.modelCalls, envAllowed: options.tenantEnvAllowed ?? [], outbound,
+  };
   const metrics = options.metrics ?? new CadreMetrics();
   const { eventLog: backing, closeEventLog } = options.eventLog
     ? { eventLog: options.eventLog, closeEventLog: () => options.eventLog!.close() }
@@ -170,7 +180,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     limits: {
       timeoutMs: options.runTimeoutMs ?? 30 * 60 * 1000,
       maxSupervisorTurns: options.maxSupervisorTurns ?? 25,
-      workerTools: { settings: options.toolSettings ?? DEFAULT_TOOL_SETTINGS, maxSteps: options.workerMaxToolSteps ?? DEFAULT_MAX_TOOL_STEPS },
+      workerTools: { settings: toolSettings, maxSteps: options.workerMaxToolSteps ?? DEFAULT_MAX_TOOL_STEPS },
       modelCalls,
     },
   });
@@ -183,6 +193,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
   });
   const app = createApp({
     repositories: (tenantId) => store.forTenant(tenantId),
+    outbound,
     health: async () => {
       const db = await store.ping().catch(() => false);
       const events = await backing.health?.();

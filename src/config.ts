@@ -4,10 +4,18 @@ import { databaseConfigFromEnv, type DatabaseConfig } from './store/database-con
 import { parseSecretsKey } from './store/secret-cipher.ts';
 import { ENV_ALLOW_ENTRY } from './domain/env-allow-list.ts';
 import type { TracesExporter, TracingSettings } from './telemetry/tracing.ts';
+import { parseAllowEntry } from './outbound/allow-list.ts';
+import type { OutboundPolicy } from './outbound/outbound-policy.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_MCP_SETTINGS, DEFAULT_TOOL_SETTINGS, type ToolSettings } from './tools/tool-settings.ts';
 
-/** `host` or `host:port`, IPv6 in brackets: the form HTTP_TOOL_ALLOWED_HOSTS lists, comma-separated. */
-const allowedHostEntry = /^(\[[0-9A-Fa-f:.]+\]|[^\s:,\[\]/]+)(:\d{1,5})?$/;
+/** A comma list of outbound allowances (host, host:port, [v6]:port, IP, CIDR: see allow-list.ts), each checked. */
+const allowedHostList = z.string().default('').transform((text) => text.split(',').map((h) => h.trim()).filter((h) => h !== ''))
+  .superRefine((entries, ctx) => {
+    for (const entry of entries) {
+      const parsed = parseAllowEntry(entry);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    }
+  });
 
 /** Node timers hold at most 2^31-1 ms; a larger delay would fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -32,11 +40,13 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(MAX_TIMER_MS).default(10_000),
   HTTP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(DEFAULT_TOOL_SETTINGS.http.timeoutMs),
   HTTP_TOOL_MAX_BYTES: z.coerce.number().int().min(1).max(100 * 1024 * 1024).default(DEFAULT_TOOL_SETTINGS.http.maxBytes),
-  HTTP_TOOL_ALLOWED_HOSTS: z.string().default('').transform((text) => text.split(',').map((h) => h.trim()).filter((h) => h !== ''))
-    .pipe(z.array(z.string().regex(allowedHostEntry, 'each entry is host or host:port (IPv6 as [::1] or [::1]:port)'))),
+  OUTBOUND_ALLOWED_HOSTS: allowedHostList,
+  // The older name, from when only http_request had the policy: still read, merged with the new one.
+  HTTP_TOOL_ALLOWED_HOSTS: allowedHostList,
   WORKER_MAX_TOOL_STEPS: z.coerce.number().int().min(1).max(100).default(DEFAULT_MAX_TOOL_STEPS),
   MCP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(DEFAULT_MCP_SETTINGS.connectTimeoutMs),
   MCP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(DEFAULT_MCP_SETTINGS.callTimeoutMs),
+  MCP_TOOL_MAX_BYTES: z.coerce.number().int().min(1).max(100 * 1024 * 1024).default(DEFAULT_MCP_SETTINGS.maxBytes!),
   MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   MODEL_RETRY_INITIAL_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   MODEL_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(60_000),
@@ -102,6 +112,8 @@ export interface AppConfig {
   /** Runs one tenant may have running or waiting at once, across processes (429 past it). */
   tenantMaxActiveRuns: number;
   toolSettings: ToolSettings;
+  /** Where connections a tenant steers (model base_url, MCP servers, http_request) may go. */
+  outbound: OutboundPolicy;
   workerMaxToolSteps: number;
   /** Model calls: retries before any output, and how long a stream may send nothing. */
   modelCalls: { retry: { maxRetries: number; initialDelayMs: number }; idleTimeoutMs: number };
@@ -150,9 +162,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxQueuedRuns: e.MAX_QUEUED_RUNS,
     tenantMaxActiveRuns: e.TENANT_MAX_ACTIVE_RUNS,
     toolSettings: {
-      http: { ...DEFAULT_TOOL_SETTINGS.http, timeoutMs: e.HTTP_TOOL_TIMEOUT_MS, maxBytes: e.HTTP_TOOL_MAX_BYTES, allowedHosts: e.HTTP_TOOL_ALLOWED_HOSTS },
-      mcp: { connectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS, callTimeoutMs: e.MCP_TOOL_TIMEOUT_MS },
+      http: { ...DEFAULT_TOOL_SETTINGS.http, timeoutMs: e.HTTP_TOOL_TIMEOUT_MS, maxBytes: e.HTTP_TOOL_MAX_BYTES },
+      mcp: { connectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS, callTimeoutMs: e.MCP_TOOL_TIMEOUT_MS, maxBytes: e.MCP_TOOL_MAX_BYTES },
     },
+    outbound: { allowedHosts: [...new Set([...e.OUTBOUND_ALLOWED_HOSTS, ...e.HTTP_TOOL_ALLOWED_HOSTS])] },
     workerMaxToolSteps: e.WORKER_MAX_TOOL_STEPS,
     modelCalls: { retry: { maxRetries: e.MODEL_MAX_RETRIES, initialDelayMs: e.MODEL_RETRY_INITIAL_DELAY_MS }, idleTimeoutMs: e.MODEL_STREAM_IDLE_TIMEOUT_MS },
     modelCheckTimeoutMs: e.MODEL_CHECK_TIMEOUT_MS,

@@ -32,6 +32,7 @@ const service = composeService(store, {
   maxQueuedRuns: config.maxQueuedRuns,
   tenantMaxActiveRuns: config.tenantMaxActiveRuns,
   toolSettings: config.toolSettings,
+  outbound: config.outbound,
   workerMaxToolSteps: config.workerMaxToolSteps,
   modelCalls: config.modelCalls,
   tenantEnvAllowed: config.tenantEnvAllowed,

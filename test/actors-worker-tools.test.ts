@@ -143,7 +143,7 @@ test('a tool call runs as a child actor of the worker; stopping the worker (canc
   });
   const { port } = server.address() as AddressInfo;
   const agent = workerPlan('Alpha', 'Ada', 'analyst');
-  const settings = { ...DEFAULT_TOOL_SETTINGS, http: { ...DEFAULT_TOOL_SETTINGS.http, allowedHosts: [`127.0.0.1:${port}`] } };
+  const settings = { ...DEFAULT_TOOL_SETTINGS, outbound: { allowedHosts: [`127.0.0.1:${port}`] } };
   const h = startHarness(workerMachine, withTools(agent, ['http_request'], { settings }));
   h.send('call-1', `Fetch http://127.0.0.1:${port}/slow and report`);
   const request = await arrived.promise;

@@ -47,26 +47,36 @@ test('the database is described for logs without its password', (t) => {
 
 test('worker tool settings: defaults, and HTTP_TOOL_* / WORKER_MAX_TOOL_STEPS read and checked', (t) => {
   const defaults = loadConfig({});
-  t.deepEqual(defaults.toolSettings.http, { timeoutMs: 10_000, maxBytes: 1_048_576, maxRedirects: 5, allowedHosts: [] });
+  t.deepEqual(defaults.toolSettings.http, { timeoutMs: 10_000, maxBytes: 1_048_576, maxRedirects: 5 });
+  t.deepEqual(defaults.outbound, { allowedHosts: [] });
   t.is(defaults.workerMaxToolSteps, 8);
   const set = loadConfig({
     HTTP_TOOL_TIMEOUT_MS: '2500', HTTP_TOOL_MAX_BYTES: '4096', WORKER_MAX_TOOL_STEPS: '3',
     HTTP_TOOL_ALLOWED_HOSTS: ' 127.0.0.1, localhost:1234 ,[::1]:8080,,api.internal.example',
   });
-  t.deepEqual(set.toolSettings.http, {
-    timeoutMs: 2500, maxBytes: 4096, maxRedirects: 5, allowedHosts: ['127.0.0.1', 'localhost:1234', '[::1]:8080', 'api.internal.example'],
-  });
+  t.deepEqual(set.toolSettings.http, { timeoutMs: 2500, maxBytes: 4096, maxRedirects: 5 });
+  // The older name is an alias of OUTBOUND_ALLOWED_HOSTS.
+  t.deepEqual(set.outbound, { allowedHosts: ['127.0.0.1', 'localhost:1234', '[::1]:8080', 'api.internal.example'] });
   t.is(set.workerMaxToolSteps, 3);
   t.throws(() => loadConfig({ HTTP_TOOL_ALLOWED_HOSTS: 'http://localhost' }), { message: /^HTTP_TOOL_ALLOWED_HOSTS/ });
   t.throws(() => loadConfig({ HTTP_TOOL_ALLOWED_HOSTS: 'a b' }), { message: /^HTTP_TOOL_ALLOWED_HOSTS/ });
+  t.throws(() => loadConfig({ OUTBOUND_ALLOWED_HOSTS: '10.0.0.0/33' }), { message: /^OUTBOUND_ALLOWED_HOSTS/ });
+  t.throws(() => loadConfig({ OUTBOUND_ALLOWED_HOSTS: 'host:99999' }), { message: /^OUTBOUND_ALLOWED_HOSTS/ });
   t.throws(() => loadConfig({ HTTP_TOOL_TIMEOUT_MS: '0' }), { message: /^HTTP_TOOL_TIMEOUT_MS:/ });
   t.throws(() => loadConfig({ HTTP_TOOL_MAX_BYTES: 'lots' }), { message: /^HTTP_TOOL_MAX_BYTES:/ });
   t.throws(() => loadConfig({ WORKER_MAX_TOOL_STEPS: '0' }), { message: /^WORKER_MAX_TOOL_STEPS:/ });
 });
 
+test('OUTBOUND_ALLOWED_HOSTS: hosts, ports, IPs and networks, merged with HTTP_TOOL_ALLOWED_HOSTS without duplicates', (t) => {
+  const set = loadConfig({ OUTBOUND_ALLOWED_HOSTS: '10.0.0.0/8, fd00::/8,[::1]:8080, models.internal:8443,127.0.0.1', HTTP_TOOL_ALLOWED_HOSTS: '127.0.0.1,tools.internal' });
+  t.deepEqual(set.outbound, { allowedHosts: ['10.0.0.0/8', 'fd00::/8', '[::1]:8080', 'models.internal:8443', '127.0.0.1', 'tools.internal'] });
+});
+
 test('MCP settings: defaults, and MCP_CONNECT_TIMEOUT_MS / MCP_TOOL_TIMEOUT_MS read and checked', (t) => {
-  t.deepEqual(loadConfig({}).toolSettings.mcp, { connectTimeoutMs: 10_000, callTimeoutMs: 30_000 });
-  t.deepEqual(loadConfig({ MCP_CONNECT_TIMEOUT_MS: '2500', MCP_TOOL_TIMEOUT_MS: '4000' }).toolSettings.mcp, { connectTimeoutMs: 2500, callTimeoutMs: 4000 });
+  t.deepEqual(loadConfig({}).toolSettings.mcp, { connectTimeoutMs: 10_000, callTimeoutMs: 30_000, maxBytes: 1_048_576 });
+  t.deepEqual(loadConfig({ MCP_CONNECT_TIMEOUT_MS: '2500', MCP_TOOL_TIMEOUT_MS: '4000', MCP_TOOL_MAX_BYTES: '2048' }).toolSettings.mcp,
+    { connectTimeoutMs: 2500, callTimeoutMs: 4000, maxBytes: 2048 });
+  t.throws(() => loadConfig({ MCP_TOOL_MAX_BYTES: '0' }), { message: /^MCP_TOOL_MAX_BYTES:/ });
   t.throws(() => loadConfig({ MCP_CONNECT_TIMEOUT_MS: '0' }), { message: /^MCP_CONNECT_TIMEOUT_MS:/ });
   t.throws(() => loadConfig({ MCP_TOOL_TIMEOUT_MS: 'soon' }), { message: /^MCP_TOOL_TIMEOUT_MS:/ });
 });

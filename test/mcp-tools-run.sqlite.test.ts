@@ -2,7 +2,6 @@ import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_TOOL_SETTINGS } from '../src/tools/tool-settings.ts';
 import { composeService, type Service } from '../src/compose.ts';
 import { API_PREFIX } from '../src/http/api-route.ts';
 import { DEFAULT_TENANT } from '../src/http/tenant.ts';
@@ -33,8 +32,8 @@ test.before(async () => {
   slow = await startMcpTestServer({ header: HEADER, value: SECRET, tools: 'wait' });
   db = await createTestDatabase('sqlite');
   await db.store.seedDefaults(DEFAULT_TENANT);
-  // The operator lets tenants name the test's variables (TENANT_ENV_ALLOWED).
-  service = composeService(db.store, { database: db.config, tenantEnvAllowed: ['CADRE_TEST_MCP_*'] });
+  // The operator lets tenants name the test's variables (TENANT_ENV_ALLOWED) and opens loopback (OUTBOUND_ALLOWED_HOSTS).
+  service = composeService(db.store, { database: db.config, tenantEnvAllowed: ['CADRE_TEST_MCP_*'], outbound: { allowedHosts: ['127.0.0.1'] } });
   server = await serve(service.app);
 });
 
@@ -192,7 +191,7 @@ test.serial('one worker uses calculator, http_request and an MCP tool in one run
   const withHttp = composeService(db!.store, {
     tenantEnvAllowed: ['CADRE_TEST_MCP_*'],
     database: db!.config,
-    toolSettings: { ...DEFAULT_TOOL_SETTINGS, http: { ...DEFAULT_TOOL_SETTINGS.http, allowedHosts: [`127.0.0.1:${dataPort}`] } },
+    outbound: { allowedHosts: ['127.0.0.1'] },
   });
   const app = await serve(withHttp.app);
   t.teardown(async () => {
@@ -222,7 +221,9 @@ test.serial('the run time limit covers waiting for MCP connections: a server tha
     pending.push(res);
   });
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  const limited = composeService(db!.store, { database: db!.config, runTimeoutMs: 1000, tenantEnvAllowed: ['CADRE_TEST_MCP_*'] });
+  const limited = composeService(db!.store, {
+    database: db!.config, runTimeoutMs: 1000, tenantEnvAllowed: ['CADRE_TEST_MCP_*'], outbound: { allowedHosts: ['127.0.0.1'] },
+  });
   const app = await serve(limited.app);
   t.teardown(async () => {
     await limited.stop(5000);

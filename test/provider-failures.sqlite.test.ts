@@ -99,7 +99,7 @@ function record(fields: Record<string, unknown>): ModelRecord {
 for (const c of wrongKeyCases) {
   test(`${c.provider}: a 429 reaches streamTurn's policy as a retryable APICallError with its Retry-After, from one HTTP request`, async (t) => {
     const { server, url } = await scripted(t, c.wire, () => ({ error: 429, message: 'rate limited', headers: { 'retry-after': '7' } }));
-    const { model } = createAgentModel(record(c.model(url)), { env: KEYS, envAllowed: ALLOWED });
+    const { model } = createAgentModel(record(c.model(url)), { env: KEYS, envAllowed: ALLOWED, outbound: { allowedHosts: ['127.0.0.1'] } });
     const error = await t.throwsAsync(model.doStream({ prompt: [userMessage('hi')] }));
     t.true(APICallError.isInstance(error));
     t.true(isRetryable(error));

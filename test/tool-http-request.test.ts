@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { httpRequestTool } from '../src/tools/http-request-tool.ts';
-import { refusalOf } from '../src/tools/address-policy.ts';
+import { refusalOf } from '../src/outbound/address-policy.ts';
 import { DEFAULT_TOOL_SETTINGS, type HttpToolSettings } from '../src/tools/tool-settings.ts';
 import { ToolError } from '../src/errors/app-error.ts';
 
@@ -51,12 +51,15 @@ function close(local: Local): Promise<void> {
 }
 
 const settings = (http: Partial<HttpToolSettings>): HttpToolSettings => ({ ...DEFAULT_TOOL_SETTINGS.http, ...http });
+/** The tool with these limits, under an outbound policy allowing these hosts (OUTBOUND_ALLOWED_HOSTS). */
+const toolWith = ({ allowedHosts, ...http }: Partial<HttpToolSettings> & { allowedHosts?: string[] }) =>
+  httpRequestTool(settings(http), { allowedHosts: allowedHosts ?? [] });
 const signal = () => new AbortController().signal;
 
 test('GET and POST against an allowed local server: status, content type, headers and body', async (t) => {
   const local = await localServer();
   t.teardown(() => close(local));
-  const tool = httpRequestTool(settings({ allowedHosts: [`127.0.0.1:${local.port}`] }));
+  const tool = toolWith({ allowedHosts: [`127.0.0.1:${local.port}`] });
   const got = await tool.execute({ method: 'get', url: `http://127.0.0.1:${local.port}/echo?q=1`, headers: { 'x-test': 'yes' } }, signal());
   t.true(got.startsWith(`HTTP 200 OK\nurl: http://127.0.0.1:${local.port}/echo?q=1\ncontent-type: application/json\n\n`), got);
   const echoed = JSON.parse(got.slice(got.indexOf('\n\n') + 2)) as { method: string; headers: Record<string, string>; body: string };
@@ -77,14 +80,14 @@ test('GET and POST against an allowed local server: status, content type, header
 test('"localhost" may be allowed by name (any port)', async (t) => {
   const local = await localServer();
   t.teardown(() => close(local));
-  const tool = httpRequestTool(settings({ allowedHosts: ['localhost'] }));
+  const tool = toolWith({ allowedHosts: ['localhost'] });
   t.true((await tool.execute({ method: 'GET', url: `http://LOCALHOST:${local.port}/echo` }, signal())).startsWith('HTTP 200 OK'));
 });
 
 test('the body is cut off past the size limit, and the result says so', async (t) => {
   const local = await localServer();
   t.teardown(() => close(local));
-  const tool = httpRequestTool(settings({ allowedHosts: [`127.0.0.1:${local.port}`], maxBytes: 1500 }));
+  const tool = toolWith({ allowedHosts: [`127.0.0.1:${local.port}`], maxBytes: 1500 });
   const got = await tool.execute({ method: 'GET', url: `http://127.0.0.1:${local.port}/big` }, signal());
   const body = got.slice(got.indexOf('\n\n') + 2);
   t.true(body.startsWith('x'.repeat(1500) + '\n[truncated: the body is longer than 1500 bytes'), body.slice(1490, 1600));
@@ -93,7 +96,7 @@ test('the body is cut off past the size limit, and the result says so', async (t
 test('a server that does not answer in time is a tool error (timeout)', async (t) => {
   const local = await localServer();
   t.teardown(() => close(local));
-  const tool = httpRequestTool(settings({ allowedHosts: [`127.0.0.1:${local.port}`], timeoutMs: 200 }));
+  const tool = toolWith({ allowedHosts: [`127.0.0.1:${local.port}`], timeoutMs: 200 });
   const err = await t.throwsAsync(tool.execute({ method: 'GET', url: `http://127.0.0.1:${local.port}/slow` }, signal()), { instanceOf: ToolError });
   t.is(err!.message, `timed out after 200 ms (http://127.0.0.1:${local.port}/slow)`);
   t.is(err!.errorCode, 'TOOL_TIMEOUT');
@@ -102,7 +105,7 @@ test('a server that does not answer in time is a tool error (timeout)', async (t
 test('aborting the call (the run was cancelled) tears the request down', async (t) => {
   const local = await localServer();
   t.teardown(() => close(local));
-  const tool = httpRequestTool(settings({ allowedHosts: [`127.0.0.1:${local.port}`] }));
+  const tool = toolWith({ allowedHosts: [`127.0.0.1:${local.port}`] });
   const controller = new AbortController();
   const call = tool.execute({ method: 'GET', url: `http://127.0.0.1:${local.port}/slow` }, controller.signal);
   const req = await local.slow.promise;
@@ -116,7 +119,7 @@ test('aborting the call (the run was cancelled) tears the request down', async (
 test('without the allowance, loopback, private, link-local and metadata targets are refused before any connection', async (t) => {
   const local = await localServer();
   t.teardown(() => close(local));
-  const tool = httpRequestTool(settings({ allowedHosts: [] }));
+  const tool = toolWith({ allowedHosts: [] });
   const targets = [
     `http://127.0.0.1:${local.port}/echo`,
     `http://localhost:${local.port}/echo`, // a host name resolving to loopback
@@ -143,10 +146,10 @@ test('without the allowance, loopback, private, link-local and metadata targets 
   t.is(local.connections, 0);
   // A host name is judged by what it resolves to, and the refusal says so.
   await t.throwsAsync(tool.execute({ method: 'GET', url: `http://localhost:${local.port}/` }, signal()), {
-    message: /^refused: localhost resolves to (127\.0\.0\.1|::1) \((127\.0\.0\.1|::1) is a loopback address\); this tool reaches public addresses only$/,
+    message: /^refused: localhost resolves to (127\.0\.0\.1|::1) \((127\.0\.0\.1|::1) is a loopback address\); only public addresses are reached unless OUTBOUND_ALLOWED_HOSTS allows it$/,
   });
   // An allowance for one port does not open another.
-  const other = httpRequestTool(settings({ allowedHosts: ['127.0.0.1:1'] }));
+  const other = toolWith({ allowedHosts: ['127.0.0.1:1'] });
   await t.throwsAsync(other.execute({ method: 'GET', url: `http://127.0.0.1:${local.port}/echo` }, signal()), { message: /^refused: / });
   t.is(local.connections, 0);
 });
@@ -161,7 +164,7 @@ test('redirects are followed hop by hop, and a hop to a disallowed address is re
     '/loop': (_req, res) => { res.statusCode = 302; res.setHeader('location', '/loop'); res.end(); },
   });
   t.teardown(() => Promise.all([close(origin), close(target)]).then(() => undefined));
-  const tool = httpRequestTool(settings({ allowedHosts: [`127.0.0.1:${origin.port}`], maxRedirects: 3 }));
+  const tool = toolWith({ allowedHosts: [`127.0.0.1:${origin.port}`], maxRedirects: 3 });
   const followed = await tool.execute({ method: 'GET', url: `http://127.0.0.1:${origin.port}/to-echo` }, signal());
   t.true(followed.startsWith(`HTTP 200 OK\nurl: http://127.0.0.1:${origin.port}/echo`), followed);
   const seeOther = await tool.execute({ method: 'POST', url: `http://127.0.0.1:${origin.port}/see-other`, body: 'payload' }, signal());
@@ -173,7 +176,7 @@ test('redirects are followed hop by hop, and a hop to a disallowed address is re
 });
 
 test('bad input is a tool error naming the field', async (t) => {
-  const tool = httpRequestTool(settings({}));
+  const tool = toolWith({});
   await t.throwsAsync(tool.execute({ method: 'FETCH', url: 'https://example.com' }, signal()), { message: /^invalid input: method: / });
   await t.throwsAsync(tool.execute({ url: 'https://example.com' }, signal()), { message: /^invalid input: method: / });
   await t.throwsAsync(tool.execute({ method: 'GET', url: 'not a url' }, signal()), { message: 'invalid URL "not a url"' });

@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { composeService, type Service } from '../src/compose.ts';
 import { API_PREFIX } from '../src/http/api-route.ts';
 import { DEFAULT_TENANT } from '../src/http/tenant.ts';
-import { DEFAULT_TOOL_SETTINGS } from '../src/tools/tool-settings.ts';
 import { createTestDatabase, uniqueName, type TestDatabase } from './helpers/backends.ts';
 import { serve, type TestServer } from './helpers/http-client.ts';
 import { Api } from './helpers/api-harness.ts';
@@ -34,7 +33,7 @@ test.before(async () => {
   await db.store.seedDefaults(DEFAULT_TENANT);
   service = composeService(db.store, {
     database: db.config,
-    toolSettings: { http: { ...DEFAULT_TOOL_SETTINGS.http, allowedHosts: [`127.0.0.1:${dataPort}`] } },
+    outbound: { allowedHosts: [`127.0.0.1:${dataPort}`] },
   });
   server = await serve(service.app);
 });

@@ -4,6 +4,7 @@ import { parseToolReference } from '../domain/worker-tools.ts';
 import { McpToolbox } from '../tools/mcp-toolbox.ts';
 import type { McpHeaderResolver, McpServerConfig } from '../tools/mcp-connection.ts';
 import type { McpSettings } from '../tools/tool-settings.ts';
+import type { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import type { OfferedTool } from '../tools/worker-tool.ts';
 
 /** The address of a run's MCP connections in its actor system: tool calls find them by it. */
@@ -24,6 +25,8 @@ export interface McpToolsInput {
   headers: McpHeaderResolver;
   workers: WorkerToolNames[];
   settings: McpSettings;
+  /** The outbound address policy the connections obey (opaque here: the tools layer applies it). */
+  outbound?: OutboundPolicy;
   /** Reports a failure to close a connection (the run has no events left to tell it in). */
   onCloseError(message: string): void;
 }
@@ -52,7 +55,7 @@ export type McpToolsReport =
 export const mcpToolsActor = fromCallback<McpCallEvent, McpToolsInput, McpToolsReport>(({ input, sendBack, receive }) => {
   // Header values are resolved as each connection opens, not put into the plan: the plan holds
   // names only, and a rotated credential is used by the next run.
-  const toolbox = new McpToolbox(input.settings, input.headers);
+  const toolbox = new McpToolbox(input.settings, input.headers, input.outbound);
   const opening = new AbortController();
   toolbox.open(input.servers, opening.signal)
     .then(() => sendBack({ type: 'MCP.READY', byAgent: offeredByAgent(toolbox, input.workers) }))

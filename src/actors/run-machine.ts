@@ -59,6 +59,7 @@ function mcpToolsInput(input: RunInput): McpToolsInput {
     headers: plan.mcpHeaders ?? (async () => ({})),
     workers: plan.teams.flatMap((team, t) => team.workers.map((w, i) => ({ agentId: w.agentId, path: `teams[${t}].workers[${i}]`, tools: w.tools ?? [] }))),
     settings: plan.workerTools.settings.mcp ?? DEFAULT_MCP_SETTINGS,
+    ...(plan.workerTools.settings.outbound && { outbound: plan.workerTools.settings.outbound }),
     onCloseError: (message) => input.warn?.(`closing an MCP connection of run ${plan.runId} failed: ${message}`),
   };
 }

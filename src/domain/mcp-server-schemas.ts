@@ -30,7 +30,7 @@ const headersSecretSchema = z
 const mcpServerFields = {
   name: z.string().trim().regex(MCP_SERVER_NAME, '1-32 letters, digits, _ or - (workers name it as mcp:<name>)'),
   url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2048)
-    .meta({ description: 'The MCP endpoint (Streamable HTTP transport), e.g. https://mcp.example.com/mcp' }),
+    .meta({ description: 'The MCP endpoint (Streamable HTTP transport), e.g. https://mcp.example.com/mcp; it must reach a public address unless the operator\'s OUTBOUND_ALLOWED_HOSTS allows it' }),
   headers_env: headersEnvSchema.optional(),
   headers_secret: headersSecretSchema.optional(),
   description: z.string().max(4000).nullable().optional(),

@@ -10,7 +10,8 @@ const modelFields = {
   name: z.string().trim().min(1).max(255),
   model_id: z.string().trim().min(1).max(255).meta({ description: "The provider's model identifier" }),
   provider: z.enum(providers).optional().meta({ description: 'Default: bedrock when region is set, else simulated' }),
-  base_url: z.url().max(1024).nullable().optional(),
+  base_url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(1024).nullable().optional()
+    .meta({ description: "The provider's API URL; it must reach a public address (loopback, private, link-local and metadata addresses are refused unless the operator's OUTBOUND_ALLOWED_HOSTS allows them)" }),
   region: z.string().trim().min(1).max(64).nullable().optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   max_tokens: z.number().int().min(1).max(100000).nullable().optional(),

@@ -109,3 +109,13 @@ export class ModelCallError extends AppError {
     this.retries = options.retries ?? 0;
   }
 }
+
+/**
+ * A connection a tenant steered (a model's base_url, an MCP server, http_request) was refused by
+ * the outbound address policy before any connection was made. The message names the host and why.
+ */
+export class OutboundRefusedError extends AppError {
+  constructor(message: string) {
+    super(400, 'OUTBOUND_REFUSED', message);
+  }
+}

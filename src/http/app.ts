@@ -16,10 +16,13 @@ import { apiKeyAuth, type KeyAuthenticator } from './api-key-auth.ts';
 import { metricsAccessOf, type MetricsAccessSettings } from './metrics-access.ts';
 import { silentLogger, type Logger } from '../logging/logger.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
+import { STRICT_OUTBOUND, type OutboundPolicy } from '../outbound/outbound-policy.ts';
 
 export interface AppDeps {
   repositories(tenantId: string): TenantRepositories;
   health(): Promise<HealthReport>;
+  /** The outbound address policy registered URLs (model base_url, MCP server url) are judged by; STRICT_OUTBOUND when absent. */
+  outbound?: OutboundPolicy;
   /** Routes of further resources (runs), mounted beside models and hierarchies. */
   extraRoutes?: ApiRoute[];
   logger?: Logger;
@@ -48,7 +51,7 @@ export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   const logger = deps.logger ?? silentLogger;
-  const policy = { envAllowed: deps.tenantEnvAllowed ?? [] };
+  const policy = { envAllowed: deps.tenantEnvAllowed ?? [], outbound: deps.outbound ?? STRICT_OUTBOUND };
   const routes = [...modelRoutes(policy), ...hierarchyRoutes, ...mcpServerRoutes(policy), ...secretRoutes, ...(deps.extraRoutes ?? [])];
   const router = new Router();
   const metricsAccess = metricsAccessOf(deps.metricsAccess ?? {}, deps.authenticate ? 'required' : 'off');

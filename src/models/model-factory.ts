@@ -5,6 +5,8 @@ import type { RetryPolicy } from './model-retry.ts';
 import { createSimulatedModel, simulatedSettingsFromParams } from './simulated-model.ts';
 import { createProviderModel } from './provider-models.ts';
 import { modelCredentials } from './model-credentials.ts';
+import { guardedFetch } from '../outbound/guarded-fetch.ts';
+import { STRICT_OUTBOUND, type OutboundPolicy } from '../outbound/outbound-policy.ts';
 
 /** The model an agent runs with, and the call settings from its model row. */
 export interface AgentModel {
@@ -42,6 +44,8 @@ export interface ModelCallSettings {
   env?: NodeJS.ProcessEnv;
   /** TENANT_ENV_ALLOWED: the variables of `env` a tenant's api_key_env / headers_env may name (default none). */
   envAllowed?: readonly string[];
+  /** The outbound address policy every provider connection obeys (base_url is tenant data); STRICT_OUTBOUND when absent. */
+  outbound?: OutboundPolicy;
 }
 
 /** Used when an agent names no model and the tenant has none called `simulated`. */
@@ -79,7 +83,7 @@ export function createAgentModel(record: ModelRecord | null, settings: ModelCall
   }
   const env = settings.env ?? process.env;
   const credentials = modelCredentials(record, record.provider, { env, envAllowed: settings.envAllowed ?? [], ...(apiKeySecret !== undefined && { secretValue: apiKeySecret }) });
-  const built = createProviderModel(record, record.provider, env, credentials);
+  const built = createProviderModel(record, record.provider, env, credentials, guardedFetch(settings.outbound ?? STRICT_OUTBOUND));
   return {
     ...base,
     model: built.model,

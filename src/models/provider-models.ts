@@ -8,6 +8,7 @@ import { ValidationError } from '../errors/app-error.ts';
 import { awsCredentialChain } from './aws-credentials.ts';
 import type { ModelRecord } from '../domain/model-schemas.ts';
 import { envValue, type ModelCredentials, type RealProvider } from './model-credentials.ts';
+import type { GuardedFetch } from '../outbound/guarded-fetch.ts';
 
 export type { RealProvider } from './model-credentials.ts';
 export { DEFAULT_KEY_ENV } from './model-credentials.ts';
@@ -42,9 +43,12 @@ export interface ProviderModel {
  * Bedrock without an API key is the exception: its AWS credentials are only known by resolving them.
  * The provider packages make one HTTP call per `doStream` and retry nothing themselves
  * (their retries live in the `ai` package's generate/stream helpers, which Cadre does not use),
- * so streamTurn's policy is the only retry.
+ * so streamTurn's policy is the only retry. Every call goes through `fetch`, the guarded fetch of
+ * the outbound address policy: the row's base_url is tenant data.
  */
-export function createProviderModel(record: ModelRecord, provider: RealProvider, env: NodeJS.ProcessEnv, credentials: ModelCredentials): ProviderModel {
+export function createProviderModel(
+  record: ModelRecord, provider: RealProvider, env: NodeJS.ProcessEnv, credentials: ModelCredentials, fetch: GuardedFetch,
+): ProviderModel {
   const params = realProviderParamsSchema.safeParse(record.params ?? {});
   if (!params.success) {
     const issue = params.error.issues[0]!;
@@ -57,7 +61,7 @@ export function createProviderModel(record: ModelRecord, provider: RealProvider,
   switch (provider) {
     case 'openai': {
       if (!key) throw missingKey();
-      const openai = createOpenAI({ apiKey: key, ...(baseURL && { baseURL }) });
+      const openai = createOpenAI({ apiKey: key, ...(baseURL && { baseURL }), fetch });
       const options = {
         ...(p.reasoning_effort && { reasoningEffort: p.reasoning_effort }),
         ...(p.reasoning_summary && { reasoningSummary: p.reasoning_summary }),
@@ -68,12 +72,12 @@ export function createProviderModel(record: ModelRecord, provider: RealProvider,
     case 'openai-compatible': {
       if (!baseURL) throw new ValidationError(`model "${record.name}" (openai-compatible): base_url is required (the server's /v1 URL)`);
       // Local servers (vLLM, Ollama, LM Studio) often need no key: one is sent only when set.
-      const compatible = createOpenAICompatible({ name: 'openai-compatible', baseURL, ...(key && { apiKey: key }), includeUsage: true });
+      const compatible = createOpenAICompatible({ name: 'openai-compatible', baseURL, ...(key && { apiKey: key }), includeUsage: true, fetch });
       return { model: compatible.chatModel(record.modelId), secrets: key ? [key] : [] };
     }
     case 'anthropic': {
       if (!key) throw missingKey();
-      const anthropic = createAnthropic({ apiKey: key, ...(baseURL && { baseURL }) });
+      const anthropic = createAnthropic({ apiKey: key, ...(baseURL && { baseURL }), fetch });
       const thinking = p.thinking_budget_tokens ? { thinking: { type: 'enabled' as const, budgetTokens: p.thinking_budget_tokens } } : undefined;
       return { model: anthropic(record.modelId), secrets: [key], ...(thinking && { providerOptions: { anthropic: thinking } }) };
     }
@@ -91,6 +95,7 @@ export function createProviderModel(record: ModelRecord, provider: RealProvider,
         region,
         ...(baseURL && { baseURL }),
         ...(key ? { apiKey: key } : { credentialProvider: awsCredentialChain(secrets) }),
+        fetch,
       });
       const thinking = p.thinking_budget_tokens
         ? { bedrock: { reasoningConfig: { type: 'enabled' as const, budgetTokens: p.thinking_budget_tokens } } } : undefined;

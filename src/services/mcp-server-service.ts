@@ -4,6 +4,7 @@ import type { McpServerCreate, McpServerRecord, McpServerUpdate } from '../domai
 import { assertEnvAllowed } from '../domain/env-allow-list.ts';
 import type { TenantEnvPolicy } from './model-service.ts';
 import { assertSecretsExist } from './secret-service.ts';
+import { urlRefusal, type OutboundPolicy } from '../outbound/outbound-policy.ts';
 
 /**
  * Header sources as they are saved: a header from one source only, variables TENANT_ENV_ALLOWED
@@ -41,7 +42,15 @@ export async function listMcpServers(repos: TenantRepositories, query: PageQuery
   return repos.mcpServers.list(query);
 }
 
+/** A url no connection could ever be allowed to reach is refused when registered, naming the field and the setting. */
+function checkUrl(url: string | undefined, outbound: OutboundPolicy): void {
+  if (url === undefined) return;
+  const refusal = urlRefusal(outbound, url);
+  if (refusal) throw new ValidationError(`url: ${refusal}`, undefined, 'OUTBOUND_REFUSED');
+}
+
 export async function createMcpServer(repos: TenantRepositories, input: McpServerCreate, policy: TenantEnvPolicy): Promise<McpServerRecord> {
+  checkUrl(input.url, policy.outbound);
   const headers = { headersEnv: input.headers_env ?? {}, headersSecret: input.headers_secret ?? {} };
   await checkHeaderSources(repos, headers, headers, policy);
   if (await repos.mcpServers.findByName(input.name)) throw new ConflictError(`an MCP server named "${input.name}" already exists`);
@@ -62,6 +71,7 @@ export async function getMcpServer(repos: TenantRepositories, id: string): Promi
 
 export async function updateMcpServer(repos: TenantRepositories, input: McpServerUpdate, policy: TenantEnvPolicy): Promise<McpServerRecord> {
   const { id, tenantId: _t, traceId: _r, userId: _u, ...rest } = input;
+  checkUrl(rest.url, policy.outbound);
   const current = await getMcpServer(repos, id);
   const patch = fieldsOf(rest);
   if (Object.keys(patch).length === 0) throw new ValidationError('body: nothing to update (give at least one field besides id)');

@@ -9,10 +9,15 @@ import { describeError } from '../models/turn-builder.ts';
 import { scrubError } from '../models/secret-scrubbing-model.ts';
 import { assertEnvAllowed } from '../domain/env-allow-list.ts';
 import { assertSecretsExist } from './secret-service.ts';
+import { urlRefusal, type OutboundPolicy } from '../outbound/outbound-policy.ts';
 
-/** What a tenant's row may reference: TENANT_ENV_ALLOWED (default none). */
+/**
+ * What a tenant's row may reference: the operator variables TENANT_ENV_ALLOWED names (default
+ * none) and the addresses the outbound policy (OUTBOUND_ALLOWED_HOSTS) lets a URL reach.
+ */
 export interface TenantEnvPolicy {
   envAllowed: readonly string[];
+  outbound: OutboundPolicy;
 }
 
 /**
@@ -43,8 +48,16 @@ export async function listModels(repos: TenantRepositories, query: PageQuery & {
   return repos.models.list(query);
 }
 
+/** A base_url no connection could ever be allowed to reach is refused when registered, naming the field and the setting. */
+function checkBaseUrl(baseUrl: string | null | undefined, outbound: OutboundPolicy): void {
+  if (baseUrl === null || baseUrl === undefined) return;
+  const refusal = urlRefusal(outbound, baseUrl);
+  if (refusal) throw new ValidationError(`base_url: ${refusal}`, undefined, 'OUTBOUND_REFUSED');
+}
+
 export async function createModel(repos: TenantRepositories, input: ModelCreate, policy: TenantEnvPolicy): Promise<ModelRecord> {
   const fields: ModelFields = withoutGatewayFields(input);
+  checkBaseUrl(fields.base_url, policy.outbound);
   const provider: Provider = fields.provider ?? (fields.region ? 'bedrock' : 'simulated');
   validateProviderParams(provider, fields.params ?? null);
   await checkKeySource(repos, fields, { apiKeyEnv: null, apiKeySecret: null }, policy);
@@ -60,6 +73,7 @@ export async function getModel(repos: TenantRepositories, id: string): Promise<M
 
 export async function updateModel(repos: TenantRepositories, input: ModelUpdate, policy: TenantEnvPolicy): Promise<ModelRecord> {
   const { id, ...patch } = withoutGatewayFields(input);
+  checkBaseUrl(patch.base_url, policy.outbound);
   const current = await getModel(repos, id);
   if (Object.keys(patch).length === 0) throw new ValidationError('body: nothing to update (give at least one field besides id)');
   if (patch.name !== undefined && patch.name !== current.name && (await repos.models.findByName(patch.name))) {

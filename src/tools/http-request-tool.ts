@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ToolError } from '../errors/app-error.ts';
-import { exchange, type Exchange } from './pinned-request.ts';
+import { OutboundRefusedError, ToolError } from '../errors/app-error.ts';
+import { guardedFetch, type GuardedFetch } from '../outbound/guarded-fetch.ts';
+import type { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import type { HttpToolSettings } from './tool-settings.ts';
 import type { WorkerTool } from './worker-tool.ts';
 
@@ -44,9 +45,48 @@ function parseUrl(text: string, base?: URL): URL {
   return url;
 }
 
+interface Exchange {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  body: Buffer;
+  truncated: boolean;
+}
+
+/**
+ * One request/response through the guarded fetch (the outbound policy checks the connection and
+ * pins it to the checked address); redirects are answered, not followed, so the tool follows
+ * them hop by hop. The body is read up to `maxBytes`: past it nothing more is read and the
+ * connection is dropped.
+ */
+async function exchange(fetch: GuardedFetch, req: { method: string; url: URL; headers: Record<string, string>; body: string | undefined; maxBytes: number }, signal: AbortSignal): Promise<Exchange> {
+  const response = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: 'manual', signal });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  if (response.body) {
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const room = req.maxBytes - size;
+      if (value.length > room) {
+        chunks.push(Buffer.from(value.subarray(0, room)));
+        truncated = true;
+        // The rest is not wanted; cancelling may itself fail on a connection already torn down.
+        await reader.cancel().catch(() => undefined);
+        break;
+      }
+      chunks.push(Buffer.from(value));
+      size += value.length;
+    }
+  }
+  return { status: response.status, statusText: response.statusText, headers: response.headers, body: Buffer.concat(chunks), truncated };
+}
+
 /** What the model reads: the status line, the content type, the body (and whether it was cut). */
 function describe(response: Exchange, url: URL, maxBytes: number): string {
-  const type = response.headers['content-type'];
+  const type = response.headers.get('content-type');
   const lines = [`HTTP ${response.status} ${response.statusText}`.trim(), `url: ${url.href}`];
   if (type) lines.push(`content-type: ${type}`);
   const text = response.body.toString('utf8');
@@ -56,12 +96,13 @@ function describe(response: Exchange, url: URL, maxBytes: number): string {
 
 /**
  * `http_request`: one HTTP call for a worker. Every hop (the first and each redirect, followed
- * by hand up to a bound) is resolved and checked against the address policy, then connected to
- * the checked address; the whole call shares one time budget; the body is read up to a size
+ * by hand up to a bound) goes through the guarded fetch: resolved and checked against the
+ * outbound address policy, then connected to the checked address; the whole call shares one time budget; the body is read up to a size
  * limit. A non-2xx answer is a result like any other (the model reads its status); refusals,
  * timeouts and network failures are tool errors.
  */
-export function httpRequestTool(settings: HttpToolSettings): WorkerTool {
+export function httpRequestTool(settings: HttpToolSettings, outbound: OutboundPolicy): WorkerTool {
+  const fetch = guardedFetch(outbound);
   return {
     name: 'http_request',
     description:
@@ -88,8 +129,8 @@ export function httpRequestTool(settings: HttpToolSettings): WorkerTool {
       let headers = { ...input.headers };
       try {
         for (let hop = 0; ; hop++) {
-          const response = await exchange({ method, url, headers, body, maxBytes: settings.maxBytes, allowedHosts: settings.allowedHosts }, both);
-          const location = response.headers.location;
+          const response = await exchange(fetch, { method, url, headers, body, maxBytes: settings.maxBytes }, both);
+          const location = response.headers.get('location');
           if (response.status < 300 || response.status > 399 || response.status === 304 || !location) {
             return describe(response, url, settings.maxBytes);
           }
@@ -109,8 +150,12 @@ export function httpRequestTool(settings: HttpToolSettings): WorkerTool {
         if (signal.aborted) throw signal.reason;
         if (timeout.aborted) throw new ToolError(`timed out after ${settings.timeoutMs} ms (${url.href})`, 'TOOL_TIMEOUT');
         if (err instanceof ToolError) throw err;
-        const code = (err as NodeJS.ErrnoException).code;
-        throw new ToolError(`request to ${url.href} failed: ${code ? `${code} ` : ''}${err instanceof Error ? err.message : String(err)}`.trim());
+        if (err instanceof OutboundRefusedError) throw new ToolError(err.message, 'TOOL_ADDRESS_REFUSED');
+        // fetch says "fetch failed"; what failed is its cause (ECONNREFUSED, a reset, a bad certificate).
+        const cause = (err as { cause?: unknown }).cause ?? err;
+        const code = (cause as NodeJS.ErrnoException).code;
+        const message = cause instanceof Error ? cause.message : String(cause);
+        throw new ToolError(`request to ${url.href} failed: ${code && !message.includes(code) ? `${code} ` : ''}${message}`.trim());
       }
     },
   };

@@ -1,5 +1,6 @@
 import { ToolError } from '../errors/app-error.ts';
 import { McpConnection, type McpHeaderResolver, type McpServerConfig } from './mcp-connection.ts';
+import { STRICT_OUTBOUND, type OutboundPolicy } from '../outbound/outbound-policy.ts';
 import type { McpSettings } from './tool-settings.ts';
 import type { OfferedTool } from './worker-tool.ts';
 
@@ -30,15 +31,18 @@ export class McpToolbox {
   readonly #byFunctionName = new Map<string, Entry>();
   #closed = false;
 
-  constructor(settings: McpSettings, headers: McpHeaderResolver) {
+  readonly #outbound: OutboundPolicy;
+
+  constructor(settings: McpSettings, headers: McpHeaderResolver, outbound: OutboundPolicy = STRICT_OUTBOUND) {
     this.#settings = settings;
     this.#headers = headers;
+    this.#outbound = outbound;
   }
 
   /** Connects to every server at once; fails with the first server's failure (the others are closed then). */
   async open(servers: readonly McpServerConfig[], signal: AbortSignal): Promise<void> {
     const opened = await Promise.allSettled(servers.map(async (server) => {
-      const connection = await McpConnection.open(server, this.#settings, await this.#headers(server), signal);
+      const connection = await McpConnection.open(server, this.#settings, await this.#headers(server), signal, this.#outbound);
       // The run ended while connecting: nobody will close this one later.
       if (this.#closed) {
         await connection.close();

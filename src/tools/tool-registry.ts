@@ -1,5 +1,6 @@
 import { calculatorTool } from './calculator-tool.ts';
 import { httpRequestTool } from './http-request-tool.ts';
+import { STRICT_OUTBOUND } from '../outbound/outbound-policy.ts';
 import type { ToolSettings } from './tool-settings.ts';
 import type { ToolDefinition, ToolSourceId, WorkerTool } from './worker-tool.ts';
 
@@ -20,7 +21,7 @@ export const builtinToolSource: ToolSource = {
   names: ['calculator', 'http_request'],
   tool(name, settings) {
     if (name === 'calculator') return calculatorTool;
-    if (name === 'http_request') return httpRequestTool(settings.http);
+    if (name === 'http_request') return httpRequestTool(settings.http, settings.outbound ?? STRICT_OUTBOUND);
     return undefined;
   },
 };

@@ -1,8 +1,12 @@
+import type { OutboundPolicy } from '../outbound/outbound-policy.ts';
+
 /** How worker tools behave in this process; plain data, resolved from the environment once. */
 export interface ToolSettings {
   http: HttpToolSettings;
   /** MCP connections and calls; DEFAULT_MCP_SETTINGS when absent. */
   mcp?: McpSettings;
+  /** The outbound address policy http_request and MCP connections obey; STRICT_OUTBOUND when absent. */
+  outbound?: OutboundPolicy;
 }
 
 export interface HttpToolSettings {
@@ -12,15 +16,10 @@ export interface HttpToolSettings {
   maxBytes: number;
   /** Redirects followed (each hop checked like the first) before the call fails. */
   maxRedirects: number;
-  /**
-   * Hosts exempt from the address checks, as `host` or `host:port` (`[::1]:8080` for IPv6),
-   * compared with the URL's host case-insensitively. Empty: only public addresses are reached.
-   */
-  allowedHosts: string[];
 }
 
 export const DEFAULT_TOOL_SETTINGS: ToolSettings = {
-  http: { timeoutMs: 10_000, maxBytes: 1024 * 1024, maxRedirects: 5, allowedHosts: [] },
+  http: { timeoutMs: 10_000, maxBytes: 1024 * 1024, maxRedirects: 5 },
 };
 
 /** The worker's tool loop: how many rounds of tool calls before the final answer is asked for. */
@@ -32,6 +31,8 @@ export interface McpSettings {
   connectTimeoutMs: number;
   /** One `tools/call`. */
   callTimeoutMs: number;
+  /** A tool result's text is cut past this many bytes (and the model told so), as http_request's body; 1 MiB when absent. */
+  maxBytes?: number;
 }
 
-export const DEFAULT_MCP_SETTINGS: McpSettings = { connectTimeoutMs: 10_000, callTimeoutMs: 30_000 };
+export const DEFAULT_MCP_SETTINGS: McpSettings = { connectTimeoutMs: 10_000, callTimeoutMs: 30_000, maxBytes: DEFAULT_TOOL_SETTINGS.http.maxBytes };

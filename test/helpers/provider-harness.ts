@@ -15,11 +15,16 @@ export class ProviderHarness {
   service!: Service;
   server!: TestServer;
 
-  /** `options`: more of the composition, e.g. the TENANT_ENV_ALLOWED a test's rows rely on. */
+  /**
+   * `options`: more of the composition, e.g. the TENANT_ENV_ALLOWED a test's rows rely on. The
+   * outbound policy defaults to allowing 127.0.0.1: the provider servers are local fixtures (OUTBOUND_ALLOWED_HOSTS).
+   */
   async start(modelCalls: ModelCallSettings, modelCheckTimeoutMs = 2000, options: ComposeOptions = {}): Promise<void> {
     this.db = await createTestDatabase('sqlite');
     await this.db.store.seedDefaults(DEFAULT_TENANT);
-    this.service = composeService(this.db.store, { database: this.db.config, modelCalls, modelCheckTimeoutMs, ...options });
+    this.service = composeService(this.db.store, {
+      database: this.db.config, modelCalls, modelCheckTimeoutMs, outbound: { allowedHosts: ['127.0.0.1'] }, ...options,
+    });
     this.server = await serve(this.service.app);
   }
 

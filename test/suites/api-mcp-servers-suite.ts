@@ -13,7 +13,8 @@ function hierarchyWithTools(tools: string[]): any {
 /** The mcp-servers endpoints over HTTP, and hierarchies naming MCP servers, on every database backend. */
 export function apiMcpServersSuite(backend: Backend): void {
   // The operator lets tenants name these variables (TENANT_ENV_ALLOWED); any other is refused.
-  const harness = useApiHarness(backend, { tenantEnvAllowed: ['MCP_*', 'OTHER_KEY', 'A_TOKEN'] });
+  // The registrations name a local address: the operator's allowance opens it (OUTBOUND_ALLOWED_HOSTS).
+  const harness = useApiHarness(backend, { tenantEnvAllowed: ['MCP_*', 'OTHER_KEY', 'A_TOKEN'], outbound: { allowedHosts: ['127.0.0.1'] } });
   const b = backend;
 
   test(`${b}: mcp-servers create fills defaults, get returns the same, names are unique per tenant`, async (t) => {

@@ -1,8 +1,9 @@
 import { BlockList, isIP } from 'node:net';
 
 /**
- * Which addresses the http_request tool may reach. A model's URL must not become a way into
- * the machine or its network (SSRF): loopback, private, link-local, CGNAT, multicast,
+ * Which addresses a connection a tenant can steer (a model's base_url, an MCP server's url, the
+ * http_request tool) may reach. Tenant data must not become a way into the machine or its
+ * network (SSRF): loopback, private, link-local, CGNAT, multicast,
  * unspecified and reserved ranges are refused, and so are cloud metadata endpoints by name
  * and by address. IPv4 embedded in IPv6 (mapped, NAT64) is judged as the IPv4 it carries.
  */
@@ -34,7 +35,7 @@ for (const [net, prefix] of v4) blocked.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of v6) blocked.addSubnet(net, prefix, 'ipv6');
 
 /** Host names of cloud metadata services, refused before any lookup. */
-const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
+export const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
 
 /** Why an address may not be reached, or null when it may. */
 export function refusalOf(address: string): string | null {
@@ -63,7 +64,7 @@ function rangeName(address: string, family: 4 | 6): string {
 }
 
 /** The IPv4 inside an IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible or NAT64 (64:ff9b::/96) address. */
-function embeddedIPv4(address: string): string | null {
+export function embeddedIPv4(address: string): string | null {
   const words = expandIPv6(address);
   if (words === null) return null;
   const high = words.slice(0, 6).map((w) => w.toString(16)).join(':');
@@ -93,19 +94,4 @@ function expandIPv6(address: string): number[] | null {
 /** A host name that names a metadata service (refused unless explicitly allowed). */
 export function isMetadataHost(hostname: string): boolean {
   return METADATA_HOSTS.has(hostname.toLowerCase().replace(/\.$/, ''));
-}
-
-/**
- * Whether an operator allowed this host (and port): entries are `host` (any port) or
- * `host:port`, IPv6 in brackets (`[::1]:8080`). The URL's host is compared as the URL parser
- * normalised it, so `http://LOCALHOST/` matches `localhost`.
- */
-export function isAllowedHost(allowedHosts: readonly string[], url: URL): boolean {
-  const host = url.hostname.toLowerCase();
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  return allowedHosts.some((entry) => {
-    const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry.trim().toLowerCase());
-    if (!match) return false;
-    return match[1] === host && (match[2] === undefined || match[2] === port);
-  });
 }
