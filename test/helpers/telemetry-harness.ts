@@ -47,6 +47,8 @@ export function useTelemetryHarness(backend: Backend): () => TelemetryHarness {
       logger: createLogger('debug', (line) => logLines.push(line)),
       // The MCP fixture's credential header is read from this operator variable.
       tenantEnvAllowed: [TELEMETRY_MCP_KEY_ENV],
+      // The MCP fixture is on loopback (OUTBOUND_ALLOWED_HOSTS).
+      outbound: { allowedHosts: ['127.0.0.1'] },
     });
     server = await serve(service.app);
     const url = server.url;

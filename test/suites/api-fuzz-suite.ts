@@ -110,7 +110,7 @@ async function send(t: ExecutionContext, url: string, body: string, tenant: stri
 /** Property-based: no generated input, however malformed, answers 5xx on any endpoint. */
 export function apiFuzzSuite(backend: Backend): void {
   // Rows naming KEY are allowed, so mutated model bodies get past the allow-list to storage.
-  const harness = useRunHarness(backend, { tenantEnvAllowed: ['KEY'] });
+  const harness = useRunHarness(backend, { tenantEnvAllowed: ['KEY'], outbound: { allowedHosts: ['127.0.0.1'] } });
 
   test(`${backend}: no generated request body answers 5xx on any endpoint`, async (t) => {
     const h = harness();

@@ -5,7 +5,7 @@ import { expectError, expectPage, uniqueTenant, useApiHarness } from '../helpers
 /** The models endpoints over HTTP, run against every database backend. */
 export function apiModelsSuite(backend: Backend): void {
   // The operator lets tenants name these variables (TENANT_ENV_ALLOWED); any other is refused.
-  const harness = useApiHarness(backend, { tenantEnvAllowed: ['OPENAI_*', 'BEDROCK_KEY'] });
+  const harness = useApiHarness(backend, { tenantEnvAllowed: ['OPENAI_*', 'BEDROCK_KEY'], outbound: { allowedHosts: ['127.0.0.1'] } });
   const b = backend;
 
   test(`${b}: create fills defaults, get returns the same model`, async (t) => {
