@@ -89,7 +89,7 @@ export function apiSecretsSuite(backend: Backend): void {
     t.is(expectPage(t, await other.post('secrets/list', {})).totalElements, 0);
     await other.fails('secrets/delete', { name: 'shared-name' }, 404, undefined, 'SECRET_NOT_FOUND');
     // B's model cannot name A's secret.
-    await other.fails('models/create', { name: uniqueName('m'), model_id: 'x', provider: 'openai-compatible', base_url: 'http://127.0.0.1:9/v1', api_key_secret: 'shared-name' },
+    await other.fails('models/create', { name: uniqueName('m'), model_id: 'x', provider: 'openai-compatible', base_url: 'https://llm.example.com/v1', api_key_secret: 'shared-name' },
       400, 'api_key_secret', 'SECRET_NOT_FOUND');
     // The same name is B's own secret.
     t.like(await other.ok('secrets/set', { name: 'shared-name', value: 'b-value' }), { created: true });
