@@ -14,7 +14,10 @@ const logger = createLogger(config.logLevel);
 // Off (null) unless the OTEL_* settings ask for traces.
 const tracing = startTracing(config.tracing, process.env.npm_package_version);
 
-const orm = await initORM({ database: config.database });
+const orm = await initORM({
+  database: config.database,
+  onMigrated: (applied) => { if (applied.length > 0) logger.info('schema migrations applied', { migrations: applied }); },
+});
 const store = new Store(orm);
 await store.seedDefaults(DEFAULT_TENANT);
 
