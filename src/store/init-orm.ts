@@ -19,6 +19,8 @@ export interface InitOrmOptions {
    * migration lock, see schema-migrations.ts). Default true.
    */
   syncSchema?: boolean;
+  /** How long to wait for another process's migrations (default MIGRATION_LOCK_TIMEOUT_MS). */
+  migrationLockTimeoutMs?: number;
   /** Told the migrations applied at start (none when the schema was up to date). */
   onMigrated?: (applied: string[]) => void;
   /** Extra MikroORM options, e.g. `debug` or pool settings. */
@@ -104,7 +106,10 @@ export async function initORM(options: InitOrmOptions = {}): Promise<Orm> {
           throw new AggregateError([err, again], 'could not create the database');
         });
       }
-      const applied = await migrateSchema(orm, schemaBackend(database), { exactCollation: setup.exactCollation });
+      const applied = await migrateSchema(orm, schemaBackend(database), {
+        exactCollation: setup.exactCollation,
+        lockTimeoutMs: options.migrationLockTimeoutMs,
+      });
       options.onMigrated?.(applied);
     } catch (err) {
       await orm.close(true);

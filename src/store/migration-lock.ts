@@ -8,13 +8,18 @@ import type { SchemaBackend } from './schema-migrations.ts';
 export const MIGRATION_LOCK_TIMEOUT_MS = 120_000;
 
 /** Names the advisory lock; PostgreSQL's are per database already, MySQL's per server. */
-const LOCK_NAME = 'cadre:schema-migrations';
+export const LOCK_NAME = 'cadre:schema-migrations';
 
 function timeoutError(timeoutMs: number): UnavailableError {
   return new UnavailableError(
     `another process has held the schema migration lock ("${LOCK_NAME}") for over ${timeoutMs} ms; start again once its migration is done`,
     'MIGRATION_LOCK_TIMEOUT',
   );
+}
+
+/** GET_LOCK is server-wide and its names are at most 64 characters: one lock per database. */
+export function mysqlLockName(dbName: string): string {
+  return `${LOCK_NAME}:${createHash('sha256').update(dbName).digest('hex').slice(0, 32)}`;
 }
 
 /**
@@ -44,9 +49,7 @@ export async function withMigrationLock<T>(orm: MikroORM, backend: SchemaBackend
       }
       return fn();
     }
-    // GET_LOCK is server-wide and its names are at most 64 characters: one lock per database.
-    const dbName = orm.config.get('dbName') ?? '';
-    const name = `${LOCK_NAME}:${createHash('sha256').update(dbName).digest('hex').slice(0, 32)}`;
+    const name = mysqlLockName(orm.config.get('dbName') ?? '');
     const [row] = await connection.execute<Array<{ got: number | null }>>(
       'select get_lock(?, ?) as got', [name, Math.max(0, Math.ceil(timeoutMs / 1000))], 'all', trx,
     );
