@@ -2,6 +2,8 @@ import test from 'ava';
 import { initORM } from '../src/store/init-orm.ts';
 import { parseDatabaseUrl, type DatabaseConfig } from '../src/store/database-config.ts';
 import { Store } from '../src/store/store.ts';
+import { committedMigrations, legacyAdoption } from '../src/store/schema-migrations.ts';
+import { applySafeDifference, readInitialSchema } from '../src/store/legacy-schema.ts';
 import { uniqueName } from './helpers/backends.ts';
 
 const admin = parseDatabaseUrl(process.env.CADRE_TEST_MYSQL_URL ?? 'mysql://cadre:cadre@127.0.0.1:3306/mysql');
@@ -14,11 +16,19 @@ const admin = parseDatabaseUrl(process.env.CADRE_TEST_MYSQL_URL ?? 'mysql://cadr
  */
 test('mysql: adopting a pre-migration database makes its string columns compare exactly', async (t) => {
   const database = { ...admin, dbName: uniqueName('cadre_upgrade') } as DatabaseConfig;
-  // The old schema, made as Cadre then did (safe schema update) with no discovery hook: no
-  // column collations, and TEXT as it was then.
-  const old = await initORM({ database, syncSchema: false, overrides: { discovery: {} } });
+  // The old schema, made as Cadre then did (safe schema update), from entities with no column
+  // collations and TEXT as it was then.
+  const old = await initORM({ database, syncSchema: false });
   await old.schema.ensureDatabase();
-  await old.schema.update({ safe: true });
+  const [initial] = await committedMigrations('mysql');
+  const then = await readInitialSchema(old, legacyAdoption('mysql', initial!.name));
+  for (const table of then.getTables()) {
+    for (const column of table.getColumns()) {
+      delete column.collation;
+      if (column.type === 'longtext') column.type = 'text';
+    }
+  }
+  await applySafeDifference(old, then);
   t.teardown(async () => {
     const cleanup = await initORM({ database: admin, syncSchema: false });
     await cleanup.schema.dropDatabase(database.dbName).finally(() => cleanup.close(true));

@@ -29,14 +29,26 @@ export async function adoptLegacySchema(orm: MikroORM, migrator: Migrator, adopt
   const platform = orm.em.getPlatform() as AbstractSqlPlatform;
   const schemaName = orm.config.get('schema', platform.getDefaultSchemaName());
   if (!(await platform.getSchemaHelper()!.tableExists(connection, adoption.markerTable, schemaName))) return false;
-  const target = await readSchema(adoption, platform, schemaName);
-  const current = await DatabaseSchema.create(connection, platform, orm.config, schemaName);
+  await applySafeDifference(orm, await readInitialSchema(orm, adoption));
+  await migrator.logMigration(adoption.initialMigration);
+  return true;
+}
+
+/** Adds what `target` has and the database lacks, as MikroORM's safe schema update does (never drops). */
+export async function applySafeDifference(orm: MikroORM, target: DatabaseSchema): Promise<void> {
+  const platform = orm.em.getPlatform() as AbstractSqlPlatform;
+  const schemaName = orm.config.get('schema', platform.getDefaultSchemaName());
+  const current = await DatabaseSchema.create(orm.em.getConnection() as AbstractSqlConnection, platform, orm.config, schemaName);
   const generator = orm.schema as unknown as SqlSchemaGenerator;
   const diff = new SchemaComparator(platform).compare(current, target);
   const sql = generator.diffToSQL(diff, { wrap: false, safe: true, dropTables: false });
   if (sql.trim()) await generator.execute(sql);
-  await migrator.logMigration(adoption.initialMigration);
-  return true;
+}
+
+/** The schema of the first migration (what the last pre-migration Cadre made). */
+export async function readInitialSchema(orm: MikroORM, adoption: LegacyAdoption): Promise<DatabaseSchema> {
+  const platform = orm.em.getPlatform() as AbstractSqlPlatform;
+  return readSchema(adoption, platform, orm.config.get('schema', platform.getDefaultSchemaName()));
 }
 
 /** The inverse of `JSON.stringify(DatabaseSchema)`, as MikroORM's migrator reads its snapshots. */

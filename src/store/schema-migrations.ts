@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { MigrationObject, MikroORM, Options } from '@mikro-orm/core';
 import { Migrator, type Migration, type Query } from '@mikro-orm/migrations';
 import type { DatabaseConfig } from './database-config.ts';
-import { adoptLegacySchema } from './legacy-schema.ts';
+import { adoptLegacySchema, type LegacyAdoption } from './legacy-schema.ts';
 import { MIGRATION_LOCK_TIMEOUT_MS, withMigrationLock } from './migration-lock.ts';
 import { EXACT_COLLATIONS } from './mysql-server.ts';
 
@@ -83,6 +83,16 @@ export interface MigrateOptions {
   exactCollation?: string;
 }
 
+/** How a pre-migration database of this backend is recognised and adopted (see legacy-schema.ts). */
+export function legacyAdoption(backend: SchemaBackend, initialMigration: string, exactCollation?: string): LegacyAdoption {
+  return {
+    initialMigration,
+    initialSchemaFile: `${migrationsFolder(backend)}initial-schema.json`,
+    markerTable: 'execution_run',
+    exactCollation,
+  };
+}
+
 /**
  * Applies the pending migrations under the database's migration lock and returns their names
  * (empty when the schema was already up to date). A database made before migrations existed is
@@ -95,12 +105,7 @@ export async function migrateSchema(orm: MikroORM, backend: SchemaBackend, optio
     const executed = await migrator.getExecuted();
     let adopted = false;
     if (executed.length === 0 && initial) {
-      adopted = await adoptLegacySchema(orm, migrator, {
-        initialMigration: initial.name,
-        initialSchemaFile: `${migrationsFolder(backend)}initial-schema.json`,
-        markerTable: 'execution_run',
-        exactCollation: options.exactCollation,
-      });
+      adopted = await adoptLegacySchema(orm, migrator, legacyAdoption(backend, initial.name, options.exactCollation));
     }
     const applied = await migrator.up();
     return [...(adopted ? [`${initial!.name} (adopted: tables made before migrations)`] : []), ...applied.map((m) => m.name)];

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MigrationObject, Options } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
-import type { AbstractSqlConnection, AbstractSqlPlatform, SqlSchemaGenerator } from '@mikro-orm/sql';
+import { DatabaseSchema, SchemaComparator, type AbstractSqlConnection, type AbstractSqlPlatform, type SqlSchemaGenerator } from '@mikro-orm/sql';
 import { initORM, type Orm } from '../../src/store/init-orm.ts';
 import { Store } from '../../src/store/store.ts';
 import { ExecutionEvent } from '../../src/store/entities/index.ts';
 import type { DatabaseConfig } from '../../src/store/database-config.ts';
-import { committedMigrations, migrationOptions, MIGRATIONS_TABLE, schemaBackend } from '../../src/store/schema-migrations.ts';
+import { committedMigrations, legacyAdoption, migrationOptions, MIGRATIONS_TABLE, schemaBackend } from '../../src/store/schema-migrations.ts';
+import { applySafeDifference, readInitialSchema } from '../../src/store/legacy-schema.ts';
 import { LOCK_NAME, mysqlLockName } from '../../src/store/migration-lock.ts';
 import { normaliseHierarchy } from '../../src/domain/hierarchy-normalise.ts';
 import { registeredToolNames } from '../../src/tools/tool-registry.ts';
@@ -76,13 +77,31 @@ export function schemaMigrationsSuite(backend: Backend): void {
     t.deepEqual(await executedMigrations(second.orm), committed, 'each migration recorded once');
   });
 
+  test(`${backend}: the first migration makes exactly the schema pre-migration databases are adopted to (initial-schema.json)`, async (t) => {
+    const database = freshDatabase(t, backend);
+    const [initial] = await committedMigrations(backend);
+    const { migrations } = await migrationOptions(schemaBackend(database));
+    const { orm, applied } = await start(t, database, { migrations: { ...migrations, migrationsList: [initial!] } });
+    t.deepEqual(applied, [initial!.name]);
+    const platform = orm.em.getPlatform() as AbstractSqlPlatform;
+    const made = await DatabaseSchema.create(orm.em.getConnection() as AbstractSqlConnection, platform, orm.config, orm.config.get('schema', platform.getDefaultSchemaName()));
+    const adoptedTo = await readInitialSchema(orm, legacyAdoption(backend, initial!.name));
+    const generator = orm.schema as unknown as SqlSchemaGenerator;
+    const comparator = new SchemaComparator(platform);
+    const sql = (from: DatabaseSchema, to: DatabaseSchema) => generator.diffToSQL(comparator.compare(from, to), { wrap: false, safe: false, dropTables: true }).trim();
+    t.true(made.getTables().length > 5);
+    t.is(sql(made, adoptedTo), '');
+    t.is(sql(adoptedTo, made), '');
+  });
+
   test(`${backend}: a database made before migrations is adopted with its rows, then takes the later migrations`, async (t) => {
     const database = freshDatabase(t, backend);
-    // What Cadre did before migrations: the safe schema update from the entities at every start
-    // (on SQLite without today's column-type hook, which only changes how the diff reads ids).
-    const old = await initORM({ database, syncSchema: false, overrides: backend === 'sqlite' ? { discovery: {} } : {} });
+    // What Cadre did before migrations: the safe schema update at every start, towards the
+    // entities as they were then, which is the first migration's schema.
+    const [initial] = await committedMigrations(backend);
+    const old = await initORM({ database, syncSchema: false });
     await old.schema.ensureDatabase();
-    await old.schema.update({ safe: true });
+    await applySafeDifference(old, await readInitialSchema(old, legacyAdoption(backend, initial!.name)));
     const oldStore = new Store(old);
     const repos = oldStore.forTenant('t-upgrade');
     const model = await repos.models.create({ name: 'kept-model', model_id: 'm-1', provider: 'simulated' });
@@ -100,7 +119,6 @@ export function schemaMigrationsSuite(backend: Backend): void {
     await oldStore.close();
 
     const { overrides, later } = await withLaterMigration(database);
-    const [initial] = await committedMigrations(backend);
     const upgraded = await start(t, database, overrides);
     t.deepEqual(upgraded.applied, [`${initial!.name} (adopted: tables made before migrations)`, later.name]);
     t.deepEqual(await executedMigrations(upgraded.orm), [initial!.name, later.name]);
