@@ -1,4 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
+import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { Migration } from '@mikro-orm/migrations';
 import { DatabaseSchema, SchemaComparator, type AbstractSqlConnection, type AbstractSqlPlatform, type SqlSchemaGenerator } from '@mikro-orm/sql';
 import { initORM, type Orm } from '../../src/store/init-orm.ts';
 import { Store } from '../../src/store/store.ts';
-import { ExecutionEvent } from '../../src/store/entities/index.ts';
+import { AiModel, ExecutionEvent, ExecutionRun, HierarchyTeam } from '../../src/store/entities/index.ts';
 import type { DatabaseConfig } from '../../src/store/database-config.ts';
 import { committedMigrations, legacyAdoption, migrationOptions, MIGRATIONS_TABLE, schemaBackend } from '../../src/store/schema-migrations.ts';
 import { applySafeDifference, readInitialSchema } from '../../src/store/legacy-schema.ts';
@@ -102,26 +103,31 @@ export function schemaMigrationsSuite(backend: Backend): void {
     const old = await initORM({ database, syncSchema: false });
     await old.schema.ensureDatabase();
     await applySafeDifference(old, await readInitialSchema(old, legacyAdoption(backend, initial!.name)));
-    const oldStore = new Store(old);
-    const repos = oldStore.forTenant('t-upgrade');
-    const model = await repos.models.create({ name: 'kept-model', model_id: 'm-1', provider: 'simulated' });
-    const config = normaliseHierarchy(sampleHierarchyInput(), registeredToolNames);
-    const hierarchy = await repos.hierarchies.create({ name: 'kept-hierarchy', description: null, config, isActive: true });
-    const run = await repos.runs.create({ hierarchyId: hierarchy.id, task: 'kept task', topologySnapshot: { kept: true } });
+    // Rows written with the columns of that schema only (today's entities may have more).
+    const em = old.em.fork();
+    const now = new Date();
+    const tenantId = 't-upgrade';
+    const model = { id: randomUUID() };
+    await em.insert(AiModel, { ...model, tenantId, name: 'kept-model', modelId: 'm-1', provider: 'simulated', isActive: true, createdAt: now, updatedAt: now });
+    const config = normaliseHierarchy(sampleHierarchyInput(), registeredToolNames) as unknown as Record<string, unknown>;
+    const hierarchy = { id: randomUUID() };
+    await em.insert(HierarchyTeam, { ...hierarchy, tenantId, name: 'kept-hierarchy', config, isActive: true, version: 1, createdAt: now, updatedAt: now });
+    const run = { id: Number(await em.insert(ExecutionRun, { tenantId, hierarchyId: hierarchy.id, task: 'kept task', status: 'completed', topologySnapshot: { kept: true }, createdAt: now })) };
     const payloads = [0, 1, 2].map((i) => JSON.stringify({ sequence: i + 1, data: { i } }));
-    await old.em.fork().insertMany(ExecutionEvent, payloads.map((payload, i) => ({
-      runId: run.id, sequence: i + 1, category: 'lifecycle', action: `a${i}`, payload, createdAt: new Date(),
+    await em.insertMany(ExecutionEvent, payloads.map((payload, i) => ({
+      runId: run.id, sequence: i + 1, category: 'lifecycle', action: `a${i}`, payload, createdAt: now,
     })));
     const platform = old.em.getPlatform() as AbstractSqlPlatform;
     const helper = platform.getSchemaHelper()!;
     const schemaName = old.config.get('schema', platform.getDefaultSchemaName());
     t.false(await helper.tableExists(old.em.getConnection() as AbstractSqlConnection, MIGRATIONS_TABLE, schemaName), 'no migrations table before');
-    await oldStore.close();
+    await old.close(true);
 
     const { overrides, later } = await withLaterMigration(database);
     const upgraded = await start(t, database, overrides);
-    t.deepEqual(upgraded.applied, [`${initial!.name} (adopted: tables made before migrations)`, later.name]);
-    t.deepEqual(await executedMigrations(upgraded.orm), [initial!.name, later.name]);
+    const committed = (await committedMigrations(backend)).map((m) => m.name);
+    t.deepEqual(upgraded.applied, [`${initial!.name} (adopted: tables made before migrations)`, ...committed.slice(1), later.name]);
+    t.deepEqual(await executedMigrations(upgraded.orm), [...committed, later.name]);
     t.is(await schemaDifference(upgraded.orm), '');
     const store = new Store(upgraded.orm);
     const kept = store.forTenant('t-upgrade');
@@ -129,6 +135,7 @@ export function schemaMigrationsSuite(backend: Backend): void {
     t.deepEqual((await kept.hierarchies.find(hierarchy.id))?.config, config);
     const keptRun = await kept.runs.find(run.id);
     t.is(keptRun?.task, 'kept task');
+    t.is(keptRun?.status, 'completed');
     t.deepEqual(keptRun?.topologySnapshot, { kept: true });
     const events = await upgraded.orm.em.fork().find(ExecutionEvent, { runId: run.id }, { orderBy: { sequence: 'asc' } });
     t.deepEqual(events.map((e) => e.payload), payloads);
@@ -137,7 +144,7 @@ export function schemaMigrationsSuite(backend: Backend): void {
 
     const again = await start(t, database, overrides);
     t.deepEqual(again.applied, []);
-    t.deepEqual(await executedMigrations(again.orm), [initial!.name, later.name]);
+    t.deepEqual(await executedMigrations(again.orm), [...committed, later.name]);
   });
 
   test(`${backend}: a start waits for the migration lock and fails clearly when another holder keeps it too long`, async (t) => {
