@@ -28,7 +28,8 @@ export function mysqlLockName(dbName: string): string {
  *
  * - PostgreSQL / MySQL: an advisory lock held by a transaction pinned to one pooled connection
  *   for the whole of `fn` (acquired and released on it). The migrator meanwhile works on other
- *   pooled connections: the lock is advisory, every process takes it before migrating.
+ *   pooled connections (so the pool needs two or more): the lock is advisory, every process
+ *   takes it before migrating.
  *   PostgreSQL's transaction-level lock goes with the transaction however it ends.
  * - SQLite: `BEGIN IMMEDIATE` takes the file's write lock; libSQL has one connection per ORM, so
  *   `fn`'s statements (the migrator runs non-transactional there) run inside this transaction
