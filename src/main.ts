@@ -16,7 +16,10 @@ const logger = createLogger(config.logLevel);
 // Off (null) unless the OTEL_* settings ask for traces.
 const tracing = startTracing(config.tracing, process.env.npm_package_version);
 
-const orm = await initORM({ database: config.database });
+const orm = await initORM({
+  database: config.database,
+  onMigrated: (applied) => { if (applied.length > 0) logger.info('schema migrations applied', { migrations: applied }); },
+});
 const secretsKey = await resolveSecretsKey(config.database, config.secretsKey);
 const store = new Store(orm, { secretsKey: secretsKey.key });
 // Stored secrets without their key (or with another) would fail every run using them: refuse to start.

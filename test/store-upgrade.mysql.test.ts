@@ -2,19 +2,33 @@ import test from 'ava';
 import { initORM } from '../src/store/init-orm.ts';
 import { parseDatabaseUrl, type DatabaseConfig } from '../src/store/database-config.ts';
 import { Store } from '../src/store/store.ts';
+import { committedMigrations, legacyAdoption } from '../src/store/schema-migrations.ts';
+import { applySafeDifference, readInitialSchema } from '../src/store/legacy-schema.ts';
 import { uniqueName } from './helpers/backends.ts';
 
 const admin = parseDatabaseUrl(process.env.CADRE_TEST_MYSQL_URL ?? 'mysql://cadre:cadre@127.0.0.1:3306/mysql');
 
 /**
- * A database made by an earlier Cadre (varchar columns in the server's default, case-insensitive
- * collation) is converted by the safe schema update at start: tenant ids then compare exactly,
- * and its rows survive.
+ * A database made by an earlier Cadre, before migrations and before exact collations (varchar
+ * columns in the server's default, case-insensitive collation), is adopted at start: the safe
+ * difference to the first migration's schema converts its columns, so tenant ids then compare
+ * exactly, and its rows survive.
  */
-test('mysql: the safe schema update makes the string columns of an existing database compare exactly', async (t) => {
+test('mysql: adopting a pre-migration database makes its string columns compare exactly', async (t) => {
   const database = { ...admin, dbName: uniqueName('cadre_upgrade') } as DatabaseConfig;
-  // The old schema: no discovery hook, so no column collations (and TEXT as it was then).
-  const old = await initORM({ database, overrides: { discovery: {} } });
+  // The old schema, made as Cadre then did (safe schema update), from entities with no column
+  // collations and TEXT as it was then.
+  const old = await initORM({ database, syncSchema: false });
+  await old.schema.ensureDatabase();
+  const [initial] = await committedMigrations('mysql');
+  const then = await readInitialSchema(old, legacyAdoption('mysql', initial!.name));
+  for (const table of then.getTables()) {
+    for (const column of table.getColumns()) {
+      delete column.collation;
+      if (column.type === 'longtext') column.type = 'text';
+    }
+  }
+  await applySafeDifference(old, then);
   t.teardown(async () => {
     const cleanup = await initORM({ database: admin, syncSchema: false });
     await cleanup.schema.dropDatabase(database.dbName).finally(() => cleanup.close(true));
@@ -22,7 +36,7 @@ test('mysql: the safe schema update makes the string columns of an existing data
   type Column = { table_name: string; column_name: string; collation_name: string };
   const collations = async (orm: Awaited<ReturnType<typeof initORM>>): Promise<Column[]> => orm.em.getConnection().execute<Column[]>(
     `select table_name as table_name, column_name as column_name, collation_name as collation_name from information_schema.columns
-     where table_schema = schema() and column_name in ('tenant_id', 'name')`,
+     where table_schema = schema() and column_name in ('tenant_id', 'name') and table_name <> 'mikro_orm_migrations'`,
   );
   const before = await collations(old);
   t.true(before.length >= 4, 'tenant_id and name columns exist');

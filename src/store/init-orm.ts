@@ -3,7 +3,9 @@ import { dirname } from 'node:path';
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { entities } from './entities/index.ts';
 import { mysqlColumnTypes, probeMySqlServer } from './mysql-server.ts';
+import { sqliteColumnTypes } from './sqlite-column-types.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from './database-config.ts';
+import { migrateSchema, migrationOptions, schemaBackend } from './schema-migrations.ts';
 
 export type Orm = MikroORM;
 
@@ -12,8 +14,15 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 export interface InitOrmOptions {
   database?: DatabaseConfig;
-  /** Create missing tables/columns (never drops anything). Default true. */
+  /**
+   * Create the database if missing and apply the pending migrations (under the database's
+   * migration lock, see schema-migrations.ts). Default true.
+   */
   syncSchema?: boolean;
+  /** How long to wait for another process's migrations (default MIGRATION_LOCK_TIMEOUT_MS). */
+  migrationLockTimeoutMs?: number;
+  /** Told the migrations applied at start (none when the schema was up to date). */
+  onMigrated?: (applied: string[]) => void;
   /** Extra MikroORM options, e.g. `debug` or pool settings. */
   overrides?: Partial<Options>;
 }
@@ -31,6 +40,11 @@ async function driverFor(config: DatabaseConfig): Promise<Options['driver']> {
 }
 
 export async function ormOptions(config: DatabaseConfig): Promise<Partial<Options>> {
+  return (await ormSetup(config)).options;
+}
+
+/** The ORM options, and for MySQL-protocol servers the exact collation the probe chose. */
+async function ormSetup(config: DatabaseConfig): Promise<{ options: Partial<Options>; exactCollation?: string }> {
   const base: Partial<Options> = {
     driver: await driverFor(config),
     entities,
@@ -40,28 +54,37 @@ export async function ormOptions(config: DatabaseConfig): Promise<Partial<Option
     debug: false,
     ensureDatabase: false,
   };
-  if (config.driver === 'libsql') return base;
+  const backend = schemaBackend(config);
+  if (config.driver === 'libsql') {
+    return { options: { ...base, ...(await migrationOptions(backend)), discovery: { onMetadata: sqliteColumnTypes } } };
+  }
   const server = { ...base, host: config.host, port: config.port, user: config.user, password: config.password };
-  if (config.driver === 'postgresql') return server;
+  if (config.driver === 'postgresql') return { options: { ...server, ...(await migrationOptions(backend)) } };
   const mysql = await probeMySqlServer(server);
   return {
-    ...server,
-    driver: mysql.flavour === 'mariadb' ? (await import('@mikro-orm/mariadb')).MariaDbDriver : server.driver,
-    discovery: { onMetadata: mysqlColumnTypes(mysql) },
+    exactCollation: mysql.exactCollation,
+    options: {
+      ...server,
+      ...(await migrationOptions(backend, mysql.exactCollation)),
+      driver: mysql.flavour === 'mariadb' ? (await import('@mikro-orm/mariadb')).MariaDbDriver : server.driver,
+      discovery: { onMetadata: mysqlColumnTypes(mysql) },
+    },
   };
 }
 
 /**
- * Opens the database and brings its schema up to date. A fresh database gets every table; an
- * existing one gets missing tables, columns and indexes added (`safe` mode never drops a
- * table or column), so upgrading keeps its data.
+ * Opens the database and brings its schema up to date by applying the committed migrations
+ * (src/store/schema-migrations.ts): a fresh database gets every table, an existing one the
+ * migrations it lacks, one made before migrations existed is adopted keeping its rows.
  */
 export async function initORM(options: InitOrmOptions = {}): Promise<Orm> {
   const database = options.database ?? databaseConfigFromEnv();
   if (database.driver === 'libsql' && database.dbName !== ':memory:') {
     await mkdir(dirname(database.dbName), { recursive: true });
   }
-  const orm = await MikroORM.init({ ...(await ormOptions(database)), ...options.overrides });
+  const setup = await ormSetup(database);
+  const open = async () => MikroORM.init({ ...setup.options, ...options.overrides });
+  let orm = await open();
   if (database.driver === 'libsql' && database.dbName !== ':memory:') {
     // WAL lets readers (history, SSE) run beside the writer and makes each commit ~7x cheaper
     // (one append per run per tick); NORMAL sync is durable across process crashes in WAL mode.
@@ -72,8 +95,22 @@ export async function initORM(options: InitOrmOptions = {}): Promise<Orm> {
   }
   if (options.syncSchema !== false) {
     try {
-      await orm.schema.ensureDatabase({ create: false });
-      await orm.schema.update({ safe: true });
+      try {
+        await orm.schema.ensureDatabase({ create: false });
+      } catch (err) {
+        // Processes started at once on a missing database race to create it: the losers' CREATE
+        // DATABASE fails, and the ORM is left pointing at the management database. Reopen.
+        await orm.close(true);
+        orm = await open();
+        await orm.schema.ensureDatabase({ create: false }).catch((again: unknown) => {
+          throw new AggregateError([err, again], 'could not create the database');
+        });
+      }
+      const applied = await migrateSchema(orm, schemaBackend(database), {
+        exactCollation: setup.exactCollation,
+        lockTimeoutMs: options.migrationLockTimeoutMs,
+      });
+      options.onMigrated?.(applied);
     } catch (err) {
       await orm.close(true);
       throw err;

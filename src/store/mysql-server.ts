@@ -21,7 +21,7 @@ export interface MySqlServer {
   exactCollation: string;
 }
 
-const EXACT_COLLATIONS = ['utf8mb4_0900_bin', 'utf8mb4_nopad_bin'] as const;
+export const EXACT_COLLATIONS = ['utf8mb4_0900_bin', 'utf8mb4_nopad_bin'] as const;
 
 /** Connects to `information_schema` (present on every server, whether or not our database exists yet). */
 export async function probeMySqlServer(options: Pick<Options, 'host' | 'port' | 'user' | 'password'>): Promise<MySqlServer> {

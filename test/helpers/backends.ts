@@ -30,6 +30,28 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 }
 
+/** A database of the given name on a test server (not created here). */
+export function serverDatabase(backend: Exclude<Backend, 'sqlite'>, dbName: string): DatabaseConfig {
+  return { ...parseDatabaseUrl(adminUrls[backend]), dbName } as DatabaseConfig;
+}
+
+/** Its URL, for DATABASE_URL. */
+export function serverDatabaseUrl(backend: Exclude<Backend, 'sqlite'>, dbName: string): string {
+  const url = new URL(adminUrls[backend]);
+  url.pathname = `/${dbName}`;
+  return url.toString();
+}
+
+/** Drops a database of a test server. */
+export async function dropServerDatabase(backend: Exclude<Backend, 'sqlite'>, dbName: string): Promise<void> {
+  const adminOrm = await initORM({ database: parseDatabaseUrl(adminUrls[backend]), syncSchema: false });
+  try {
+    await adminOrm.schema.dropDatabase(dbName);
+  } finally {
+    await adminOrm.close(true);
+  }
+}
+
 /** A database of its own for one test file, created empty and dropped afterwards. */
 export async function createTestDatabase(backend: Backend): Promise<TestDatabase> {
   if (backend === 'sqlite') {
@@ -45,8 +67,7 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
       },
     };
   }
-  const admin = parseDatabaseUrl(adminUrls[backend]);
-  const config = { ...admin, dbName: uniqueName('cadre_test') } as DatabaseConfig;
+  const config = serverDatabase(backend, uniqueName('cadre_test'));
   // initORM creates the missing database (ensureDatabase) and its schema.
   const store = testStore(await initORM({ database: config }));
   return {
@@ -54,12 +75,7 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
     config,
     async drop() {
       await store.close();
-      const adminOrm = await initORM({ database: admin, syncSchema: false });
-      try {
-        await adminOrm.schema.dropDatabase(config.dbName);
-      } finally {
-        await adminOrm.close(true);
-      }
+      await dropServerDatabase(backend, config.dbName);
     },
   };
 }

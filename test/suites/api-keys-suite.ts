@@ -2,6 +2,7 @@ import test from 'ava';
 import { createTestDatabase, uniqueName, type Backend, type TestDatabase } from '../helpers/backends.ts';
 import { ApiKeyService, hashApiKey } from '../../src/services/api-key-service.ts';
 import { initORM } from '../../src/store/init-orm.ts';
+import { MIGRATIONS_TABLE } from '../../src/store/schema-migrations.ts';
 import { Store } from '../../src/store/store.ts';
 
 /** The API key repository's contract (through the service that hashes keys), on every backend. */
@@ -76,7 +77,9 @@ export function apiKeysSuite(backend: Backend): void {
     const own = await createTestDatabase(backend);
     t.teardown(() => own.drop());
     await own.store.forTenant('t-old').models.create({ name: 'kept', model_id: 'm', provider: 'simulated' });
+    // A pre-migration database (no migrations table) made before API keys: adopting it adds the table.
     await own.store.orm.em.getConnection().execute('drop table api_key');
+    await own.store.orm.em.getConnection().execute(`drop table ${MIGRATIONS_TABLE}`);
     const reopened = new Store(await initORM({ database: own.config }));
     t.teardown(() => reopened.close());
     const keys = new ApiKeyService(reopened.apiKeys);

@@ -1,0 +1,8 @@
+// Written by `npm run db:migration:create` (scripts/db-migration-create.ts): this backend's
+// migrations, oldest first. Edit only to add a hand-written migration.
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261201202034_initial } from './migration-20261201202034-initial.ts';
+
+export const migrations: MigrationObject[] = [
+  { name: 'Migration20261201202034_initial', class: Migration20261201202034_initial },
+];

@@ -1,0 +1,3 @@
+import { schemaMigrationsStartSuite } from './suites/schema-migrations-start-suite.ts';
+
+schemaMigrationsStartSuite('sqlite');

@@ -1,0 +1,3 @@
+import { schemaMigrationsSuite } from './suites/schema-migrations-suite.ts';
+
+schemaMigrationsSuite('postgresql');
