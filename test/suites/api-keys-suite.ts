@@ -1,8 +1,16 @@
 import test from 'ava';
-import { createTestDatabase, uniqueName, type Backend, type TestDatabase } from '../helpers/backends.ts';
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ExecutionContext } from 'ava';
+import { createTestDatabase, dropServerDatabase, serverDatabase, uniqueName, type Backend, type TestDatabase } from '../helpers/backends.ts';
 import { ApiKeyService, hashApiKey } from '../../src/services/api-key-service.ts';
 import { initORM } from '../../src/store/init-orm.ts';
-import { MIGRATIONS_TABLE } from '../../src/store/schema-migrations.ts';
+import { committedMigrations, legacyAdoption } from '../../src/store/schema-migrations.ts';
+import { applySafeDifference, readInitialSchema } from '../../src/store/legacy-schema.ts';
+import { AiModel } from '../../src/store/entities/index.ts';
+import type { DatabaseConfig } from '../../src/store/database-config.ts';
 import { Store } from '../../src/store/store.ts';
 
 /** The API key repository's contract (through the service that hashes keys), on every backend. */
@@ -74,17 +82,38 @@ export function apiKeysSuite(backend: Backend): void {
   });
 
   test(`${backend}: a database from before API keys gets the table at start, its other rows kept`, async (t) => {
-    const own = await createTestDatabase(backend);
-    t.teardown(() => own.drop());
-    await own.store.forTenant('t-old').models.create({ name: 'kept', model_id: 'm', provider: 'simulated' });
-    // A pre-migration database (no migrations table) made before API keys: adopting it adds the table.
-    await own.store.orm.em.getConnection().execute('drop table api_key');
-    await own.store.orm.em.getConnection().execute(`drop table ${MIGRATIONS_TABLE}`);
-    const reopened = new Store(await initORM({ database: own.config }));
+    const database = await preMigrationDatabase(t, backend);
+    // What a Cadre from before migrations and API keys left: the first migration's schema made by
+    // the safe update, with a model row, and no api_key table. Adopting it adds the table.
+    const old = await initORM({ database, syncSchema: false });
+    const [initial] = await committedMigrations(backend);
+    await applySafeDifference(old, await readInitialSchema(old, legacyAdoption(backend, initial!.name)));
+    const now = new Date();
+    await old.em.fork().insert(AiModel, {
+      id: randomUUID(), tenantId: 't-old', name: 'kept', modelId: 'm', provider: 'simulated', isActive: true, createdAt: now, updatedAt: now,
+    });
+    await old.em.getConnection().execute('drop table api_key');
+    await old.close(true);
+    const reopened = new Store(await initORM({ database }));
     t.teardown(() => reopened.close());
     const keys = new ApiKeyService(reopened.apiKeys);
     const { key } = await keys.create('t-old');
     t.is(await keys.authenticate(key), 't-old');
     t.is((await reopened.forTenant('t-old').models.findByName('kept'))?.name, 'kept');
   });
+}
+
+/** An empty database of its own (dropped after the test), with no schema yet. */
+async function preMigrationDatabase(t: ExecutionContext, backend: Backend): Promise<DatabaseConfig> {
+  if (backend === 'sqlite') {
+    const file = join(tmpdir(), `${uniqueName('cadre_keys_old')}.sqlite`);
+    t.teardown(async () => { await Promise.all(['', '-wal', '-shm', '-journal'].map((x) => rm(file + x, { force: true }))); });
+    return { driver: 'libsql', dbName: file };
+  }
+  const config = serverDatabase(backend, uniqueName('cadre_keys_old'));
+  t.teardown(() => dropServerDatabase(backend, config.dbName));
+  const orm = await initORM({ database: config, syncSchema: false });
+  await orm.schema.ensureDatabase();
+  await orm.close(true);
+  return config;
 }
