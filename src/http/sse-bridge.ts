@@ -52,6 +52,8 @@ export function streamToSse(
   ctx: Context, log: EventLog, runId: number, afterSequence: number, ended: boolean | 'poll', options: SseOptions,
   /** Settles when the run has ended (its terminal event is stored and delivered by then). */
   runDone?: Promise<unknown>,
+  /** Whether the run still exists: a 'poll' stream whose run was deleted meanwhile ends instead of polling on. */
+  runExists?: () => Promise<boolean>,
 ): void {
   const release = options.connections?.tryAcquire();
   if (options.connections && !release) {
@@ -188,13 +190,18 @@ export function streamToSse(
 
   if (ended === 'poll') {
     let last = afterSequence;
+    let batches = 0;
     const deliverTracked = (events: StoredEvent[]) => {
       last = events[events.length - 1]!.sequence;
+      batches++;
       return onEvents(events);
     };
     const follow = async () => {
       while (!finished) {
+        const before = batches;
         await deliverHistory(last, (after, limit) => log.read(runId, { from: after + 1, limit }), deliverTracked, () => finished);
+        // Asked only when a poll found nothing new, so a busy stream costs no extra query.
+        if (!finished && batches === before && runExists && !(await runExists())) return onError(new Error(`run ${runId} was deleted`));
         if (!finished) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       }
     };

@@ -26,8 +26,9 @@ export interface ExecuteAnswer {
  * its end. Aborting `signal` (the client went away) cancels the run.
  */
 export async function executeInline(runs: RunService, repos: TenantRepositories, request: LegacyExecuteRequest, signal: AbortSignal): Promise<ExecuteAnswer> {
-  const hierarchy = await createHierarchy(repos, request.hierarchy);
-  const run = await runs.start(repos, hierarchy.id, request.task);
+  // Made for this run only: hidden from the tenant's hierarchies, deleted with the run.
+  const hierarchy = await createHierarchy(repos, request.hierarchy, 'execute');
+  const run = await runs.start(repos, hierarchy.id, request.task, { inlineHierarchy: true });
   const cancel = () => {
     runs.cancel(repos, run.id).catch(() => {
       // The run ended on its own first (409) or is already gone: nothing left to cancel.
