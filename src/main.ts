@@ -37,6 +37,7 @@ const service = composeService(store, {
   corsOrigins: config.corsOrigins,
   apiKeys: config.apiKeys,
   lease: config.lease,
+  retention: config.retention,
   version: process.env.npm_package_version,
   tracer: tracing?.tracer ?? null,
   redis: config.redis,

@@ -4,6 +4,7 @@ import { MikroORM, type Options } from '@mikro-orm/core';
 import { entities } from './entities/index.ts';
 import { mysqlColumnTypes, probeMySqlServer } from './mysql-server.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from './database-config.ts';
+import { useIncrementalVacuum } from './sqlite-space.ts';
 
 export type Orm = MikroORM;
 
@@ -69,6 +70,7 @@ export async function initORM(options: InitOrmOptions = {}): Promise<Orm> {
     await connection.execute('pragma journal_mode = wal');
     await connection.execute('pragma synchronous = normal');
     await connection.execute(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    await useIncrementalVacuum(orm);
   }
   if (options.syncSchema !== false) {
     try {
