@@ -8,6 +8,7 @@ import { API_PREFIX } from '../../src/http/api-route.ts';
 import { ExecutionRun, HierarchyTeam } from '../../src/store/entities/index.ts';
 import { RetentionSweep } from '../../src/host/retention-sweep.ts';
 import { silentLogger } from '../../src/logging/logger.ts';
+import { SqlRunOwnership } from '../../src/store/run-ownership-store.ts';
 import type { ComposeOptions } from '../../src/compose.ts';
 import { useRunHarness, type RunHarness } from './sse-suite.ts';
 
@@ -193,4 +194,25 @@ export function runRetentionSuite(backend: Backend, variant: { label: string; co
       t.deepEqual(await h.service.eventLog.read(id), []);
     }
   });
+
+  // Without Redis a stream of another process's run polls the database; with Redis it follows the stream live.
+  if (!variant.compose.redis) {
+    test(`${b}: a stream polling another process's run ends when that run is deleted (by another process)`, async (t) => {
+      const h = harness();
+      const api = h.api(t, uniqueName('del-poll'));
+      const owner = uniqueName('elsewhere');
+      await new SqlRunOwnership(h.db.store.orm).register(owner, 'another-host:1', new Date());
+      const run = await h.db.store.forTenant(api.tenant!).runs.create({ hierarchyId: 'h', task: 't', topologySnapshot: {}, owner });
+      const stream = await openSse(`${h.server.url}${API_PREFIX}/runs/stream?id=${run.id}`, { headers: { 'x-tenant-id': api.tenant! } });
+      t.is(stream.status, 200);
+      t.false(stream.ended);
+      // What runs/delete in the other process does once the run ended there.
+      await h.service.eventLog.deleteRuns([run.id]);
+      t.is(await h.db.store.deleteRuns([run.id]), 1);
+      await within(stream.until(() => false), 10_000, 'the polling stream to end');
+      t.true(stream.ended);
+      t.is(stream.frames.at(-1)?.event, 'error');
+      t.regex(stream.frames.at(-1)!.data, /deleted/);
+    });
+  }
 }
