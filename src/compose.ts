@@ -7,6 +7,7 @@ import { modelCheckRoutes } from './http/routes/model-check-route.ts';
 import { RunRuntime } from './host/run-runtime.ts';
 import { RunService } from './services/run-service.ts';
 import { ProcessHost, type LeaseTimings } from './host/process-host.ts';
+import { RetentionSweep, type RetentionSettings } from './host/retention-sweep.ts';
 import { RunQueue } from './host/run-queue.ts';
 import { ControlChannel } from './host/control-channel.ts';
 import { SqlRunOwnership } from './store/run-ownership-store.ts';
@@ -81,6 +82,8 @@ export interface ComposeOptions {
   redis?: RedisSettings;
   /** Process lease timings (LEASE_*); defaults 2 s heartbeat, 6 s lease, 2 s sweep. */
   lease?: LeaseTimings;
+  /** Deleting ended runs past their retention (RUN_RETENTION_SECONDS…); default 30 days, swept every 60 s. */
+  retention?: RetentionSettings;
 }
 
 export interface Service {
@@ -92,6 +95,8 @@ export interface Service {
   /** The SSE streams open now, against SSE_MAX_CONNECTIONS. */
   sseConnections: SseConnectionSlots;
   host: ProcessHost;
+  /** Deletes ended runs past their retention; started by recover, stopped by stop. */
+  retention: RetentionSweep;
   /**
    * Registers this process (its lease), ends the runs of lapsed processes and those left by a
    * version without leases — never a run a live process owns — then starts the heartbeat, the
@@ -184,6 +189,10 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       modelCalls,
     },
   });
+  const retention = new RetentionSweep({
+    runs: store, eventLog, logger,
+    settings: options.retention ?? { retentionMs: 30 * 24 * 3600 * 1000, sweepMs: 60_000 },
+  });
   const sseConnections = new SseConnectionSlots(options.sseMaxConnections ?? 20_000);
   const apiKeys = new ApiKeyService(store.apiKeys);
   metrics.bindSources({
@@ -240,8 +249,10 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     metrics,
     sseConnections,
     host,
+    retention,
     async recover() {
       await host.start();
+      retention.start();
       await control?.start();
       const recovered = await host.recover();
       queue?.start();
@@ -252,6 +263,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       const queueClosed = queue?.close();
       await runtime.shutdown(graceMs);
       await queueClosed;
+      await retention.stop();
       await host.stop();
       await control?.close();
       await closeEventLog();

@@ -76,6 +76,9 @@ const envSchema = z.object({
   LEASE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(6000),
   LEASE_SWEEP_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  /** Ended runs older than this are deleted with their events; 0 keeps them for ever. Default 30 days. */
+  RUN_RETENTION_SECONDS: z.coerce.number().int().min(0).max(100 * 365 * 24 * 3600).default(30 * 24 * 3600),
+  RETENTION_SWEEP_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(60),
 }).refine((e) => e.LEASE_MS >= 2 * e.LEASE_HEARTBEAT_MS, { path: ['LEASE_MS'], message: 'must be at least twice LEASE_HEARTBEAT_MS' })
   .refine((e) => !(e.METRICS_PUBLIC && e.METRICS_TOKEN), { path: ['METRICS_PUBLIC'], message: 'true contradicts METRICS_TOKEN: set one of them' });
 
@@ -132,6 +135,8 @@ export interface AppConfig {
   redis?: RedisSettings;
   /** Process leases: heartbeat period, lapse threshold, how often lapsed runs are looked for. */
   lease: { heartbeatMs: number; leaseMs: number; sweepMs: number };
+  /** Retention of ended runs (RUN_RETENTION_SECONDS, 0: for ever) and how often it is applied. */
+  retention: { retentionMs: number; sweepMs: number };
 }
 
 /** Environment → typed configuration, in one place; a bad value stops the process with its name. */
@@ -185,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     }),
     lease: { heartbeatMs: e.LEASE_HEARTBEAT_MS, leaseMs: e.LEASE_MS, sweepMs: e.LEASE_SWEEP_MS },
+    retention: { retentionMs: e.RUN_RETENTION_SECONDS * 1000, sweepMs: e.RETENTION_SWEEP_SECONDS * 1000 },
   };
 }
 

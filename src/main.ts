@@ -51,6 +51,7 @@ const service = composeService(store, {
   apiKeys: config.apiKeys,
   metricsAccess: config.metricsAccess,
   lease: config.lease,
+  retention: config.retention,
   version: process.env.npm_package_version,
   tracer: tracing?.tracer ?? null,
   redis: config.redis,

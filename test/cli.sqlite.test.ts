@@ -64,7 +64,7 @@ test.serial('npx cadre --help works from the project and lists the commands and 
   const [code] = await once(child, 'close');
   clearTimeout(killer);
   t.is(code, 0);
-  for (const command of ['run', 'tail', 'runs', 'inspect', 'hierarchies', 'models', 'keys']) t.regex(out, new RegExp(`^  ${command}\\b`, 'm'));
+  for (const command of ['run', 'tail', 'runs', 'inspect', 'delete', 'hierarchies', 'models', 'keys']) t.regex(out, new RegExp(`^  ${command}\\b`, 'm'));
   t.regex(out, /Exit codes: 0 ok/);
 });
 
@@ -176,6 +176,18 @@ test.serial('runs, inspect, hierarchies, models with --json answer what the API 
   const table = await cli([...url(), 'models']);
   t.regex(table.stdout, /^ID +NAME +PROVIDER +MODEL +ACTIVE$/m);
   t.regex(table.stdout, /simulated +simulated +simulated +yes/);
+});
+
+test.serial('delete <run> deletes the run; the next delete is refused', async (t) => {
+  const r1 = await cli([...url(), '--json', 'run', hierarchies.fast.name, 'to be deleted']);
+  const runId = eventsOf(r1.stdout)[0]!.run_id;
+  const deleted = await cli([...url(), 'delete', String(runId)]);
+  t.is(deleted.code, 0, deleted.stderr);
+  t.is(deleted.stdout.trim(), `run ${runId} deleted`);
+  t.is((await server.post('/api/executor/v1/runs/get', { id: runId })).status, 404);
+  const again = await cli([...url(), '--json', 'delete', String(runId)]);
+  t.not(again.code, 0);
+  t.regex(again.stderr, /not found/);
 });
 
 test.serial('--tenant scopes every call: another tenant sees none of these rows', async (t) => {

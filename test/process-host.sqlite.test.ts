@@ -29,6 +29,7 @@ test.serial('a lapsed run whose end cannot be written is handed back, and a late
     last: (id) => log.last(id),
     subscribe: (id, after, handlers) => log.subscribe(id, after, handlers),
     markEnded: (id) => log.markEnded(id),
+    deleteRuns: (ids) => log.deleteRuns(ids),
     subscriberCount: () => log.subscriberCount(),
     close: async () => {},
   };

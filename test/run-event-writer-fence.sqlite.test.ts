@@ -55,6 +55,7 @@ test('ending a lost run re-reads the log when the stale owner wrote the next seq
     last: async (id) => (calls++ === 0 ? undefined : log.last(id)),
     subscribe: (id, after, handlers) => log.subscribe(id, after, handlers),
     markEnded: (id) => log.markEnded(id),
+    deleteRuns: (ids) => log.deleteRuns(ids),
     subscriberCount: () => log.subscriberCount(),
     close: () => log.close(),
   };

@@ -30,6 +30,7 @@ function observed(log: EventLog) {
       },
     } satisfies SubscribeHandlers),
     markEnded: (runId) => log.markEnded(runId),
+    deleteRuns: (ids) => log.deleteRuns(ids),
     subscriberCount: () => log.subscriberCount(),
     close: () => log.close(),
   };

@@ -87,6 +87,7 @@ test.serial('the open-stream count is exact: every way a stream ends gives its s
     last: () => Promise.reject(new Error('disk on fire')),
     subscribe: (runId, after, handlers) => log.subscribe(runId, after, handlers),
     markEnded: (runId) => log.markEnded(runId),
+    deleteRuns: (ids) => log.deleteRuns(ids),
     subscriberCount: () => log.subscriberCount(),
     close: () => log.close(),
   };

@@ -36,6 +36,13 @@ export async function runsCommand(client: ApiClient, flags: PageFlags & { status
   return EXIT.ok;
 }
 
+/** `cadre delete <run>`: deletes the run with its events (a live one is cancelled first). */
+export async function deleteCommand(client: ApiClient, runId: number, flags: { json: boolean }): Promise<number> {
+  const answer = await client.post<{ id: number; deleted: boolean }>('runs/delete', { id: runId });
+  print(flags.json ? JSON.stringify(answer) : `run ${answer.id} deleted`);
+  return EXIT.ok;
+}
+
 /** `cadre inspect <run>`: the run's actor tree (live while it runs, the final one after). */
 export async function inspectCommand(client: ApiClient, runId: number, flags: { json: boolean }): Promise<number> {
   const data = await client.post<{ run_id: number; live: boolean; status: string; tree: TreeNode | null }>('runs/inspect', { id: runId });

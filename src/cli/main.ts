@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ApiClient } from './api-client.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { followCommand, runCommand } from './run-commands.ts';
-import { hierarchiesCommand, inspectCommand, modelsCommand, runsCommand } from './list-commands.ts';
+import { deleteCommand, hierarchiesCommand, inspectCommand, modelsCommand, runsCommand } from './list-commands.ts';
 
 /** The Cadre command line: `npx cadre …` (bin/cadre.js runs this file on the project's Node 24). */
 
@@ -87,6 +87,13 @@ program.command('inspect')
   .argument('<run>', 'run id', positiveInt('run'))
   .action(async (run: number, _opts: unknown, cmd: Command) => {
     process.exitCode = await inspectCommand(client(cmd), run, { json: globals(cmd).json });
+  });
+
+program.command('delete')
+  .description('delete a run with its events (a live run is cancelled first)')
+  .argument('<run>', 'run id', positiveInt('run'))
+  .action(async (run: number, _opts: unknown, cmd: Command) => {
+    process.exitCode = await deleteCommand(client(cmd), run, { json: globals(cmd).json });
   });
 
 pageOptions(program.command('hierarchies').description('list hierarchies'))

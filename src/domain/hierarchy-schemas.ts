@@ -94,6 +94,9 @@ export interface HierarchyConfig {
   teams: TeamConfig[];
 }
 
+/** Who made a hierarchy: the hierarchies API, or POST /execute for its one run (hidden, deleted with it). */
+export type HierarchyOrigin = 'api' | 'execute';
+
 export interface HierarchyRecord {
   id: string;
   tenantId: string;

@@ -1,5 +1,5 @@
 import type { ModelCreate, ModelRecord } from './model-schemas.ts';
-import type { HierarchyConfig, HierarchyRecord } from './hierarchy-schemas.ts';
+import type { HierarchyConfig, HierarchyOrigin, HierarchyRecord } from './hierarchy-schemas.ts';
 import type { McpServerRecord } from './mcp-server-schemas.ts';
 import type { RunOutcome, RunRecord, RunStatus } from './run-records.ts';
 import type { TenantSecretInfo } from './tenant-secrets.ts';
@@ -37,14 +37,22 @@ export interface HierarchyFields {
   isActive: boolean;
 }
 
+/**
+ * Every method but `find(id, { anyOrigin: true })` and `create` sees only the tenant's own
+ * hierarchies (origin 'api'): those POST /execute made for its runs stay out of lists, names
+ * and changes.
+ */
 export interface HierarchyRepository {
   list(query: PageQuery & { isActive?: boolean }): Promise<Slice<HierarchyRecord>>;
-  find(id: string): Promise<HierarchyRecord | null>;
+  /** `anyOrigin`: also a hierarchy POST /execute made (to plan that run). */
+  find(id: string, options?: { anyOrigin?: boolean }): Promise<HierarchyRecord | null>;
   findByName(name: string): Promise<HierarchyRecord | null>;
-  create(fields: HierarchyFields): Promise<HierarchyRecord>;
+  /** `origin` defaults to 'api'. */
+  create(fields: HierarchyFields & { origin?: HierarchyOrigin }): Promise<HierarchyRecord>;
   /** Bumps `version` when the config changes. */
   update(id: string, fields: Partial<HierarchyFields>): Promise<HierarchyRecord | null>;
-  delete(id: string): Promise<boolean>;
+  /** `anyOrigin`: also a hierarchy POST /execute made (when its run was refused before it existed). */
+  delete(id: string, options?: { anyOrigin?: boolean }): Promise<boolean>;
 }
 
 export interface RunRepository {
@@ -60,6 +68,8 @@ export interface RunRepository {
   markRunning(id: number, startedAt: Date, traceId?: string | null): Promise<void>;
   /** Records the end of a run once: a run already ended is left as it is (returns false). */
   finish(id: number, outcome: RunOutcome, completedAt: Date): Promise<boolean>;
+  /** Deletes the run's record and the hierarchy POST /execute made for it, if any (false: no such run). Its events are the event log's. */
+  delete(id: number): Promise<boolean>;
 }
 
 export interface McpServerFields {

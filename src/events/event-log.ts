@@ -62,6 +62,13 @@ export interface EventLog {
   subscribe(runId: number, afterSequence: number, handlers: SubscribeHandlers): Subscription;
   /** The run will get no more events; live subscribers may be released. */
   markEnded(runId: number): Promise<void>;
+  /**
+   * Deletes every stored event of the runs (run deletion and retention), wherever the backend
+   * keeps them, and ends this process's live subscriptions of them with `onError`. Idempotent:
+   * runs with nothing stored (or deleted already, maybe by another process) are no error. The
+   * runs must have ended: an append racing the delete may survive it.
+   */
+  deleteRuns(runIds: readonly number[]): Promise<void>;
   /** How the backends behind the log are doing, for /health (absent: nothing beyond the database). */
   health?(): Promise<EventLogHealth>;
   /**

@@ -10,15 +10,32 @@ type Listener = (events: StoredEvent[]) => void;
  */
 export class LiveFanout {
   readonly #listeners = new Map<number, Set<Listener>>();
+  /** How each listener is told its run is gone (deleted): kept apart, so publish stays one call per listener. */
+  readonly #onGone = new Map<Listener, (err: Error) => void>();
 
-  add(runId: number, listener: Listener): () => void {
+  /** `onGone` is called if the run is deleted while the listener is on (see end). */
+  add(runId: number, listener: Listener, onGone?: (err: Error) => void): () => void {
     let set = this.#listeners.get(runId);
     if (!set) this.#listeners.set(runId, (set = new Set()));
     set.add(listener);
+    if (onGone) this.#onGone.set(listener, onGone);
     return () => {
       set.delete(listener);
+      this.#onGone.delete(listener);
       if (set.size === 0 && this.#listeners.get(runId) === set) this.#listeners.delete(runId);
     };
+  }
+
+  /** The run was deleted: every listener of it is removed and told why (it gets no more events). */
+  end(runId: number, reason: Error): void {
+    const set = this.#listeners.get(runId);
+    if (!set) return;
+    this.#listeners.delete(runId);
+    for (const listener of set) {
+      const onGone = this.#onGone.get(listener);
+      this.#onGone.delete(listener);
+      onGone?.(reason);
+    }
   }
 
   publish(runId: number, events: StoredEvent[]): void {

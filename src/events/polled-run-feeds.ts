@@ -14,6 +14,8 @@ interface Poller {
   subscribers: Set<Subscriber>;
   stopped: boolean;
   timer: NodeJS.Timeout | undefined;
+  /** Whether the run still exists (its first subscriber's check): asked only when a poll found nothing new. */
+  exists: (() => Promise<boolean>) | undefined;
 }
 
 /**
@@ -35,11 +37,12 @@ export class PolledRunFeeds {
     this.#pollMs = pollMs;
   }
 
-  subscribe(runId: number, afterSequence: number, handlers: SubscribeHandlers): Subscription {
+  /** `exists`: whether the run still exists; a run deleted while polled ends its subscriptions with an error. */
+  subscribe(runId: number, afterSequence: number, handlers: SubscribeHandlers, exists?: () => Promise<boolean>): Subscription {
     return subscribeWithHistory(
       afterSequence,
       handlers,
-      (listener) => this.#join(runId, {
+      (listener) => this.#join(runId, exists, {
         onEvents: listener,
         // A failed read ends the subscription (the client resumes from the log): the SSE bridge closes it on onError.
         onError: (err) => handlers.onError?.(err),
@@ -53,10 +56,10 @@ export class PolledRunFeeds {
     return this.#pollers.size;
   }
 
-  #join(runId: number, subscriber: Subscriber): () => void {
+  #join(runId: number, exists: (() => Promise<boolean>) | undefined, subscriber: Subscriber): () => void {
     let poller = this.#pollers.get(runId);
     if (!poller) {
-      const started: Poller = { subscribers: new Set(), stopped: false, timer: undefined };
+      const started: Poller = { subscribers: new Set(), stopped: false, timer: undefined, exists };
       this.#pollers.set(runId, started);
       this.#poll(runId, started).catch((err: unknown) => {
         const error = err instanceof Error ? err : new Error(String(err));
@@ -89,6 +92,7 @@ export class PolledRunFeeds {
         poller.timer = setTimeout(resolve, this.#pollMs);
       });
       // A long stretch stored since the last look is read page by page, without waiting in between.
+      const before = cursor;
       for (let full = true; full && !poller.stopped;) {
         const page = await this.#log.read(runId, { from: cursor + 1, limit: HISTORY_PAGE });
         if (poller.stopped || page.length === 0) break;
@@ -98,6 +102,8 @@ export class PolledRunFeeds {
         if (isTerminal(page[page.length - 1]!)) return this.#stop(runId, poller);
         full = page.length === HISTORY_PAGE;
       }
+      // Asked only when a poll found nothing new, so a busy run costs no extra query.
+      if (!poller.stopped && cursor === before && poller.exists && !(await poller.exists())) throw new Error(`run ${runId} was deleted`);
     }
   }
 }

@@ -69,7 +69,8 @@ export async function deliverHistory(
 export function subscribeWithHistory(
   afterSequence: number,
   handlers: SubscribeHandlers,
-  listen: (listener: (events: StoredEvent[]) => void) => () => void,
+  /** `gone` ends the subscription with an error (its run was deleted). */
+  listen: (listener: (events: StoredEvent[]) => void, gone: (err: Error) => void) => () => void,
   readPage: (after: number, limit: number) => Promise<StoredEvent[]>,
 ): Subscription {
   let last = afterSequence;
@@ -133,7 +134,7 @@ export function subscribeWithHistory(
     if (buffered.length > MAX_CATCH_UP_BUFFER || bufferedBytes > maxBufferedBytes) {
       fail(new Error('the subscriber fell too far behind while catching up; resume from the last event id'));
     }
-  });
+  }, (err) => fail(err));
   const catchUp = async () => {
     await deliverHistory(last, readPage, deliver, () => closed);
     if (closed) return;

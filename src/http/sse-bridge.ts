@@ -53,6 +53,8 @@ export function streamToSse(
   ctx: Context, log: EventLog, runId: number, afterSequence: number, ended: boolean | 'poll', options: SseOptions,
   /** Settles when the run has ended (its terminal event is stored and delivered by then). */
   runDone?: Promise<unknown>,
+  /** Whether the run still exists: a 'poll' stream whose run was deleted meanwhile ends instead of polling on. */
+  runExists?: () => Promise<boolean>,
 ): void {
   const release = options.connections?.tryAcquire();
   if (options.connections && !release) {
@@ -201,8 +203,7 @@ export function streamToSse(
     if (caughtUp && runOver && !finished) closeStream();
   };
   // Polled: read back from the log by the run's one shared poller in this process.
-  const source = ended === 'poll' ? options.polledFeeds ?? new PolledRunFeeds(log) : log;
-  subscription = source.subscribe(runId, afterSequence, {
+  const handlers = {
     onEvents,
     onError,
     maxCatchUpBytes: maxBytes,
@@ -211,7 +212,11 @@ export function streamToSse(
       replaying = false;
       closeIfOver();
     },
-  });
+  };
+  // A polled run deleted meanwhile ends its streams instead of being polled for ever.
+  subscription = ended === 'poll'
+    ? (options.polledFeeds ?? new PolledRunFeeds(log)).subscribe(runId, afterSequence, handlers, runExists)
+    : log.subscribe(runId, afterSequence, handlers);
   // Held through a box the connection empties when it finishes, so a closed connection is
   // not kept in memory by the run's promise until the run ends.
   const box: { over?: () => void } = {

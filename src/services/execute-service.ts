@@ -27,13 +27,14 @@ export interface ExecuteAnswer {
  * its end. Aborting `signal` (the client went away) cancels the run.
  */
 export async function executeInline(runs: RunService, repos: TenantRepositories, request: LegacyExecuteRequest, signal: AbortSignal): Promise<ExecuteAnswer> {
-  const hierarchy = await createHierarchy(repos, request.hierarchy);
+  // Made for this run only: hidden from the tenant's hierarchies, deleted with the run.
+  const hierarchy = await createHierarchy(repos, request.hierarchy, 'execute');
   let run: RunRecord;
   try {
-    run = await runs.start(repos, hierarchy.id, request.task);
+    run = await runs.start(repos, hierarchy.id, request.task, { inlineHierarchy: true });
   } catch (err) {
     // Refused (429): no run was recorded, so the hierarchy stored for it goes too.
-    if (err instanceof TooManyRequestsError) await repos.hierarchies.delete(hierarchy.id);
+    if (err instanceof TooManyRequestsError) await repos.hierarchies.delete(hierarchy.id, { anyOrigin: true });
     throw err;
   }
   const cancel = () => {

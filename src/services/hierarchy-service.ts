@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error.ts';
 import type { PageQuery, Slice, TenantRepositories } from '../domain/repositories.ts';
-import type { HierarchyConfig, HierarchyCreate, HierarchyRecord, HierarchyUpdate } from '../domain/hierarchy-schemas.ts';
+import type { HierarchyConfig, HierarchyCreate, HierarchyOrigin, HierarchyRecord, HierarchyUpdate } from '../domain/hierarchy-schemas.ts';
 import { mcpServerReferences, modelReferences, normaliseHierarchy } from '../domain/hierarchy-normalise.ts';
 import { registeredToolNames } from '../tools/tool-registry.ts';
 
@@ -24,7 +24,8 @@ export async function listHierarchies(repos: TenantRepositories, query: PageQuer
   return repos.hierarchies.list(query);
 }
 
-export async function createHierarchy(repos: TenantRepositories, input: HierarchyCreate): Promise<HierarchyRecord> {
+/** `origin` 'execute': made by POST /execute for its one run (hidden, deleted with the run). */
+export async function createHierarchy(repos: TenantRepositories, input: HierarchyCreate, origin: HierarchyOrigin = 'api'): Promise<HierarchyRecord> {
   const config = normaliseHierarchy(input, registeredToolNames);
   await checkReferences(repos, config);
   if (await repos.hierarchies.findByName(input.name)) throw new ConflictError(`a hierarchy named "${input.name}" already exists`);
@@ -33,11 +34,13 @@ export async function createHierarchy(repos: TenantRepositories, input: Hierarch
     description: input.description ?? null,
     config,
     isActive: input.is_active ?? true,
+    origin,
   });
 }
 
-export async function getHierarchy(repos: TenantRepositories, id: string): Promise<HierarchyRecord> {
-  const hierarchy = await repos.hierarchies.find(id);
+/** `forRun`: the hierarchy a run was started on, which may be one POST /execute made for it. */
+export async function getHierarchy(repos: TenantRepositories, id: string, options: { forRun?: boolean } = {}): Promise<HierarchyRecord> {
+  const hierarchy = await repos.hierarchies.find(id, { anyOrigin: options.forRun ?? false });
   if (!hierarchy) throw new NotFoundError(`hierarchy ${id} not found`, 'HIERARCHY_NOT_FOUND');
   return hierarchy;
 }

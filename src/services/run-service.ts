@@ -52,10 +52,11 @@ export class RunService {
     return this.#deps.eventLog;
   }
 
-  async start(repos: TenantRepositories, hierarchyId: string, task: string): Promise<RunRecord> {
+  /** `inlineHierarchy`: the hierarchy is the one POST /execute made for this run (no other start may use it). */
+  async start(repos: TenantRepositories, hierarchyId: string, task: string, options: { inlineHierarchy?: boolean } = {}): Promise<RunRecord> {
     const { runtime } = this.#deps;
     if (!runtime.accepting) throw new UnavailableError('the service is shutting down; no new run can start', 'SHUTTING_DOWN');
-    const hierarchy = await getHierarchy(repos, hierarchyId);
+    const hierarchy = await getHierarchy(repos, hierarchyId, { forRun: options.inlineHierarchy });
     if (!hierarchy.isActive) throw new ConflictError(`hierarchy ${hierarchyId} is not active`, 'HIERARCHY_INACTIVE');
     const plan = await planRun(repos, hierarchy, task, this.#deps.limits);
     const { queue, host } = this.#deps;
@@ -101,7 +102,7 @@ export class RunService {
     let plan;
     try {
       const run = await this.get(repos, job.runId);
-      plan = await planRun(repos, await getHierarchy(repos, run.hierarchyId), run.task, this.#deps.limits);
+      plan = await planRun(repos, await getHierarchy(repos, run.hierarchyId, { forRun: true }), run.task, this.#deps.limits);
     } catch (err) {
       // The hierarchy or a model changed since the start was accepted: the run fails with the reason.
       await endLostRun({
@@ -200,6 +201,33 @@ export class RunService {
     if (terminalStatuses.has(after.status) && after.status !== 'cancelled') throw new ConflictError(`run ${id} already ended (${after.status})`, 'RUN_ALREADY_ENDED');
     if (!terminalStatuses.has(after.status)) throw new UnavailableError(`run ${id}: the cancel did not take effect in time; retry`, 'CANCEL_PENDING');
     return after;
+  }
+
+  /**
+   * Deletes a run of the tenant: a live one is cancelled first (through cancel, wherever it
+   * executes; a cancel that does not take effect in time fails the delete with 503), then its
+   * events (which ends this process's streams of it) and its record with the hierarchy POST
+   * /execute made for it. Events go first: a failure leaves a record to delete again, never
+   * events nobody can reach.
+   */
+  async delete(repos: TenantRepositories, id: number): Promise<{ id: number; deleted: true }> {
+    const run = await this.get(repos, id);
+    if (!terminalStatuses.has(run.status)) {
+      try {
+        await this.cancel(repos, id);
+      } catch (err) {
+        // It ended on its own while the cancel was on its way: deleting goes on.
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+    await this.#deps.eventLog.deleteRuns([id]);
+    if (!(await repos.runs.delete(id))) throw new NotFoundError(`run ${id} not found`, 'RUN_NOT_FOUND');
+    return { id, deleted: true };
+  }
+
+  /** Whether the tenant's run still exists (a stream polling a run another process executes stops when it is deleted). */
+  async exists(repos: TenantRepositories, id: number): Promise<boolean> {
+    return (await repos.runs.find(id)) !== null;
   }
 
   /** What this process answers another that asks about a run (see ControlChannel). */

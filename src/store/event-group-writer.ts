@@ -17,6 +17,8 @@ export interface AppendBatch {
  */
 export interface GroupWriter {
   write(group: readonly AppendBatch[]): Promise<Array<Error | undefined>>;
+  /** Deletes every event of the runs (ordered after the groups written before); resolves with the rows deleted. */
+  deleteRuns(runIds: readonly number[]): Promise<number>;
   /** Releases what the writer holds, once the caller has stopped writing; later writes reject. */
   close(): Promise<void>;
 }
@@ -119,6 +121,14 @@ export class OrmGroupWriter implements GroupWriter {
         await db.insertInto('execution_event').values(rows.slice(start, end)).execute();
       }
     });
+  }
+
+  async deleteRuns(runIds: readonly number[]): Promise<number> {
+    if (this.#closed) throw new Error('the event log is closed');
+    if (runIds.length === 0) return 0;
+    const em = this.#orm.em.fork() as SqlEntityManager;
+    const result = await em.getKysely<EventTable>().deleteFrom('execution_event').where('run_id', 'in', [...runIds]).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,10 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { HierarchyTeam } from './entities/index.ts';
 import type { HierarchyFields, HierarchyRepository, PageQuery, Slice } from '../domain/repositories.ts';
-import type { HierarchyConfig, HierarchyRecord } from '../domain/hierarchy-schemas.ts';
+import type { HierarchyConfig, HierarchyOrigin, HierarchyRecord } from '../domain/hierarchy-schemas.ts';
+
+/** The tenant's own hierarchies: those POST /execute made for its runs are not among them. */
+const LISTED = { origin: 'api' } as const;
 
 function toRecord(h: HierarchyTeam): HierarchyRecord {
   return {
@@ -27,7 +30,7 @@ export class SqlHierarchyRepository implements HierarchyRepository {
   }
 
   async list(query: PageQuery & { isActive?: boolean }): Promise<Slice<HierarchyRecord>> {
-    const where = query.isActive === undefined ? {} : { isActive: query.isActive };
+    const where = query.isActive === undefined ? LISTED : { ...LISTED, isActive: query.isActive };
     const [rows, total] = await this.#em.findAndCount(HierarchyTeam, where, {
       orderBy: { createdAt: 'desc', id: 'asc' },
       limit: query.size,
@@ -36,17 +39,17 @@ export class SqlHierarchyRepository implements HierarchyRepository {
     return { items: rows.map(toRecord), total };
   }
 
-  async find(id: string): Promise<HierarchyRecord | null> {
-    const row = await this.#em.findOne(HierarchyTeam, { id });
+  async find(id: string, options: { anyOrigin?: boolean } = {}): Promise<HierarchyRecord | null> {
+    const row = await this.#em.findOne(HierarchyTeam, options.anyOrigin ? { id } : { id, ...LISTED });
     return row ? toRecord(row) : null;
   }
 
   async findByName(name: string): Promise<HierarchyRecord | null> {
-    const row = await this.#em.findOne(HierarchyTeam, { name });
+    const row = await this.#em.findOne(HierarchyTeam, { name, ...LISTED });
     return row ? toRecord(row) : null;
   }
 
-  async create(fields: HierarchyFields): Promise<HierarchyRecord> {
+  async create(fields: HierarchyFields & { origin?: HierarchyOrigin }): Promise<HierarchyRecord> {
     const row = this.#em.create(HierarchyTeam, {
       tenantId: this.#tenantId,
       name: fields.name,
@@ -54,13 +57,14 @@ export class SqlHierarchyRepository implements HierarchyRepository {
       config: fields.config as unknown as Record<string, unknown>,
       isActive: fields.isActive,
       version: 1,
+      origin: fields.origin ?? 'api',
     });
     await this.#em.flush();
     return toRecord(row);
   }
 
   async update(id: string, fields: Partial<HierarchyFields>): Promise<HierarchyRecord | null> {
-    const row = await this.#em.findOne(HierarchyTeam, { id });
+    const row = await this.#em.findOne(HierarchyTeam, { id, ...LISTED });
     if (!row) return null;
     if (fields.name !== undefined) row.name = fields.name;
     if (fields.description !== undefined) row.description = fields.description;
@@ -73,8 +77,8 @@ export class SqlHierarchyRepository implements HierarchyRepository {
     return toRecord(row);
   }
 
-  async delete(id: string): Promise<boolean> {
-    const row = await this.#em.findOne(HierarchyTeam, { id });
+  async delete(id: string, options: { anyOrigin?: boolean } = {}): Promise<boolean> {
+    const row = await this.#em.findOne(HierarchyTeam, options.anyOrigin ? { id } : { id, ...LISTED });
     if (!row) return false;
     await this.#em.remove(row).flush();
     return true;

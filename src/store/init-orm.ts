@@ -6,6 +6,7 @@ import { mysqlColumnTypes, probeMySqlServer } from './mysql-server.ts';
 import { sqliteColumnTypes } from './sqlite-column-types.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from './database-config.ts';
 import { migrateSchema, migrationOptions, schemaBackend } from './schema-migrations.ts';
+import { useIncrementalVacuum } from './sqlite-space.ts';
 
 export type Orm = MikroORM;
 
@@ -92,6 +93,7 @@ export async function initORM(options: InitOrmOptions = {}): Promise<Orm> {
     await connection.execute('pragma journal_mode = wal');
     await connection.execute('pragma synchronous = normal');
     await connection.execute(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    await useIncrementalVacuum(orm);
   }
   if (options.syncSchema !== false) {
     try {

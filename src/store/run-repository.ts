@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { ExecutionRun } from './entities/index.ts';
+import { deleteRunRecords } from './run-deletion.ts';
 import type { PageQuery, RunRepository, Slice } from '../domain/repositories.ts';
 import type { RunOutcome, RunRecord, RunStatus } from '../domain/run-records.ts';
 
@@ -90,5 +91,9 @@ export class SqlRunRepository implements RunRepository {
       },
     );
     return changed > 0;
+  }
+
+  async delete(id: number): Promise<boolean> {
+    return (await deleteRunRecords(this.#em, [id], this.#tenantId)) > 0;
   }
 }

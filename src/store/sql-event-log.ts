@@ -140,13 +140,25 @@ export class SqlEventLog implements EventLog {
     return subscribeWithHistory(
       afterSequence,
       handlers,
-      (listener) => this.#fanout.add(runId, listener),
+      (listener, gone) => this.#fanout.add(runId, listener, gone),
       (after, limit) => this.read(runId, { from: after + 1, limit }),
     );
   }
 
   async markEnded(_runId: number): Promise<void> {
     // Rows stay with their run in the database; there is nothing to expire or release here.
+  }
+
+  /**
+   * Through the writer: on a SQLite file that is its thread, so the delete is ordered after the
+   * group in flight, never blocks the main thread, and returns the freed pages. The runs have
+   * ended, so no append of theirs is still queued.
+   */
+  async deleteRuns(runIds: readonly number[]): Promise<void> {
+    if (runIds.length === 0) return;
+    if (this.#closed) throw new Error('the event log is closed');
+    await this.#writer.deleteRuns(runIds);
+    for (const runId of runIds) this.#fanout.end(runId, new Error(`run ${runId} was deleted`));
   }
 
   subscriberCount(): number {

@@ -26,6 +26,25 @@ export interface GroupRequest {
   payloads: string[];
 }
 
+/**
+ * Deletes every event of the runs (run deletion, retention), then gives the freed pages back
+ * to the file system (`incremental_vacuum`): through the writer thread, so it is ordered with
+ * the inserts sent before it and never blocks the main thread.
+ */
+export interface DeleteRequest {
+  type: 'delete';
+  id: number;
+  runIds: number[];
+}
+
+export interface DeleteReply {
+  type: 'delete';
+  id: number;
+  /** Rows deleted, or why nothing was. */
+  deleted: number;
+  error: WireError | null;
+}
+
 /** An error as it crosses the thread boundary: enough for the ORM's exception converter. */
 export interface WireError {
   name: string;

@@ -1,10 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import type { AppendBatch, GroupWriter } from './event-group-writer.ts';
-import { fromWireError, type GroupReply, type GroupRequest, type WriterThreadOptions } from './sqlite-writer-protocol.ts';
+import { fromWireError, type DeleteReply, type DeleteRequest, type GroupReply, type GroupRequest, type WriterThreadOptions } from './sqlite-writer-protocol.ts';
 
 interface InFlight {
-  resolve(errors: Array<Error | undefined>): void;
+  resolve(reply: GroupReply | DeleteReply): void;
   reject(err: Error): void;
 }
 
@@ -67,8 +67,22 @@ export class SqliteWriterThread implements GroupWriter {
         request.payloads.push(e.json);
       }
     }
-    return new Promise((resolve, reject) => {
-      this.#inFlight.set(request.id, { resolve, reject });
+    return this.#send<GroupReply>(worker, request).then((reply) => reply.errors.map((e) => (e ? this.#hooks.convertError(fromWireError(e)) : undefined)));
+  }
+
+  /** Deletes the runs' events on the thread, after the groups sent before; resolves with the rows deleted. */
+  async deleteRuns(runIds: readonly number[]): Promise<number> {
+    if (this.#closed) throw new Error('the event log is closed');
+    if (runIds.length === 0) return 0;
+    const worker = this.#worker ?? this.#start();
+    const reply = await this.#send<DeleteReply>(worker, { type: 'delete', id: this.#nextId++, runIds: [...runIds] });
+    if (reply.error) throw this.#hooks.convertError(fromWireError(reply.error));
+    return reply.deleted;
+  }
+
+  #send<R extends GroupReply | DeleteReply>(worker: Worker, request: GroupRequest | DeleteRequest): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.#inFlight.set(request.id, { resolve: resolve as (reply: GroupReply | DeleteReply) => void, reject });
       worker.ref();
       worker.postMessage(request);
     });
@@ -77,12 +91,12 @@ export class SqliteWriterThread implements GroupWriter {
   #start(): Worker {
     const worker = new Worker(new URL('./sqlite-writer-worker.ts', import.meta.url), { workerData: this.#options });
     let failure: Error | undefined;
-    worker.on('message', (reply: GroupReply) => {
+    worker.on('message', (reply: GroupReply | DeleteReply) => {
       const pending = this.#inFlight.get(reply.id);
       if (!pending) return;
       this.#inFlight.delete(reply.id);
       if (this.#inFlight.size === 0) worker.unref();
-      pending.resolve(reply.errors.map((e) => (e ? this.#hooks.convertError(fromWireError(e)) : undefined)));
+      pending.resolve(reply);
     });
     worker.on('error', (err) => {
       failure = err;

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'libsql';
 import { COLUMNS_PER_ROW, insertChunks, insertLimits } from './event-insert-chunks.ts';
-import { toWireError, type GroupReply, type GroupRequest, type WriterThreadOptions } from './sqlite-writer-protocol.ts';
+import { toWireError, type DeleteReply, type DeleteRequest, type GroupReply, type GroupRequest, type WriterThreadOptions } from './sqlite-writer-protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-writer-worker.ts runs only as a worker thread');
@@ -130,11 +130,38 @@ function handleGroup(req: GroupRequest): GroupReply {
   return { type: 'group', id: req.id, errors };
 }
 
-port.on('message', (message: GroupRequest | { type: 'close' }) => {
+/**
+ * One transaction per request (the caller sends small batches of runs); then the pages freed are
+ * returned to the file system when the database uses incremental auto-vacuum (a no-op otherwise).
+ */
+function handleDelete(req: DeleteRequest): DeleteReply {
+  try {
+    db.exec('begin immediate');
+    let deleted = 0;
+    try {
+      const placeholders = req.runIds.map(() => '?').join(', ');
+      deleted = db.prepare(`delete from execution_event where run_id in (${placeholders})`).run(req.runIds).changes;
+      db.exec('commit');
+    } catch (err) {
+      if (db.inTransaction) db.exec('rollback');
+      throw err;
+    }
+    db.exec('pragma incremental_vacuum');
+    return { type: 'delete', id: req.id, deleted, error: null };
+  } catch (err) {
+    return { type: 'delete', id: req.id, deleted: 0, error: toWireError(err) };
+  }
+}
+
+port.on('message', (message: GroupRequest | DeleteRequest | { type: 'close' }) => {
   if (message.type === 'close') {
     // Messages are handled in order, so every group sent before this one is answered already.
     db.close();
     port.close();
+    return;
+  }
+  if (message.type === 'delete') {
+    port.postMessage(handleDelete(message));
     return;
   }
   port.postMessage(handleGroup(message));

@@ -8,6 +8,7 @@ import { SqlRunRepository } from './run-repository.ts';
 import { SqlMcpServerRepository } from './mcp-server-repository.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
 import { SqlApiKeyRepository } from './api-key-repository.ts';
+import { deleteRunRecords, endedRunsBefore } from './run-deletion.ts';
 import type { ApiKeyRepository } from '../domain/api-keys.ts';
 import { SqlTenantSecretRepository } from './tenant-secret-repository.ts';
 import { SecretCipher } from './secret-cipher.ts';
@@ -93,6 +94,16 @@ export class Store {
       { filters: false, fields: ['id', 'tenantId'], orderBy: { id: 'asc' } },
     );
     return rows.map((r) => ({ id: Number(r.id), tenantId: r.tenantId }));
+  }
+
+  /** Retention: up to `limit` ended runs of any tenant whose end is older than `before` (a system job, filters off). */
+  endedRunsBefore(before: Date, limit: number): Promise<number[]> {
+    return endedRunsBefore(this.orm.em, before, limit);
+  }
+
+  /** Retention: the run records (any tenant) and their /execute hierarchies; idempotent, returns the runs deleted. */
+  deleteRuns(runIds: readonly number[]): Promise<number> {
+    return deleteRunRecords(this.orm.em, runIds);
   }
 
   /** A fresh install gets a model named `simulated` in the default tenant, so a hierarchy can be made at once. */

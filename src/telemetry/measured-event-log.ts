@@ -45,6 +45,10 @@ export class MeasuredEventLog implements EventLog {
     return this.#inner.markEnded(runId);
   }
 
+  deleteRuns(runIds: readonly number[]): Promise<void> {
+    return this.#inner.deleteRuns(runIds);
+  }
+
   get liveAcrossProcesses(): boolean {
     return this.#inner.liveAcrossProcesses ?? false;
   }

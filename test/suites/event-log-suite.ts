@@ -253,6 +253,51 @@ export function eventLogSuite(name: string, make: () => Promise<EventLogFixture>
     }
   });
 
+  test(`${name}: deleteRuns removes the runs' events everywhere, leaves other runs, and is idempotent`, async (t) => {
+    const [gone, alsoGone, kept] = [freshRunId(), freshRunId(), freshRunId()];
+    await log.append(gone, events(gone, 1, 30));
+    await log.append(alsoGone, events(alsoGone, 1, 3));
+    await log.append(kept, events(kept, 1, 12));
+    await log.deleteRuns([gone, alsoGone]);
+    t.deepEqual(await log.read(gone), []);
+    t.deepEqual(await log.read(alsoGone), []);
+    t.is(await log.last(gone), undefined);
+    t.deepEqual((await log.read(kept)).map((e) => e.sequence), Array.from({ length: 12 }, (_, i) => i + 1));
+    if (fixture.sibling) {
+      // Another process's view of the same backend has nothing of them either.
+      const other = await fixture.sibling();
+      t.deepEqual(await other.read(gone), []);
+      t.is(await other.last(alsoGone), undefined);
+      await other.deleteRuns([gone]);
+    }
+    // Twice, and runs never stored: no error.
+    await log.deleteRuns([gone, alsoGone, freshRunId()]);
+    await log.deleteRuns([]);
+    t.deepEqual(await log.read(gone), []);
+  });
+
+  test(`${name}: a live subscriber of a deleted run is ended with an error, not left hanging`, async (t) => {
+    const run = freshRunId();
+    await log.append(run, events(run, 1, 5));
+    const seen: number[] = [];
+    let caughtUp = false;
+    let failed: Error | undefined;
+    const sub = log.subscribe(run, 0, {
+      onEvents: (es) => { seen.push(...es.map((e) => e.sequence)); },
+      onCaughtUp: () => { caughtUp = true; },
+      onError: (err) => { failed = err; },
+    });
+    try {
+      await until(() => caughtUp, 'the history');
+      t.deepEqual(seen, [1, 2, 3, 4, 5]);
+      await log.deleteRuns([run]);
+      await until(() => failed !== undefined, 'the subscription to end');
+      t.regex(failed!.message, /deleted/);
+    } finally {
+      sub.close();
+    }
+  });
+
   test(`${name}: a tick larger than one INSERT statement allows is stored whole and in order`, async (t) => {
     // 11,000 rows × 6 values: past SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
     const [big, small] = [freshRunId(), freshRunId()];

@@ -5,7 +5,8 @@ import { uniqueName } from '../helpers/backends.ts';
 import { expectPage, type Api } from '../helpers/api-harness.ts';
 import { openSse, eventFrames } from '../helpers/sse-client.ts';
 import { API_PREFIX } from '../../src/http/api-route.ts';
-import { useRunHarness } from './sse-suite.ts';
+import { useRunHarness, type RunHarness } from './sse-suite.ts';
+import { HierarchyTeam } from '../../src/store/entities/index.ts';
 
 /** The original's own request examples (shared/reference/examples), as its clients send them. */
 function example(name: 'simple_request' | 'multi_team_parallel_request'): Record<string, any> {
@@ -48,6 +49,13 @@ function expectCompleted(t: ExecutionContext, answer: { status: number; body: an
   t.is(typeof body.statistics, 'object');
 }
 
+/** The hierarchy an /execute run was made with, as stored (the API hides it): its name and config. */
+async function inlineHierarchy(h: RunHarness, id: string): Promise<Record<string, any>> {
+  const row = await h.db.store.orm.em.fork().findOneOrFail(HierarchyTeam, { id }, { filters: false });
+  if (row.origin !== 'execute') throw new Error(`an /execute hierarchy has origin "execute", not "${row.origin}"`);
+  return { name: row.name, ...row.config };
+}
+
 /** The original's legacy synchronous `POST /execute`, on every backend. */
 export function executeSuite(backend: Backend): void {
   const harness = useRunHarness(backend);
@@ -69,7 +77,9 @@ export function executeSuite(backend: Backend): void {
       t.deepEqual(stored.events.map((e: any) => e.sequence), answer.body.events.map((e: any) => e.sequence));
       const listed = expectPage(t, await api.post('runs/list', { hierarchy_id: run.hierarchy_id }));
       t.deepEqual(listed.content.map((r: any) => r.id), [answer.body.run_id]);
-      const hierarchy = await api.ok('hierarchies/get', { id: run.hierarchy_id });
+      // Made for this run only: hidden from the tenant's hierarchies (it is read from the store here).
+      await api.fails('hierarchies/get', { id: run.hierarchy_id }, 404);
+      const hierarchy = await inlineHierarchy(h, run.hierarchy_id);
       t.regex(hierarchy.name, /^execute:/);
       t.is(hierarchy.execution_mode, body.execution_mode);
       // The examples' workers use the calculator, as the original's did.
@@ -94,7 +104,7 @@ export function executeSuite(backend: Backend): void {
     expectCompleted(t, answer, 1);
     t.deepEqual(answer.body.topology.teams[0].workers.map((w: any) => w.worker_name), ['Ann', 'Ben']);
     const run = await api.ok('runs/get', { id: answer.body.run_id });
-    const hierarchy = await api.ok('hierarchies/get', { id: run.hierarchy_id });
+    const hierarchy = await inlineHierarchy(h, run.hierarchy_id);
     t.is(hierarchy.execution_mode, 'sequential');
     t.like(hierarchy.global_supervisor_agent, { system_prompt: 'You coordinate.', llm_config: { model_id: model, temperature: 0.2, max_tokens: 2048 } });
     const [team] = hierarchy.teams;

@@ -9,6 +9,8 @@ import { collectUntilClose, eventFrames, openSse, readEventsThenAbort, type SseF
 
 export interface RunHarness {
   service: Service;
+  /** The test database (its store) the service runs on. */
+  db: TestDatabase;
   server: TestServer;
   api(t: ExecutionContext, tenant?: string): Api;
   /** Registers a simulated model (its pace) and a two-team hierarchy using it; returns the hierarchy id. */
@@ -37,7 +39,7 @@ export function useRunHarness(backend: Backend, compose: ComposeOptions = {}): (
       ? [`${url}${API_PREFIX}/runs/stream?id=${runId}`, { method: 'GET', ...(o.headers && { headers: o.headers }) }]
       : [`${url}${API_PREFIX}/runs/stream`, { method: 'POST', body: { id: runId }, ...(o.headers && { headers: o.headers }) }];
     harness = {
-      service, server, streamOptions,
+      service, server, streamOptions, db,
       api: (t, tenant) => new Api(t, url, tenant),
       async hierarchy(api, tokenDelayMs) {
         const model = uniqueName('sim');

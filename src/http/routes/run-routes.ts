@@ -45,6 +45,15 @@ export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
       },
     }),
     defineRoute({
+      path: '/runs/delete', tag: 'runs',
+      summary: 'Delete a run: its record, events and (for POST /execute) its hierarchy; a live run is cancelled first',
+      body: runIdSchema, response: z.object({ id: z.number(), deleted: z.literal(true) }), message: 'run deleted',
+      async handle({ ctx, input, repos }) {
+        noteRun(ctx, input.id);
+        return runs.delete(repos, input.id);
+      },
+    }),
+    defineRoute({
       path: '/runs/inspect', tag: 'runs', summary: "The run's actor tree: live while running, the final summary after",
       body: runIdSchema, response: z.object({ run_id: z.number(), live: z.boolean(), status: z.string(), tree: z.unknown() }),
       async handle({ ctx, input, repos }) {
@@ -75,7 +84,7 @@ export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
         const after = raw ? parseEventId(raw) : 0;
         if (after === undefined) throw new ValidationError(`Last-Event-ID: malformed event id "${raw}"`, undefined, 'INVALID_EVENT_ID');
         const ended = await runs.hasEnded(repos, run);
-        streamToSse(ctx, runs.eventLog, run.id, after, ended, sse, runs.whenDone(repos, run.id));
+        streamToSse(ctx, runs.eventLog, run.id, after, ended, sse, runs.whenDone(repos, run.id), () => runs.exists(repos, run.id));
         return undefined;
       },
     }),

@@ -18,6 +18,11 @@ export const HierarchyTeamSchema = defineEntity({
     version: p.integer().default(1),
     createdAt: p.datetime().length(3).onCreate(() => new Date()),
     updatedAt: p.datetime().length(3).onCreate(() => new Date()).onUpdate(() => new Date()),
+    /**
+     * 'api': made by hierarchies/create, listed and usable by name; 'execute': made inline by
+     * POST /execute for its one run, hidden from the tenant's hierarchies and deleted with that run.
+     */
+    origin: p.string().length(16).default('api'),
   },
 });
 

@@ -74,6 +74,16 @@ export class EventArchive {
     return mergeBySequence(stored, queued, range.limit);
   }
 
+  /**
+   * Resolves once nothing of the runs is queued for SQL any more (true), or when `deadline`
+   * passes (false): a run's events still on their way would land after its deletion.
+   */
+  async idle(runIds: readonly number[], deadline: number): Promise<boolean> {
+    const busy = () => runIds.some((runId) => this.#runs.has(runId));
+    while (busy() && Date.now() < deadline) await delay(20);
+    return !busy();
+  }
+
   /** Resolves once everything queued so far is in SQL, or when `deadline` passes (returns what is left). */
   async drain(deadline: number): Promise<number> {
     while (this.#events > 0 && Date.now() < deadline) await delay(20);

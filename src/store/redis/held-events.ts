@@ -54,6 +54,12 @@ export class HeldEvents {
     if (list.length === 0) this.#runs.delete(runId);
   }
 
+  /** Forgets every held event of the run (it was deleted). */
+  drop(runId: number): void {
+    const list = this.#runs.get(runId);
+    if (list) this.remove(runId, list.length);
+  }
+
   last(runId: number): StoredEvent | undefined {
     return this.#runs.get(runId)?.at(-1);
   }

@@ -43,6 +43,8 @@ interface PendingAppend {
 /** A command answered within this; past it Redis counts as down and events go to SQL. */
 const COMMAND_TIMEOUT_MS = 5_000;
 const STARTUP_WAIT_MS = 10_000;
+/** How long a run deletion waits for the run's events this process is still archiving. */
+const ARCHIVE_IDLE_WAIT_MS = 10_000;
 
 
 /**
@@ -217,8 +219,8 @@ export class RedisEventLog implements EventLog {
     return subscribeWithHistory(
       afterSequence,
       handlers,
-      (listener) => {
-        const offLocal = this.#fanout.add(runId, listener);
+      (listener, gone) => {
+        const offLocal = this.#fanout.add(runId, listener, gone);
         const offRemote = reader.follow(key, afterSequence, listener);
         return () => {
           offLocal();
@@ -240,6 +242,28 @@ export class RedisEventLog implements EventLog {
       }
     }
     this.#writeBack.expireLater(runId);
+  }
+
+  /**
+   * The runs' streams (UNLINK: Redis frees them in the background) and their SQL archive, after
+   * what this process still had queued for them. Redis down or refusing: the streams are left to
+   * their TTL (set when each run ended) and that is logged; SQL failing rejects (retry).
+   */
+  async deleteRuns(runIds: readonly number[]): Promise<void> {
+    if (runIds.length === 0) return;
+    for (const runId of runIds) this.#localRuns.stopped(runId);
+    await this.#writeBack.forget(runIds);
+    if (!(await this.#archive.idle(runIds, Date.now() + ARCHIVE_IDLE_WAIT_MS))) {
+      this.#logger.warn('deleting runs whose events are still on their way to the SQL archive; those may stay behind', { run_ids: runIds.join(',') });
+    }
+    try {
+      if (!this.redisReady) throw new Error(`redis is ${this.#cmd.status}`);
+      await this.#cmd.unlink(...runIds.map((runId) => this.#keys.runEvents(runId)));
+    } catch (err) {
+      this.#logger.warn('could not delete the redis streams of deleted runs; they expire with their TTL', { runs: runIds.length, error: String(err) });
+    }
+    await this.#options.archive.deleteRuns(runIds);
+    for (const runId of runIds) this.#fanout.end(runId, new Error(`run ${runId} was deleted`));
   }
 
   subscriberCount(): number {

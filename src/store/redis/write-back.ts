@@ -54,6 +54,16 @@ export class WriteBack {
     this.start();
   }
 
+  /**
+   * Deleted runs: their held events are not written back, and once this resolves no write-back
+   * in flight can still add them to a stream (so deleting the stream after it is final).
+   */
+  async forget(runIds: readonly number[]): Promise<void> {
+    for (const runId of runIds) this.held.drop(runId);
+    this.#onFreed();
+    await this.#running;
+  }
+
   start(): void {
     if (this.#running || this.#closed || this.#cmd.status !== 'ready') return;
     if (this.held.runs === 0 && this.#expireLater.size === 0) return;

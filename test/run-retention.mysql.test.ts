@@ -1,0 +1,3 @@
+import { runRetentionSuite } from './suites/run-retention-suite.ts';
+
+runRetentionSuite('mysql');
