@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { Orm } from './init-orm.ts';
 import { TENANT_FILTER } from './tenant-filter.ts';
 import { ExecutionRun } from './entities/index.ts';
@@ -110,14 +110,19 @@ export class Store {
   async seedDefaults(tenantId: string): Promise<void> {
     const repos = this.forTenant(tenantId);
     if (await repos.models.findByName('simulated')) return;
-    await repos.models.create({
-      name: 'simulated',
-      model_id: 'simulated',
-      provider: 'simulated',
-      description: 'Built-in deterministic model: no network, streams token by token',
-      params: { token_delay_ms: 10, reply_tokens: 40 },
-      is_active: true,
-    });
+    try {
+      await repos.models.create({
+        name: 'simulated',
+        model_id: 'simulated',
+        provider: 'simulated',
+        description: 'Built-in deterministic model: no network, streams token by token',
+        params: { token_delay_ms: 10, reply_tokens: 40 },
+        is_active: true,
+      });
+    } catch (err) {
+      // Processes starting at once on a fresh database each try: the one that lost finds the winner's row.
+      if (!(err instanceof UniqueConstraintViolationException) || !(await this.forTenant(tenantId).models.findByName('simulated'))) throw err;
+    }
   }
 
   async close(): Promise<void> {

@@ -52,6 +52,21 @@ export async function dropServerDatabase(backend: Exclude<Backend, 'sqlite'>, db
   }
 }
 
+/**
+ * A database of the test's own, not created yet (nor its schema); removed when the test ends.
+ * For tests that make a database by hand, e.g. as an older Cadre left it.
+ */
+export function freshDatabase(t: { teardown(fn: () => Promise<void>): void }, backend: Backend, prefix = 'cadre_fresh'): DatabaseConfig {
+  if (backend === 'sqlite') {
+    const file = join(tmpdir(), `${uniqueName(prefix)}.sqlite`);
+    t.teardown(async () => { await Promise.all(['', '-wal', '-shm', '-journal'].map((s) => rm(file + s, { force: true }))); });
+    return { driver: 'libsql', dbName: file };
+  }
+  const config = serverDatabase(backend, uniqueName(prefix));
+  t.teardown(() => dropServerDatabase(backend, config.dbName));
+  return config;
+}
+
 /** A database of its own for one test file, created empty and dropped afterwards. */
 export async function createTestDatabase(backend: Backend): Promise<TestDatabase> {
   if (backend === 'sqlite') {

@@ -1,16 +1,11 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ExecutionContext } from 'ava';
-import { createTestDatabase, dropServerDatabase, serverDatabase, uniqueName, type Backend, type TestDatabase } from '../helpers/backends.ts';
+import { createTestDatabase, freshDatabase, uniqueName, type Backend, type TestDatabase } from '../helpers/backends.ts';
 import { ApiKeyService, hashApiKey } from '../../src/services/api-key-service.ts';
 import { initORM } from '../../src/store/init-orm.ts';
 import { committedMigrations, legacyAdoption } from '../../src/store/schema-migrations.ts';
 import { applySafeDifference, readInitialSchema } from '../../src/store/legacy-schema.ts';
 import { AiModel } from '../../src/store/entities/index.ts';
-import type { DatabaseConfig } from '../../src/store/database-config.ts';
 import { Store } from '../../src/store/store.ts';
 
 /** The API key repository's contract (through the service that hashes keys), on every backend. */
@@ -82,10 +77,11 @@ export function apiKeysSuite(backend: Backend): void {
   });
 
   test(`${backend}: a database from before API keys gets the table at start, its other rows kept`, async (t) => {
-    const database = await preMigrationDatabase(t, backend);
+    const database = freshDatabase(t, backend, 'cadre_keys_old');
     // What a Cadre from before migrations and API keys left: the first migration's schema made by
     // the safe update, with a model row, and no api_key table. Adopting it adds the table.
     const old = await initORM({ database, syncSchema: false });
+    await old.schema.ensureDatabase();
     const [initial] = await committedMigrations(backend);
     await applySafeDifference(old, await readInitialSchema(old, legacyAdoption(backend, initial!.name)));
     const now = new Date();
@@ -103,17 +99,3 @@ export function apiKeysSuite(backend: Backend): void {
   });
 }
 
-/** An empty database of its own (dropped after the test), with no schema yet. */
-async function preMigrationDatabase(t: ExecutionContext, backend: Backend): Promise<DatabaseConfig> {
-  if (backend === 'sqlite') {
-    const file = join(tmpdir(), `${uniqueName('cadre_keys_old')}.sqlite`);
-    t.teardown(async () => { await Promise.all(['', '-wal', '-shm', '-journal'].map((x) => rm(file + x, { force: true }))); });
-    return { driver: 'libsql', dbName: file };
-  }
-  const config = serverDatabase(backend, uniqueName('cadre_keys_old'));
-  t.teardown(() => dropServerDatabase(backend, config.dbName));
-  const orm = await initORM({ database: config, syncSchema: false });
-  await orm.schema.ensureDatabase();
-  await orm.close(true);
-  return config;
-}

@@ -1,0 +1,3 @@
+import { runBoundsSuite } from './suites/run-bounds-suite.ts';
+
+runBoundsSuite('mysql');
