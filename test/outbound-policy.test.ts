@@ -20,6 +20,8 @@ test('registered URLs naming a refused address literally are refused; public one
     'http://api.localhost/', 'http://metadata.google.internal/computeMetadata/v1/', 'http://10.1.2.3/', 'http://172.20.0.1/',
     'http://192.168.0.10/', 'http://100.64.1.1/', 'http://[fd00:ec2::254]/', 'http://[::ffff:127.0.0.1]/', 'http://0.0.0.0/', 'http://224.0.0.1/',
     'http://2130706433/',
+    // IPv6 forms a gateway turns into IPv4 (here the metadata address): local-use NAT64, 6to4, Teredo.
+    'http://[64:ff9b:1::a9fe:a9fe]/', 'http://[2002:a9fe:a9fe::1]/', 'http://[2001:0:a9fe:a9fe::1]/',
   ];
   for (const url of refused) {
     const why = urlRefusal(strict, url);

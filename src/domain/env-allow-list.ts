@@ -9,8 +9,17 @@ export const ENV_ALLOW_ENTRY = /^[A-Za-z0-9_*]+$/;
  * way to make the server send one of its own values to an address the tenant chose.
  */
 export function envNameAllowed(name: string, allowed: readonly string[]): boolean {
-  return allowed.some((pattern) => globMatches(pattern, name));
+  return !OPERATOR_ONLY.has(name) && allowed.some((pattern) => globMatches(pattern, name));
 }
+
+/**
+ * Cadre's own credentials and connection strings: never a tenant's to name, whatever a glob in
+ * TENANT_ENV_ALLOWED matches (`*_KEY` would match SECRETS_KEY, `*` everything).
+ */
+const OPERATOR_ONLY: ReadonlySet<string> = new Set([
+  'SECRETS_KEY', 'METRICS_TOKEN', 'DATABASE_URL', 'DB_PASSWORD', 'DB_USER', 'REDIS_URL', 'API_KEYS',
+  'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'CADRE_API_KEY',
+]);
 
 function globMatches(pattern: string, name: string): boolean {
   const parts = pattern.split('*');

@@ -4,6 +4,12 @@ import { gatewayFields, paginationFields } from './common-schemas.ts';
 import { secretNameSchema } from './tenant-secrets.ts';
 
 export const providers = ['simulated', 'openai', 'openai-compatible', 'anthropic', 'bedrock'] as const;
+
+/**
+ * An AWS region name (`us-east-1`, `us-gov-west-1`, `eusc-de-east-1`). The Bedrock package puts
+ * it into the endpoint's host name, so anything else (`x@attacker.example/`) could move the host.
+ */
+export const AWS_REGION = /^[a-z]{2,5}(-[a-z]+){1,3}-\d{1,2}$/;
 export type Provider = (typeof providers)[number];
 
 const modelFields = {
@@ -12,7 +18,8 @@ const modelFields = {
   provider: z.enum(providers).optional().meta({ description: 'Default: bedrock when region is set, else simulated' }),
   base_url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(1024).nullable().optional()
     .meta({ description: "The provider's API URL; it must reach a public address (loopback, private, link-local and metadata addresses are refused unless the operator's OUTBOUND_ALLOWED_HOSTS allows them)" }),
-  region: z.string().trim().min(1).max(64).nullable().optional(),
+  region: z.string().trim().max(64).regex(AWS_REGION, 'must be an AWS region such as us-east-1').nullable().optional()
+    .meta({ description: 'Bedrock: the AWS region (part of the endpoint host, so only a region name is accepted)' }),
   temperature: z.number().min(0).max(2).nullable().optional(),
   max_tokens: z.number().int().min(1).max(100000).nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),

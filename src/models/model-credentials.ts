@@ -13,6 +13,9 @@ export const DEFAULT_KEY_ENV: Record<RealProvider, string> = {
   bedrock: 'AWS_BEDROCK_API_KEY',
 };
 
+/** The Bedrock package's own variable for an API key, read after AWS_BEDROCK_API_KEY. */
+const BEDROCK_BEARER_ENV = 'AWS_BEARER_TOKEN_BEDROCK';
+
 /** Where a model's key may come from, for one build. */
 export interface KeySources {
   /** The operator's environment. */
@@ -69,6 +72,11 @@ export function modelCredentials(record: ModelRecord, provider: RealProvider, so
   const conventionalUsable = ownEndpoint || envNameAllowed(conventional, sources.envAllowed);
   const key = conventionalUsable ? envValue(sources.env, conventional) : undefined;
   if (key) return { key, awsChain: false };
+  // The package's own name for a Bedrock API key, under the same rule (it would read it itself otherwise).
+  if (provider === 'bedrock') {
+    const bearer = ownEndpoint || envNameAllowed(BEDROCK_BEARER_ENV, sources.envAllowed) ? envValue(sources.env, BEDROCK_BEARER_ENV) : undefined;
+    if (bearer) return { key: bearer, awsChain: false };
+  }
   // The AWS chain is the operator's too: towards a base_url only when AWS_SECRET_ACCESS_KEY is allowed.
   if (provider === 'bedrock' && (ownEndpoint || envNameAllowed('AWS_SECRET_ACCESS_KEY', sources.envAllowed))) return { awsChain: true };
   // A local server (vLLM, Ollama) often needs no key: none is sent.

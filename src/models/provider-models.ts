@@ -6,7 +6,7 @@ import { createAmazonBedrock } from '@ai-sdk/amazon-bedrock';
 import { z } from 'zod';
 import { ValidationError } from '../errors/app-error.ts';
 import { awsCredentialChain } from './aws-credentials.ts';
-import type { ModelRecord } from '../domain/model-schemas.ts';
+import { AWS_REGION, type ModelRecord } from '../domain/model-schemas.ts';
 import { envValue, type ModelCredentials, type RealProvider } from './model-credentials.ts';
 import type { GuardedFetch } from '../outbound/guarded-fetch.ts';
 
@@ -84,17 +84,19 @@ export function createProviderModel(
     case 'bedrock': {
       const region = record.region ?? envValue(env, 'AWS_REGION');
       if (!region) throw new ValidationError(`model "${record.name}" (bedrock): region is required (on the model, or AWS_REGION)`);
+      // Checked again at use (rows stored before the check): the region is part of the endpoint's host.
+      if (!AWS_REGION.test(region)) throw new ValidationError(`model "${record.name}" (bedrock): region must be an AWS region such as us-east-1`);
       // A Bedrock API key, when set, is used as given. Otherwise the AWS SDK's standard chain
       // signs, resolved at the first call (see awsCredentialChain): no credentials there fail
-      // that call, naming provider and model. (AWS_BEARER_TOKEN_BEDROCK, if set, still wins over
-      // the chain: the package reads it itself whenever no apiKey is passed — see the README.)
-      // The chain is the operator's: never towards a tenant's base_url (modelCredentials).
+      // that call, naming provider and model. The chain is the operator's: never towards a
+      // tenant's base_url (modelCredentials). An empty apiKey keeps the package from reading
+      // AWS_BEARER_TOKEN_BEDROCK itself: modelCredentials decides whether that one may be used.
       if (!key && !credentials.awsChain) throw missingKey();
       const secrets: string[] = key ? [key] : [];
       const bedrock = createAmazonBedrock({
         region,
         ...(baseURL && { baseURL }),
-        ...(key ? { apiKey: key } : { credentialProvider: awsCredentialChain(secrets) }),
+        ...(key ? { apiKey: key } : { apiKey: '', credentialProvider: awsCredentialChain(secrets) }),
         fetch,
       });
       const thinking = p.thinking_budget_tokens

@@ -30,6 +30,10 @@ const v6: Array<[string, number, string]> = [
   ['ff00::', 8, 'multicast'],
   ['100::', 64, 'discard-only'],
   ['2001:db8::', 32, 'documentation'],
+  // These carry an IPv4 address a gateway may deliver to (a private or metadata one included).
+  ['64:ff9b:1::', 48, 'local-use NAT64'],
+  ['2002::', 16, '6to4'],
+  ['2001::', 32, 'Teredo'],
 ];
 for (const [net, prefix] of v4) blocked.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of v6) blocked.addSubnet(net, prefix, 'ipv6');

@@ -2,7 +2,6 @@ import type { TenantRepositories } from '../domain/repositories.ts';
 import type { LegacyExecuteRequest } from '../domain/legacy-execute.ts';
 import type { RunRecord } from '../domain/run-records.ts';
 import { createHierarchy } from './hierarchy-service.ts';
-import { TooManyRequestsError } from '../errors/app-error.ts';
 import type { RunService } from './run-service.ts';
 
 /** The original's `/execute` answer: topology by ids, every event, result, error and statistics. */
@@ -33,8 +32,9 @@ export async function executeInline(runs: RunService, repos: TenantRepositories,
   try {
     run = await runs.start(repos, hierarchy.id, request.task, { inlineHierarchy: true });
   } catch (err) {
-    // Refused (429): no run was recorded, so the hierarchy stored for it goes too.
-    if (err instanceof TooManyRequestsError) await repos.hierarchies.delete(hierarchy.id, { anyOrigin: true });
+    // Refused (429, a plan that failed, shutting down): no run was recorded, so the hierarchy
+    // stored for it goes too — nothing else would ever delete a hidden hierarchy without a run.
+    await repos.hierarchies.delete(hierarchy.id, { anyOrigin: true });
     throw err;
   }
   const cancel = () => {

@@ -21,13 +21,18 @@ export class AnswerBound {
   }
 
   /**
-   * A fetch whose POST answers are counted and cut past the bound. Long-lived GET streams (server
-   * notifications) are not bounded in total: each message on them is parsed on its own.
+   * A fetch whose POST answers are counted and cut past the bound. A long-lived GET stream
+   * (server notifications) is not bounded in total, but each of its messages is: the SDK's
+   * parser buffers a message until its blank line, so one that never ends would grow for ever.
    */
   wrap(fetch: GuardedFetch): GuardedFetch {
     return (async (input: Parameters<GuardedFetch>[0], init?: RequestInit) => {
       const response = await fetch(input, init);
-      if ((init?.method ?? 'GET').toUpperCase() !== 'POST' || !response.body) return response;
+      if (!response.body) return response;
+      if ((init?.method ?? 'GET').toUpperCase() !== 'POST') {
+        const perMessage = response.body.pipeThrough(messageBound(this.maxBytes));
+        return new Response(perMessage, { status: response.status, statusText: response.statusText, headers: response.headers });
+      }
       let size = 0;
       const counted = response.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
         transform: (chunk, controller) => {
@@ -43,4 +48,32 @@ export class AnswerBound {
       return new Response(counted, { status: response.status, statusText: response.statusText, headers: response.headers });
     }) as GuardedFetch;
   }
+}
+
+/**
+ * Cuts an event stream whose current message (the bytes since the last blank line, `\n\n` or
+ * `\r\n\r\n`) grows past `maxBytes`. Notifications are rare and small: a per-byte scan is cheap.
+ */
+function messageBound(maxBytes: number): TransformStream<Uint8Array, Uint8Array> {
+  let size = 0;
+  // The bytes since the last line feed, `\r` excepted: 0 right after a line feed means the line was blank.
+  let lineLength = 1;
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      for (const byte of chunk) {
+        size++;
+        if (byte === 0x0a) {
+          if (lineLength === 0) size = 0;
+          lineLength = 0;
+        } else if (byte !== 0x0d) {
+          lineLength++;
+        }
+        if (size > maxBytes) {
+          controller.error(new Error(`a message on the server's event stream is larger than ${maxBytes} bytes, so the stream was cut`));
+          return;
+        }
+      }
+      controller.enqueue(chunk);
+    },
+  });
 }

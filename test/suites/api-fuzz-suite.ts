@@ -123,7 +123,7 @@ export function apiFuzzSuite(backend: Backend): void {
     const mcpServer = await api.ok('mcp-servers/create', { name: uniqueName('mcp').replaceAll('_', '-'), url: 'http://127.0.0.1:9/mcp', headers_secret: { Authorization: 'fuzz.key' } });
     const hierarchy = () => sampleHierarchyInput({ name: uniqueName('fuzz-h') }) as unknown as Record<string, unknown>;
     const targets: Target[] = [
-      { action: 'models/create', base: () => ({ name: uniqueName('m'), model_id: 'x', provider: 'openai', temperature: 0.5, max_tokens: 10, top_p: 1, description: 'd', is_active: true, params: { a: 1 }, api_key_env: 'KEY', base_url: 'http://h.test/v1', region: 'r' }) },
+      { action: 'models/create', base: () => ({ name: uniqueName('m'), model_id: 'x', provider: 'openai', temperature: 0.5, max_tokens: 10, top_p: 1, description: 'd', is_active: true, params: { a: 1 }, api_key_env: 'KEY', base_url: 'http://h.test/v1', region: 'us-east-1' }) },
       { action: 'models/update', base: () => ({ id: model.id, name: uniqueName('m'), description: 'x', params: { b: [1, 2] }, temperature: 1 }) },
       { action: 'models/get', base: () => ({ id: model.id }) },
       { action: 'models/delete', base: () => ({ id: uniqueName('missing') }) },

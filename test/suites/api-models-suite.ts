@@ -30,7 +30,9 @@ export function apiModelsSuite(backend: Backend): void {
     });
     t.deepEqual(await api.ok('models/get', { id: full.id }), full);
     // An explicit provider wins over the region default.
-    t.is((await api.ok('models/create', { name: uniqueName('m'), model_id: 'x', region: 'r', provider: 'openai' })).provider, 'openai');
+    t.is((await api.ok('models/create', { name: uniqueName('m'), model_id: 'x', region: 'eu-west-1', provider: 'openai' })).provider, 'openai');
+    // The region becomes part of Bedrock's endpoint host: only a region name is accepted.
+    await api.fails('models/create', { name: uniqueName('m'), model_id: 'x', region: 'x@attacker.example/' }, 400, 'region');
     await api.fails('models/create', { name, model_id: 'other' }, 409, undefined, 'CONFLICT');
   });
 
