@@ -6,6 +6,7 @@ import { createSimulatedModel, simulatedSettingsFromParams } from './simulated-m
 import { createProviderModel } from './provider-models.ts';
 import { modelCredentials } from './model-credentials.ts';
 import { guardedFetch } from '../outbound/guarded-fetch.ts';
+import { withEventStreamBound } from '../outbound/event-stream-bound.ts';
 import { STRICT_OUTBOUND, type OutboundPolicy } from '../outbound/outbound-policy.ts';
 
 /** The model an agent runs with, and the call settings from its model row. */
@@ -48,6 +49,12 @@ export interface ModelCallSettings {
   outbound?: OutboundPolicy;
 }
 
+/**
+ * The largest single SSE message a provider's stream may send (one delta is a few hundred bytes;
+ * a tool call's whole input arrives in pieces). Past it the call fails instead of buffering on.
+ */
+export const MODEL_EVENT_MAX_BYTES = 8 * 1024 * 1024;
+
 /** Used when an agent names no model and the tenant has none called `simulated`. */
 export const BUILTIN_SIMULATED_NAME = 'simulated';
 
@@ -83,7 +90,9 @@ export function createAgentModel(record: ModelRecord | null, settings: ModelCall
   }
   const env = settings.env ?? process.env;
   const credentials = modelCredentials(record, record.provider, { env, envAllowed: settings.envAllowed ?? [], ...(apiKeySecret !== undefined && { secretValue: apiKeySecret }) });
-  const built = createProviderModel(record, record.provider, env, credentials, guardedFetch(settings.outbound ?? STRICT_OUTBOUND));
+  // A model's answer streams through the guarded fetch, each SSE message bounded (the base_url may be a tenant's server).
+  const fetch = withEventStreamBound(guardedFetch(settings.outbound ?? STRICT_OUTBOUND), MODEL_EVENT_MAX_BYTES);
+  const built = createProviderModel(record, record.provider, env, credentials, fetch);
   return {
     ...base,
     model: built.model,

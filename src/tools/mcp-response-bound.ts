@@ -1,4 +1,5 @@
 import type { GuardedFetch } from '../outbound/guarded-fetch.ts';
+import { eventStreamMessageBound } from '../outbound/event-stream-bound.ts';
 
 /**
  * How much of an MCP server's answer is read. The SDK reads an answer (a tool result, as JSON
@@ -30,7 +31,7 @@ export class AnswerBound {
       const response = await fetch(input, init);
       if (!response.body) return response;
       if ((init?.method ?? 'GET').toUpperCase() !== 'POST') {
-        const perMessage = response.body.pipeThrough(messageBound(this.maxBytes));
+        const perMessage = response.body.pipeThrough(eventStreamMessageBound(this.maxBytes));
         return new Response(perMessage, { status: response.status, statusText: response.statusText, headers: response.headers });
       }
       let size = 0;
@@ -50,30 +51,3 @@ export class AnswerBound {
   }
 }
 
-/**
- * Cuts an event stream whose current message (the bytes since the last blank line, `\n\n` or
- * `\r\n\r\n`) grows past `maxBytes`. Notifications are rare and small: a per-byte scan is cheap.
- */
-function messageBound(maxBytes: number): TransformStream<Uint8Array, Uint8Array> {
-  let size = 0;
-  // The bytes since the last line feed, `\r` excepted: 0 right after a line feed means the line was blank.
-  let lineLength = 1;
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      for (const byte of chunk) {
-        size++;
-        if (byte === 0x0a) {
-          if (lineLength === 0) size = 0;
-          lineLength = 0;
-        } else if (byte !== 0x0d) {
-          lineLength++;
-        }
-        if (size > maxBytes) {
-          controller.error(new Error(`a message on the server's event stream is larger than ${maxBytes} bytes, so the stream was cut`));
-          return;
-        }
-      }
-      controller.enqueue(chunk);
-    },
-  });
-}
