@@ -36,6 +36,13 @@ export function buildOpenApiDocument(routes: ApiRoute[], version: string) {
       '400': { description: 'Invalid input', content: { 'application/json': { schema: errorSchema } } },
       '404': { description: 'Unknown id', content: { 'application/json': { schema: errorSchema } } },
       '409': { description: 'Conflict', content: { 'application/json': { schema: errorSchema } } },
+      ...(route.bounded && {
+        '429': {
+          description: 'A bound on runs is reached (RUN_QUEUE_FULL, TENANT_RUN_LIMIT): retry after Retry-After seconds',
+          headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+          content: { 'application/json': { schema: errorSchema } },
+        },
+      }),
     };
     const operation = {
       summary: route.summary,

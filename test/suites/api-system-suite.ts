@@ -288,6 +288,12 @@ export function apiSystemSuite(backend: Backend): void {
     const modelBody = deref(doc, doc.paths[`${API_PREFIX}/models/create`].post.requestBody.content['application/json'].schema);
     t.truthy(modelBody?.properties?.api_key_env);
     t.falsy(modelBody?.properties?.api_key, 'no api_key field is documented');
+    for (const action of ['set', 'list', 'delete']) t.truthy(doc.paths?.[`${API_PREFIX}/secrets/${action}`]?.post, `secrets/${action}`);
+    // Starting a run may meet a bound on runs: 429 with Retry-After; a create never does.
+    const start = doc.paths[`${API_PREFIX}/runs/start`].post;
+    t.truthy(start.responses?.['429']?.headers?.['Retry-After'], 'runs/start documents 429 with Retry-After');
+    t.truthy(doc.paths['/execute']?.post?.responses?.['429'], '/execute documents 429');
+    t.falsy(create.responses?.['429']);
   });
 
   test(`${b}: Swagger UI page and assets are served`, async (t) => {

@@ -25,7 +25,7 @@ const executeAnswerSchema = z.object({
 export function executeRoutes(runs: RunService): ApiRoute[] {
   return [
     defineRoute({
-      path: '/execute', root: true, unwrapped: true, tag: 'execute',
+      path: '/execute', root: true, unwrapped: true, tag: 'execute', bounded: true,
       summary: 'Run a task on an inline hierarchy and answer when it ends (the original\'s legacy endpoint); '
         + 'the fields of hierarchies/create (no name) plus task, or the older form (global_prompt, supervisor_prompt, flat LLM fields)',
       body: z.record(z.string(), z.unknown()).meta({ description: 'Inline hierarchy and task' }),

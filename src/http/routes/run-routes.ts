@@ -15,7 +15,7 @@ export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
   return [
     defineRoute({
       path: '/runs/start', tag: 'runs', summary: 'Start a run: answers at once, the run goes on in the background',
-      body: runStartSchema, response: runStartedSchema, message: 'run started',
+      body: runStartSchema, response: runStartedSchema, message: 'run started', bounded: true,
       async handle({ ctx, input, repos }) {
         const run = await runs.start(repos, input.hierarchy_id, input.task);
         noteRun(ctx, run.id);
