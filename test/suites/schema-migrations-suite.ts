@@ -106,6 +106,12 @@ export function schemaMigrationsSuite(backend: Backend): void {
       id: hierarchy.id, tenant_id: tenantId, name: 'kept-hierarchy', config: JSON.stringify(config), is_active: backend === 'sqlite' ? 1 : true,
       version: 1, created_at: at, updated_at: at,
     }).execute();
+    // One POST /execute stored for its run before hierarchies had an origin: the upgrade hides it.
+    const inline = { id: randomUUID() };
+    await (em as SqlEntityManager).getKysely<{ hierarchy_team: Record<string, unknown> }>().insertInto('hierarchy_team').values({
+      id: inline.id, tenant_id: tenantId, name: `execute:${randomUUID()}`, config: JSON.stringify(config), is_active: backend === 'sqlite' ? 1 : true,
+      version: 1, created_at: at, updated_at: at,
+    }).execute();
     const run = { id: Number(await em.insert(ExecutionRun, { tenantId, hierarchyId: hierarchy.id, task: 'kept task', status: 'completed', topologySnapshot: { kept: true }, createdAt: now })) };
     const payloads = [0, 1, 2].map((i) => JSON.stringify({ sequence: i + 1, data: { i } }));
     await em.insertMany(ExecutionEvent, payloads.map((payload, i) => ({
@@ -127,6 +133,9 @@ export function schemaMigrationsSuite(backend: Backend): void {
     const kept = store.forTenant('t-upgrade');
     t.is((await kept.models.find(model.id))?.modelId, 'm-1');
     t.deepEqual((await kept.hierarchies.find(hierarchy.id))?.config, config);
+    t.is(await kept.hierarchies.find(inline.id), null, "an old /execute hierarchy is no longer the tenant's to see");
+    t.truthy(await kept.hierarchies.find(inline.id, { anyOrigin: true }), 'it is kept for its run');
+    t.deepEqual((await kept.hierarchies.list({ page: 1, size: 10 })).items.map((h) => h.id), [hierarchy.id]);
     const keptRun = await kept.runs.find(run.id);
     t.is(keptRun?.task, 'kept task');
     t.is(keptRun?.status, 'completed');
