@@ -5,7 +5,7 @@ import { DEFAULT_TENANT } from '../src/http/tenant.ts';
 import { createTestDatabase, uniqueName } from './helpers/backends.ts';
 import { serve } from './helpers/http-client.ts';
 import { Api } from './helpers/api-harness.ts';
-import { sampleHierarchyInput } from './helpers/fixtures.ts';
+import { sampleHierarchyOn } from './helpers/fixtures.ts';
 import { OwnRedisServer } from './helpers/redis-server.ts';
 import { collectUntilClose, eventFrames, readEventsThenAbort } from './helpers/sse-client.ts';
 import { until } from './suites/event-log-suite.ts';
@@ -35,13 +35,7 @@ test('a run through the API survives Redis dying mid-run: /health is DEGRADED (2
 
   const model = uniqueName('sim');
   await api.ok('models/create', { name: model, model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 10, reply_tokens: 10, jitter_ms: 0 } });
-  const llm_config = { model_id: model };
-  const h = sampleHierarchyInput({ name: uniqueName('h') });
-  const hierarchy = await api.ok('hierarchies/create', {
-    ...h,
-    global_supervisor_agent: { ...h.global_supervisor_agent, llm_config },
-    teams: h.teams.map((team) => ({ ...team, team_supervisor_agent: { ...team.team_supervisor_agent, llm_config }, workers: team.workers.map((w) => ({ ...w, llm_config })) })),
-  });
+  const hierarchy = await api.ok('hierarchies/create', sampleHierarchyOn(model));
   const run = await api.ok('runs/start', { hierarchy_id: hierarchy.id, task: 'Study the market' });
   const streamUrl = `${server.url}${API_PREFIX}/runs/stream`;
   const first = await readEventsThenAbort(streamUrl, { method: 'POST', body: { id: run.id } }, 30);

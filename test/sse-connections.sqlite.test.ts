@@ -3,7 +3,7 @@ import { composeService, type Service } from '../src/compose.ts';
 import { API_PREFIX } from '../src/http/api-route.ts';
 import { createTestDatabase, uniqueName, type TestDatabase } from './helpers/backends.ts';
 import { serve, type TestServer } from './helpers/http-client.ts';
-import { sampleHierarchyInput } from './helpers/fixtures.ts';
+import { sampleHierarchyOn } from './helpers/fixtures.ts';
 import { Api } from './helpers/api-harness.ts';
 import { collectUntilClose, openSse } from './helpers/sse-client.ts';
 import { waitFor } from './helpers/sse-responses.ts';
@@ -26,13 +26,7 @@ test('over SSE_MAX_CONNECTIONS a stream gets 503 with Retry-After; a slot comes 
   const api = new Api(t, server!.url);
   const model = uniqueName('sim');
   await api.ok('models/create', { name: model, model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 20, reply_tokens: 10, jitter_ms: 0 } });
-  const llm_config = { model_id: model };
-  const h = sampleHierarchyInput({ name: uniqueName('h') });
-  const hierarchy = await api.ok('hierarchies/create', {
-    ...h,
-    global_supervisor_agent: { ...h.global_supervisor_agent, llm_config },
-    teams: h.teams.map((team) => ({ ...team, team_supervisor_agent: { ...team.team_supervisor_agent, llm_config }, workers: team.workers.map((w) => ({ ...w, llm_config })) })),
-  });
+  const hierarchy = await api.ok('hierarchies/create', sampleHierarchyOn(model));
   const run = await api.ok('runs/start', { hierarchy_id: hierarchy.id, task: 'Study the market' });
   const url = `${server!.url}${API_PREFIX}/runs/stream`;
   const slots = service!.sseConnections;

@@ -5,7 +5,7 @@ import type { StoredEvent } from '../src/events/run-event.ts';
 import { Api } from './helpers/api-harness.ts';
 import { createTestDatabase, uniqueName } from './helpers/backends.ts';
 import { pollUntil } from './helpers/cadre-process.ts';
-import { sampleHierarchyInput } from './helpers/fixtures.ts';
+import { sampleHierarchyOn } from './helpers/fixtures.ts';
 import { eventFrames, openSse, type SseStream } from './helpers/sse-client.ts';
 import { serveOn } from './suites/run-bounds-suite.ts';
 
@@ -24,13 +24,7 @@ test('50 subscribers of a run executing in another process share one poller; eac
 
   const model = uniqueName('paced');
   await api.ok('models/create', { name: model, model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 40, reply_tokens: 40, jitter_ms: 0 } });
-  const llm_config = { model_id: model };
-  const h = sampleHierarchyInput({ name: uniqueName('h') });
-  const hierarchy = await api.ok('hierarchies/create', {
-    ...h,
-    global_supervisor_agent: { ...h.global_supervisor_agent, llm_config },
-    teams: h.teams.map((team) => ({ ...team, team_supervisor_agent: { ...team.team_supervisor_agent, llm_config }, workers: team.workers.map((w) => ({ ...w, llm_config })) })),
-  });
+  const hierarchy = await api.ok('hierarchies/create', sampleHierarchyOn(model));
   const run = await api.ok('runs/start', { hierarchy_id: hierarchy.id, task: 'Study the market' });
   t.false(follower.service.runtime.isLive(api.tenant!, run.id), 'the follower does not execute the run');
   const storedCount = async () => (await api.ok('runs/events', { id: run.id, limit: 1000 })).count as number;

@@ -24,3 +24,18 @@ export function sampleHierarchyInput(overrides: Partial<HierarchyCreate> = {}): 
     ...overrides,
   };
 }
+
+/** The sample hierarchy (a fresh name) with every agent on the model named `model`. */
+export function sampleHierarchyOn(model: string): HierarchyCreate {
+  const llm_config = { model_id: model };
+  const h = sampleHierarchyInput({ name: uniqueHierarchyName() });
+  return {
+    ...h,
+    global_supervisor_agent: { ...h.global_supervisor_agent, llm_config },
+    teams: h.teams.map((team) => ({ ...team, team_supervisor_agent: { ...team.team_supervisor_agent, llm_config }, workers: team.workers.map((w) => ({ ...w, llm_config })) })),
+  };
+}
+
+function uniqueHierarchyName(): string {
+  return `h_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 10)}`;
+}

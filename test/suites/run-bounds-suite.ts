@@ -3,7 +3,7 @@ import { composeService, type ComposeOptions, type Service } from '../../src/com
 import { RunAdmission } from '../../src/services/run-admission.ts';
 import { Api, expectError, type ApiResponse } from '../helpers/api-harness.ts';
 import { createTestDatabase, uniqueName, type Backend, type TestDatabase } from '../helpers/backends.ts';
-import { sampleHierarchyInput } from '../helpers/fixtures.ts';
+import { sampleHierarchyOn } from '../helpers/fixtures.ts';
 import { serve } from '../helpers/http-client.ts';
 
 /** A model slow enough that every run started in a test is still running when the test checks. */
@@ -33,13 +33,7 @@ export async function serveOn(db: TestDatabase, options: ComposeOptions): Promis
 export async function slowHierarchyBody(api: Api): Promise<Record<string, any>> {
   const model = uniqueName('slow');
   await api.ok('models/create', { name: model, model_id: 'sim', provider: 'simulated', params: SLOW });
-  const llm_config = { model_id: model };
-  const h = sampleHierarchyInput({ name: uniqueName('h') });
-  return {
-    ...h,
-    global_supervisor_agent: { ...h.global_supervisor_agent, llm_config },
-    teams: h.teams.map((team) => ({ ...team, team_supervisor_agent: { ...team.team_supervisor_agent, llm_config }, workers: team.workers.map((w) => ({ ...w, llm_config })) })),
-  };
+  return sampleHierarchyOn(model);
 }
 
 export async function slowHierarchy(api: Api): Promise<string> {
