@@ -1,9 +1,13 @@
-import { and, assign, enqueueActions, setup, type AnyActorLogic, type AnyActorRef, type AnyStateMachine } from 'xstate';
-import { toolResultsMessage, type ConversationMessage } from '../models/conversation.ts';
+import { assign, enqueueActions, setup, type AnyActorLogic, type AnyActorRef, type AnyStateMachine } from 'xstate';
+import type { ConversationMessage } from '../models/conversation.ts';
 import { modelTurnActor } from './model-turn.ts';
 import { workerMachine } from './worker-machine.ts';
-import { addFailedTurn, addTurn, emptyStats, type AgentStats } from './agent-stats.ts';
-import { draftOf, emitVia, errorText, sendToSink, openingMessages, type ResultEvent, type TaskEvent } from './agent-messages.ts';
+import { emptyStats, type AgentStats } from './agent-stats.ts';
+import { emitVia, sendToSink, type ResultEvent, type TaskEvent } from './agent-messages.ts';
+import {
+  abandonedTurn, answeredCallsTurn, answeredTurn, callingTurn, enqueueReply, failedTurn, reportTaskError, startNextTask, toolCallDrafts, toolResultDrafts,
+  turnHasCalls, turnParams, type TurnParams,
+} from './agent-loop.ts';
 import {
   callsToDispatch, dedupeKey, enrichTask, newCall, type ChildSpec, type PendingCall,
 } from './supervisor-calls.ts';
@@ -64,23 +68,10 @@ export const supervisorMachine: AnyStateMachine = setup({
   actors: { modelTurn: modelTurnActor },
   actions: {
     enqueue: assign({ queue: ({ context, event }) => [...context.queue, event as TaskEvent] }),
-    takeNext: assign(({ context }) => {
-      const next = context.queue[0]!;
-      return {
-        current: next,
-        queue: context.queue.slice(1),
-        messages: openingMessages(context.agent, next.task),
-        turns: 0,
-        calls: [],
-        stats: { ...context.stats, tasks: context.stats.tasks + 1 },
-        turnSpan: context.telemetry.startAgentTurn(next.trace ?? null, context.agent),
-      };
-    }),
+    // Only when a task is queued (guard `hasQueued`).
+    takeNext: assign(({ context }) => ({ ...startNextTask(context), turns: 0, calls: [] })),
     announceCalls: ({ context, system }) => {
-      let count = context.toolCallCount - context.calls.length;
-      sendToSink(system, context.calls.map((call) => draftOf(context.agent, 'llm', 'tool_call', {
-        tool_name: call.toolName, tool_call_id: call.toolCallId, tool_count: ++count, input: { task: call.task },
-      })));
+      sendToSink(system, toolCallDrafts(context.agent, context.calls, context.toolCallCount, (call) => ({ input: { task: call.task } })));
     },
     /** Answers unknown tools and duplicates at once, then hands out what may start now. */
     dispatch: enqueueActions(({ context, enqueue, system }) => {
@@ -137,35 +128,21 @@ export const supervisorMachine: AnyStateMachine = setup({
       });
     }),
     returnResults: enqueueActions(({ context, enqueue, system }) => {
-      const drafts = context.calls.map((call) => draftOf(context.agent, 'llm', 'tool_result', {
-        tool_name: call.toolName, tool_call_id: call.toolCallId, is_error: !call.ok, result: call.output,
-      }));
+      const drafts = toolResultDrafts(context.agent, context.calls);
       enqueue(() => sendToSink(system, drafts));
-      enqueue.assign({
-        messages: [...context.messages, toolResultsMessage(context.calls)],
-        calls: [],
-        stats: { ...context.stats, tool_errors: context.stats.tool_errors + context.calls.filter((c) => !c.ok).length },
-      });
+      enqueue.assign({ ...answeredCallsTurn(context, context.calls), calls: [] });
     }),
-    replyOk: enqueueActions(({ context, enqueue }) => {
-      enqueue(() => context.telemetry.endAgentTurn(context.turnSpan));
-      enqueue.sendParent({ type: 'RESULT', callId: context.current!.callId, ok: true, output: context.lastResult ?? '' } satisfies ResultEvent);
-    }),
-    replyError: enqueueActions(({ context, enqueue }) => {
-      const output = context.lastError ?? 'unknown error';
-      enqueue(() => context.telemetry.endAgentTurn(context.turnSpan, output));
-      enqueue.sendParent({ type: 'RESULT', callId: context.current!.callId, ok: false, output } satisfies ResultEvent);
-    }),
-    reportError: ({ context, system }) => {
-      emitVia(system, context.agent, 'system', 'error', { error: context.lastError, task: context.current?.task });
-    },
+    replyOk: enqueueActions(({ context, enqueue }) => enqueueReply(context, true, enqueue)),
+    replyError: enqueueActions(({ context, enqueue }) => enqueueReply(context, false, enqueue)),
+    reportError: ({ context, system }) => reportTaskError(context, system),
     finishTask: assign({ current: null, messages: [], calls: [], turnSpan: null }),
   },
   guards: {
     hasQueued: ({ context }) => context.queue.length > 0,
     allCallsDone: ({ context }) => context.calls.every((c) => c.status === 'done'),
-    turnHasCalls: ({ event }) => (event as unknown as { output: { toolCalls: unknown[] } }).output.toolCalls.length > 0,
-    tooManyTurns: ({ context }) => context.turns >= context.maxTurns,
+    // The model-turn guards take the done event's output as params (`turnParams`), typed where the transition is.
+    turnHasCalls: (_, { output }: TurnParams) => turnHasCalls(output),
+    callsPastTurnLimit: ({ context }, { output }: TurnParams) => turnHasCalls(output) && context.turns >= context.maxTurns,
   },
 }).createMachine({
   id: 'supervisor',
@@ -206,29 +183,24 @@ export const supervisorMachine: AnyStateMachine = setup({
         }),
         onDone: [
           {
-            guard: and(['turnHasCalls', 'tooManyTurns']),
+            guard: { type: 'callsPastTurnLimit', params: turnParams },
             target: 'idle',
             actions: [
-              assign(({ context, event }) => ({
-                // The turn was made: its tokens count even though its calls are not followed.
-                stats: { ...addTurn(context.stats, event.output), errors: context.stats.errors + 1 },
-                lastError: `gave up after ${context.maxTurns} model turns without a final answer`,
-              })),
+              assign(({ context, event }) =>
+                abandonedTurn(context, event.output, `gave up after ${context.maxTurns} model turns without a final answer`)),
               'reportError',
               'replyError',
               'finishTask',
             ],
           },
           {
-            guard: 'turnHasCalls',
+            guard: { type: 'turnHasCalls', params: turnParams },
             target: 'delegating',
             actions: [
               assign(({ context, event }) => ({
-                stats: { ...addTurn(context.stats, event.output), tool_calls: context.stats.tool_calls + event.output.toolCalls.length },
+                ...callingTurn(context, event.output),
                 turns: context.turns + 1,
-                messages: [...context.messages, event.output.message],
                 calls: event.output.toolCalls.map(newCall),
-                toolCallCount: context.toolCallCount + event.output.toolCalls.length,
               })),
               'announceCalls',
             ],
@@ -236,7 +208,7 @@ export const supervisorMachine: AnyStateMachine = setup({
           {
             target: 'idle',
             actions: [
-              assign(({ context, event }) => ({ stats: addTurn(context.stats, event.output), lastResult: event.output.text })),
+              assign(({ context, event }) => answeredTurn(context, event.output)),
               'replyOk',
               'finishTask',
             ],
@@ -245,7 +217,7 @@ export const supervisorMachine: AnyStateMachine = setup({
         onError: {
           target: 'idle',
           actions: [
-            assign(({ context, event }) => ({ stats: addFailedTurn(context.stats, event.error), lastError: errorText(event.error) })),
+            assign(({ context, event }) => failedTurn(context, event.error)),
             'reportError',
             'replyError',
             'finishTask',

@@ -1,10 +1,14 @@
-import { and, assign, enqueueActions, setup, type DoneActorEvent } from 'xstate';
-import { modelTurnActor, type ModelTurnOutput, type ToolSpec } from './model-turn.ts';
+import { assign, enqueueActions, setup, type DoneActorEvent } from 'xstate';
+import { modelTurnActor, type ToolSpec } from './model-turn.ts';
 import { toolCallActor, type ToolCallOutput } from './tool-call.ts';
-import { emptyStats, addFailedTurn, addTurn, type AgentStats } from './agent-stats.ts';
-import { draftOf, emitVia, errorText, openingMessages, sendToSink, type ResultEvent, type TaskEvent } from './agent-messages.ts';
+import { emptyStats, type AgentStats } from './agent-stats.ts';
+import { sendToSink, type TaskEvent } from './agent-messages.ts';
+import {
+  abandonedTurn, answeredCallsTurn, answeredTurn, callingTurn, enqueueReply, failedTurn, reportTaskError, startNextTask, toolCallDrafts, toolResultDrafts,
+  turnHasCalls, turnHasNoText, turnParams, type TurnParams,
+} from './agent-loop.ts';
 import type { AgentPlan, WorkerToolConfig } from './run-plan.ts';
-import { toolResultsMessage, type ConversationMessage } from '../models/conversation.ts';
+import type { ConversationMessage } from '../models/conversation.ts';
 import { resolveTool, toolDefinitions } from '../tools/tool-registry.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS } from '../tools/tool-settings.ts';
 import type { OfferedTool } from '../tools/worker-tool.ts';
@@ -92,23 +96,11 @@ export const workerMachine = setup({
   actors: { modelTurn: modelTurnActor, toolCall: toolCallActor },
   actions: {
     enqueue: assign({ queue: ({ context, event }) => [...context.queue, event as TaskEvent] }),
-    takeNext: assign(({ context }) => {
-      const next = context.queue[0] ?? null;
-      return {
-        current: next,
-        queue: context.queue.slice(1),
-        messages: next ? openingMessages(context.agent, next.task) : [],
-        steps: 0,
-        calls: [],
-        stats: next ? { ...context.stats, tasks: context.stats.tasks + 1 } : context.stats,
-        turnSpan: next ? context.telemetry.startAgentTurn(next.trace ?? null, context.agent) : null,
-      };
-    }),
+    // Only when a task is queued (guard `hasQueued`).
+    takeNext: assign(({ context }) => ({ ...startNextTask(context), steps: 0, calls: [] })),
     announceToolCalls: ({ context, system }) => {
-      let count = context.toolCallCount - context.calls.length;
-      sendToSink(system, context.calls.map((call) => draftOf(context.agent, 'llm', 'tool_call', {
-        tool_name: call.toolName, tool_call_id: call.toolCallId, tool_count: ++count, input: call.input,
-        tool_source: sourceOfTool(context, call.toolName),
+      sendToSink(system, toolCallDrafts(context.agent, context.calls, context.toolCallCount, (call) => ({
+        input: call.input, tool_source: sourceOfTool(context, call.toolName),
       })));
     },
     startToolCalls: enqueueActions(({ context, enqueue }) => {
@@ -136,36 +128,20 @@ export const workerMachine = setup({
       enqueue.stopChild(actorId);
     }),
     returnToolResults: enqueueActions(({ context, enqueue, system }) => {
-      const drafts = context.calls.map((call) => draftOf(context.agent, 'llm', 'tool_result', {
-        tool_name: call.toolName, tool_call_id: call.toolCallId, is_error: !call.ok, result: call.output,
-        tool_source: sourceOfTool(context, call.toolName),
-      }));
+      const drafts = toolResultDrafts(context.agent, context.calls, (call) => ({ tool_source: sourceOfTool(context, call.toolName) }));
       enqueue(() => sendToSink(system, drafts));
-      enqueue.assign({
-        messages: [...context.messages, toolResultsMessage(context.calls)],
-        calls: [],
-        stats: { ...context.stats, tool_errors: context.stats.tool_errors + context.calls.filter((c) => !c.ok).length },
-      });
+      enqueue.assign({ ...answeredCallsTurn(context, context.calls), calls: [] });
     }),
-    replyOk: enqueueActions(({ context, enqueue }) => {
-      enqueue(() => context.telemetry.endAgentTurn(context.turnSpan));
-      enqueue.sendParent({ type: 'RESULT', callId: context.current!.callId, ok: true, output: context.lastResult ?? '' } satisfies ResultEvent);
-    }),
-    replyError: enqueueActions(({ context, enqueue }) => {
-      const output = context.lastError ?? 'unknown error';
-      enqueue(() => context.telemetry.endAgentTurn(context.turnSpan, output));
-      enqueue.sendParent({ type: 'RESULT', callId: context.current!.callId, ok: false, output } satisfies ResultEvent);
-    }),
-    reportError: ({ context, system }) => {
-      emitVia(system, context.agent, 'system', 'error', { error: context.lastError, task: context.current?.task });
-    },
+    replyOk: enqueueActions(({ context, enqueue }) => enqueueReply(context, true, enqueue)),
+    replyError: enqueueActions(({ context, enqueue }) => enqueueReply(context, false, enqueue)),
+    reportError: ({ context, system }) => reportTaskError(context, system),
     finishTask: assign({ current: null, messages: [], calls: [], steps: 0, turnSpan: null }),
   },
   guards: {
     hasQueued: ({ context }) => context.queue.length > 0,
-    turnHasCalls: ({ event }) => (event as unknown as { output: ModelTurnOutput }).output.toolCalls.length > 0,
-    toolsWereOffered: ({ context }) => offeredTools(context).length > 0,
-    noTextAnswer: ({ event }) => (event as unknown as { output: ModelTurnOutput }).output.text.trim() === '',
+    // The model-turn guards take the done event's output as params (`turnParams`), typed where the transition is.
+    callsToRun: ({ context }, { output }: TurnParams) => turnHasCalls(output) && offeredTools(context).length > 0,
+    callsWithoutAnswer: (_, { output }: TurnParams) => turnHasCalls(output) && turnHasNoText(output),
     allToolCallsDone: ({ context }) => context.calls.every((c) => c.done),
   },
 }).createMachine({
@@ -194,21 +170,19 @@ export const workerMachine = setup({
         }),
         onDone: [
           {
-            guard: and(['turnHasCalls', 'toolsWereOffered']),
+            guard: { type: 'callsToRun', params: turnParams },
             target: 'usingTools',
             actions: [
               assign(({ context, event }) => {
                 const { toolCalls } = event.output;
                 return {
-                  stats: { ...addTurn(context.stats, event.output), tool_calls: context.stats.tool_calls + toolCalls.length },
+                  ...callingTurn(context, event.output),
                   steps: context.steps + 1,
-                  messages: [...context.messages, event.output.message],
                   calls: toolCalls.map((call, i): WorkerToolCall => ({
                     toolCallId: call.toolCallId, toolName: call.toolName, input: call.input,
                     ...(call.error && { error: call.error }),
                     actorId: `${TOOL_ACTOR_PREFIX}${context.actorCount + i + 1}`, done: false, ok: false, output: '',
                   })),
-                  toolCallCount: context.toolCallCount + toolCalls.length,
                   actorCount: context.actorCount + toolCalls.length,
                 };
               }),
@@ -217,13 +191,11 @@ export const workerMachine = setup({
           },
           {
             // Tool calls where none were offered (the final, tool-less call) and no text: nothing to answer with.
-            guard: and(['turnHasCalls', 'noTextAnswer']),
+            guard: { type: 'callsWithoutAnswer', params: turnParams },
             target: 'idle',
             actions: [
-              assign(({ context, event }) => ({
-                stats: { ...addTurn(context.stats, event.output), errors: context.stats.errors + 1 },
-                lastError: `gave up after ${context.steps} rounds of tool calls without a final answer`,
-              })),
+              assign(({ context, event }) =>
+                abandonedTurn(context, event.output, `gave up after ${context.steps} rounds of tool calls without a final answer`)),
               'reportError',
               'replyError',
               'finishTask',
@@ -232,7 +204,7 @@ export const workerMachine = setup({
           {
             target: 'idle',
             actions: [
-              assign(({ context, event }) => ({ stats: addTurn(context.stats, event.output), lastResult: event.output.text })),
+              assign(({ context, event }) => answeredTurn(context, event.output)),
               'replyOk',
               'finishTask',
             ],
@@ -241,10 +213,7 @@ export const workerMachine = setup({
         onError: {
           target: 'idle',
           actions: [
-            assign(({ context, event }) => ({
-              stats: addFailedTurn(context.stats, event.error),
-              lastError: errorText(event.error),
-            })),
+            assign(({ context, event }) => failedTurn(context, event.error)),
             'reportError',
             'replyError',
             'finishTask',
