@@ -6,17 +6,14 @@ import type { QueuedRun, RunQueue } from '../host/run-queue.ts';
 import { endLostRun } from '../host/lost-run-ending.ts';
 import type { ControlAnswer, ControlChannel, ControlRequest } from '../host/control-channel.ts';
 import type { RunOwnership } from '../domain/run-ownership.ts';
-import type { PageQuery, Slice } from '../domain/repositories.ts';
-import type { RunStatus } from '../domain/run-records.ts';
 import type { ActorNode } from '../actors/actor-tree.ts';
-import { topologyOf } from '../actors/run-plan.ts';
-import type { TenantRepositories } from '../domain/repositories.ts';
-import { terminalStatuses, type RunRecord } from '../domain/run-records.ts';
+import { topologyOf, type RunPlan } from '../actors/run-plan.ts';
+import type { PageQuery, Slice, TenantRepositories } from '../domain/repositories.ts';
+import { terminalStatuses, type RunRecord, type RunStatus } from '../domain/run-records.ts';
 import { getHierarchy } from './hierarchy-service.ts';
 import { planRun, type PlanLimits } from './run-planner.ts';
 import { readAllEvents, readEventPage, untilTerminalEvent, type EventPage } from './run-history.ts';
 import { RunAdmission, type AdmissionLimits } from './run-admission.ts';
-import type { RunPlan } from '../actors/run-plan.ts';
 
 export interface RunServiceDeps {
   runtime: RunRuntime;

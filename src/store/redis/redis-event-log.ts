@@ -256,12 +256,9 @@ export class RedisEventLog implements EventLog {
     if (!(await this.#archive.idle(runIds, Date.now() + ARCHIVE_IDLE_WAIT_MS))) {
       this.#logger.warn('deleting runs whose events are still on their way to the SQL archive; those may stay behind', { run_ids: runIds.join(',') });
     }
-    try {
-      if (!this.redisReady) throw new Error(`redis is ${this.#cmd.status}`);
-      await this.#cmd.unlink(...runIds.map((runId) => this.#keys.runEvents(runId)));
-    } catch (err) {
-      this.#logger.warn('could not delete the redis streams of deleted runs; they expire with their TTL', { runs: runIds.length, error: String(err) });
-    }
+    // Redis down (or failing): the streams expire with their TTL, SQL is what must go now.
+    const unlinked = this.redisReady ? await this.#cmd.unlink(...runIds.map((runId) => this.#keys.runEvents(runId))).then(() => null, String) : `redis is ${this.#cmd.status}`;
+    if (unlinked !== null) this.#logger.warn('could not delete the redis streams of deleted runs; they expire with their TTL', { runs: runIds.length, error: unlinked });
     await this.#options.archive.deleteRuns(runIds);
     for (const runId of runIds) this.#fanout.end(runId, new Error(`run ${runId} was deleted`));
   }
