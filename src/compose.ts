@@ -1,90 +1,48 @@
 import type Koa from 'koa';
 import { createApp } from './http/app.ts';
-import type { MetricsAccessSettings } from './http/metrics-access.ts';
 import { runRoutes } from './http/routes/run-routes.ts';
+import { threadRoutes } from './http/routes/thread-routes.ts';
+import { ThreadService } from './services/thread-service.ts';
+import { DEFAULT_MAX_THREADS_PER_TENANT } from './domain/thread-schemas.ts';
+import { DEFAULT_THREAD_CONTEXT } from './services/thread-context.ts';
 import { executeRoutes } from './http/routes/execute-route.ts';
 import { modelCheckRoutes } from './http/routes/model-check-route.ts';
 import { RunRuntime } from './host/run-runtime.ts';
 import { RunService } from './services/run-service.ts';
-import { ProcessHost, type LeaseTimings } from './host/process-host.ts';
-import { RetentionSweep, type RetentionSettings } from './host/retention-sweep.ts';
+import { AgentControlService } from './services/agent-control-service.ts';
+import { agentRoutes } from './http/routes/agent-routes.ts';
+import { ProcessHost } from './host/process-host.ts';
+import { RetentionSweep } from './host/retention-sweep.ts';
 import { RunQueue } from './host/run-queue.ts';
 import { ControlChannel } from './host/control-channel.ts';
 import { SqlRunOwnership } from './store/run-ownership-store.ts';
 import { SqlEventLog } from './store/sql-event-log.ts';
 import { RedisEventLog } from './store/redis/redis-event-log.ts';
 import type { RedisSettings } from './config.ts';
+import type { ComposeOptions } from './compose-options.ts';
+import type { ModelCallSettings } from './models/model-factory.ts';
 import { SseConnectionSlots } from './http/sse-connections.ts';
 import { PolledRunFeeds } from './events/polled-run-feeds.ts';
 import { storeErrorToAppError } from './store/store-errors.ts';
 import type { Store } from './store/store.ts';
 import type { EventLog } from './events/event-log.ts';
-import { describeDatabase, type DatabaseConfig } from './store/database-config.ts';
+import { describeDatabase } from './store/database-config.ts';
 import { silentLogger, type Logger } from './logging/logger.ts';
-import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS, type ToolSettings } from './tools/tool-settings.ts';
-import type { ModelCallSettings } from './models/model-factory.ts';
-import { STRICT_OUTBOUND, type OutboundPolicy } from './outbound/outbound-policy.ts';
+import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS } from './tools/tool-settings.ts';
+import { STRICT_OUTBOUND } from './outbound/outbound-policy.ts';
 import { ApiKeyService } from './services/api-key-service.ts';
-import type { Tracer } from '@opentelemetry/api';
 import { CadreMetrics } from './telemetry/metrics.ts';
+import { RunResumption } from './services/run-resumption.ts';
+import { SqlRunCheckpoints } from './store/run-checkpoint-store.ts';
+import type { PlanLimits } from './services/run-planner.ts';
+import { DEFAULT_BUDGET_OUTPUT_TOKENS } from './domain/budget-schemas.ts';
 import { MeasuredEventLog } from './telemetry/measured-event-log.ts';
 import { ProcessTelemetry } from './telemetry/process-telemetry.ts';
+import { SqlRunWaiting } from './store/run-waiting-store.ts';
+import { HumanInputService } from './services/human-input-service.ts';
+import { humanInputRoutes } from './http/routes/human-input-routes.ts';
 
-export interface ComposeOptions {
-  database?: DatabaseConfig;
-  logger?: Logger;
-  runTimeoutMs?: number;
-  maxConcurrentRuns?: number;
-  /** Runs waiting for a slot (MAX_QUEUED_RUNS, default 1000): per process, or in the Redis queue; more are refused with 429. */
-  maxQueuedRuns?: number;
-  /** Runs one tenant may have running or waiting (TENANT_MAX_ACTIVE_RUNS, default 200); more are refused with 429. */
-  tenantMaxActiveRuns?: number;
-  maxSupervisorTurns?: number;
-  /** Worker tools' settings (http_request and MCP limits); defaults when absent. */
-  toolSettings?: ToolSettings;
-  /**
-   * The outbound address policy (OUTBOUND_ALLOWED_HOSTS) of every connection a tenant steers:
-   * model base_url, MCP servers, http_request. Absent: public addresses only.
-   */
-  outbound?: OutboundPolicy;
-  /** Rounds of tool calls a worker may make per task (WORKER_MAX_TOOL_STEPS). */
-  workerMaxToolSteps?: number;
-  /** Model calls: retries (MODEL_MAX_RETRIES), stream idle timeout, where API keys are read from. */
-  modelCalls?: ModelCallSettings;
-  /**
-   * TENANT_ENV_ALLOWED: the operator variables tenants' api_key_env / headers_env may name, and
-   * the conventional provider variables usable towards a tenant's base_url. Default none.
-   */
-  tenantEnvAllowed?: readonly string[];
-  /** Time budget of one `models/check` call (MODEL_CHECK_TIMEOUT_MS). */
-  modelCheckTimeoutMs?: number;
-  sseHeartbeatMs?: number;
-  sseMaxBufferedFrames?: number;
-  sseMaxBufferedBytes?: number;
-  /** SSE streams open at once in this process (default 20,000); more are refused with 503. */
-  sseMaxConnections?: number;
-  sseStallTimeoutMs?: number;
-  bodyLimitBytes?: number;
-  bodyTimeoutMs?: number;
-  corsOrigins?: readonly string[];
-  /** `required`: every request but the public paths needs an API key, whose tenant it acts for. Default off. */
-  apiKeys?: 'off' | 'required';
-  version?: string;
-  /** Defaults to the Redis event log when `redis` is set, else the SQL event log on the same store. */
-  eventLog?: EventLog;
-  /** Who may read /metrics (METRICS_TOKEN, METRICS_PUBLIC); default public, closed with API keys required. */
-  metricsAccess?: MetricsAccessSettings;
-  /** This process's Prometheus metrics (served at /metrics); a fresh registry when absent. */
-  metrics?: CadreMetrics;
-  /** OpenTelemetry tracer for run traces (see src/telemetry/tracing.ts); no spans when absent. */
-  tracer?: Tracer | null;
-  /** REDIS_URL and its settings: events go to Redis Streams, archived in SQL. */
-  redis?: RedisSettings;
-  /** Process lease timings (LEASE_*); defaults 2 s heartbeat, 6 s lease, 2 s sweep. */
-  lease?: LeaseTimings;
-  /** Deleting ended runs past their retention (RUN_RETENTION_SECONDS…); default 30 days, swept every 60 s. */
-  retention?: RetentionSettings;
-}
+export type { ComposeOptions } from './compose-options.ts';
 
 export interface Service {
   app: Koa;
@@ -102,8 +60,11 @@ export interface Service {
    * version without leases — never a run a live process owns — then starts the heartbeat, the
    * lease sweep and (with Redis) taking runs from the queue. Call once at start-up.
    */
-  recover(): Promise<{ interrupted: number; recorded: number; ownerLost: number }>;
-  /** Cancels live runs (waiting up to graceMs for them to record their end), then closes the log. */
+  recover(): Promise<{ interrupted: number; recorded: number; ownerLost: number; resumed: number }>;
+  /**
+   * Hands live runs on (checkpointed, for another process or the next start; up to graceMs for
+   * each to reach its next checkpoint) and cancels those whose policy is `fail`, then closes the log.
+   */
   stop(graceMs: number): Promise<void>;
 }
 
@@ -121,12 +82,17 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     idleTimeoutMs: DEFAULT_MODEL_IDLE_TIMEOUT_MS, ...options.modelCalls, envAllowed: options.tenantEnvAllowed ?? [], outbound,
   };
   const metrics = options.metrics ?? new CadreMetrics();
-  const { eventLog: backing, closeEventLog } = options.eventLog
-    ? { eventLog: options.eventLog, closeEventLog: () => options.eventLog!.close() }
+  const { eventLog: backing, closeEventLog, sqlLog } = options.eventLog
+    ? { eventLog: options.eventLog, closeEventLog: () => options.eventLog!.close(), sqlLog: undefined }
     : makeEventLog(store, options.redis, logger);
+  // On a SQLite file checkpoints are written by the event log's writer thread (off the main
+  // thread, after the events they cover); elsewhere by the ORM's connection.
+  const writerThread = sqlLog?.writerThread;
+  const checkpoints = writerThread ? new SqlRunCheckpoints(store.orm, { write: (sql, params) => writerThread.run(sql, params) }) : store.checkpoints;
   // Appends are counted and timed around whichever log backs the service.
   const eventLog = new MeasuredEventLog(backing, metrics);
   const ownership = new SqlRunOwnership(store.orm);
+  const waiting = new SqlRunWaiting(store.orm);
   let host: ProcessHost | undefined;
   const processId = () => host!.processId;
   const runtime = new RunRuntime({
@@ -142,8 +108,42 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       markEnded: (id) => eventLog.markEnded(id),
     }),
     stillOwned: (id) => ownership.owns(id, processId()),
+    outbound,
+    checkpointIntervalMs: options.checkpointIntervalMs ?? 0,
+    // Durable runs: each settled step's checkpoint, fenced by this process's ownership.
+    saveCheckpoint: async (id, sequence, snapshot) => {
+      const started = performance.now();
+      if (!(await checkpoints.save(id, processId(), sequence, snapshot, new Date()))) {
+        throw new Error('this process no longer owns the run');
+      }
+      metrics.checkpointSeconds.observe((performance.now() - started) / 1000);
+      metrics.checkpointBytes.observe(Buffer.byteLength(snapshot));
+    },
+    // Human in the loop: a run waiting for nothing but people becomes a checkpoint (waiting_input, unowned).
+    parking: {
+      park: (id, pending, at) => waiting.park(id, processId(), pending, at),
+      handOff: (id) => ownership.handOff(id, processId()),
+    },
+  });
+  const limits: PlanLimits = {
+    timeoutMs: options.runTimeoutMs ?? 30 * 60 * 1000,
+    maxSupervisorTurns: options.maxSupervisorTurns ?? 25,
+    workerTools: { settings: toolSettings, maxSteps: options.workerMaxToolSteps ?? DEFAULT_MAX_TOOL_STEPS },
+    modelCalls,
+    budgetDefaultOutputTokens: options.budgetDefaultOutputTokens ?? DEFAULT_BUDGET_OUTPUT_TOKENS,
+    threadContext: options.threadContext ?? DEFAULT_THREAD_CONTEXT,
+  };
+  const resumption = new RunResumption({
+    runtime, ownership, checkpoints, eventLog, limits, logger, processId,
+    repositories: (tenantId) => store.forTenant(tenantId),
+    count: (outcome) => metrics.runResumes.inc({ outcome }),
+  });
+  const humanInput = new HumanInputService({
+    waiting, resumption, runtime, ownership, eventLog, processId, logger,
+    timeoutMs: options.humanInputTimeoutMs ?? 24 * 3600 * 1000,
   });
   let runs: RunService | undefined;
+  let agents: AgentControlService | undefined;
   const queue = options.redis ? new RunQueue({
     redisUrl: options.redis.url,
     prefix: `${options.redis.keyPrefix}cadre`,
@@ -161,12 +161,20 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     timings: options.lease ?? { heartbeatMs: 2000, leaseMs: 6000, sweepMs: 2000 },
     queueing: queue !== null,
     isQueued: (id) => queue ? queue.isQueued(id) : Promise.resolve(false),
+    resume: (run, from, reason) => resumption.resumeLost(run, from, reason),
+    // SQLite serves one host: a process of it whose pid is gone is known dead without its lease lapsing.
+    singleHost: options.database?.driver === 'libsql',
+    expireWaiting: () => humanInput.expireWaiting(),
   });
   const control = options.redis ? new ControlChannel({
     redisUrl: options.redis.url,
     prefix: `${options.redis.keyPrefix}cadre`,
     processId,
-    handle: (request) => runs!.answerControl(request),
+    handle: async (request) => {
+      if (request.kind !== 'agent' || !request.agent) return runs!.answerControl(request);
+      const answer = await agents!.answer(request.tenantId, request.runId, request.agent);
+      return answer ? { found: true, agent: answer } : { found: false };
+    },
     logger,
   }) : null;
   if (control) host.onNewIdentity(() => control.listenAsCurrentProcess());
@@ -182,12 +190,14 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       maxQueuedRuns: options.maxQueuedRuns ?? DEFAULT_MAX_QUEUED_RUNS,
       tenantMaxActiveRuns: options.tenantMaxActiveRuns ?? DEFAULT_TENANT_MAX_ACTIVE_RUNS,
     },
-    limits: {
-      timeoutMs: options.runTimeoutMs ?? 30 * 60 * 1000,
-      maxSupervisorTurns: options.maxSupervisorTurns ?? 25,
-      workerTools: { settings: toolSettings, maxSteps: options.workerMaxToolSteps ?? DEFAULT_MAX_TOOL_STEPS },
-      modelCalls,
-    },
+    limits,
+    cancelWaiting: (repos, id) => humanInput.cancelWaiting(repos, id),
+  });
+  const threads = new ThreadService({
+    runs, maxThreadsPerTenant: options.maxThreadsPerTenant ?? DEFAULT_MAX_THREADS_PER_TENANT, context: limits.threadContext ?? DEFAULT_THREAD_CONTEXT,
+  });
+  agents = new AgentControlService({
+    runtime, control, ownership, eventLog, heartbeatMs: host.heartbeatMs, getRun: (repos, id) => runs!.get(repos, id),
   });
   const retention = new RetentionSweep({
     runs: store, eventLog, logger,
@@ -218,7 +228,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       };
     },
     extraRoutes: [
-      ...runRoutes(runs, {
+      ...runRoutes(runs, threads, {
         heartbeatMs: options.sseHeartbeatMs ?? 15_000,
         maxBufferedFrames: options.sseMaxBufferedFrames ?? 10_000,
         maxBufferedBytes: options.sseMaxBufferedBytes ?? 8 * 1024 * 1024,
@@ -227,9 +237,14 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
         stallTimeoutMs: options.sseStallTimeoutMs ?? 60_000,
         delivered: metrics.events,
       }),
+      ...threadRoutes(threads),
+      ...humanInputRoutes(humanInput),
+      ...agentRoutes(agents),
       ...executeRoutes(runs),
       ...modelCheckRoutes({ ...modelCalls, timeoutMs: options.modelCheckTimeoutMs ?? 15_000 }),
     ],
+    // Protocol adapters over the same services (A2A, LangGraph SDK API): one line each.
+    protocols: [],
     logger,
     metrics: { render: () => metrics.render(), countError: (errorCode) => metrics.countError(errorCode) },
     metricsAccess: options.metricsAccess,
@@ -259,9 +274,14 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       return recovered;
     },
     async stop(graceMs) {
-      // The worker stops taking jobs at once; it closes once the runs it holds (cancelled now) end.
+      // The worker stops taking jobs at once; it closes once the runs it holds are handed on (or end).
       const queueClosed = queue?.close();
-      await runtime.shutdown(graceMs);
+      // Durable runs are handed on (checkpointed, their ownership given up for another process or
+      // the next start); runs whose policy is `fail` are cancelled.
+      const { handedOff } = await runtime.handOff(graceMs, async (id) => {
+        if (!(await ownership.handOff(id, processId()))) throw new Error('this process no longer owns the run');
+      });
+      if (handedOff.length > 0) metrics.runResumes.inc({ outcome: 'handed_off' }, handedOff.length);
       await queueClosed;
       await retention.stop();
       await host.stop();
@@ -272,12 +292,13 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
 }
 
 /** The Redis event log over a SQL archive when Redis is configured, else the embedded SQL log. */
-function makeEventLog(store: Store, redis: RedisSettings | undefined, logger: Logger): { eventLog: EventLog; closeEventLog(): Promise<void> } {
+function makeEventLog(store: Store, redis: RedisSettings | undefined, logger: Logger): { eventLog: EventLog; closeEventLog(): Promise<void>; sqlLog: SqlEventLog } {
   const sql = new SqlEventLog(store.orm);
-  if (!redis) return { eventLog: sql, closeEventLog: () => sql.close() };
+  if (!redis) return { eventLog: sql, closeEventLog: () => sql.close(), sqlLog: sql };
   const eventLog = new RedisEventLog({ ...redis, archive: sql, logger });
   return {
     eventLog,
+    sqlLog: sql,
     async closeEventLog() {
       await eventLog.close();
       await sql.close();

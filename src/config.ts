@@ -1,3 +1,5 @@
+import { DEFAULT_THREAD_CONTEXT, type ThreadContextLimits } from './services/thread-context.ts';
+import { DEFAULT_MAX_THREADS_PER_TENANT } from './domain/thread-schemas.ts';
 import { z } from 'zod';
 import { ConfigError } from './errors/app-error.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from './store/database-config.ts';
@@ -6,6 +8,7 @@ import { ENV_ALLOW_ENTRY } from './domain/env-allow-list.ts';
 import type { TracesExporter, TracingSettings } from './telemetry/tracing.ts';
 import { parseAllowEntry } from './outbound/allow-list.ts';
 import type { OutboundPolicy } from './outbound/outbound-policy.ts';
+import { DEFAULT_BUDGET_OUTPUT_TOKENS } from './domain/budget-schemas.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_MCP_SETTINGS, DEFAULT_TOOL_SETTINGS, type ToolSettings } from './tools/tool-settings.ts';
 
 /** A comma list of outbound allowances (host, host:port, [v6]:port, IP, CIDR: see allow-list.ts), each checked. */
@@ -44,6 +47,11 @@ const envSchema = z.object({
   // The older name, from when only http_request had the policy: still read, merged with the new one.
   HTTP_TOOL_ALLOWED_HOSTS: allowedHostList,
   WORKER_MAX_TOOL_STEPS: z.coerce.number().int().min(1).max(100).default(DEFAULT_MAX_TOOL_STEPS),
+  // Output tokens a model call under a token or cost budget reserves (and is capped at) when its model sets no max_tokens.
+  BUDGET_DEFAULT_OUTPUT_TOKENS: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_BUDGET_OUTPUT_TOKENS),
+  THREAD_CONTEXT_MAX_RUNS: z.coerce.number().int().min(0).max(1000).default(DEFAULT_THREAD_CONTEXT.maxRuns),
+  THREAD_CONTEXT_MAX_CHARS: z.coerce.number().int().min(0).max(10_000_000).default(DEFAULT_THREAD_CONTEXT.maxChars),
+  THREADS_MAX_PER_TENANT: z.coerce.number().int().min(1).max(100_000_000).default(DEFAULT_MAX_THREADS_PER_TENANT),
   MCP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(DEFAULT_MCP_SETTINGS.connectTimeoutMs),
   MCP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(DEFAULT_MCP_SETTINGS.callTimeoutMs),
   MCP_TOOL_MAX_BYTES: z.coerce.number().int().min(1).max(100 * 1024 * 1024).default(DEFAULT_MCP_SETTINGS.maxBytes!),
@@ -76,6 +84,9 @@ const envSchema = z.object({
   LEASE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(6000),
   LEASE_SWEEP_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(200),
+  /** A run waiting for a human longer than this ends `failed: input timed out`. Default 24 h. */
+  HUMAN_INPUT_TIMEOUT_MS: z.coerce.number().int().min(100).max(365 * 24 * 3600 * 1000).default(24 * 3600 * 1000),
   /** Ended runs older than this are deleted with their events; 0 keeps them for ever. Default 30 days. */
   RUN_RETENTION_SECONDS: z.coerce.number().int().min(0).max(100 * 365 * 24 * 3600).default(30 * 24 * 3600),
   RETENTION_SWEEP_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(60),
@@ -118,6 +129,9 @@ export interface AppConfig {
   /** Where connections a tenant steers (model base_url, MCP servers, http_request) may go. */
   outbound: OutboundPolicy;
   workerMaxToolSteps: number;
+  budgetDefaultOutputTokens: number;
+  threadContext: ThreadContextLimits;
+  maxThreadsPerTenant: number;
   /** Model calls: retries before any output, and how long a stream may send nothing. */
   modelCalls: { retry: { maxRetries: number; initialDelayMs: number }; idleTimeoutMs: number };
   modelCheckTimeoutMs: number;
@@ -135,6 +149,10 @@ export interface AppConfig {
   redis?: RedisSettings;
   /** Process leases: heartbeat period, lapse threshold, how often lapsed runs are looked for. */
   lease: { heartbeatMs: number; leaseMs: number; sweepMs: number };
+  /** Durable runs: at most one checkpoint of a run per this interval (0: one after every settled step). */
+  checkpointIntervalMs: number;
+  /** Human in the loop: how long a run may wait for a human before it fails `input timed out`. */
+  humanInputTimeoutMs: number;
   /** Retention of ended runs (RUN_RETENTION_SECONDS, 0: for ever) and how often it is applied. */
   retention: { retentionMs: number; sweepMs: number };
 }
@@ -172,6 +190,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     outbound: { allowedHosts: [...new Set([...e.OUTBOUND_ALLOWED_HOSTS, ...e.HTTP_TOOL_ALLOWED_HOSTS])] },
     workerMaxToolSteps: e.WORKER_MAX_TOOL_STEPS,
+    budgetDefaultOutputTokens: e.BUDGET_DEFAULT_OUTPUT_TOKENS,
+    threadContext: { maxRuns: e.THREAD_CONTEXT_MAX_RUNS, maxChars: e.THREAD_CONTEXT_MAX_CHARS },
+    maxThreadsPerTenant: e.THREADS_MAX_PER_TENANT,
     modelCalls: { retry: { maxRetries: e.MODEL_MAX_RETRIES, initialDelayMs: e.MODEL_RETRY_INITIAL_DELAY_MS }, idleTimeoutMs: e.MODEL_STREAM_IDLE_TIMEOUT_MS },
     modelCheckTimeoutMs: e.MODEL_CHECK_TIMEOUT_MS,
     apiKeys: e.API_KEYS,
@@ -190,6 +211,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       },
     }),
     lease: { heartbeatMs: e.LEASE_HEARTBEAT_MS, leaseMs: e.LEASE_MS, sweepMs: e.LEASE_SWEEP_MS },
+    checkpointIntervalMs: e.CHECKPOINT_INTERVAL_MS,
+    humanInputTimeoutMs: e.HUMAN_INPUT_TIMEOUT_MS,
     retention: { retentionMs: e.RUN_RETENTION_SECONDS * 1000, sweepMs: e.RETENTION_SWEEP_SECONDS * 1000 },
   };
 }

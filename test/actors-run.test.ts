@@ -12,7 +12,7 @@ import type { RunOutcome } from '../src/domain/run-records.ts';
 import { SqlEventLog } from '../src/store/sql-event-log.ts';
 import { silentLogger } from '../src/logging/logger.ts';
 import { useSqliteEventLog } from './helpers/sql-event-log-factory.ts';
-import { globalSupervisorPlan, readRunEvents, RecordingPersistence, runPlan, teamPlan } from './helpers/plans.ts';
+import { dataPlan, globalSupervisorPlan, launchOf, readRunEvents, RecordingPersistence, runPlan, teamPlan, testResources } from './helpers/plans.ts';
 
 const sqlite = useSqliteEventLog();
 let log: SqlEventLog;
@@ -24,7 +24,7 @@ test.before(async () => {
 function startRun(plan: RunPlan, persistence = new RecordingPersistence()) {
   const writerErrors: Error[] = [];
   const writer = new RunEventWriter(plan.runId, log, (err) => writerErrors.push(err));
-  const actor = createActor(runMachine, { input: { plan, writer, persistence } }).start();
+  const actor = createActor(runMachine, { input: { plan: dataPlan(plan), resources: testResources(plan, writer, persistence) } }).start();
   return { actor, writer, persistence, writerErrors, done: toPromise(actor) };
 }
 
@@ -195,8 +195,8 @@ test('RunRuntime cancels only the run named, for its tenant only', async (t) => 
     persistenceFor: (tenant) => persistence.get(tenant) ?? persistence.set(tenant, new RecordingPersistence()).get(tenant)!,
   });
   const slowWorkers = { workers: { Ada: { tokenDelayMs: 5, replyTokens: 100 } } };
-  const first = runtime.start(runPlan(108, { teams: [teamPlan('Alpha', ['Ada'], slowWorkers)] }));
-  const second = runtime.start(runPlan(109));
+  const first = runtime.start(launchOf(runPlan(108, { teams: [teamPlan('Alpha', ['Ada'], slowWorkers)] })));
+  const second = runtime.start(launchOf(runPlan(109)));
   t.is(runtime.activeCount, 2);
   t.false(runtime.cancel('tenant-b', 108));
   t.false(runtime.cancel('tenant-a', 999));

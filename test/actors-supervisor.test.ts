@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { AnyActorRef } from 'xstate';
-import { supervisorMachine, type SupervisorContext, type SupervisorInput } from '../src/actors/supervisor-machine.ts';
-import { globalSupervisorInput } from '../src/actors/supervisor-input.ts';
+import { teamSupervisorMachine, type SupervisorContext, } from '../src/actors/supervisor-machine.ts';
+import { globalSupervisorInput, type TeamSupervisorInput } from '../src/actors/supervisor-input.ts';
 import type { WorkerContext } from '../src/actors/worker-machine.ts';
 import { startHarness, type Draft, type Harness } from './helpers/actor-harness.ts';
 import { runPlan, teamPlan, type TeamOptions } from './helpers/plans.ts';
@@ -10,13 +10,13 @@ const TASK = 'Review the supplier contracts';
 const WORKERS = ['Ada', 'Bob', 'Cy'];
 
 /** A team supervisor with three workers, as the run would spawn it. */
-function teamInput(mode: 'sequential' | 'parallel', options: TeamOptions = {}, maxTurns = 10): SupervisorInput {
+function teamInput(mode: 'sequential' | 'parallel', options: TeamOptions = {}, maxTurns = 10): TeamSupervisorInput {
   const plan = runPlan(1, { executionMode: mode, maxSupervisorTurns: maxTurns, teams: [teamPlan('Alpha', WORKERS, options)] });
-  return globalSupervisorInput(plan).children[0]!.input as SupervisorInput;
+  return globalSupervisorInput(plan).children[0]!.input;
 }
 
-function start(t: { teardown(fn: () => void): void }, input: SupervisorInput): Harness {
-  const h = startHarness(supervisorMachine, input);
+function start(t: { teardown(fn: () => void): void }, input: TeamSupervisorInput): Harness {
+  const h = startHarness(teamSupervisorMachine, input);
   t.teardown(h.stop);
   return h;
 }
@@ -112,19 +112,22 @@ test('without prevent_duplicate the same task runs the workers again', async (t)
   t.is(supervisor(h).context.stats.tasks, 2);
 });
 
-test('a failing worker becomes a tool error and the supervisor still answers', async (t) => {
+test('a failing worker becomes a typed failed outcome for the supervisor\'s model, and the supervisor still answers', async (t) => {
   const h = start(t, teamInput('sequential', { workers: { Bob: { failMarker: 'MELTDOWN' } } }));
   const task = `${TASK} (MELTDOWN expected)`;
   h.send('run-1', task);
   const [result] = await h.waitForResults(1);
   t.true(result?.ok);
   t.true(result?.output.startsWith(`Synthesis of 3 results for task: ${task}.`), result?.output);
-  t.true(result!.output.includes('worker_Bob: error: Simulated failure'), result?.output);
+  // Its model reads the structured outcome (JSON), not a bare text that could pass for an answer.
+  t.true(result!.output.includes('worker_Bob: {"status":"failed","output":null,"partial_output":null,'), result?.output);
   const toolResults = h.drafts().filter((x) => x.category === 'llm' && x.action === 'tool_result');
   t.deepEqual(toolResults.map((r) => [r.data.tool_name, r.data.is_error]), [['worker_Ada', false], ['worker_Bob', true], ['worker_Cy', false]]);
   t.is(toolResults[1]?.data.result, 'Simulated failure: prompt contains fail marker "MELTDOWN"');
   const completedBob = dispatches(h.drafts()).find((x) => x.action === 'worker_completed' && x.data.worker_name === 'Bob');
   t.is(completedBob?.data.ok, false);
+  t.is(completedBob?.data.status, 'failed');
+  t.like(completedBob?.data.outcome, { status: 'failed', output: null, error: 'Simulated failure: prompt contains fail marker "MELTDOWN"', usage: { model_calls: 0 } });
   const errors = h.drafts().filter((x) => x.category === 'system' && x.action === 'error');
   t.deepEqual(errors.map((e) => e.source?.agent_name), ['Bob']);
   t.is(workerStats(h, 'Bob').errors, 1);

@@ -2,10 +2,10 @@ import test from 'ava';
 import { simulateReadableStream } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
-import { supervisorMachine, type SupervisorInput } from '../src/actors/supervisor-machine.ts';
-import { globalSupervisorInput } from '../src/actors/supervisor-input.ts';
+import { teamSupervisorMachine, } from '../src/actors/supervisor-machine.ts';
+import { globalSupervisorInput, type TeamSupervisorInput } from '../src/actors/supervisor-input.ts';
 import { startHarness } from './helpers/actor-harness.ts';
-import { runPlan, teamPlan } from './helpers/plans.ts';
+import { runPlan, teamPlan, withModel } from './helpers/plans.ts';
 
 const usage = {
   inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
@@ -20,10 +20,10 @@ function scriptedModel(turns: LanguageModelV3StreamPart[][]): MockLanguageModelV
   });
 }
 
-function supervisorWith(model: MockLanguageModelV3): SupervisorInput {
+function supervisorWith(model: MockLanguageModelV3): TeamSupervisorInput {
   const plan = runPlan(1, { executionMode: 'parallel', teams: [teamPlan('Alpha', ['Ada', 'Bob'])] });
-  const input = globalSupervisorInput(plan).children[0]!.input as SupervisorInput;
-  return { ...input, agent: { ...input.agent, model: { ...input.agent.model, model } } };
+  const input = globalSupervisorInput(plan).children[0]!.input;
+  return { ...input, agent: { ...input.agent, model: withModel(input.agent.model, model) } };
 }
 
 test('unusable tool calls (bad input, unknown tool) are answered as tool errors and never dispatched', async (t) => {
@@ -43,7 +43,7 @@ test('unusable tool calls (bad input, unknown tool) are answered as tool errors 
       { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage },
     ],
   ]);
-  const h = startHarness(supervisorMachine, supervisorWith(model));
+  const h = startHarness(teamSupervisorMachine, supervisorWith(model));
   t.teardown(h.stop);
   h.send('task-1', 'Audit the books');
   const [result] = await h.waitForResults(1);

@@ -8,7 +8,7 @@ import { workerMachine, type WorkerContext, type WorkerInput } from '../src/acto
 import { sourceOf, type AgentPlan } from '../src/actors/run-plan.ts';
 import { DEFAULT_TOOL_SETTINGS } from '../src/tools/tool-settings.ts';
 import { startHarness, type Draft } from './helpers/actor-harness.ts';
-import { workerPlan } from './helpers/plans.ts';
+import { withModel, workerPlan } from './helpers/plans.ts';
 import { ScriptedModel, finish, text, toolCall } from './helpers/scripted-model.ts';
 
 const context = (ref: AnyActorRef) => (ref.getSnapshot() as { context: WorkerContext }).context;
@@ -19,7 +19,7 @@ function withTools(agent: AgentPlan, tools: string[], options: Partial<NonNullab
 }
 
 function scripted(agent: AgentPlan, model: ScriptedModel): AgentPlan {
-  return { ...agent, model: { ...agent.model, model } };
+  return { ...agent, model: withModel(agent.model, model) };
 }
 
 test('simulated model: the worker calls the calculator, streams call and result as itself, then answers with the result', async (t) => {

@@ -72,3 +72,39 @@ test('elsewhere: plain lines with the status, no control codes', (t) => {
     'Supervisor (Analysts) worker done', 'Global Supervisor team done', 'completed',
   ]);
 });
+
+test('agent control, budget and human events each get a line; a request says the exact command that answers it', (t) => {
+  const p = new RunProgress({ respondPrefix: "cadre --url http://h:9 --tenant acme" });
+  const line = (e: RunEventJson) => p.apply(e);
+  t.is(line(ev('agent', 'cancelled', { agent_id: 'Ada', mode: 'graceful', cancelled_by: 'Ada', outcome: { status: 'cancelled', partial_output: 'Half of it' } }, ada)),
+    'Ada (Analysts) cancelled (graceful), kept 10 chars of partial output');
+  t.is(line(ev('agent', 'cancelled', { agent_id: 'Ada', mode: 'hard', cancelled_by: 'team-a-supervisor', outcome: { status: 'cancelled', partial_output: null } }, ada)),
+    'Ada (Analysts) cancelled (hard with team-a-supervisor)');
+  t.is(line(ev('agent', 'steered', { agent_id: 'Supervisor', message: 'Prefer\n2025 figures', delivery: 'next_model_turn' }, ts)),
+    'Supervisor (Analysts) steered: "Prefer 2025 figures" (for its next model turn)');
+  t.is(line(ev('budget', 'warning', { scope: 'team:Analysts', limit: 'max_tokens', spent: 8000, max: 10000 })),
+    'budget warning: team:Analysts budget max_tokens: 8,000 of 10,000 (80%)');
+  t.is(line(ev('budget', 'exhausted', { scope: 'run', limit: 'max_model_calls', spent: 2, max: 2 })),
+    'budget exhausted: run budget max_model_calls: 2 of 2 (100%) — the run stops');
+  t.is(line(ev('budget', 'exhausted', { scope: 'agent:w1' })), 'budget exhausted: agent:w1 budget — that subtree stops', 'fields missing: still a line');
+  t.is(line(ev('human', 'requested', { request_id: 'req-1', agent_id: 'Ada', kind: 'approval', tool_name: 'http_request', arguments: { url: 'https://x' } }, ada)),
+    `Ada (Analysts) asks to approve http_request({"url":"https://x"}) — answer with: cadre --url http://h:9 --tenant acme respond 1 req-1 --approve   (or: --deny --message '<why>')`);
+  t.is(line(ev('human', 'requested', { request_id: 'r 2', agent_id: 'Ada', kind: 'question', question: 'Which year?' }, ada)),
+    `Ada (Analysts) asks: "Which year?" — answer with: cadre --url http://h:9 --tenant acme respond 1 'r 2' --answer '<your answer>'`);
+  t.is(line(ev('human', 'responded', { request_id: 'req-1', approve: false, message: 'not that host' })), 'request req-1 denied (not that host)');
+  t.is(line(ev('human', 'responded', { request_id: 'r 2', answer: '2025' })), 'request r 2 answered "2025"');
+  t.is(line(ev('dispatch', 'worker_completed', { ok: false, status: 'budget_exhausted', outcome: { status: 'budget_exhausted' } }, ts)),
+    'Supervisor (Analysts) worker done (budget_exhausted)');
+  t.is(line(ev('agent', 'something_new', {})), undefined, 'an unknown action prints nothing');
+});
+
+test('respond: exactly one of --approve, --deny, --answer; --message only with approve or deny', async (t) => {
+  const { respondBody } = await import('../src/cli/agent-commands.ts');
+  t.deepEqual(respondBody(3, 'r', { json: false, approve: true }), { id: 3, request_id: 'r', approve: true });
+  t.deepEqual(respondBody(3, 'r', { json: false, deny: true, message: 'no' }), { id: 3, request_id: 'r', approve: false, message: 'no' });
+  t.deepEqual(respondBody(3, 'r', { json: false, answer: '2025' }), { id: 3, request_id: 'r', answer: '2025' });
+  for (const flags of [{}, { approve: true, deny: true }, { approve: true, answer: 'x' }, { answer: 'x', message: 'm' }]) {
+    const err = t.throws(() => respondBody(3, 'r', { json: false, ...flags }));
+    t.is((err as any).exitCode, 2, JSON.stringify(flags));
+  }
+});

@@ -22,10 +22,10 @@ async function ok(url: string, action: string, body: unknown): Promise<any> {
   return json.data;
 }
 
-test('tail --json follows a run through a server restart: the resumed stream has no gap or duplicate and ends as the lease sweep ended the run', async (t) => {
+test('tail --json follows a run through a server restart: the run resumes on the new process and the stream has no gap or duplicate to its completed end', async (t) => {
   const first = await startServiceProcess({ DATABASE_URL: dbFile });
   services.push(first);
-  const model = await ok(first.url, 'models/create', { name: 'slow', model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 30, reply_tokens: 200 } });
+  const model = await ok(first.url, 'models/create', { name: 'slow', model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 10, reply_tokens: 60 } });
   const agent = { system_prompt: 'You coordinate.', llm_config: { model_id: model.id } };
   const h = await ok(first.url, 'hierarchies/create', sampleHierarchyInput({ global_supervisor_agent: agent }));
   const run = await ok(first.url, 'runs/start', { hierarchy_id: h.id, task: 'a run the server will not finish' });
@@ -38,13 +38,14 @@ test('tail --json follows a run through a server restart: the resumed stream has
   const second = await startServiceProcess({ DATABASE_URL: dbFile }, first.port);
   services.push(second);
 
-  // The restarted process follows the dead owner's run by reading back the log, until its lease
-  // lapses and the sweep ends it 'owner lost' (within ~10 s).
-  t.is(await tail.exited, 1, tail.stderr);
+  // The restarted process resumes the dead owner's run from its checkpoint (durable runs) and
+  // the CLI, reconnected with Last-Event-ID, follows it to its end.
+  t.is(await tail.exited, 0, tail.stderr);
   const events = tail.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
   t.true(events.length > 20);
   t.deepEqual(events.map((e) => e.sequence), events.map((_, i) => i + 1), 'sequences 1..n: no gap, no duplicate');
-  t.like(events.at(-1), { event: { category: 'lifecycle', action: 'failed' }, data: { error: 'owner lost' } });
+  t.like(events.at(-1), { event: { category: 'lifecycle', action: 'completed' } });
+  t.is(events.filter((e) => e.event.action === 'resumed').length, 1, 'resumed once, seen in the stream');
   const stored = await ok(second.url, 'runs/events', { id: run.id, limit: 1000 });
   t.is(stored.count, events.length);
   const resumedAfter = Number(/resuming after event (\d+)/.exec(tail.stderr)![1]);

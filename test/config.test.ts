@@ -126,3 +126,9 @@ test('lease settings: defaults 2 s heartbeat, 6 s lease, 2 s sweep; LEASE_* read
   // A lease must outlive at least one missed heartbeat, or a busy process would lapse.
   t.throws(() => loadConfig({ LEASE_HEARTBEAT_MS: '4000', LEASE_MS: '6000' }), { message: /^LEASE_MS:/ });
 });
+
+test('BUDGET_DEFAULT_OUTPUT_TOKENS: 4096 by default, read and checked', (t) => {
+  t.is(loadConfig({}).budgetDefaultOutputTokens, 4096);
+  t.is(loadConfig({ BUDGET_DEFAULT_OUTPUT_TOKENS: '512' }).budgetDefaultOutputTokens, 512);
+  t.throws(() => loadConfig({ BUDGET_DEFAULT_OUTPUT_TOKENS: '0' }), { message: /^BUDGET_DEFAULT_OUTPUT_TOKENS:/ });
+});

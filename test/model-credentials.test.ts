@@ -10,6 +10,7 @@ import type { ModelRecord } from '../src/domain/model-schemas.ts';
 const bedrockRow = (fields: Partial<ModelRecord> = {}): ModelRecord => ({
   id: 'm1', tenantId: 't', name: 'nova', modelId: 'amazon.nova-pro-v1:0', provider: 'bedrock', baseUrl: null, region: 'eu-west-1',
   temperature: null, maxTokens: null, topP: null, description: null, isActive: true, params: null, apiKeyEnv: null, apiKeySecret: null,
+  inputPricePerMtok: null, outputPricePerMtok: null, cachedInputPricePerMtok: null,
   createdAt: new Date(), updatedAt: new Date(), ...fields,
 });
 const BEARER = { AWS_BEARER_TOKEN_BEDROCK: 'operator-bearer-token' };

@@ -92,7 +92,8 @@ function record(fields: Record<string, unknown>): ModelRecord {
   return {
     id: 'm1', tenantId: 't', name: 'm', modelId: String(fields.model_id), provider: fields.provider as ModelRecord['provider'],
     baseUrl: (fields.base_url as string | undefined) ?? null, region: (fields.region as string | undefined) ?? null,
-    temperature: null, maxTokens: null, topP: null, description: null, isActive: true, params: null, apiKeyEnv: null, apiKeySecret: null, createdAt: now, updatedAt: now,
+    temperature: null, maxTokens: null, topP: null, description: null, isActive: true, params: null, apiKeyEnv: null, apiKeySecret: null,
+    inputPricePerMtok: null, outputPricePerMtok: null, cachedInputPricePerMtok: null, createdAt: now, updatedAt: now,
   };
 }
 
@@ -170,10 +171,15 @@ test('a stream that stalls is aborted after the idle timeout; the run fails inst
   const { server, url } = await scripted(t, openaiChatWire, () => ({ stallAfter: 3, turn: { text: 'I will answer this in some detail' } }));
   const api = harness.api(t);
   const { hierarchyId } = await harness.hierarchyOn(api, compatible(url));
-  const { events } = await harness.run(api, hierarchyId, 'task');
+  const { runId, events } = await harness.run(api, hierarchyId, 'task');
   const last = events.at(-1);
   t.is(last.event.action, 'failed');
   t.regex(last.data.error, new RegExp(`no response from the model for ${IDLE_TIMEOUT_MS} ms`));
+  // The agent's outcome says it timed out (not a plain failure), keeping the text it had streamed.
+  const agents = Object.values((await api.ok('runs/get', { id: runId })).statistics.agents) as Array<{ kind: string; outcome: any }>;
+  const global = agents.find((a) => a.kind === 'global_supervisor');
+  t.like(global?.outcome, { status: 'timed_out', output: null });
+  t.true(String(global?.outcome.partial_output).startsWith('I'), global?.outcome.partial_output);
   t.true(events.some((e) => e.event.action === 'stream'), 'output had started');
   t.is(server.requests.length, 1, 'output had started: not retried');
   await server.requests[0]!.closed; // the stalled connection was closed by the client

@@ -64,3 +64,45 @@ test('ending a lost run re-reads the log when the stale owner wrote the next seq
   t.true(calls >= 2, 'the conflicting append was retried after reading the log again');
   t.deepEqual((await fixture.log.read(run.id)).map((e) => `${e.sequence}:${e.action}`), ['1:stream', '2:failed']);
 });
+
+test("the run's new owner goes on after what the lost owner wrote past the takeover; a batch stored whose answer was lost is not written twice", async (t) => {
+  await fixture.ready;
+  const ownership = new SqlRunOwnership(fixture.db.store.orm);
+  const run = await fixture.db.store.forTenant('ta').runs.create({ hierarchyId: 'h', task: 't', topologySnapshot: {}, owner: 'new-owner' });
+  // The lost owner wrote 1..3; the new owner read the log's end at 1 (it resumed from there) and
+  // starts at 2, while the lost owner's 2 and 3 land.
+  const stale = new RunEventWriter(run.id, fixture.log, (err) => { throw err; });
+  for (const c of ['s1', 's2', 's3']) stale.push(token(c));
+  await stale.drain();
+  let failNextAnswer = false;
+  const log = fixture.log;
+  // An append that is stored but whose answer is lost (the connection dropped after the commit).
+  const flaky: EventLog = {
+    append: async (id, events) => {
+      await log.append(id, events);
+      if (failNextAnswer) {
+        failNextAnswer = false;
+        throw new Error('connection reset after the commit');
+      }
+    },
+    read: (id, range) => log.read(id, range),
+    last: (id) => log.last(id),
+    subscribe: (id, after, handlers) => log.subscribe(id, after, handlers),
+    markEnded: (id) => log.markEnded(id),
+    deleteRuns: (ids) => log.deleteRuns(ids),
+    subscriberCount: () => log.subscriberCount(),
+    close: () => log.close(),
+  };
+  const owner = new RunEventWriter(run.id, flaky, () => {}, 2, { stillOwned: () => ownership.owns(run.id, 'new-owner'), onLost: () => t.fail('the owner is not fenced') });
+  owner.push({ source: null, category: 'lifecycle', action: 'resumed', data: {} });
+  await owner.drain();
+  failNextAnswer = true;
+  owner.push(token('n1'));
+  owner.push(token('n2'));
+  await owner.drain();
+  const stored = (await log.read(run.id)).map((e) => `${e.sequence}:${JSON.parse(e.json).data.content ?? e.action}`);
+  t.deepEqual(stored, ['1:s1', '2:s2', '3:s3', '4:resumed', '5:n1', '6:n2']);
+  t.false(owner.fenced);
+  t.is(owner.lostCount, 0);
+  t.is(owner.lastSequence, 6);
+});

@@ -40,7 +40,7 @@ test('start-up recovery ends every run a stopped process left: interrupted, or t
     { source: null, category: 'lifecycle', action: 'completed', data: { result: 'the answer', statistics: { event_count: 2 } } },
   ]);
 
-  t.deepEqual(await service.recover(), { interrupted: 2, recorded: 1, ownerLost: 0 });
+  t.deepEqual(await service.recover(), { interrupted: 2, recorded: 1, ownerLost: 0, resumed: 0 });
 
   t.like(await db.store.forTenant('tenant-a').runs.find(midway.id), { status: 'failed', error: 'interrupted' });
   t.like(await db.store.forTenant('tenant-b').runs.find(neverStarted.id), { status: 'failed', error: 'interrupted' });
@@ -53,5 +53,5 @@ test('start-up recovery ends every run a stopped process left: interrupted, or t
   t.deepEqual((await service.eventLog.read(neverStarted.id)).map((e) => [e.sequence, e.action]), [[1, 'failed']]);
   t.is((await service.eventLog.read(streamedEnd.id)).length, 2, 'a streamed end is not written twice');
   // Nothing is left to recover.
-  t.deepEqual(await service.recover(), { interrupted: 0, recorded: 0, ownerLost: 0 });
+  t.deepEqual(await service.recover(), { interrupted: 0, recorded: 0, ownerLost: 0, resumed: 0 });
 });

@@ -4,7 +4,7 @@ import type { RunOutcome } from '../src/domain/run-records.ts';
 import { SqlEventLog } from '../src/store/sql-event-log.ts';
 import { silentLogger } from '../src/logging/logger.ts';
 import { useSqliteEventLog } from './helpers/sql-event-log-factory.ts';
-import { readRunEvents, RecordingPersistence, runPlan, teamPlan } from './helpers/plans.ts';
+import { launchOf, readRunEvents, RecordingPersistence, runPlan, teamPlan } from './helpers/plans.ts';
 
 const sqlite = useSqliteEventLog();
 let log: SqlEventLog;
@@ -36,7 +36,7 @@ test('at most maxConcurrentRuns execute; the rest wait in start order; a queued 
   const probe = new ConcurrencyProbe();
   const runtime = new RunRuntime({ eventLog: log, logger: silentLogger, persistenceFor: () => probe, maxConcurrentRuns: 2 });
   const ids = [201, 202, 203, 204, 205];
-  const done = ids.map((id) => runtime.start(runPlan(id, { teams: [teamPlan('Alpha', ['Ada'], slow)] })));
+  const done = ids.map((id) => runtime.start(launchOf(runPlan(id, { teams: [teamPlan('Alpha', ['Ada'], slow)] }))));
   t.is(runtime.activeCount, 5);
   t.is(runtime.queuedCount, 3);
   t.like(runtime.inspect('tenant-a', 204), { id: 'run:204', kind: 'run', status: 'queued', state: { queued: 2 }, children: [] });
@@ -57,11 +57,11 @@ test('at most maxConcurrentRuns execute; the rest wait in start order; a queued 
 test('shutdown cancels queued runs as well as running ones', async (t) => {
   const probe = new ConcurrencyProbe();
   const runtime = new RunRuntime({ eventLog: log, logger: silentLogger, persistenceFor: () => probe, maxConcurrentRuns: 1 });
-  const done = [301, 302, 303].map((id) => runtime.start(runPlan(id, { teams: [teamPlan('Alpha', ['Ada'], slow)] })));
+  const done = [301, 302, 303].map((id) => runtime.start(launchOf(runPlan(id, { teams: [teamPlan('Alpha', ['Ada'], slow)] }))));
   await runtime.shutdown(5000);
   t.deepEqual((await Promise.all(done)).map((o) => o.status), ['cancelled', 'cancelled', 'cancelled']);
   t.is(runtime.activeCount, 0);
-  t.throws(() => runtime.start(runPlan(304)), { message: /shutting down/ });
+  t.throws(() => runtime.start(launchOf(runPlan(304))), { message: /shutting down/ });
 });
 
 test('a run cancelled while queued does not hold up the next one while it records its end', async (t) => {
@@ -73,9 +73,9 @@ test('a run cancelled while queued does not hold up the next one while it record
     eventLog: log, logger: silentLogger, maxConcurrentRuns: 1,
     persistenceFor: (tenant) => (tenant === 'held' ? held : probe),
   });
-  const first = runtime.start(runPlan(401, { teams: [teamPlan('Alpha', ['Ada'], slow)] }));
-  const cancelled = runtime.start({ ...runPlan(402), tenantId: 'held' });
-  const third = runtime.start(runPlan(403, { teams: [teamPlan('Alpha', ['Ada'], slow)] }));
+  const first = runtime.start(launchOf(runPlan(401, { teams: [teamPlan('Alpha', ['Ada'], slow)] })));
+  const cancelled = runtime.start(launchOf({ ...runPlan(402), tenantId: 'held' }));
+  const third = runtime.start(launchOf(runPlan(403, { teams: [teamPlan('Alpha', ['Ada'], slow)] })));
   t.true(runtime.cancel('held', 402));
   await held.finishCalled;
   t.is((await first).status, 'completed');

@@ -6,7 +6,7 @@ import test from 'ava';
  */
 // A browser module without type declarations: imported by URL, so it is typed `any` here.
 const modelUrl: string = new URL('../src/http/viewer/static/run-model.js', import.meta.url).href;
-const { createRunModel, applyEvents, agentTree } = await import(modelUrl);
+const { createRunModel, applyEvents, agentTree, pendingRequests } = await import(modelUrl);
 
 const topology = {
   execution_mode: 'sequential',
@@ -91,4 +91,93 @@ test('a repeated sequence is dropped and counted, a skipped one is counted as a 
   t.is(model.gaps, 1);
   t.deepEqual(model.events.map((e: any) => e.sequence), [1, 2, 3, 5]);
   t.is(model.byCategory.system, 1, 'the repeat was not counted again');
+});
+
+test('a run that moved to another process: lifecycle.resumed is recorded as a move, not an end; a restarted turn keeps its agent thinking', (t) => {
+  const model = createRunModel();
+  applyEvents(model, [...opening, ...eventsFrom(opening.length + 1,
+    [null, 'lifecycle.resumed', { resume: 1, from_process: 'host-1', checkpoint_sequence: 2 }],
+    ['g', 'llm.turn_restarted', { agent_id: 'g' }],
+    ['g', 'llm.stream', { content: 'again' }],
+  )]);
+  t.is(model.terminal, null, 'a resume is not the end of the run');
+  t.deepEqual(model.resumes, [{ sequence: opening.length + 1, resume: 1, fromProcess: 'host-1', checkpointSequence: 2 }]);
+  t.is(states(model).g, 'thinking');
+  t.is(model.gaps, 0);
+});
+
+test('agent.cancelled and a cancelled worker_completed: the agent is cancelled, its outcome with partial output kept; agent.steered joins its transcript', (t) => {
+  const model = createRunModel();
+  const outcome = { status: 'cancelled', output: null, partial_output: 'Hello wor', usage: { input_tokens: 5, output_tokens: 3, model_calls: 0, tool_calls: 0, cost_usd: 0 }, error: 'agent cancelled (hard)' };
+  applyEvents(model, [...opening, ...eventsFrom(opening.length + 1,
+    ['s', 'agent.steered', { agent_id: 's', message: 'Prefer 2025', delivery: 'next_model_turn' }],
+    ['w', 'agent.cancelled', { agent_id: 'w', mode: 'hard', cancelled_by: 'w', outcome }],
+    ['s', 'dispatch.worker_completed', { team_name: 'T', worker_name: 'W', ok: false, status: 'cancelled', outcome }],
+  )]);
+  t.is(states(model).w, 'cancelled');
+  t.is(states(model).s, 'thinking', 'its supervisor goes on');
+  t.deepEqual(model.agents.get('w').outcome, outcome);
+  t.is(model.agents.get('w').pendingTools, 0);
+  const controls = (id: string) => model.agents.get(id).segments.filter((s: any) => s.kind === 'control').map((s: any) => s.content);
+  t.deepEqual(controls('w'), ['cancelled (hard)']);
+  t.deepEqual(controls('s'), ['steered: Prefer 2025']);
+  t.is(model.byCategory.agent, 2);
+  t.is(model.terminal, null);
+});
+
+test('a worker ended budget_exhausted is failed with its outcome; budget alerts land on the run and on the scope they name', (t) => {
+  const model = createRunModel();
+  const outcome = { status: 'budget_exhausted', output: null, partial_output: 'part', usage: { input_tokens: 1, output_tokens: 1, model_calls: 2, tool_calls: 0, cost_usd: 0.01 }, error: 'budget exhausted: max_model_calls' };
+  applyEvents(model, [...opening, ...eventsFrom(opening.length + 1,
+    [null, 'budget.warning', { scope: 'team:T', limit: 'max_model_calls', spent: 2, max: 2 }],
+    ['w', 'budget.exhausted', { scope: 'agent:w', limit: 'max_tokens', spent: 100, max: 100 }],
+    [null, 'budget.warning', { scope: 'run', limit: 'max_cost_usd', spent: 0.8, max: 1 }],
+    ['s', 'dispatch.worker_completed', { team_name: 'T', worker_name: 'W', ok: false, status: 'budget_exhausted', outcome }],
+  )]);
+  t.is(states(model).w, 'failed');
+  t.is(model.agents.get('w').outcome.status, 'budget_exhausted');
+  t.is(model.budgetAlerts.length, 3);
+  t.deepEqual(model.agents.get('s').budgetAlerts.map((a: any) => [a.level, a.limit]), [['warning', 'max_model_calls']]);
+  t.deepEqual(model.agents.get('w').budgetAlerts.map((a: any) => [a.level, a.limit, a.spent, a.max]), [['exhausted', 'max_tokens', 100, 100]]);
+  t.deepEqual(model.agents.get('g').budgetAlerts, [], 'the run scope names no agent');
+});
+
+test('human.requested puts its agent waiting for input and lists the request until human.responded', (t) => {
+  const model = createRunModel();
+  const request = { request_id: 'req-1', agent_id: 'w', kind: 'approval', tool_name: 'calculator', arguments: { expression: '1+1' }, question: null, requested_at: '2026-01-01T00:00:00Z' };
+  applyEvents(model, [...opening, ...eventsFrom(opening.length + 1, ['w', 'human.requested', request])]);
+  t.is(states(model).w, 'waiting input');
+  t.deepEqual([...model.humanRequests.keys()], ['req-1']);
+  t.is(model.humanRequests.get('req-1').responded, null);
+  t.is(model.humanRequests.get('req-1').tool_name, 'calculator');
+  applyEvents(model, eventsFrom(opening.length + 2, ['w', 'human.responded', { request_id: 'req-1', approve: true }]));
+  t.deepEqual(model.humanRequests.get('req-1').responded, { request_id: 'req-1', approve: true });
+  t.is(states(model).w, 'using a tool', 'back at its tool call, approved');
+  t.is(model.byCategory.human, 2);
+});
+
+test('a request withdrawn (its agent was cancelled) is no longer pending', (t) => {
+  const model = createRunModel();
+  const request = { request_id: 'req-2', kind: 'question', tool_name: 'ask_human', arguments: { question: 'Which year?' }, question: 'Which year?', requested_at: '2026-01-01T00:00:00Z' };
+  applyEvents(model, [...opening, ...eventsFrom(opening.length + 1, ['w', 'human.requested', request])]);
+  t.is(model.humanRequests.get('req-2').responded, null);
+  applyEvents(model, eventsFrom(opening.length + 2, ['w', 'human.withdrawn', { request_id: 'req-2', tool_name: 'ask_human', tool_call_id: 'c1' }]));
+  t.like(model.humanRequests.get('req-2').responded, { request_id: 'req-2' });
+  t.not(states(model).w, 'waiting input');
+});
+
+test('the pending-inputs panel lists recorded and streamed requests, without answered ones', (t) => {
+  const model = createRunModel();
+  applyEvents(model, eventsFrom(1,
+    ['w', 'human.requested', { request_id: 'a', agent_id: 'w', kind: 'question', question: 'Which year?' }],
+    ['w', 'human.requested', { request_id: 'b', agent_id: 'w', kind: 'approval', tool_name: 'x' }],
+    ['w', 'human.responded', { request_id: 'b', approve: false }],
+  ));
+  const run = { pending_inputs: [{ request_id: 'c', agent_id: 'w', kind: 'approval', tool_name: 'y' }, { request_id: 'b', agent_id: 'w', kind: 'approval' }] };
+  t.deepEqual(pendingRequests(run, model, new Set()).map((r: any) => r.request_id).sort(), ['a', 'c']);
+  t.deepEqual(pendingRequests(run, model, new Set(['c'])).map((r: any) => r.request_id), ['a']);
+  t.deepEqual(pendingRequests(null, createRunModel(), new Set()), [], 'no run loaded yet: none');
+  // A run that ended leaves nothing to answer.
+  applyEvents(model, eventsFrom(4, [null, 'lifecycle.completed', { result: 'r' }]));
+  t.deepEqual(pendingRequests({ pending_inputs: [] }, model, new Set()), []);
 });

@@ -46,4 +46,9 @@ export async function throughput(ctx: BenchContext): Promise<void> {
     ctx.rows.push(row('throughput', `${runs} run${runs > 1 ? 's' : ''}`, 'events/s delivered', 'ev/s', values, checks));
   }
   ctx.details.throughput = cases;
+  // Durable runs: every run above was checkpointed after each settled step (13-agent trees).
+  const checkpoints = await ctx.cadre.checkpointFigures();
+  ctx.details.checkpoints = checkpoints;
+  ctx.log(`checkpoints: ${checkpoints.count} stored, mean ${checkpoints.mean_bytes} B, largest ≤ ${checkpoints.largest_bytes_at_most ?? '?'} B, mean ${checkpoints.mean_ms} ms to store`);
+  ctx.rows.push(row('throughput', 'all runs above', 'checkpoint size (13-agent tree), mean', 'B', { cadre: checkpoints.mean_bytes }, `${checkpoints.count} checkpoints; largest ≤ ${checkpoints.largest_bytes_at_most ?? '?'} B; mean store ${checkpoints.mean_ms} ms`));
 }

@@ -56,6 +56,26 @@ export class CadreTarget implements Target {
     this.base = `${origin}/api/executor/v1`;
   }
 
+  /**
+   * What checkpointing cost so far in this process, from its /metrics: how many checkpoints were
+   * stored, their mean and largest size (the upper bound of the highest bucket reached) and the
+   * mean time to store one.
+   */
+  async checkpointFigures(): Promise<{ count: number; mean_bytes: number; largest_bytes_at_most: number | null; mean_ms: number }> {
+    const text = await (await fetch(this.base.replace(/\/api\/executor\/v1$/, '/metrics'))).text();
+    const value = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const count = value('cadre_checkpoint_bytes_count');
+    const buckets = [...text.matchAll(/^cadre_checkpoint_bytes_bucket\{le="([^"]+)"\} ([0-9.e+-]+)$/gm)]
+      .map((m) => ({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), n: Number(m[2]) }));
+    const full = buckets.find((b) => b.n >= count);
+    return {
+      count,
+      mean_bytes: Math.round(value('cadre_checkpoint_bytes_sum') / count),
+      largest_bytes_at_most: full && Number.isFinite(full.le) ? full.le : null,
+      mean_ms: Math.round(value('cadre_checkpoint_seconds_sum') / value('cadre_checkpoint_seconds_count') * 1000 * 100) / 100,
+    };
+  }
+
   async prepare(w: Workload): Promise<string> {
     const key = `${w.tokenDelayMs}/${w.replyTokens}/${w.reasoning ?? true}`;
     const known = this.#hierarchies.get(key);

@@ -1,11 +1,15 @@
 import type { ActorSystem } from 'xstate';
-import { toolResultsMessage, type ConversationMessage } from '../models/conversation.ts';
+import { toolResultsMessage, userMessage, type ConversationMessage } from '../models/conversation.ts';
 import { addFailedTurn, addTurn, type AgentStats } from './agent-stats.ts';
 import { draftOf, emitVia, errorText, openingMessages, type ResultEvent, type TaskEvent } from './agent-messages.ts';
 import type { ModelTurnOutput } from './model-turn.ts';
 import type { AgentPlan } from './run-plan.ts';
 import type { EventDraft } from '../events/run-event.ts';
 import type { RunTelemetry, SpanRef } from '../telemetry/run-telemetry.ts';
+import { resourcesOf } from './run-resources.ts';
+import {
+  addUsage, completedOutcome, emptyUsage, failureStatusOf, outcomeJson, stoppedOutcome, type DelegationOutcome, type OutcomeStatus, type OutcomeUsage,
+} from './agent-outcome.ts';
 
 /**
  * The agent loop that supervisors and workers share (task queue, model turn, tool calls, reply),
@@ -20,8 +24,46 @@ export interface AgentLoopContext {
   lastResult: string | null;
   lastError: string | null;
   stats: AgentStats;
-  telemetry: RunTelemetry;
   turnSpan: SpanRef | null;
+  /** How the current task is failing when it does (with `lastError`): a failed call, or a spent budget. */
+  failure: Exclude<OutcomeStatus, 'completed'>;
+  /** What the current task cost so far: the agent's own calls and what its delegations reported. */
+  usage: OutcomeUsage;
+  /** How the agent's last task ended (null: none ended yet); `statistics.agents` shows it. */
+  outcome: DelegationOutcome | null;
+  /** Set by a graceful AGENT.CANCEL: the task ends after the model turn (or tool calls) in progress. */
+  stopping: StopRequest | null;
+  /** Messages steered to the agent, given to its next model turn (AGENT.STEER). */
+  steering: string[];
+}
+
+/** Why an agent is stopping: who asked (the agent whose subtree is cancelled) and how. */
+export interface StopRequest {
+  mode: 'graceful' | 'hard';
+  /** The agent the cancel was addressed to (this one, or an ancestor whose subtree this is). */
+  by: string;
+}
+
+/** Cancels one agent's subtree (hard: at once; graceful: after the model turn in progress). */
+export interface AgentCancelEvent {
+  type: 'AGENT.CANCEL';
+  mode: 'graceful' | 'hard';
+  /** The agent the cancel was addressed to; absent: this one. */
+  by?: string;
+}
+
+/** A message for the agent's next model turn, as a user message. */
+export interface AgentSteerEvent {
+  type: 'AGENT.STEER';
+  message: string;
+}
+
+/** Steered messages kept for an agent's next turn, at most (the API bounds each message's length). */
+export const MAX_PENDING_STEERS = 16;
+
+/** The loop fields of a fresh agent's context. */
+export function initialLoopFields(): Pick<AgentLoopContext, 'failure' | 'usage' | 'outcome' | 'stopping' | 'steering'> {
+  return { failure: 'failed', usage: emptyUsage(), outcome: null, stopping: null, steering: [] };
 }
 
 /** A tool call of the current turn once answered (a delegation or a worker tool). */
@@ -30,6 +72,8 @@ export interface AnsweredCall {
   toolName: string;
   ok: boolean;
   output: string;
+  /** A delegation's typed outcome: what the supervisor's model gets when the child did not complete. */
+  outcome?: DelegationOutcome | null;
 }
 
 /** The params a model-turn guard or action gets: the done event's output, typed where the transition is. */
@@ -44,41 +88,70 @@ export const turnHasCalls = (output: ModelTurnOutput): boolean => output.toolCal
 
 export const turnHasNoText = (output: ModelTurnOutput): boolean => output.text.trim() === '';
 
-/** The context fields every agent sets when it takes the next queued task. */
-export function startNextTask(context: AgentLoopContext): Pick<AgentLoopContext, 'current' | 'queue' | 'messages' | 'stats' | 'turnSpan'> {
+/** The context fields every agent sets when it takes the next queued task (`telemetry`: the run's, from its resources). */
+export function startNextTask(
+  context: AgentLoopContext, telemetry: RunTelemetry,
+): Pick<AgentLoopContext, 'current' | 'queue' | 'messages' | 'stats' | 'turnSpan' | 'usage' | 'failure'> {
   const next = context.queue[0]!;
   return {
     current: next,
     queue: context.queue.slice(1),
-    messages: openingMessages(context.agent, next.task),
+    messages: openingMessages(context.agent, next.task, next.context),
     stats: { ...context.stats, tasks: context.stats.tasks + 1 },
-    turnSpan: context.telemetry.startAgentTurn(next.trace ?? null, context.agent),
+    turnSpan: telemetry.startAgentTurn(next.trace ?? null, context.agent),
+    usage: emptyUsage(),
+    failure: 'failed',
   };
 }
 
+/** What one model turn cost. */
+export function turnUsage(output: ModelTurnOutput): OutcomeUsage {
+  return { ...emptyUsage(), input_tokens: output.inputTokens, output_tokens: output.outputTokens, model_calls: 1, cost_usd: output.costUsd ?? 0 };
+}
+
+/** Steered messages join the conversation as user messages, on entering a model turn. */
+export function deliverSteering(context: AgentLoopContext): Pick<AgentLoopContext, 'messages' | 'steering'> {
+  if (context.steering.length === 0) return { messages: context.messages, steering: context.steering };
+  return { messages: [...context.messages, ...context.steering.map(userMessage)], steering: [] };
+}
+
+/** A steer received: kept for the next turn (the oldest dropped past the bound) and recorded as `agent.steered`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any run's system
+export function steered(context: AgentLoopContext, event: AgentSteerEvent, system: ActorSystem<any>): Pick<AgentLoopContext, 'steering'> {
+  emitVia(system, context.agent, 'agent', 'steered', { agent_id: context.agent.agentId, message: event.message, delivery: 'next_model_turn' });
+  return { steering: [...context.steering, event.message].slice(-MAX_PENDING_STEERS) };
+}
+
 /** A turn that answered with text: its counts and the answer. */
-export function answeredTurn(context: AgentLoopContext, output: ModelTurnOutput): Pick<AgentLoopContext, 'stats' | 'lastResult'> {
-  return { stats: addTurn(context.stats, output), lastResult: output.text };
+export function answeredTurn(context: AgentLoopContext, output: ModelTurnOutput): Pick<AgentLoopContext, 'stats' | 'lastResult' | 'usage'> {
+  return { stats: addTurn(context.stats, output), lastResult: output.text, usage: addUsage(context.usage, turnUsage(output)) };
 }
 
 /** A turn that was made but whose calls are not followed: its tokens count, and the task fails with `reason`. */
-export function abandonedTurn(context: AgentLoopContext, output: ModelTurnOutput, reason: string): Pick<AgentLoopContext, 'stats' | 'lastError'> {
-  return { stats: { ...addTurn(context.stats, output), errors: context.stats.errors + 1 }, lastError: reason };
+export function abandonedTurn(
+  context: AgentLoopContext, output: ModelTurnOutput, reason: string,
+): Pick<AgentLoopContext, 'stats' | 'lastError' | 'usage' | 'failure'> {
+  return {
+    stats: { ...addTurn(context.stats, output), errors: context.stats.errors + 1 }, lastError: reason,
+    usage: addUsage(context.usage, turnUsage(output)), failure: 'failed',
+  };
 }
 
-/** A model call that failed. */
-export function failedTurn(context: AgentLoopContext, error: unknown): Pick<AgentLoopContext, 'stats' | 'lastError'> {
-  return { stats: addFailedTurn(context.stats, error), lastError: errorText(error) };
+/** A model call that failed, or that a spent budget did not allow (the task ends `budget_exhausted`). */
+export function failedTurn(context: AgentLoopContext, error: unknown): Pick<AgentLoopContext, 'stats' | 'lastError' | 'failure'> {
+  const failure = failureStatusOf(error);
+  return { stats: failure === 'budget_exhausted' ? context.stats : addFailedTurn(context.stats, error), lastError: errorText(error), failure };
 }
 
 /** A turn that made tool calls: its counts, the assistant message, and the calls on the agent's life-long count. */
 export function callingTurn(
   context: AgentLoopContext & { toolCallCount: number }, output: ModelTurnOutput,
-): Pick<AgentLoopContext, 'stats' | 'messages'> & { toolCallCount: number } {
+): Pick<AgentLoopContext, 'stats' | 'messages' | 'usage'> & { toolCallCount: number } {
   return {
     stats: { ...addTurn(context.stats, output), tool_calls: context.stats.tool_calls + output.toolCalls.length },
     messages: [...context.messages, output.message],
     toolCallCount: context.toolCallCount + output.toolCalls.length,
+    usage: addUsage(context.usage, { ...turnUsage(output), tool_calls: output.toolCalls.length }),
   };
 }
 
@@ -95,7 +168,7 @@ export function toolCallDrafts<C extends { toolCallId: string; toolName: string 
 /** The turn's answered calls go back into the conversation; failed ones count as tool errors. */
 export function answeredCallsTurn(context: AgentLoopContext, calls: AnsweredCall[]): Pick<AgentLoopContext, 'messages' | 'stats'> {
   return {
-    messages: [...context.messages, toolResultsMessage(calls)],
+    messages: [...context.messages, toolResultsMessage(calls.map((c) => ({ ...c, structured: c.outcome && c.outcome.status !== 'completed' ? outcomeJson(c.outcome) : null })))],
     stats: { ...context.stats, tool_errors: context.stats.tool_errors + calls.filter((c) => !c.ok).length },
   };
 }
@@ -111,13 +184,78 @@ export function toolResultDrafts<C extends AnsweredCall>(agent: AgentPlan, calls
 interface ReplyEnqueuer {
   (action: () => void): void;
   sendParent(event: ResultEvent): void;
+  assign(fields: Partial<AgentLoopContext>): void;
 }
 
-/** Ends the task's turn span and answers the parent's TASK: the last result, or the last error. */
-export function enqueueReply(context: AgentLoopContext, ok: boolean, enqueue: ReplyEnqueuer): void {
-  const output = ok ? context.lastResult ?? '' : context.lastError ?? 'unknown error';
-  enqueue(ok ? () => context.telemetry.endAgentTurn(context.turnSpan) : () => context.telemetry.endAgentTurn(context.turnSpan, output));
-  enqueue.sendParent({ type: 'RESULT', callId: context.current!.callId, ok, output } satisfies ResultEvent);
+/**
+ * Ends the current task: its turn span ends, the parent's TASK is answered with the typed
+ * outcome (the last result when `ok`, else the failure with `partial`), and the outcome is kept
+ * for the statistics.
+ */
+export function enqueueReply(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any run's system
+  context: AgentLoopContext, ok: boolean, enqueue: ReplyEnqueuer, system: ActorSystem<any>, partial: string | null = null,
+): void {
+  const outcome = ok ? completedOutcome(context.lastResult ?? '', context.usage)
+    : stoppedOutcome(context.failure, context.lastError ?? 'unknown error', partial, context.usage);
+  enqueueOutcome(context, outcome, enqueue, system);
+}
+
+/** Answers the current task with `outcome` (see enqueueReply). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any run's system
+export function enqueueOutcome(context: AgentLoopContext, outcome: DelegationOutcome, enqueue: ReplyEnqueuer, system: ActorSystem<any>): void {
+  const { telemetry } = resourcesOf(system);
+  const span = context.turnSpan;
+  enqueue(outcome.status === 'completed' ? () => telemetry.endAgentTurn(span) : () => telemetry.endAgentTurn(span, outcome.error ?? outcome.status));
+  if (context.current) enqueue.sendParent({ type: 'RESULT', callId: context.current.callId, outcome } satisfies ResultEvent);
+  enqueue.assign({ outcome });
+}
+
+/**
+ * The agent stops for good (AGENT.CANCEL): its current task and every queued one are answered
+ * `cancelled` (the current one with `partial`, what it had produced), and `agent.cancelled`
+ * records the outcome. It then answers any later task `cancelled` at once (`answerStopped`).
+ */
+export function enqueueStop(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any run's system
+  context: AgentLoopContext, request: StopRequest, partial: string | null, enqueue: ReplyEnqueuer, system: ActorSystem<any>,
+): void {
+  const reason = request.by === context.agent.agentId ? `agent cancelled (${request.mode})` : `cancelled with agent ${request.by} (${request.mode})`;
+  const outcome = stoppedOutcome('cancelled', reason, partial, context.current ? context.usage : emptyUsage());
+  enqueueOutcome(context, outcome, enqueue, system);
+  for (const task of context.queue) enqueue.sendParent(cancelledAnswer(task, reason));
+  enqueue.assign({ queue: [], stopping: null, steering: [] });
+  enqueue(() => emitVia(system, context.agent, 'agent', 'cancelled', {
+    agent_id: context.agent.agentId, mode: request.mode, cancelled_by: request.by, outcome,
+  }));
+}
+
+/** The answer a stopped agent gives a task at once. */
+export function cancelledAnswer(task: TaskEvent, reason = 'agent cancelled'): ResultEvent {
+  return { type: 'RESULT', callId: task.callId, outcome: stoppedOutcome('cancelled', reason, null, emptyUsage()) };
+}
+
+/** The stop an AGENT.CANCEL asks for. */
+export const stopRequestOf = (context: AgentLoopContext, event: AgentCancelEvent): StopRequest =>
+  ({ mode: event.mode, by: event.by ?? context.agent.agentId });
+
+/** The text of the assistant turns in a conversation (a stopped agent's partial output), in order. */
+export function assistantTexts(messages: ConversationMessage[]): string[] {
+  return messages.flatMap((m) => (m.role === 'assistant'
+    ? m.content.flatMap((part) => (part.type === 'text' && part.text.trim() !== '' ? [part.text] : []))
+    : []));
+}
+
+/** Pieces of partial output as one text (null: nothing was produced). */
+export function joinPartial(pieces: string[]): string | null {
+  const kept = pieces.filter((p) => p.trim() !== '');
+  return kept.length > 0 ? kept.join('\n\n') : null;
+}
+
+/** The text streamed so far by the agent's model call in flight (kept when it is stopped). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any run's system
+export function streamedText(context: AgentLoopContext, system: ActorSystem<any>): string {
+  return resourcesOf(system).streamedText?.get(context.agent.agentId) ?? '';
 }
 
 /** The task's error as a run event. */

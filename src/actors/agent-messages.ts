@@ -1,24 +1,26 @@
 import type { ActorSystem } from 'xstate';
-import { sourceOf, userPromptFor, type AgentPlan } from './run-plan.ts';
+import { sourceOf, userPromptFor, type AgentPlan, type ThreadTurn } from './run-plan.ts';
 import type { EventCategory, EventDraft } from '../events/run-event.ts';
 import type { SpanRef } from '../telemetry/run-telemetry.ts';
-import { userMessage, type ConversationMessage } from '../models/conversation.ts';
+import { assistantMessage, userMessage, type ConversationMessage } from '../models/conversation.ts';
+import type { DelegationOutcome } from './agent-outcome.ts';
 
 /** A sub-task handed to an agent actor by its parent. */
 export interface TaskEvent {
   type: 'TASK';
   callId: string;
   task: string;
+  /** Earlier turns of the conversation the task continues (a thread's earlier runs, for the global supervisor). */
+  context?: ThreadTurn[];
   /** The span the agent's turn nests under (the run's, or the delegating supervisor's turn): plain data. */
   trace?: SpanRef | null;
 }
 
-/** An agent's answer to its parent, for the TASK with the same callId. */
+/** An agent's answer to its parent, for the TASK with the same callId: how the task ended. */
 export interface ResultEvent {
   type: 'RESULT';
   callId: string;
-  ok: boolean;
-  output: string;
+  outcome: DelegationOutcome;
 }
 
 /** Drafts for the run's sink, in the order they happened: one message per batch, not per event. */
@@ -48,9 +50,10 @@ export function emitVia(system: ActorSystem<any>, agent: AgentPlan | null, categ
   sendToSink(system, [draftOf(agent, category, action, data)]);
 }
 
-/** The conversation an agent starts a task with; its system prompt goes with each call. */
-export function openingMessages(agent: AgentPlan, task: string): ConversationMessage[] {
-  return [userMessage(userPromptFor(agent, task))];
+/** The conversation an agent starts a task with (after the earlier turns it continues, if any); its system prompt goes with each call. */
+export function openingMessages(agent: AgentPlan, task: string, context: readonly ThreadTurn[] = []): ConversationMessage[] {
+  const earlier = context.flatMap((turn) => [userMessage(turn.task), assistantMessage(turn.answer)]);
+  return [...earlier, userMessage(userPromptFor(agent, task))];
 }
 
 export function errorText(err: unknown): string {

@@ -2,10 +2,10 @@ import { fromCallback } from 'xstate';
 import { errorText } from './agent-messages.ts';
 import { parseToolReference } from '../domain/worker-tools.ts';
 import { McpToolbox } from '../tools/mcp-toolbox.ts';
-import type { McpHeaderResolver, McpServerConfig } from '../tools/mcp-connection.ts';
+import type { McpServerConfig } from '../tools/mcp-connection.ts';
 import type { McpSettings } from '../tools/tool-settings.ts';
-import type { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import type { OfferedTool } from '../tools/worker-tool.ts';
+import { resourcesOf } from './run-resources.ts';
 
 /** The address of a run's MCP connections in its actor system: tool calls find them by it. */
 export const MCP_TOOLS_SYSTEM_ID = 'mcp-tools';
@@ -21,14 +21,8 @@ export interface McpToolsInput {
   /** Shown by runs/inspect as the node's kind. */
   kind: 'mcp_tools';
   servers: McpServerConfig[];
-  /** Resolves a server's header values as its connection opens (the values never enter any context). */
-  headers: McpHeaderResolver;
   workers: WorkerToolNames[];
   settings: McpSettings;
-  /** The outbound address policy the connections obey (opaque here: the tools layer applies it). */
-  outbound?: OutboundPolicy;
-  /** Reports a failure to close a connection (the run has no events left to tell it in). */
-  onCloseError(message: string): void;
 }
 
 /** A worker's tool call for an MCP tool, answered through `settle`. */
@@ -52,10 +46,12 @@ export type McpToolsReport =
  * in any machine's context — and tool calls reach them only by this address, so a call can
  * only ever use the connections of its own run.
  */
-export const mcpToolsActor = fromCallback<McpCallEvent, McpToolsInput, McpToolsReport>(({ input, sendBack, receive }) => {
-  // Header values are resolved as each connection opens, not put into the plan: the plan holds
-  // names only, and a rotated credential is used by the next run.
-  const toolbox = new McpToolbox(input.settings, input.headers, input.outbound);
+export const mcpToolsActor = fromCallback<McpCallEvent, McpToolsInput, McpToolsReport>(({ input, sendBack, receive, system }) => {
+  // Header values are resolved as each connection opens (by the run's resources), not put into
+  // the plan: the plan holds names only, and a rotated credential is used by the next run. A run
+  // restored from a checkpoint opens its connections again the same way.
+  const resources = resourcesOf(system);
+  const toolbox = new McpToolbox(input.settings, resources.mcpHeaders, resources.outbound);
   const opening = new AbortController();
   toolbox.open(input.servers, opening.signal)
     .then(() => sendBack({ type: 'MCP.READY', byAgent: offeredByAgent(toolbox, input.workers) }))
@@ -67,7 +63,7 @@ export const mcpToolsActor = fromCallback<McpCallEvent, McpToolsInput, McpToolsR
   });
   return () => {
     opening.abort();
-    toolbox.close().catch((err: unknown) => input.onCloseError(errorText(err)));
+    toolbox.close().catch((err: unknown) => resources.warn(`closing an MCP connection failed: ${errorText(err)}`));
   };
 });
 

@@ -10,7 +10,9 @@ import { isAbortError } from '../models/model-retry.ts';
 import { describeError } from '../models/turn-builder.ts';
 import { ModelCallError } from '../errors/app-error.ts';
 import type { AgentModel } from '../models/model-factory.ts';
-import { noRunTelemetry, type RunTelemetry, type SpanRef } from '../telemetry/run-telemetry.ts';
+import type { SpanRef } from '../telemetry/run-telemetry.ts';
+import { resourcesOf } from './run-resources.ts';
+import { reserveModelCall } from './budget-check.ts';
 
 export interface ToolSpec {
   toolName: string;
@@ -25,9 +27,13 @@ export interface ModelTurnInput {
   /** A supervisor's children as tools; a worker's own tools (none when it has none, or for its final answer). */
   tools: ToolSpec[];
   parallelToolCalls: boolean;
-  /** The run's metrics and spans, and the agent's turn span this call nests under. */
-  telemetry?: RunTelemetry;
+  /** The agent's turn span this call nests under. */
   parentSpan?: SpanRef | null;
+  /**
+   * Set on a call that was in flight when the run's process was lost (see resume-preparation.ts):
+   * it is issued again from its start, announced by `llm.turn_restarted` (what it had streamed stays in the log).
+   */
+  restarted?: boolean;
 }
 
 export interface ToolCallRequest {
@@ -51,6 +57,8 @@ export interface ModelTurnOutput {
   cachedInputTokens: number;
   /** Attempts beyond the first (failures before output that were retried). */
   retries: number;
+  /** USD, from the model's prices (0: unpriced; absent in checkpoints made before costs existed). */
+  costUsd?: number;
   durationMs: number;
 }
 
@@ -66,22 +74,42 @@ const INVALID_INPUT = 'invalid tool input: expected {"task": "<non-empty text>"}
 export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async ({ input, system, signal }) => {
   const source = sourceOf(input.agent);
   let drafts: EventDraft[] = [];
+  const resources = resourcesOf(system);
+  const { streamedText } = resources;
+  let streamed = '';
+  let streamedChanged = false;
+  let finished = false;
+  streamedText.delete(input.agent.agentId);
   const flush = () => {
     if (drafts.length === 0) return;
     const batch = drafts;
     drafts = [];
-    if (!signal.aborted) sendToSink(system, batch);
+    if (signal.aborted) return;
+    // Per batch, not per token: what a cancel of this agent keeps as its partial output.
+    if (streamedChanged) streamedText.set(input.agent.agentId, streamed);
+    streamedChanged = false;
+    sendToSink(system, batch);
   };
-  const { model } = input.agent;
+  const model = resources.models.get(input.agent.agentId);
+  if (!model) throw new Error(`no model for agent ${input.agent.agentId} in this run`);
+  if (input.restarted) {
+    drafts.push({ source, category: 'llm', action: 'turn_restarted', data: { agent_id: input.agent.agentId, reason: 'the process running this model call was lost; it is issued again from its start' } });
+    flush();
+  }
+  // Before the call: a budget on the agent's way up may refuse it (BudgetExhaustedError) or cap its output.
+  const budget = await reserveModelCall(system, input.agent, model.maxOutputTokens, () => [
+    input.agent.systemPrompt, JSON.stringify(input.messages), JSON.stringify(input.tools),
+  ]);
+  const maxOutputTokens = budget.maxOutputTokens ?? model.maxOutputTokens;
   let retries = 0; // counted here too, so a call that fails in the end still reports its retries
-  const span = (input.telemetry ?? noRunTelemetry).modelCall(input.parentSpan ?? null, input.agent, { provider: model.provider, modelId: model.modelId });
+  const span = resources.telemetry.modelCall(input.parentSpan ?? null, input.agent, { provider: model.provider, modelId: model.modelId });
   try {
     const turn = await streamTurn(model.model, {
       system: input.agent.systemPrompt,
       messages: input.messages,
       tools: input.tools.map(functionTool),
       ...(model.temperature !== undefined && { temperature: model.temperature }),
-      ...(model.maxOutputTokens !== undefined && { maxOutputTokens: model.maxOutputTokens }),
+      ...(maxOutputTokens !== undefined && { maxOutputTokens }),
       ...(model.topP !== undefined && { topP: model.topP }),
       ...(model.retry && { retry: model.retry }),
       ...(model.idleTimeoutMs !== undefined && { idleTimeoutMs: model.idleTimeoutMs }),
@@ -102,14 +130,20 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
         },
       },
     }, {
-      onTextDelta: (content) => drafts.push({ source, category: 'llm', action: 'stream', data: { content } }),
+      onTextDelta: (content) => {
+        streamed += content;
+        streamedChanged = true;
+        drafts.push({ source, category: 'llm', action: 'stream', data: { content } });
+      },
       onReasoningDelta: (content) => drafts.push({ source, category: 'llm', action: 'reasoning', data: { content } }),
       onIdle: flush,
       onRetry: () => {
         retries++;
       },
     }, signal);
-    span.ok({ inputTokens: turn.usage.inputTokens, outputTokens: turn.usage.outputTokens });
+    const costUsd = budget.settle(turn.usage);
+    span.ok({ inputTokens: turn.usage.inputTokens, outputTokens: turn.usage.outputTokens, costUsd });
+    finished = true;
     return {
       text: turn.text,
       toolCalls: turn.toolCalls.map((call): ToolCallRequest => {
@@ -130,8 +164,11 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
       cachedInputTokens: turn.usage.cachedInputTokens,
       retries: turn.attempts - 1,
       durationMs: turn.durationMs,
+      costUsd,
     };
   } catch (err) {
+    // No usage is known of a call that failed or was stopped: its reservation goes, the call counts.
+    budget.settle(null);
     // The actor's own signal says the run was stopped; an idle timeout or a provider's failure is the call's error.
     if (signal.aborted) span.cancelled();
     else span.fail(describeError(scrubError(err, model.secrets ?? [])));
@@ -141,6 +178,8 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
   } finally {
     // Deltas streamed before the end (or a failure) go out ahead of whatever the agent does next.
     flush();
+    // A call that failed (or was stopped) leaves its text for the agent's partial output; a finished one's is in its answer.
+    if (finished) streamedText.delete(input.agent.agentId);
   }
 });
 
@@ -151,7 +190,9 @@ function namedFailure(model: AgentModel, err: unknown, retries: number): ModelCa
   // call, rather than by a stream layer that would cost every token.
   const text = describeError(scrubError(err, model.secrets ?? []));
   const cause = text + (typeof status === 'number' && !text.includes(String(status)) ? ` (HTTP ${status})` : '');
-  return new ModelCallError(`${model.provider} model "${model.modelId}" (${model.name}) failed: ${cause}`, { retries });
+  // A model that stopped answering (idle timeout) makes the task end `timed_out`, not `failed`.
+  const errorCode = (err as { name?: unknown }).name === 'StreamIdleTimeoutError' ? 'MODEL_TIMEOUT' as const : undefined;
+  return new ModelCallError(`${model.provider} model "${model.modelId}" (${model.name}) failed: ${cause}`, { retries, ...(errorCode && { errorCode }) });
 }
 
 function functionTool(spec: ToolSpec): LanguageModelV3FunctionTool {

@@ -1,66 +1,68 @@
 import { assign, enqueueActions, fromPromise, sendTo, setup, stopChild, type AnyActorRef } from 'xstate';
 import { sinkActor } from './sink-machine.ts';
-import { supervisorMachine } from './supervisor-machine.ts';
+import { agentSystemId, globalSupervisorMachine } from './supervisor-machine.ts';
 import { globalSupervisorInput } from './supervisor-input.ts';
 import { describeActor, finalTree, statisticsOf, type ActorNode } from './actor-tree.ts';
 import { topologyOf, type RunPlan } from './run-plan.ts';
 import { draftOf, emitEvent, type ResultEvent, type TaskEvent } from './agent-messages.ts';
 import { MCP_TOOLS_SYSTEM_ID, mcpToolsActor, type McpToolsInput, type McpToolsReport } from './mcp-tools-actor.ts';
-import type { RunEventWriter } from '../events/run-event-writer.ts';
+import { RESOURCES_SYSTEM_ID, resourcesLogic, resourcesOf, type RunResources } from './run-resources.ts';
 import type { OfferedTool } from '../tools/worker-tool.ts';
 import { DEFAULT_MCP_SETTINGS } from '../tools/tool-settings.ts';
 import type { RunOutcome } from '../domain/run-records.ts';
-import { noRunTelemetry, type RunTelemetry } from '../telemetry/run-telemetry.ts';
+import { BUDGET_LEDGER_SYSTEM_ID, budgetLedgerLogic } from './budget-ledger-actor.ts';
+import type { RunBudgetExhaustedEvent } from './budget-check.ts';
+import { partialResultsOf } from './run-partial-results.ts';
+import { budgetDeadlineActor, deadlineActor, type DeadlineEvent } from './run-deadlines.ts';
+import type { DelegationOutcome } from './agent-outcome.ts';
 
-/** How a run records its progress; bound to the run's tenant by whoever starts it. */
-export interface RunPersistence {
-  /** `traceId`: the run's trace, recorded with it (null when tracing is off). */
-  markRunning(runId: number, at: Date, traceId: string | null): Promise<void>;
-  finish(runId: number, outcome: RunOutcome, at: Date): Promise<boolean>;
-  markEnded(runId: number): Promise<void>;
-}
+export type { RunPersistence } from './run-resources.ts';
 
+/** A run's input: its plan (data) and this process's live resources for it (never kept in any context). */
 export interface RunInput {
   plan: RunPlan;
-  writer: RunEventWriter;
-  persistence: RunPersistence;
+  resources: RunResources;
   /** Cancelled before it ever ran (it was queued): record the end without starting work. */
   cancelledBeforeStart?: boolean;
-  /** Reports what cannot go into the run's events (a connection that failed to close after the end). */
-  warn?: (message: string) => void;
-  /** The run's metrics and spans, handed down to its agents (none when absent). */
-  telemetry?: RunTelemetry;
+  /** Started again after its process was lost before its first checkpoint: its start was announced already. */
+  announced?: boolean;
 }
 
-export interface RunContext extends RunInput {
-  telemetry: RunTelemetry;
+/** The run's context: plain data, so the run can be persisted and restored on another process. */
+export interface RunContext extends Omit<RunInput, 'resources'> {
   /** The MCP tools each worker is offered, by agent id; null until the run's MCP connections are open. */
   mcpTools: Record<string, OfferedTool[]> | null;
   mcpError: string | null;
-  /** When the run began its work (preparing): its time limit counts from here, MCP connects included. */
+  /** When the run began its work (preparing, epoch ms): its time limit counts from here, MCP connects and time lost to a move included. */
   startedAtMs: number | null;
   outcome: RunOutcome | null;
   finalTree: ActorNode | null;
   finaliseError: string | null;
 }
 
-export type RunMachineEvent = ResultEvent | McpToolsReport | { type: 'CANCEL' };
+export type RunMachineEvent = ResultEvent | McpToolsReport | DeadlineEvent | RunBudgetExhaustedEvent | { type: 'CANCEL' };
 
 const GLOBAL = 'global-supervisor';
 const MCP_TOOLS = 'mcp-tools';
 
 const usesMcp = (plan: RunPlan) => (plan.mcpServers?.length ?? 0) > 0;
 
-function mcpToolsInput(input: RunInput): McpToolsInput {
-  const { plan } = input;
+function mcpToolsInput(plan: RunPlan): McpToolsInput {
   return {
     kind: 'mcp_tools',
     servers: plan.mcpServers ?? [],
-    headers: plan.mcpHeaders ?? (async () => ({})),
     workers: plan.teams.flatMap((team, t) => team.workers.map((w, i) => ({ agentId: w.agentId, path: `teams[${t}].workers[${i}]`, tools: w.tools ?? [] }))),
     settings: plan.workerTools.settings.mcp ?? DEFAULT_MCP_SETTINGS,
-    ...(plan.workerTools.settings.outbound && { outbound: plan.workerTools.settings.outbound }),
-    onCloseError: (message) => input.warn?.(`closing an MCP connection of run ${plan.runId} failed: ${message}`),
+  };
+}
+
+/** The run's failure when its own budget is spent: the partial results so far are its result. */
+function budgetExhausted(self: AnyActorRef, event: RunBudgetExhaustedEvent): Omit<RunOutcome, 'statistics'> {
+  return {
+    status: 'failed',
+    error: `budget exhausted: ${event.limit} of the run (spent ${event.spent} of ${event.max})`,
+    errorCode: 'budget_exhausted',
+    result: partialResultsOf(self.getSnapshot().children[GLOBAL] as AnyActorRef | undefined),
   };
 }
 
@@ -71,6 +73,16 @@ function settled(context: RunContext, self: AnyActorRef, outcome: Omit<RunOutcom
   const tree = finalTree(self.getSnapshot() ? describeActor(id, self) : { id, kind: 'run', status: 'done', state: null, children: [] });
   const stats = statisticsOf(tree);
   return { outcome: { ...outcome, statistics: { ...stats, actor_tree: tree } }, finalTree: tree };
+}
+
+/** The run's end for its global supervisor's outcome. */
+function runOutcomeOf(outcome: DelegationOutcome): Omit<RunOutcome, 'statistics'> {
+  if (outcome.status === 'completed') return { status: 'completed', result: outcome.output };
+  if (outcome.status === 'cancelled') return { status: 'cancelled', ...(outcome.partial_output && { result: outcome.partial_output }) };
+  return {
+    status: 'failed', error: outcome.error, ...(outcome.status === 'budget_exhausted' && { errorCode: 'budget_exhausted' }),
+    ...(outcome.partial_output && { result: outcome.partial_output }),
+  };
 }
 
 const FINISH_RETRY_DELAYS_MS = [100, 500, 2000];
@@ -101,12 +113,21 @@ export const runMachine = setup({
     output: {} as RunOutcome,
   },
   actors: {
+    // Replaced by the run's own resources in runMachineWith: a run made without them fails at once.
+    resources: resourcesLogic(null),
     sink: sinkActor,
-    globalSupervisor: supervisorMachine,
+    globalSupervisor: globalSupervisorMachine,
     mcpTools: mcpToolsActor,
-    markRunning: fromPromise<void, RunContext>(({ input }) => input.persistence.markRunning(input.plan.runId, new Date(), input.telemetry.traceId)),
-    finalise: fromPromise<void, RunContext>(async ({ input }) => {
-      const { writer, persistence, plan } = input;
+    deadline: deadlineActor,
+    budgetDeadline: budgetDeadlineActor,
+    budgetLedger: budgetLedgerLogic,
+    markRunning: fromPromise<void, RunContext>(({ input, system }) => {
+      const { persistence, telemetry } = resourcesOf(system);
+      return persistence.markRunning(input.plan.runId, new Date(), telemetry.traceId);
+    }),
+    finalise: fromPromise<void, RunContext>(async ({ input, system }) => {
+      const { writer, persistence, telemetry } = resourcesOf(system);
+      const { plan } = input;
       await writer.drain();
       // The hierarchy is stopped, so nothing but the terminal event can follow: it is event n.
       const statistics: Record<string, unknown> = {
@@ -127,34 +148,51 @@ export const runMachine = setup({
         // Whatever happened to the record, subscribers get the end of the run, and it is the last event.
         const { actor_tree: _tree, ...shown } = statistics;
         const data = outcome.status === 'completed' ? { result: outcome.result, statistics: shown }
-          : outcome.status === 'failed' ? { error: outcome.error, details: { statistics: shown } } : {};
+          : outcome.status === 'failed' ? { error: outcome.error, ...(outcome.errorCode && { error_code: outcome.errorCode }), ...(outcome.result && { result: outcome.result }), details: { statistics: shown } } : {};
         if (ours) writer.push({ source: null, category: 'lifecycle', action: outcome.status, data });
         writer.close();
         await writer.drain();
         // Counted and traced before markEnded, which may fail: the run is over either way.
-        input.telemetry.endRun(outcome.status, outcome.error);
+        telemetry.endRun(outcome.status, outcome.error);
         await persistence.markEnded(plan.runId);
       }
       if (recordError) throw recordError;
     }),
   },
   actions: {
-    announce: sendTo('sink', ({ context }) => emitEvent([
-      draftOf(null, 'lifecycle', 'started', { task: context.plan.task }),
-      draftOf(null, 'system', 'topology', { topology: topologyOf(context.plan) }),
-    ])),
-    delegate: sendTo(GLOBAL, ({ context }): TaskEvent => ({
-      type: 'TASK', callId: `run:${context.plan.runId}`, task: context.plan.task, trace: context.telemetry.runSpan,
+    /** The run's first events (not again for a run started anew after its process was lost: they are in its log). */
+    announce: enqueueActions(({ context, enqueue }) => {
+      if (context.announced) return;
+      enqueue.sendTo('sink', emitEvent([
+        draftOf(null, 'lifecycle', 'started', { task: context.plan.task }),
+        draftOf(null, 'system', 'topology', { topology: topologyOf(context.plan) }),
+      ]));
+    }),
+    delegate: sendTo(GLOBAL, ({ context, system }): TaskEvent => ({
+      type: 'TASK', callId: `run:${context.plan.runId}`, task: context.plan.task, trace: resourcesOf(system).telemetry.runSpan,
+      ...(context.plan.threadContext && context.plan.threadContext.length > 0 && { context: context.plan.threadContext }),
     })),
     /** Snapshot the tree (statistics) before stopping it: stopped actors keep no children. */
     settle: assign(({ context, self }, outcome: Omit<RunOutcome, 'statistics'>) => settled(context, self, outcome)),
+    settleBudgetExhausted: enqueueActions(({ context, self, enqueue, system }, event: RunBudgetExhaustedEvent) => {
+      // The run's own duration ran out here, not at a call: announced here (a call's refusal was announced by the call).
+      if (event.unannounced) {
+        enqueue.sendTo('sink', emitEvent([draftOf(null, 'budget', 'exhausted', { scope: 'run', limit: event.limit, spent: event.spent, max: event.max })]));
+        enqueue(() => resourcesOf(system).telemetry.budgetExhausted('run'));
+      }
+      enqueue.assign(settled(context, self, budgetExhausted(self, event)));
+    }),
     settleTimedOut: assign(({ context, self }) => settled(context, self, { status: 'failed', error: `run exceeded its time limit of ${context.plan.timeoutMs} ms` })),
     /** A run with MCP tools spawns its hierarchy once they are known (each worker's input names its tools). */
     spawnHierarchy: enqueueActions(({ context, enqueue }) => {
       if (!usesMcp(context.plan)) return;
-      enqueue.spawnChild('globalSupervisor', { id: GLOBAL, input: globalSupervisorInput(context.plan, context.mcpTools ?? {}, context.telemetry) });
+      enqueue.spawnChild('globalSupervisor', {
+        id: GLOBAL, systemId: agentSystemId(context.plan.globalSupervisor.agentId), input: globalSupervisorInput(context.plan, context.mcpTools ?? {}),
+      });
     }),
     stopHierarchy: stopChild(GLOBAL),
+    /** Nothing is charged after the run's end: calls aborted by it announce no budget event. */
+    stopLedger: stopChild(BUDGET_LEDGER_SYSTEM_ID),
     /** Closes the run's MCP connections (the actor's cleanup does it). */
     stopMcpTools: stopChild(MCP_TOOLS),
   },
@@ -162,21 +200,20 @@ export const runMachine = setup({
     mcpReady: ({ context }) => context.mcpTools !== null,
     mcpFailed: ({ context }) => context.mcpError !== null,
     cancelledBeforeStart: ({ context }) => context.cancelledBeforeStart === true,
-    succeeded: ({ event }) => (event as ResultEvent).ok,
-  },
-  delays: {
-    // What is left of the time limit: it covers waiting for MCP connections and the work alike.
-    runTimeout: ({ context }) => Math.max(0, context.plan.timeoutMs - (Date.now() - (context.startedAtMs ?? Date.now()))),
   },
 }).createMachine({
   id: 'run',
   context: ({ input, spawn }) => {
-    const telemetry = input.telemetry ?? noRunTelemetry;
-    spawn('sink', { id: 'sink', systemId: 'sink', input: { writer: input.writer, kind: 'sink' } });
+    // First: every other actor finds the run's resources through it, from its first moment on.
+    spawn('resources', { id: RESOURCES_SYSTEM_ID, systemId: RESOURCES_SYSTEM_ID, input: input.resources });
+    spawn('sink', { id: 'sink', systemId: 'sink', input: { kind: 'sink' } });
     const mcp = usesMcp(input.plan) && !input.cancelledBeforeStart;
-    if (mcp) spawn('mcpTools', { id: MCP_TOOLS, systemId: MCP_TOOLS_SYSTEM_ID, input: mcpToolsInput(input) });
-    else spawn('globalSupervisor', { id: GLOBAL, input: globalSupervisorInput(input.plan, {}, telemetry) });
-    return { ...input, telemetry, mcpTools: mcp ? null : {}, mcpError: null, startedAtMs: null, outcome: null, finalTree: null, finaliseError: null };
+    // The budget ledger: every model and tool call of the run consults it (and it counts the run's cost).
+    if (input.plan.budgets) spawn('budgetLedger', { id: BUDGET_LEDGER_SYSTEM_ID, systemId: BUDGET_LEDGER_SYSTEM_ID, input: { plan: input.plan } });
+    if (mcp) spawn('mcpTools', { id: MCP_TOOLS, systemId: MCP_TOOLS_SYSTEM_ID, input: mcpToolsInput(input.plan) });
+    else spawn('globalSupervisor', { id: GLOBAL, systemId: agentSystemId(input.plan.globalSupervisor.agentId), input: globalSupervisorInput(input.plan, {}) });
+    const { resources: _live, ...data } = input;
+    return { ...data, mcpTools: mcp ? null : {}, mcpError: null, startedAtMs: null, outcome: null, finalTree: null, finaliseError: null };
   },
   initial: 'boot',
   // The MCP connections open while the run is recorded as running; their report is kept whenever it comes.
@@ -214,29 +251,35 @@ export const runMachine = setup({
         },
         { guard: 'mcpReady', target: 'running', actions: 'spawnHierarchy' },
       ],
-      on: { CANCEL: { target: 'finishing', actions: { type: 'settle', params: { status: 'cancelled' } } } },
-      after: { runTimeout: { target: 'finishing', actions: 'settleTimedOut' } },
+      on: {
+        CANCEL: { target: 'finishing', actions: { type: 'settle', params: { status: 'cancelled' } } },
+        DEADLINE: { target: 'finishing', actions: 'settleTimedOut' },
+      },
+      invoke: { src: 'deadline', input: ({ context }) => ({ atMs: (context.startedAtMs ?? Date.now()) + context.plan.timeoutMs, kind: 'deadline' as const }) },
     },
     running: {
       entry: ['announce', 'delegate'],
       on: {
-        RESULT: [
-          {
-            guard: 'succeeded',
-            target: 'finishing',
-            actions: [{ type: 'settle', params: ({ event }) => ({ status: 'completed' as const, result: (event as ResultEvent).output }) }],
-          },
-          {
-            target: 'finishing',
-            actions: [{ type: 'settle', params: ({ event }) => ({ status: 'failed' as const, error: (event as ResultEvent).output }) }],
-          },
-        ],
+        // The global supervisor's outcome is the run's: completed, cancelled (it was cancelled as an
+        // agent), or failed with its error and whatever partial result it had (budget_exhausted too).
+        RESULT: { target: 'finishing', actions: { type: 'settle', params: ({ event }) => runOutcomeOf(event.outcome) } },
         CANCEL: { target: 'finishing', actions: { type: 'settle', params: { status: 'cancelled' } } },
+        DEADLINE: { target: 'finishing', actions: 'settleTimedOut' },
+        'BUDGET.RUN_EXHAUSTED': { target: 'finishing', actions: { type: 'settleBudgetExhausted', params: ({ event }) => event } },
       },
-      after: { runTimeout: { target: 'finishing', actions: 'settleTimedOut' } },
+      invoke: [
+        { src: 'deadline', input: ({ context }) => ({ atMs: (context.startedAtMs ?? Date.now()) + context.plan.timeoutMs, kind: 'deadline' as const }) },
+        {
+          src: 'budgetDeadline',
+          input: ({ context }) => {
+            const maxMs = context.plan.budgets?.run?.max_duration_ms;
+            return { atMs: maxMs === undefined ? null : (context.startedAtMs ?? Date.now()) + maxMs, maxMs: maxMs ?? 0, kind: 'deadline' as const };
+          },
+        },
+      ],
     },
     finishing: {
-      entry: ['stopHierarchy', 'stopMcpTools'],
+      entry: ['stopLedger', 'stopHierarchy', 'stopMcpTools'],
       invoke: {
         src: 'finalise',
         input: ({ context }) => context,
@@ -248,3 +291,12 @@ export const runMachine = setup({
   },
   output: ({ context }) => context.outcome!,
 });
+
+/**
+ * The run's machine for restoring a checkpoint with this process's live resources for it (a new
+ * run takes them as input instead: one shared machine, not one per run, whose definition costs
+ * ~15 KB of heap).
+ */
+export function runMachineRestoredWith(resources: RunResources) {
+  return runMachine.provide({ actors: { resources: resourcesLogic(resources) } });
+}

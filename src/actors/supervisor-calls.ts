@@ -1,4 +1,7 @@
 import type { ToolCallRequest } from './model-turn.ts';
+import type { DelegationOutcome } from './agent-outcome.ts';
+import type { ConversationMessage } from '../models/conversation.ts';
+import { assistantTexts, joinPartial } from './agent-loop.ts';
 
 /** A child of a supervisor, offered to its model as one tool. */
 export interface ChildSpec {
@@ -9,6 +12,8 @@ export interface ChildSpec {
   teamName: string;
   description: string;
   actorId: string;
+  /** The child agent's id (its address in the run's system is derived from it). */
+  agentId: string;
   preventDuplicate: boolean;
   /** For a team child: whether its result may enrich later teams' tasks. */
   sharesContext: boolean;
@@ -25,6 +30,8 @@ export interface PendingCall extends ToolCallRequest {
   startedAt: number;
   ok: boolean;
   output: string;
+  /** The child's typed outcome once done (null: answered without a child — unknown tool, bad input, or shared from the cache). */
+  outcome: DelegationOutcome | null;
   deduplicated: boolean;
 }
 
@@ -60,5 +67,25 @@ export function enrichTask(task: string, finished: Array<{ name: string; output:
 }
 
 export function newCall(request: ToolCallRequest): PendingCall {
-  return { ...request, dispatchId: null, status: 'queued', waitingFor: null, startedAt: 0, ok: false, output: '', deduplicated: false };
+  return { ...request, dispatchId: null, status: 'queued', waitingFor: null, startedAt: 0, ok: false, output: '', outcome: null, deduplicated: false };
+}
+
+/**
+ * A supervisor's partial output: its turns' text so far, the results its children answered in
+ * this task (from the conversation and the turn in progress) and the partial output of those
+ * that did not complete — partial results flow up.
+ */
+export function supervisorPartial(
+  context: { children: ChildSpec[]; messages: ConversationMessage[]; calls: PendingCall[] }, turnText: string,
+): string | null {
+  const nameOf = (toolName: string) => context.children.find((c) => c.toolName === toolName)?.name ?? toolName;
+  const answered = context.messages.flatMap((m) => (m.role === 'tool'
+    ? m.content.flatMap((part) => (part.type === 'tool-result' && part.output.type === 'text' ? [`[${nameOf(part.toolName)}]: ${part.output.value}`] : []))
+    : []));
+  const current = context.calls.flatMap((c) => {
+    if (c.status !== 'done') return [];
+    if (c.ok) return [`[${nameOf(c.toolName)}]: ${c.output}`];
+    return c.outcome?.partial_output ? [`[${nameOf(c.toolName)}] (${c.outcome.status}, partial): ${c.outcome.partial_output}`] : [];
+  });
+  return joinPartial([...assistantTexts(context.messages), ...answered, ...current, turnText]);
 }

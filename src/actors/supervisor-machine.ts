@@ -1,42 +1,47 @@
-import { assign, enqueueActions, setup, type AnyActorLogic, type AnyActorRef, type AnyStateMachine } from 'xstate';
-import type { ConversationMessage } from '../models/conversation.ts';
+import { and, assign, enqueueActions, setup, type AnyActorLogic } from 'xstate';
 import { modelTurnActor } from './model-turn.ts';
-import { workerMachine } from './worker-machine.ts';
-import { emptyStats, type AgentStats } from './agent-stats.ts';
+import { workerMachine, type WorkerInput } from './worker-machine.ts';
+import { emptyStats } from './agent-stats.ts';
 import { emitVia, sendToSink, type ResultEvent, type TaskEvent } from './agent-messages.ts';
 import {
-  abandonedTurn, answeredCallsTurn, answeredTurn, callingTurn, enqueueReply, failedTurn, reportTaskError, startNextTask, toolCallDrafts, toolResultDrafts,
-  turnHasCalls, turnParams, type TurnParams,
+  abandonedTurn, answeredCallsTurn, answeredTurn, callingTurn, cancelledAnswer, deliverSteering, enqueueReply, enqueueStop, failedTurn,
+  initialLoopFields, reportTaskError, startNextTask, steered, stopRequestOf, streamedText, toolCallDrafts, toolResultDrafts,
+  turnHasCalls, turnParams, type AgentCancelEvent, type AgentLoopContext, type AgentSteerEvent, type StopRequest, type TurnParams,
 } from './agent-loop.ts';
+import { addUsage, outcomeText } from './agent-outcome.ts';
 import {
-  callsToDispatch, dedupeKey, enrichTask, newCall, type ChildSpec, type PendingCall,
+  callsToDispatch, dedupeKey, enrichTask, newCall, supervisorPartial, type ChildSpec, type PendingCall,
 } from './supervisor-calls.ts';
 import type { AgentPlan } from './run-plan.ts';
-import { noRunTelemetry, type RunTelemetry, type SpanRef } from '../telemetry/run-telemetry.ts';
+import { resourcesOf } from './run-resources.ts';
 
-export interface SupervisorInput {
+/** A supervisor's input: its own plan and its children's (`TChildInput`: a team's or a worker's input). */
+export interface SupervisorInput<TChildInput> {
   agent: AgentPlan;
-  children: Array<ChildSpec & { input: SupervisorInput | { agent: AgentPlan } }>;
+  children: Array<ChildSpec & { input: TChildInput }>;
   parallel: boolean;
   /** Global: enable_context_sharing between teams. Team: share_context between its workers. */
   shareContext: boolean;
   maxTurns: number;
-  /** The run's metrics and spans (none when absent). */
-  telemetry?: RunTelemetry;
 }
 
-type SpawnAny = (logic: AnyActorLogic, options: { id: string; input: unknown }) => AnyActorRef;
+/**
+ * The logic of a supervisor's children as `setup` sees it: a team's supervisor spawns workers and
+ * the global one spawns supervisors (this machine, provided as `child` below), and a machine cannot
+ * name its own type before it exists, so the registered slot is widened to any logic — every
+ * child is still spawned by its registered name, which a persisted snapshot can restore.
+ */
+const workerLogic: AnyActorLogic = workerMachine;
 
-export interface SupervisorContext {
+/** The address of an agent in its run's actor system: control messages reach it by this. */
+export const agentSystemId = (agentId: string): string => `agent:${agentId}`;
+
+export interface SupervisorContext extends AgentLoopContext {
   kind: 'global_supervisor' | 'team_supervisor';
-  agent: AgentPlan;
   children: ChildSpec[];
   parallel: boolean;
   shareContext: boolean;
   maxTurns: number;
-  current: TaskEvent | null;
-  queue: TaskEvent[];
-  messages: ConversationMessage[];
   turns: number;
   calls: PendingCall[];
   /** Results of children finished in this run, for context sharing. */
@@ -45,13 +50,9 @@ export interface SupervisorContext {
   cache: Record<string, string>;
   dispatchCount: number;
   toolCallCount: number;
-  lastResult: string | null;
-  lastError: string | null;
-  stats: AgentStats;
-  telemetry: RunTelemetry;
-  /** The span of the current task's turn (null when tracing is off): its model calls and delegations nest under it. */
-  turnSpan: SpanRef | null;
 }
+
+type SupervisorEvent = TaskEvent | ResultEvent | AgentCancelEvent | AgentSteerEvent;
 
 /**
  * A supervisor (global or team): its children are spawned once and live as long as it does, so
@@ -59,17 +60,20 @@ export interface SupervisorContext {
  * tool call is a delegation to the matching child (one at a time, or all at once in parallel
  * mode); the results go back to the model; until the model answers without tool calls.
  */
-export const supervisorMachine: AnyStateMachine = setup({
+const supervisorMachine = setup({
   types: {
     context: {} as SupervisorContext,
-    input: {} as SupervisorInput,
-    events: {} as TaskEvent | ResultEvent,
+    input: {} as SupervisorInput<WorkerInput | SupervisorInput<WorkerInput>>,
+    events: {} as SupervisorEvent,
   },
-  actors: { modelTurn: modelTurnActor },
+  // `child`: the logic of every child, registered by name so a checkpoint can name it: workers for
+  // a team's supervisor, teams' supervisors for the global one (provided below).
+  actors: { modelTurn: modelTurnActor, child: workerLogic },
   actions: {
-    enqueue: assign({ queue: ({ context, event }) => [...context.queue, event as TaskEvent] }),
+    // The TASK as params, typed where the transition is.
+    enqueue: assign(({ context }, task: TaskEvent) => ({ queue: [...context.queue, task] })),
     // Only when a task is queued (guard `hasQueued`).
-    takeNext: assign(({ context }) => ({ ...startNextTask(context), turns: 0, calls: [] })),
+    takeNext: assign(({ context, system }) => ({ ...startNextTask(context, resourcesOf(system).telemetry), turns: 0, calls: [] })),
     announceCalls: ({ context, system }) => {
       sendToSink(system, toolCallDrafts(context.agent, context.calls, context.toolCallCount, (call) => ({ input: { task: call.task } })));
     },
@@ -109,33 +113,51 @@ export const supervisorMachine: AnyStateMachine = setup({
       }
       enqueue.assign({ calls, dispatchCount });
     }),
-    recordResult: enqueueActions(({ context, event, enqueue, system }) => {
-      const result = event as ResultEvent;
+    recordResult: enqueueActions(({ context, enqueue, system }, result: ResultEvent) => {
       const owner = context.calls.find((c) => c.dispatchId === result.callId && c.status === 'running');
       if (!owner) return; // not of this turn: a late answer to a task already given up on
       const child = context.children.find((ch) => ch.toolName === owner.toolName)!;
+      const { outcome } = result;
+      const ok = outcome.status === 'completed';
+      const output = outcomeText(outcome);
       const calls = context.calls.map((c) =>
         c === owner || (c.status === 'waiting' && c.waitingFor === result.callId)
-          ? { ...c, status: 'done' as const, ok: result.ok, output: result.output, deduplicated: c !== owner }
+          ? { ...c, status: 'done' as const, ok, output, outcome, deduplicated: c !== owner }
           : c);
       for (const call of calls.filter((c) => c.status === 'done' && (c.dispatchId === result.callId || c.waitingFor === result.callId))) {
         enqueue(() => emitCompletion(system, context, child, call));
       }
       enqueue.assign({
         calls,
-        cache: result.ok && child.preventDuplicate ? { ...context.cache, [dedupeKey(owner.toolName, owner.task)]: result.output } : context.cache,
-        finished: result.ok && child.sharesContext ? [...context.finished, { name: child.name, output: result.output }] : context.finished,
+        // The child's spend is the task's too (once: twins waiting on it shared the same work).
+        usage: addUsage(context.usage, outcome.usage),
+        cache: ok && child.preventDuplicate ? { ...context.cache, [dedupeKey(owner.toolName, owner.task)]: output } : context.cache,
+        finished: ok && child.sharesContext ? [...context.finished, { name: child.name, output }] : context.finished,
       });
     }),
     returnResults: enqueueActions(({ context, enqueue, system }) => {
-      const drafts = toolResultDrafts(context.agent, context.calls);
+      const drafts = toolResultDrafts(context.agent, context.calls, (call) => (call.outcome ? { status: call.outcome.status } : {}));
       enqueue(() => sendToSink(system, drafts));
       enqueue.assign({ ...answeredCallsTurn(context, context.calls), calls: [] });
     }),
-    replyOk: enqueueActions(({ context, enqueue }) => enqueueReply(context, true, enqueue)),
-    replyError: enqueueActions(({ context, enqueue }) => enqueueReply(context, false, enqueue)),
+    replyOk: enqueueActions(({ context, enqueue, system }) => enqueueReply(context, true, enqueue, system)),
+    replyError: enqueueActions(({ context, enqueue, system }) => enqueueReply(context, false, enqueue, system, supervisorPartial(context, streamedText(context, system)))),
     reportError: ({ context, system }) => reportTaskError(context, system),
     finishTask: assign({ current: null, messages: [], calls: [], turnSpan: null }),
+    steer: assign(({ context, system }, event: AgentSteerEvent) => steered(context, event, system)),
+    deliverSteering: assign(({ context }) => deliverSteering(context)),
+    /** The cancel reaches the whole subtree: every child gets it, named after the agent it was addressed to. */
+    cancelChildren: enqueueActions(({ context, enqueue }, request: StopRequest) => {
+      for (const child of context.children) enqueue.sendTo(child.actorId, { type: 'AGENT.CANCEL', mode: request.mode, by: request.by } satisfies AgentCancelEvent);
+    }),
+    /** A graceful cancel: the task ends once its model turn, or its children's current work, settles. */
+    requestStop: assign(({ context }, event: AgentCancelEvent) => ({ stopping: stopRequestOf(context, event) })),
+    stop: enqueueActions(({ context, enqueue, system }, { request, turnText }: { request: StopRequest; turnText: string | 'streamed' }) => {
+      const text = turnText === 'streamed' ? streamedText(context, system) : turnText;
+      enqueueStop(context, request, context.current ? supervisorPartial(context, text) : null, enqueue, system);
+      enqueue.assign({ current: null, messages: [], calls: [], turnSpan: null });
+    }),
+    answerStopped: enqueueActions(({ enqueue }, task: TaskEvent) => enqueue.sendParent(cancelledAnswer(task))),
   },
   guards: {
     hasQueued: ({ context }) => context.queue.length > 0,
@@ -143,14 +165,14 @@ export const supervisorMachine: AnyStateMachine = setup({
     // The model-turn guards take the done event's output as params (`turnParams`), typed where the transition is.
     turnHasCalls: (_, { output }: TurnParams) => turnHasCalls(output),
     callsPastTurnLimit: ({ context }, { output }: TurnParams) => turnHasCalls(output) && context.turns >= context.maxTurns,
+    stopRequested: ({ context }) => context.stopping !== null,
+    graceful: (_, { mode }: { mode: AgentCancelEvent['mode'] }) => mode === 'graceful',
   },
 }).createMachine({
   id: 'supervisor',
   context: ({ input, spawn }) => {
     for (const child of input.children) {
-      // The team logic is this machine itself, which setup's `actors` cannot name before it exists.
-      const logic: AnyActorLogic = child.kind === 'team' ? supervisorMachine : workerMachine;
-      (spawn as unknown as SpawnAny)(logic, { id: child.actorId, input: child.input });
+      spawn('child', { id: child.actorId, systemId: agentSystemId(child.agentId), input: child.input });
     }
     return {
       kind: input.agent.agentType === 'global_supervisor' ? 'global_supervisor' : 'team_supervisor',
@@ -160,17 +182,38 @@ export const supervisorMachine: AnyStateMachine = setup({
       shareContext: input.shareContext,
       maxTurns: input.maxTurns,
       current: null, queue: [], messages: [], turns: 0, calls: [], finished: [], cache: {},
-      dispatchCount: 0, toolCallCount: 0, lastResult: null, lastError: null, stats: emptyStats(),
-      telemetry: input.telemetry ?? noRunTelemetry, turnSpan: null,
+      dispatchCount: 0, toolCallCount: 0, lastResult: null, lastError: null, stats: emptyStats(), turnSpan: null, ...initialLoopFields(),
     };
   },
   initial: 'idle',
-  on: { TASK: { actions: 'enqueue' } },
+  on: {
+    TASK: { actions: { type: 'enqueue', params: ({ event }) => event } },
+    'AGENT.STEER': { actions: { type: 'steer', params: ({ event }) => event } },
+    // The cancel reaches the subtree either way. Graceful: the task ends where the turn (or the
+    // children's work) in progress settles; hard: now, leaving the state aborts the model call.
+    'AGENT.CANCEL': [
+      {
+        guard: { type: 'graceful', params: ({ event }) => event },
+        actions: [{ type: 'cancelChildren', params: ({ context, event }) => stopRequestOf(context, event) }, { type: 'requestStop', params: ({ event }) => event }],
+      },
+      {
+        target: '.stopped',
+        actions: [
+          { type: 'cancelChildren', params: ({ context, event }) => stopRequestOf(context, event) },
+          { type: 'stop', params: ({ context, event }) => ({ request: stopRequestOf(context, event), turnText: 'streamed' as const }) },
+        ],
+      },
+    ],
+  },
   states: {
     idle: {
-      always: { guard: 'hasQueued', target: 'thinking', actions: 'takeNext' },
+      always: [
+        { guard: 'stopRequested', target: 'stopped', actions: { type: 'stop', params: ({ context }) => ({ request: context.stopping!, turnText: '' }) } },
+        { guard: 'hasQueued', target: 'thinking', actions: 'takeNext' },
+      ],
     },
     thinking: {
+      entry: 'deliverSteering',
       invoke: {
         src: 'modelTurn',
         input: ({ context }) => ({
@@ -178,10 +221,17 @@ export const supervisorMachine: AnyStateMachine = setup({
           messages: context.messages,
           tools: context.children.map((c) => ({ toolName: c.toolName, description: c.description })),
           parallelToolCalls: context.parallel,
-          telemetry: context.telemetry,
           parentSpan: context.turnSpan,
         }),
         onDone: [
+          {
+            guard: 'stopRequested',
+            target: 'stopped',
+            actions: [
+              assign(({ context, event }) => answeredTurn(context, event.output)),
+              { type: 'stop', params: ({ context, event }) => ({ request: context.stopping!, turnText: event.output.text }) },
+            ],
+          },
           {
             guard: { type: 'callsPastTurnLimit', params: turnParams },
             target: 'idle',
@@ -227,8 +277,15 @@ export const supervisorMachine: AnyStateMachine = setup({
     },
     delegating: {
       entry: 'dispatch',
-      on: { RESULT: { actions: ['recordResult', 'dispatch'] } },
+      on: {
+        RESULT: { actions: [{ type: 'recordResult', params: ({ event }) => event }, 'dispatch'] },
+      },
       always: [
+        {
+          guard: and(['allCallsDone', 'stopRequested']),
+          target: 'stopped',
+          actions: ['returnResults', { type: 'stop', params: ({ context }) => ({ request: context.stopping!, turnText: '' }) }],
+        },
         {
           guard: 'allCallsDone',
           target: 'thinking',
@@ -236,8 +293,18 @@ export const supervisorMachine: AnyStateMachine = setup({
         },
       ],
     },
+    /** Cancelled with its subtree: it answers every task `cancelled` at once; late answers of its children are dropped. */
+    stopped: {
+      on: { TASK: { actions: { type: 'answerStopped', params: ({ event }) => event } }, 'AGENT.STEER': {}, 'AGENT.CANCEL': {} },
+    },
   },
 });
+
+/** A team's supervisor: its children are the team's workers. */
+export const teamSupervisorMachine = supervisorMachine;
+
+/** The global supervisor: its children are the teams' supervisors. */
+export const globalSupervisorMachine = supervisorMachine.provide({ actors: { child: teamSupervisorMachine } });
 
 function emitCompletion(system: Parameters<typeof emitVia>[0], context: SupervisorContext, child: ChildSpec, call: PendingCall): void {
   emitVia(system, context.agent, 'dispatch', `${child.kind}_completed`, {
@@ -245,6 +312,8 @@ function emitCompletion(system: Parameters<typeof emitVia>[0], context: Supervis
     ...(child.kind === 'worker' && { worker_name: child.name }),
     tool_call_id: call.toolCallId,
     ok: call.ok,
+    status: call.outcome?.status ?? (call.ok ? 'completed' : 'failed'),
+    ...(call.outcome && { outcome: call.outcome }),
     deduplicated: call.deduplicated,
     duration_ms: Date.now() - call.startedAt,
   });

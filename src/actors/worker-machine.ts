@@ -1,18 +1,20 @@
-import { assign, enqueueActions, setup, type DoneActorEvent } from 'xstate';
+import { and, assign, enqueueActions, setup, type DoneActorEvent, type ErrorActorEvent } from 'xstate';
 import { modelTurnActor, type ToolSpec } from './model-turn.ts';
 import { toolCallActor, type ToolCallOutput } from './tool-call.ts';
-import { emptyStats, type AgentStats } from './agent-stats.ts';
+import { emptyStats } from './agent-stats.ts';
 import { sendToSink, type TaskEvent } from './agent-messages.ts';
 import {
-  abandonedTurn, answeredCallsTurn, answeredTurn, callingTurn, enqueueReply, failedTurn, reportTaskError, startNextTask, toolCallDrafts, toolResultDrafts,
-  turnHasCalls, turnHasNoText, turnParams, type TurnParams,
+  abandonedTurn, answeredCallsTurn, answeredTurn, assistantTexts, callingTurn, cancelledAnswer, deliverSteering, enqueueReply, enqueueStop, failedTurn,
+  initialLoopFields, joinPartial, reportTaskError, startNextTask, steered, stopRequestOf, streamedText, toolCallDrafts, toolResultDrafts,
+  turnHasCalls, turnHasNoText, turnParams, type AgentCancelEvent, type AgentLoopContext, type AgentSteerEvent, type StopRequest, type TurnParams,
 } from './agent-loop.ts';
-import type { AgentPlan, WorkerToolConfig } from './run-plan.ts';
-import type { ConversationMessage } from '../models/conversation.ts';
+import type { ModelTurnOutput } from './model-turn.ts';
+import { agentRefOf, type AgentPlan, type WorkerToolConfig } from './run-plan.ts';
 import { resolveTool, toolDefinitions } from '../tools/tool-registry.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS } from '../tools/tool-settings.ts';
 import type { OfferedTool } from '../tools/worker-tool.ts';
-import { noRunTelemetry, type RunTelemetry, type SpanRef } from '../telemetry/run-telemetry.ts';
+import { resourcesOf } from './run-resources.ts';
+import { applyHumanResponse, awaitsHuman, gateCall, humanRequestDrafts, withdrawHumanRequests, type HumanGatedCall, type HumanResponseEvent } from './human-input.ts';
 
 export interface WorkerInput {
   agent: AgentPlan;
@@ -20,33 +22,15 @@ export interface WorkerInput {
   tools?: WorkerToolConfig;
   /** Tools from outside the built-in source (the MCP tools its `tools` name), resolved when the run started. */
   externalTools?: OfferedTool[];
-  /** The run's metrics and spans (none when absent). */
-  telemetry?: RunTelemetry;
 }
 
-/** One tool call of the current step and, once its actor finished, its answer. */
-export interface WorkerToolCall {
-  toolCallId: string;
-  toolName: string;
-  input: unknown;
-  error?: string;
-  /** The id of the tool-call actor running it (unique within the worker). */
-  actorId: string;
-  done: boolean;
-  ok: boolean;
-  output: string;
-}
+/** One tool call of the current step and, once its actor finished, its answer (its fields: see human-input.ts, which gates it). */
+export type WorkerToolCall = HumanGatedCall;
 
-export interface WorkerContext {
+export interface WorkerContext extends AgentLoopContext {
   kind: 'worker';
-  agent: AgentPlan;
   tools: WorkerToolConfig;
   externalTools: OfferedTool[];
-  current: TaskEvent | null;
-  /** Tasks that arrived while busy (a parent in parallel mode may send several). */
-  queue: TaskEvent[];
-  /** The current task's conversation: task, assistant turns, tool results. */
-  messages: ConversationMessage[];
   /** Rounds of tool calls made for the current task. */
   steps: number;
   calls: WorkerToolCall[];
@@ -54,15 +38,9 @@ export interface WorkerContext {
   toolCallCount: number;
   /** Tool-call actors started over the worker's life, so each gets a fresh id. */
   actorCount: number;
-  lastResult: string | null;
-  lastError: string | null;
-  stats: AgentStats;
-  telemetry: RunTelemetry;
-  /** The span of the current task's turn (null when tracing is off): its model and tool calls nest under it. */
-  turnSpan: SpanRef | null;
 }
 
-type WorkerEvent = TaskEvent | DoneActorEvent<ToolCallOutput>;
+type WorkerEvent = TaskEvent | DoneActorEvent<ToolCallOutput> | ErrorActorEvent | AgentCancelEvent | AgentSteerEvent | HumanResponseEvent;
 
 const TOOL_ACTOR_PREFIX = 'tool:';
 
@@ -77,6 +55,17 @@ const externalTool = (context: WorkerContext, name: string) => context.externalT
 
 const sourceOfTool = (context: WorkerContext, name: string) =>
   resolveTool(name, context.tools.settings)?.source ?? externalTool(context, name)?.source ?? null;
+
+/** The spawn of one tool call's actor. */
+const toolCallSpawn = (context: WorkerContext, call: WorkerToolCall) => ({
+  id: call.actorId,
+  input: {
+    toolCallId: call.toolCallId, toolName: call.toolName, input: call.input, settings: context.tools.settings, agent: agentRefOf(context.agent),
+    ...(call.error && { error: call.error }),
+    ...(externalTool(context, call.toolName) && { viaMcp: true }),
+    parentSpan: context.turnSpan,
+  },
+});
 
 /**
  * A worker: idle until its team supervisor hands it a task, then its agent loop. A worker
@@ -95,30 +84,39 @@ export const workerMachine = setup({
   },
   actors: { modelTurn: modelTurnActor, toolCall: toolCallActor },
   actions: {
-    enqueue: assign({ queue: ({ context, event }) => [...context.queue, event as TaskEvent] }),
+    // The TASK as params, typed where the transition is.
+    enqueue: assign(({ context }, task: TaskEvent) => ({ queue: [...context.queue, task] })),
     // Only when a task is queued (guard `hasQueued`).
-    takeNext: assign(({ context }) => ({ ...startNextTask(context), steps: 0, calls: [] })),
+    takeNext: assign(({ context, system }) => ({ ...startNextTask(context, resourcesOf(system).telemetry), steps: 0, calls: [] })),
     announceToolCalls: ({ context, system }) => {
       sendToSink(system, toolCallDrafts(context.agent, context.calls, context.toolCallCount, (call) => ({
         input: call.input, tool_source: sourceOfTool(context, call.toolName),
       })));
     },
-    startToolCalls: enqueueActions(({ context, enqueue }) => {
+    // A call waiting for a human does not run (see human-input.ts): it is announced instead.
+    startToolCalls: enqueueActions(({ context, enqueue, system }) => {
       for (const call of context.calls) {
-        enqueue.spawnChild('toolCall', {
-          id: call.actorId,
-          input: {
-            toolCallId: call.toolCallId, toolName: call.toolName, input: call.input, settings: context.tools.settings,
-            ...(call.error && { error: call.error }),
-            ...(externalTool(context, call.toolName) && { viaMcp: true }),
-            telemetry: context.telemetry,
-            parentSpan: context.turnSpan,
-          },
-        });
+        if (!awaitsHuman(call)) enqueue.spawnChild('toolCall', toolCallSpawn(context, call));
       }
+      const asked = humanRequestDrafts(context.agent, context.calls);
+      if (asked.length > 0) enqueue(() => { sendToSink(system, asked); resourcesOf(system).onHumanRequest?.(); });
     }),
-    recordToolResult: enqueueActions(({ context, event, enqueue }) => {
-      const done = event as DoneActorEvent<ToolCallOutput>;
+    // A human's answer: an approved call runs now; a denied call or an answered question is done.
+    applyHumanResponse: enqueueActions(({ context, enqueue, system }, event: HumanResponseEvent) => {
+      const applied = applyHumanResponse(context.agent, context.calls, event.response);
+      if (!applied) return;
+      enqueue.assign({ calls: applied.calls });
+      enqueue(() => sendToSink(system, [applied.draft]));
+      if (applied.run) enqueue.spawnChild('toolCall', toolCallSpawn(context, applied.run));
+    }),
+    // Cancelled while a call waits for a human: the request is withdrawn, so a graceful stop need not wait for an answer.
+    withdrawHumanRequests: enqueueActions(({ context, enqueue, system }) => {
+      const { calls, drafts } = withdrawHumanRequests(context.agent, context.calls);
+      if (drafts.length === 0) return;
+      enqueue.assign({ calls });
+      enqueue(() => sendToSink(system, drafts));
+    }),
+    recordToolResult: enqueueActions(({ context, enqueue }, done: DoneActorEvent<ToolCallOutput>) => {
       const actorId = done.type.slice('xstate.done.actor.'.length);
       if (!context.calls.some((c) => c.actorId === actorId && !c.done)) return;
       enqueue.assign({
@@ -132,10 +130,27 @@ export const workerMachine = setup({
       enqueue(() => sendToSink(system, drafts));
       enqueue.assign({ ...answeredCallsTurn(context, context.calls), calls: [] });
     }),
-    replyOk: enqueueActions(({ context, enqueue }) => enqueueReply(context, true, enqueue)),
-    replyError: enqueueActions(({ context, enqueue }) => enqueueReply(context, false, enqueue)),
+    replyOk: enqueueActions(({ context, enqueue, system }) => enqueueReply(context, true, enqueue, system)),
+    replyError: enqueueActions(({ context, enqueue, system }) => enqueueReply(context, false, enqueue, system, partialOf(context, streamedText(context, system)))),
     reportError: ({ context, system }) => reportTaskError(context, system),
     finishTask: assign({ current: null, messages: [], calls: [], steps: 0, turnSpan: null }),
+    steer: assign(({ context, system }, event: AgentSteerEvent) => steered(context, event, system)),
+    deliverSteering: assign(({ context }) => deliverSteering(context)),
+    /** A graceful cancel: the task ends once the model turn (or the tool calls) in progress settles. */
+    requestStop: assign(({ context }, event: AgentCancelEvent) => ({ stopping: stopRequestOf(context, event) })),
+    /** Stops now (a hard cancel, or a graceful one once settled): what the task produced so far is its partial output. */
+    stop: enqueueActions(({ context, enqueue, system }, { request, turnText }: { request: StopRequest; turnText: string | 'streamed' }) => {
+      const text = turnText === 'streamed' ? streamedText(context, system) : turnText;
+      enqueueStop(context, request, context.current ? partialOf(context, text) : null, enqueue, system);
+      enqueue.assign({ current: null, messages: [], calls: [], steps: 0, turnSpan: null });
+    }),
+    /** Aborts the tool calls still running (their actors are the worker's children). */
+    stopToolCalls: enqueueActions(({ context, enqueue }) => {
+      for (const call of context.calls) if (!call.done) enqueue.stopChild(call.actorId);
+    }),
+    /** A tool call that could not be made at all (a spent budget): the task ends with that failure. */
+    recordToolFailure: assign(({ context }, error: unknown) => failedTurn(context, error)),
+    answerStopped: enqueueActions(({ enqueue }, task: TaskEvent) => enqueue.sendParent(cancelledAnswer(task))),
   },
   guards: {
     hasQueued: ({ context }) => context.queue.length > 0,
@@ -143,6 +158,8 @@ export const workerMachine = setup({
     callsToRun: ({ context }, { output }: TurnParams) => turnHasCalls(output) && offeredTools(context).length > 0,
     callsWithoutAnswer: (_, { output }: TurnParams) => turnHasCalls(output) && turnHasNoText(output),
     allToolCallsDone: ({ context }) => context.calls.every((c) => c.done),
+    stopRequested: ({ context }) => context.stopping !== null,
+    graceful: (_, { mode }: { mode: AgentCancelEvent['mode'] }) => mode === 'graceful',
   },
 }).createMachine({
   id: 'worker',
@@ -152,23 +169,47 @@ export const workerMachine = setup({
     tools: input.tools ?? { settings: DEFAULT_TOOL_SETTINGS, maxSteps: DEFAULT_MAX_TOOL_STEPS },
     externalTools: input.externalTools ?? [],
     current: null, queue: [], messages: [], steps: 0, calls: [], toolCallCount: 0, actorCount: 0,
-    lastResult: null, lastError: null, stats: emptyStats(),
-    telemetry: input.telemetry ?? noRunTelemetry, turnSpan: null,
+    lastResult: null, lastError: null, stats: emptyStats(), turnSpan: null, ...initialLoopFields(),
   }),
   initial: 'idle',
-  on: { TASK: { actions: 'enqueue' } },
+  on: {
+    TASK: { actions: { type: 'enqueue', params: ({ event }) => event } },
+    'AGENT.STEER': { actions: { type: 'steer', params: ({ event }) => event } },
+    // Graceful: the task ends once the model turn (or the tool calls) in progress settles. Hard:
+    // now — leaving the state aborts the model call (its connection closes) and the tool calls;
+    // what the call had streamed is kept.
+    // A request waiting for a human is withdrawn first, so a graceful stop need not wait for an answer.
+    'AGENT.CANCEL': [
+      { guard: { type: 'graceful', params: ({ event }) => event }, actions: ['withdrawHumanRequests', { type: 'requestStop', params: ({ event }) => event }] },
+      {
+        target: '.stopped',
+        actions: ['withdrawHumanRequests', 'stopToolCalls', { type: 'stop', params: ({ context, event }) => ({ request: stopRequestOf(context, event), turnText: 'streamed' as const }) }],
+      },
+    ],
+  },
   states: {
     idle: {
-      always: { guard: 'hasQueued', target: 'working', actions: 'takeNext' },
+      always: [
+        { guard: 'stopRequested', target: 'stopped', actions: { type: 'stop', params: ({ context }) => ({ request: context.stopping!, turnText: '' }) } },
+        { guard: 'hasQueued', target: 'working', actions: 'takeNext' },
+      ],
     },
     working: {
+      entry: 'deliverSteering',
       invoke: {
         src: 'modelTurn',
         input: ({ context }) => ({
-          agent: context.agent, messages: context.messages, tools: offeredTools(context), parallelToolCalls: true,
-          telemetry: context.telemetry, parentSpan: context.turnSpan,
+          agent: context.agent, messages: context.messages, tools: offeredTools(context), parallelToolCalls: true, parentSpan: context.turnSpan,
         }),
         onDone: [
+          {
+            guard: 'stopRequested',
+            target: 'stopped',
+            actions: [
+              assign(({ context, event }) => answeredTurn(context, event.output)),
+              { type: 'stop', params: ({ context, event }) => ({ request: context.stopping!, turnText: event.output.text }) },
+            ],
+          },
           {
             guard: { type: 'callsToRun', params: turnParams },
             target: 'usingTools',
@@ -178,11 +219,11 @@ export const workerMachine = setup({
                 return {
                   ...callingTurn(context, event.output),
                   steps: context.steps + 1,
-                  calls: toolCalls.map((call, i): WorkerToolCall => ({
+                  calls: toolCalls.map((call, i): WorkerToolCall => gateCall(context.agent, {
                     toolCallId: call.toolCallId, toolName: call.toolName, input: call.input,
                     ...(call.error && { error: call.error }),
                     actorId: `${TOOL_ACTOR_PREFIX}${context.actorCount + i + 1}`, done: false, ok: false, output: '',
-                  })),
+                  }, externalTool(context, call.toolName))),
                   actorCount: context.actorCount + toolCalls.length,
                 };
               }),
@@ -223,8 +264,34 @@ export const workerMachine = setup({
     },
     usingTools: {
       entry: 'startToolCalls',
-      on: { 'xstate.done.actor.*': { actions: 'recordToolResult' } },
-      always: { guard: 'allToolCallsDone', target: 'working', actions: 'returnToolResults' },
+      on: {
+        'xstate.done.actor.*': { actions: { type: 'recordToolResult', params: ({ event }) => event } },
+        'HUMAN.RESPONSE': { actions: { type: 'applyHumanResponse', params: ({ event }) => event } },
+        // Only a call that may not be made (a spent budget) fails its actor; an abort has nobody listening.
+        'xstate.error.actor.*': {
+          target: 'idle',
+          actions: ['stopToolCalls', { type: 'recordToolFailure', params: ({ event }: { event: ErrorActorEvent }) => event.error }, 'reportError', 'replyError', 'finishTask'],
+        },
+      },
+      always: [
+        {
+          guard: and(['allToolCallsDone', 'stopRequested']),
+          target: 'stopped',
+          actions: ['returnToolResults', { type: 'stop', params: ({ context }) => ({ request: context.stopping!, turnText: '' }) }],
+        },
+        { guard: 'allToolCallsDone', target: 'working', actions: 'returnToolResults' },
+      ],
+    },
+    /** Cancelled: it answers every task `cancelled` at once, for the rest of the run. */
+    stopped: {
+      on: { TASK: { actions: { type: 'answerStopped', params: ({ event }) => event } }, 'AGENT.STEER': {}, 'AGENT.CANCEL': {} },
     },
   },
 });
+
+/** A worker's partial output: the text of its turns so far in the task, and what its call in flight streamed. */
+function partialOf(context: WorkerContext, turnText: string): string | null {
+  return joinPartial([...assistantTexts(context.messages), turnText]);
+}
+
+export type { ModelTurnOutput };

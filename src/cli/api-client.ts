@@ -72,7 +72,7 @@ export class ApiClient {
     }
     const message = typeof envelope.error === 'string' ? envelope.error : text.slice(0, 200) || `HTTP ${status}`;
     const code = typeof envelope.error_code === 'string' ? ` [${envelope.error_code}]` : '';
-    return new CliError(`${what}: ${message} (HTTP ${status}${code})`, exitCodeForStatus(status));
+    return new CliError(`${what}: ${message} (HTTP ${status}${code})`, exitCodeForStatus(status), typeof envelope.error_code === 'string' ? envelope.error_code : undefined);
   }
 
   /** The error of a non-2xx answer, read from its body (used by the stream). */

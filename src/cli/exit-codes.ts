@@ -19,11 +19,14 @@ export const EXIT = {
 /** An error the CLI reports in one line and exits with `exitCode`. */
 export class CliError extends Error {
   readonly exitCode: number;
+  /** The server's error_code, when the error is its answer. */
+  readonly errorCode: string | undefined;
 
-  constructor(message: string, exitCode: number) {
+  constructor(message: string, exitCode: number, errorCode?: string) {
     super(message);
     this.name = 'CliError';
     this.exitCode = exitCode;
+    this.errorCode = errorCode;
   }
 }
 

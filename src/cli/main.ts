@@ -2,6 +2,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ApiClient } from './api-client.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { followCommand, runCommand } from './run-commands.ts';
+import { agentCancelCommand, agentSteerCommand, respondCommand } from './agent-commands.ts';
+import { shellQuote } from './control-event-lines.ts';
 import { deleteCommand, hierarchiesCommand, inspectCommand, modelsCommand, runsCommand } from './list-commands.ts';
 
 /** The Cadre command line: `npx cadre …` (bin/cadre.js runs this file on the project's Node 24). */
@@ -27,9 +29,11 @@ function nonNegativeInt(what: string) {
   };
 }
 
+const DEFAULT_URL = 'http://localhost:8082';
+
 const program = new Command('cadre')
   .description('Run and watch Cadre agent hierarchies; manage API keys.')
-  .addOption(new Option('--url <url>', 'the Cadre server').env('CADRE_URL').default('http://localhost:8082'))
+  .addOption(new Option('--url <url>', 'the Cadre server').env('CADRE_URL').default(DEFAULT_URL))
   .addOption(new Option('--tenant <tenant>', 'tenant to act as (X-Tenant-Id); with API keys the key decides it'))
   .addOption(new Option('--key <key>', 'API key (Authorization: Bearer)').env('CADRE_API_KEY'))
   .option('--json', 'machine-readable output: JSON, or one event a line for run/tail', false)
@@ -48,6 +52,12 @@ function client(cmd: Command): ApiClient {
   return new ApiClient({ url: g.url, ...(g.tenant && { tenant: g.tenant }), ...(g.key && { key: g.key }) });
 }
 
+/** `cadre` with the flags that reach the same server as this one, for commands the CLI prints (the key is never printed). */
+function respondPrefix(cmd: Command): string {
+  const g = globals(cmd);
+  return ['cadre', ...(g.url !== DEFAULT_URL ? ['--url', shellQuote(g.url)] : []), ...(g.tenant ? ['--tenant', shellQuote(g.tenant)] : [])].join(' ');
+}
+
 const retryOption = () => new Option('--retry-for <seconds>', 'keep reconnecting to a server that went away this long')
   .argParser(positiveInt('--retry-for')).default(30);
 
@@ -57,7 +67,7 @@ program.command('run')
   .argument('<task>', 'the task')
   .addOption(retryOption())
   .action(async (hierarchy: string, task: string, opts: { retryFor: number }, cmd: Command) => {
-    process.exitCode = await runCommand(client(cmd), hierarchy, task, { json: globals(cmd).json, retryForMs: opts.retryFor * 1000 });
+    process.exitCode = await runCommand(client(cmd), hierarchy, task, { json: globals(cmd).json, retryForMs: opts.retryFor * 1000, respondPrefix: respondPrefix(cmd) });
   });
 
 program.command('tail')
@@ -67,7 +77,7 @@ program.command('tail')
   .addOption(retryOption())
   .action(async (run: number, opts: { after?: number; retryFor: number }, cmd: Command) => {
     process.exitCode = await followCommand(client(cmd), run, {
-      json: globals(cmd).json, retryForMs: opts.retryFor * 1000, ...(opts.after !== undefined && { after: opts.after }),
+      json: globals(cmd).json, retryForMs: opts.retryFor * 1000, respondPrefix: respondPrefix(cmd), ...(opts.after !== undefined && { after: opts.after }),
     });
   });
 
@@ -76,7 +86,7 @@ const pageOptions = (cmd: Command) => cmd
   .option('--size <n>', 'rows per page, 1..100', positiveInt('--size'), 20);
 
 pageOptions(program.command('runs').description('list runs, newest first'))
-  .option('--status <status>', 'pending | running | completed | failed | cancelled')
+  .option('--status <status>', 'pending | running | waiting_input | completed | failed | cancelled')
   .option('--hierarchy <id>', 'only runs of this hierarchy id')
   .action(async (opts: { page: number; size: number; status?: string; hierarchy?: string }, cmd: Command) => {
     process.exitCode = await runsCommand(client(cmd), { ...opts, json: globals(cmd).json });
@@ -106,6 +116,37 @@ pageOptions(program.command('models').description('list models'))
     process.exitCode = await modelsCommand(client(cmd), { ...opts, json: globals(cmd).json });
   });
 
+const agents = program.command('agents')
+  .description('control one agent of a live run, by its agent id (events\' source.agent_id) or its name');
+agents.command('cancel')
+  .description("stop that agent's subtree (at once; --graceful: after its model turn in progress) and print its outcome; the rest of the run goes on")
+  .argument('<run>', 'run id', positiveInt('run'))
+  .argument('<agent>', 'agent id, or a worker name, team/worker, or "<team> supervisor"')
+  .option('--graceful', 'let its model turn in progress finish first', false)
+  .action(async (run: number, agent: string, opts: { graceful: boolean }, cmd: Command) => {
+    process.exitCode = await agentCancelCommand(client(cmd), run, agent, { json: globals(cmd).json, graceful: opts.graceful });
+  });
+agents.command('steer')
+  .description("give that agent a message for its next model turn (as a user message)")
+  .argument('<run>', 'run id', positiveInt('run'))
+  .argument('<agent>', 'agent id, or a worker name, team/worker, or "<team> supervisor"')
+  .argument('<message>', 'the message')
+  .action(async (run: number, agent: string, message: string, _opts: unknown, cmd: Command) => {
+    process.exitCode = await agentSteerCommand(client(cmd), run, agent, message, { json: globals(cmd).json });
+  });
+
+program.command('respond')
+  .description('answer a request of a run waiting for a human (cadre tail prints each with the command to answer it)')
+  .argument('<run>', 'run id', positiveInt('run'))
+  .argument('<request_id>', 'the request id (human.requested, runs/get pending_inputs)')
+  .option('--approve', 'approve the tool call')
+  .option('--deny', 'deny the tool call (the model is told a human denied it)')
+  .option('--message <message>', 'with --approve or --deny: a message for the model')
+  .option('--answer <text>', 'the answer to a question')
+  .action(async (run: number, requestId: string, opts: { approve?: boolean; deny?: boolean; message?: string; answer?: string }, cmd: Command) => {
+    process.exitCode = await respondCommand(client(cmd), run, requestId, { json: globals(cmd).json, ...opts });
+  });
+
 /** Loaded only by the keys commands: they open the database (MikroORM), which the HTTP commands never need. */
 const keyCommands = () => import('./key-commands.ts');
 
@@ -132,7 +173,7 @@ keys.command('revoke')
   });
 
 // Subcommands inherit exitOverride and the help hint only when set on each.
-for (const cmd of [...program.commands, ...keys.commands]) cmd.exitOverride().showHelpAfterError();
+for (const cmd of [...program.commands, ...keys.commands, ...agents.commands]) cmd.exitOverride().showHelpAfterError();
 
 // A reader that left (`cadre tail 1 --json | head`) is not an error of the CLI: stop quietly.
 for (const stream of [process.stdout, process.stderr]) {

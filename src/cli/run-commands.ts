@@ -9,6 +9,8 @@ export interface FollowFlags {
   retryForMs: number;
   /** Resume after this event id. */
   after?: number;
+  /** How a printed `cadre respond …` command starts: `cadre` and the flags that reach this server (never the key). */
+  respondPrefix?: string;
 }
 
 interface HierarchyRef {
@@ -54,9 +56,20 @@ export async function runCommand(client: ApiClient, hierarchyRef: string, task: 
 
 /** `cadre tail <run>` (and the second half of `run`): the run's events to its end; the exit code tells its outcome. */
 export async function followCommand(client: ApiClient, runId: number, flags: FollowFlags): Promise<number> {
-  const progress = new RunProgress();
+  const progress = new RunProgress({ ...(flags.respondPrefix && { respondPrefix: flags.respondPrefix }) });
   const display: ProgressSink = flags.json
-    ? { event: (e) => process.stdout.write(`${JSON.stringify(e)}\n`), note: (text) => process.stderr.write(`${text}\n`), end() {} }
+    ? {
+      event(e) {
+        process.stdout.write(`${JSON.stringify(e)}\n`);
+        // stdout is for machines; a person watching still learns on stderr how to answer a request.
+        if (e.event.category === 'human' && e.event.action === 'requested') {
+          const line = progress.apply(e);
+          if (line) process.stderr.write(`${line}\n`);
+        }
+      },
+      note: (text) => process.stderr.write(`${text}\n`),
+      end() {},
+    }
     : progressDisplay(process.stderr, progress);
   let terminal: RunEventJson | undefined;
   try {

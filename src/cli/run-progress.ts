@@ -1,4 +1,5 @@
 import type { RunEventJson } from './run-stream.ts';
+import { controlEventLine } from './control-event-lines.ts';
 
 /** What the live display shows of a run, folded from its events. */
 export class RunProgress {
@@ -10,6 +11,12 @@ export class RunProgress {
   tokens = 0;
   events = 0;
   last = '';
+  /** How a printed `cadre respond …` command starts (see control-event-lines.ts). */
+  readonly #respondPrefix: string;
+
+  constructor(options: { respondPrefix?: string } = {}) {
+    this.#respondPrefix = options.respondPrefix ?? 'cadre';
+  }
 
   /** Agents working now: the global supervisor while the run goes, plus dispatched teams and workers not yet done. */
   get activeAgents(): number {
@@ -34,6 +41,10 @@ export class RunProgress {
       this.#running = true;
       return `started: ${oneLine(String(e.data.task ?? ''), 80)}`;
     }
+    if (category === 'lifecycle' && action === 'resumed') {
+      // Its process was lost (or shut down) and another took it over: the run goes on.
+      return `resumed (#${String(e.data.resume ?? '?')}) from its checkpoint after event ${String(e.data.checkpoint_sequence ?? '?')}`;
+    }
     if (category === 'lifecycle') {
       this.#running = false;
       this.#teams = 0;
@@ -48,12 +59,15 @@ export class RunProgress {
       this.last = who;
       if (action === 'team') return `${who} → team ${e.data.team_name}: ${oneLine(String(e.data.task ?? ''), 60)}`;
       if (action === 'worker') return `${who} → ${e.data.worker_name}: ${oneLine(String(e.data.task ?? ''), 60)}`;
-      return `${who} ${action === 'team_completed' ? 'team' : 'worker'} done${e.data.ok === false ? ' (failed)' : ''}`;
+      // Since typed outcomes the event names how it ended; before, only ok told it.
+      const ended = typeof e.data.status === 'string' && e.data.status !== 'completed' ? e.data.status : e.data.ok === false ? 'failed' : '';
+      return `${who} ${action === 'team_completed' ? 'team' : 'worker'} done${ended ? ` (${ended})` : ''}`;
     }
     if (category === 'llm' && action === 'tool_call') {
       this.last = who;
       return `${who} calls ${e.data.tool_name}`;
     }
+    if (category === 'agent' || category === 'budget' || category === 'human') return controlEventLine(e, who, this.#respondPrefix);
     if (category === 'system' && action === 'error') return `${who} error: ${oneLine(String(e.data.error ?? ''), 100)}`;
     return undefined;
   }

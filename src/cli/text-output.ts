@@ -17,7 +17,10 @@ export interface TreeNode {
   team_name?: string | null;
   role?: string | null;
   busy_with?: string | null;
+  agent_id?: string;
   stats?: { model_calls?: number; input_tokens?: number; output_tokens?: number; tool_calls?: number; errors?: number };
+  /** How its last task ended (typed outcomes); only a non-completed one is worth a mention. */
+  outcome?: { status?: string; partial_output?: string | null } | null;
   children: TreeNode[];
 }
 
@@ -31,6 +34,11 @@ function label(node: TreeNode): string {
   if (s && (s.model_calls ?? 0) > 0) parts.push(`${s.model_calls} calls, ${s.input_tokens ?? 0} in / ${s.output_tokens ?? 0} out tokens`);
   if (s && (s.tool_calls ?? 0) > 0) parts.push(`${s.tool_calls} tool calls`);
   if (s && (s.errors ?? 0) > 0) parts.push(`${s.errors} errors`);
+  if (node.outcome?.status && node.outcome.status !== 'completed') {
+    parts.push(`${node.outcome.status}${node.outcome.partial_output ? ` (partial output ${node.outcome.partial_output.length} chars)` : ''}`);
+  }
+  // The id `cadre agents cancel|steer` takes.
+  if (node.agent_id) parts.push(`id ${node.agent_id}`);
   if (node.busy_with) parts.push(`busy: ${node.busy_with.replace(/\s+/g, ' ').slice(0, 50)}`);
   return parts.join(' · ');
 }

@@ -1,8 +1,9 @@
 import { ValidationError } from '../errors/app-error.ts';
 import { parseToolReference } from './worker-tools.ts';
-import type { HierarchyCreate, HierarchyConfig, AgentConfig } from './hierarchy-schemas.ts';
+import { budgetOrNone, type Budget } from './budget-schemas.ts';
+import { resumePolicyDefaults, toolNamesOf, type HierarchyCreate, type HierarchyConfig, type AgentConfig } from './hierarchy-schemas.ts';
 
-type Input = Pick<HierarchyCreate, 'execution_mode' | 'enable_context_sharing' | 'global_supervisor_agent' | 'teams'>;
+type Input = Pick<HierarchyCreate, 'execution_mode' | 'enable_context_sharing' | 'global_supervisor_agent' | 'teams' | 'on_owner_lost' | 'max_resumes'> & { budget?: Budget | null };
 
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'x';
@@ -28,7 +29,7 @@ export function normaliseHierarchy(input: Input, builtinTools: readonly string[]
         throw new ValidationError(`teams[${t}].workers[${w}].name: duplicate worker name "${worker.name}" in team "${team.name}"`);
       }
       workerNames.add(wkey);
-      (worker.tools ?? []).forEach((tool, i) => {
+      toolNamesOf(worker.tools ?? []).forEach((tool, i) => {
         const ref = parseToolReference(tool);
         if (ref.kind === 'invalid') throw new ValidationError(`teams[${t}].workers[${w}].tools[${i}]: ${ref.message}`);
         if (ref.kind === 'builtin' && !builtinTools.includes(tool)) {
@@ -79,9 +80,27 @@ export function normaliseHierarchy(input: Input, builtinTools: readonly string[]
         name: w.name,
         role: w.role,
         tools: w.tools ?? [],
+        ...withBudget(w.budget),
       })),
+      ...withBudget(team.budget),
     })),
+    on_owner_lost: input.on_owner_lost ?? resumePolicyDefaults.on_owner_lost,
+    max_resumes: input.max_resumes ?? resumePolicyDefaults.max_resumes,
+    ...withBudget(input.budget),
   };
+}
+
+const withBudget = (budget: Budget | null | undefined): { budget?: Budget } => {
+  const set = budgetOrNone(budget);
+  return set ? { budget: set } : {};
+};
+
+/**
+ * A config as stored: those stored before a field existed get its default on reading, so every
+ * reader (views, run plans) sees a whole HierarchyConfig without a data migration.
+ */
+export function storedHierarchyConfig(stored: Record<string, unknown>): HierarchyConfig {
+  return { ...resumePolicyDefaults, ...stored } as unknown as HierarchyConfig;
 }
 
 /** Every llm_config.model_id in a hierarchy, with the path where it appears. */
@@ -101,7 +120,7 @@ export function modelReferences(config: HierarchyConfig): Array<{ modelId: strin
 /** Every `mcp:` reference in a hierarchy's workers, with the path where it appears. */
 export function mcpServerReferences(config: HierarchyConfig): Array<{ server: string; tool: string | null; path: string }> {
   const refs: Array<{ server: string; tool: string | null; path: string }> = [];
-  config.teams.forEach((team, t) => team.workers.forEach((worker, w) => worker.tools.forEach((name, i) => {
+  config.teams.forEach((team, t) => team.workers.forEach((worker, w) => toolNamesOf(worker.tools).forEach((name, i) => {
     const ref = parseToolReference(name);
     if (ref.kind === 'mcp') refs.push({ server: ref.server, tool: ref.tool, path: `teams[${t}].workers[${w}].tools[${i}]` });
   })));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { freeFormObject } from './free-form-json.ts';
 import { gatewayFields, paginationFields } from './common-schemas.ts';
 import { secretNameSchema } from './tenant-secrets.ts';
+import { priceFields } from './budget-schemas.ts';
 
 export const providers = ['simulated', 'openai', 'openai-compatible', 'anthropic', 'bedrock'] as const;
 
@@ -31,6 +32,7 @@ const modelFields = {
     .meta({ description: 'Name of the operator environment variable holding the API key; only names TENANT_ENV_ALLOWED allows' }),
   api_key_secret: secretNameSchema.nullable().optional()
     .meta({ description: "Name of the tenant's secret (secrets/set) holding the API key; exclusive with api_key_env" }),
+  ...priceFields,
 };
 
 export const modelCreateSchema = z.object({ ...modelFields, ...gatewayFields }).strict().meta({ id: 'ModelCreate' });
@@ -68,6 +70,10 @@ export interface ModelRecord {
   params: Record<string, unknown> | null;
   apiKeyEnv: string | null;
   apiKeySecret: string | null;
+  /** USD per million tokens (null: not priced, its calls cost 0). */
+  inputPricePerMtok: number | null;
+  outputPricePerMtok: number | null;
+  cachedInputPricePerMtok: number | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -88,6 +94,9 @@ export const modelViewSchema = z
     params: z.record(z.string(), z.unknown()).nullable(),
     api_key_env: z.string().nullable(),
     api_key_secret: z.string().nullable(),
+    input_price_per_mtok: z.number().nullable(),
+    output_price_per_mtok: z.number().nullable(),
+    cached_input_price_per_mtok: z.number().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -110,6 +119,9 @@ export function modelView(m: ModelRecord): ModelView {
     params: m.params,
     api_key_env: m.apiKeyEnv,
     api_key_secret: m.apiKeySecret,
+    input_price_per_mtok: m.inputPricePerMtok,
+    output_price_per_mtok: m.outputPricePerMtok,
+    cached_input_price_per_mtok: m.cachedInputPricePerMtok,
     created_at: m.createdAt.toISOString(),
     updated_at: m.updatedAt.toISOString(),
   };

@@ -1,8 +1,10 @@
+import type { Budget } from './budget-schemas.ts';
 import type { ModelCreate, ModelRecord } from './model-schemas.ts';
 import type { HierarchyConfig, HierarchyOrigin, HierarchyRecord } from './hierarchy-schemas.ts';
 import type { McpServerRecord } from './mcp-server-schemas.ts';
 import type { RunOutcome, RunRecord, RunStatus } from './run-records.ts';
 import type { TenantSecretInfo } from './tenant-secrets.ts';
+import type { ThreadRecord } from './thread-schemas.ts';
 
 /**
  * The repositories every layer above the store uses. Each instance is bound to one tenant when
@@ -55,11 +57,23 @@ export interface HierarchyRepository {
   delete(id: string, options?: { anyOrigin?: boolean }): Promise<boolean>;
 }
 
+/** A thread's runs as its status and context need them. */
+export interface ThreadRunSummary {
+  runCount: number;
+  /** The newest run of the thread; null: none yet. */
+  lastRun: { id: number; status: RunStatus } | null;
+}
+
 export interface RunRepository {
-  list(query: PageQuery & { hierarchyId?: string; status?: RunStatus }): Promise<Slice<RunRecord>>;
+  list(query: PageQuery & { hierarchyId?: string; status?: RunStatus; threadId?: string }): Promise<Slice<RunRecord>>;
   find(id: number): Promise<RunRecord | null>;
   /** `owner`: the process that will execute it at once (no queue); null/absent while it waits to be taken. */
-  create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null }): Promise<RunRecord>;
+  create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null; budget?: Budget | null; threadId?: string | null }): Promise<RunRecord>;
+  threadSummary(threadId: string): Promise<ThreadRunSummary>;
+  /** The thread's runs that have not ended (pending, running, waiting_input), oldest first. */
+  liveOfThread(threadId: string): Promise<RunRecord[]>;
+  /** The thread's ended runs older than `beforeId` (null: all), newest first, at most `limit`. */
+  endedOfThread(threadId: string, beforeId: number | null, limit: number): Promise<RunRecord[]>;
   /** The tenant's runs running or waiting to run (pending): what TENANT_MAX_ACTIVE_RUNS bounds. */
   countActive(): Promise<number>;
   /** Removes a run whose start was refused right after its record was written (still pending, no events). */
@@ -70,6 +84,17 @@ export interface RunRepository {
   finish(id: number, outcome: RunOutcome, completedAt: Date): Promise<boolean>;
   /** Deletes the run's record and the hierarchy POST /execute made for it, if any (false: no such run). Its events are the event log's. */
   delete(id: number): Promise<boolean>;
+}
+
+export interface ThreadRepository {
+  /** `metadata`: threads whose metadata has each key with exactly that (scalar) value. */
+  list(query: PageQuery & { hierarchyId?: string; metadata?: Record<string, unknown> }): Promise<Slice<ThreadRecord>>;
+  find(id: string): Promise<ThreadRecord | null>;
+  /** `id`: the client's choice; absent, the store makes one. */
+  create(fields: { id?: string; hierarchyId: string; metadata: Record<string, unknown> }): Promise<ThreadRecord>;
+  update(id: string, fields: { metadata: Record<string, unknown> }): Promise<ThreadRecord | null>;
+  delete(id: string): Promise<boolean>;
+  count(): Promise<number>;
 }
 
 export interface McpServerFields {
@@ -111,6 +136,7 @@ export interface TenantRepositories {
   readonly models: ModelRepository;
   readonly hierarchies: HierarchyRepository;
   readonly runs: RunRepository;
+  readonly threads: ThreadRepository;
   readonly mcpServers: McpServerRepository;
   readonly secrets: TenantSecretRepository;
 }

@@ -1,4 +1,5 @@
-import type { RunOutcome } from './run-records.ts';
+import type { ResumeEntry, RunOutcome } from './run-records.ts';
+import type { AgentRequest } from './agent-requests.ts';
 
 export interface OwnedRun {
   id: number;
@@ -22,6 +23,8 @@ export interface RunOwnership {
    * gone: other processes may be taking this process's runs, so it must stop them.
    */
   heartbeat(processId: string, at: Date, leaseMs: number): Promise<boolean>;
+  /** Every registered process (lapsed ones included): its id and `host:pid` description. */
+  processes(): Promise<Array<{ id: string; description: string }>>;
   /** Removes this process's row (clean shutdown, after its runs ended). */
   deregister(processId: string): Promise<void>;
   /** Takes a queued run (pending, no owner): it becomes this process's, running. */
@@ -35,18 +38,50 @@ export interface RunOwnership {
   finishOwned(runId: number, processId: string, outcome: RunOutcome, at: Date): Promise<boolean>;
   /** The owner of a live run (null: unowned); undefined when the run is not live. */
   liveOwner(runId: number): Promise<string | null | undefined>;
+  /** A live run with its tenant and owner; undefined when the run is not live. */
+  liveRun(runId: number): Promise<OwnedRun | undefined>;
   /** Whether `processId` still owns the live run. */
   owns(runId: number, processId: string): Promise<boolean>;
   /** Live runs whose owner's lease lapsed (or whose owner row is gone). Runs without an owner are not included. */
   lapsedRuns(at: Date, leaseMs: number, limit: number): Promise<OwnedRun[]>;
-  /** Live runs with no owner created before `createdBefore` (queued, or left by a version without leases). */
+  /**
+   * Live runs with no owner created before `createdBefore` (queued, or left by a version without
+   * leases). Not those with a checkpoint: they were handed off and wait to be resumed (`handedOffRuns`).
+   */
   unownedRuns(createdBefore: Date): Promise<OwnedRun[]>;
   /** Moves a live run from `from` (null: unowned) to `to`; exactly one caller wins. */
   claim(runId: number, from: string | null, to: string | null): Promise<boolean>;
+  /**
+   * Like `claim` (only a live run owned by `from`; exactly one caller wins), and the same
+   * conditional write appends `entry` to the run's resume history. Returns the new history, or
+   * null when another caller won or the run is not live (or not `from`'s).
+   */
+  claimForResume(runId: number, from: string | null, to: string, entry: ResumeEntry): Promise<ResumeEntry[] | null>;
+  /** The run's resume history, oldest first (empty: never resumed, or no such run). */
+  resumesOf(runId: number): Promise<ResumeEntry[]>;
+  /**
+   * A process shutting down gives up a live run it owns without ending it: the owner becomes
+   * null, the status stays (running or pending), and its checkpoint waits for another process
+   * (`handedOffRuns`). False when it did not own the live run.
+   */
+  handOff(runId: number, processId: string): Promise<boolean>;
+  /**
+   * Up to `limit` live runs with no owner that have a checkpoint (oldest first): handed off or
+   * left by their owner, waiting to be resumed. Queued runs never started have no checkpoint.
+   */
+  handedOffRuns(limit: number): Promise<OwnedRun[]>;
   /** Asks the owner of a live run to cancel it (it polls with its heartbeat); false when the run is not live. */
   requestCancel(runId: number, tenantId: string, at: Date): Promise<boolean>;
   /** Live runs of `processId` a cancel was asked for. */
   cancelRequests(processId: string): Promise<Array<{ id: number; tenantId: string }>>;
+  /**
+   * Leaves a request for one agent of a live run for its owner (it picks them up with its
+   * heartbeat: the way without Redis); at most MAX_PENDING_AGENT_REQUESTS wait, the oldest
+   * dropped. False when the run is not live (for that tenant).
+   */
+  requestAgent(runId: number, tenantId: string, request: AgentRequest): Promise<boolean>;
+  /** Takes (and clears) the agent requests left for the live runs of `processId`. */
+  takeAgentRequests(processId: string): Promise<Array<{ id: number; tenantId: string; requests: AgentRequest[] }>>;
   /** Asks the owner of a live run for its live actor tree (it answers with its heartbeat). */
   requestInspect(runId: number, tenantId: string, at: Date): Promise<boolean>;
   /** Live runs of `processId` whose tree was asked for. */

@@ -105,7 +105,7 @@ export class ModelCallError extends AppError {
   /** Attempts retried before the call gave up (for the agent's statistics). */
   readonly retries: number;
   constructor(message: string, options: { retries?: number; errorCode?: ErrorCode } = {}) {
-    super(502, options.errorCode ?? 'MODEL_CALL_FAILED', message);
+    super(options.errorCode === 'MODEL_TIMEOUT' ? 504 : 502, options.errorCode ?? 'MODEL_CALL_FAILED', message);
     this.retries = options.retries ?? 0;
   }
 }

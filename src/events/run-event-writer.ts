@@ -1,8 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { EventLog } from './event-log.ts';
-import { toStoredEvent, type EventDraft, type StoredEvent } from './run-event.ts';
+import { toStoredEvent, type EventDraft, type RunEvent, type StoredEvent } from './run-event.ts';
+import { SequenceConflictError } from './sequence-conflict-error.ts';
 
 const RETRY_DELAYS_MS = [50, 250, 1000];
+
+/** Renumberings after a takeover race (see #appendWithRetry): a lost owner writes on for a moment at most. */
+const MAX_RENUMBERS = 20;
 
 /**
  * Asked when an append fails: does this process still own the run? A rejected append may be
@@ -15,6 +19,28 @@ export interface WriterFence {
   /** Called once when the writer found it lost the run; it has stopped writing. */
   onLost(): void;
 }
+
+/**
+ * How a run's writer checkpoints it: the run's persisted state is taken as a batch that settles a
+ * step goes out (so it covers exactly the events up to that batch's last), and stored once that
+ * batch is appended — never per token, at most one save in flight, the latest one winning.
+ */
+export interface WriterCheckpoints {
+  /** The run's persisted state now, serialised. */
+  take(): string;
+  /** Stores it as covering the events up to `sequence`. */
+  save(sequence: number, snapshot: string): Promise<void>;
+}
+
+/**
+ * Drafts that settle no step: token deltas, and a run's opening (its start, topology, or resume,
+ * which leaves it where its last checkpoint — or none: a fresh start — has it already). A batch
+ * ending with one does not ask for a checkpoint.
+ */
+const settlesNothing = (draft: EventDraft): boolean =>
+  (draft.category === 'llm' && (draft.action === 'stream' || draft.action === 'reasoning'))
+  || (draft.category === 'lifecycle' && (draft.action === 'started' || draft.action === 'resumed'))
+  || (draft.category === 'system' && draft.action === 'topology');
 
 /**
  * The one writer of a run's events (the run's sink actor holds it): assigns the sequence,
@@ -33,6 +59,18 @@ export class RunEventWriter {
   #lost = 0;
   readonly #fence: WriterFence | undefined;
   #fenced = false;
+  #checkpoints: WriterCheckpoints | null = null;
+  #checkpointDue = false;
+  /** At most one checkpoint per this interval: a burst of steps is one checkpoint, of its end. */
+  #checkpointIntervalMs = 0;
+  #lastCheckpointAt = 0;
+  #checkpointTimer: NodeJS.Timeout | null = null;
+  /** The save in flight, and the newer checkpoint waiting for it (the latest wins). */
+  #saving: Promise<void> | null = null;
+  #nextCheckpoint: { sequence: number; snapshot: string } | null = null;
+  #savedSequence = 0;
+  #storedWaiters: Array<() => void> = [];
+  #renumbered = 0;
 
   /** `firstSequence` > 1 continues a run's log (recording the end of a run whose process died). */
   constructor(runId: number, log: EventLog, onError: (err: Error, lost: number) => void, firstSequence = 1, fence?: WriterFence) {
@@ -41,6 +79,48 @@ export class RunEventWriter {
     this.#onError = onError;
     this.#nextSequence = firstSequence;
     this.#fence = fence;
+  }
+
+  /** Starts checkpointing the run after every batch that settles a step (see WriterCheckpoints). */
+  checkpointWith(checkpoints: WriterCheckpoints, intervalMs = 0): void {
+    this.#checkpoints = checkpoints;
+    this.#checkpointIntervalMs = Math.max(0, intervalMs);
+  }
+
+  /** The last event sequence a stored checkpoint covers (0: none stored by this writer). */
+  get checkpointedSequence(): number {
+    return this.#savedSequence;
+  }
+
+  /** Resolves when the next checkpoint is stored (or `until` resolves first). */
+  async nextCheckpointStored(until: Promise<unknown>): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#storedWaiters.push(resolve);
+    await Promise.race([promise, until]);
+  }
+
+  /**
+   * The run's last checkpoint, at a hand-off: takes it once every event pushed so far is
+   * appended, calls `stop` in the same tick (the run is stopped here, so nothing follows it),
+   * closes the writer, appends what was pushed meanwhile and stores the checkpoint. Rejects when
+   * it could not be stored (or the run belongs to another process now).
+   */
+  async finalCheckpoint(stop: () => void): Promise<void> {
+    if (!this.#checkpoints) throw new Error('this run is not checkpointed');
+    await this.drain();
+    // This one is newer than any waiting: it must not be overwritten by one saved after it.
+    this.#nextCheckpoint = null;
+    await this.#saving;
+    const snapshot = this.#checkpoints.take();
+    stop();
+    this.close();
+    await this.drain();
+    // A checkpoint the flush took meanwhile is older than this one: it is stored first, or not at all.
+    this.#nextCheckpoint = null;
+    await this.#saving;
+    if (this.#fenced) throw new Error('the run belongs to another process now');
+    await this.#checkpoints.save(this.lastSequence, snapshot);
+    this.#savedSequence = this.lastSequence;
   }
 
   /** True once an append failed because the run belongs to another process now. */
@@ -70,7 +150,11 @@ export class RunEventWriter {
     }
     const timestamp = new Date().toISOString();
     for (const draft of drafts) this.#stamp(draft, timestamp);
-    if (drafts.length > 0) this.#flushing ??= this.#flushLoop();
+    if (drafts.length > 0) {
+      // One look per batch, not per event: a step's events come in batches of their own.
+      if (this.#checkpoints && !settlesNothing(drafts[drafts.length - 1]!)) this.#requestCheckpoint();
+      this.#flushing ??= this.#flushLoop();
+    }
     return drafts.length;
   }
 
@@ -95,6 +179,28 @@ export class RunEventWriter {
   /** Later pushes are dropped: the run is over or its sink is gone. */
   close(): void {
     this.#closed = true;
+    if (this.#checkpointTimer) clearTimeout(this.#checkpointTimer);
+    this.#checkpointTimer = null;
+  }
+
+  /**
+   * A step settled: the next flush takes a checkpoint — or, within the interval of the last one,
+   * a flush when the interval is over does (of the run's state then: later steps included).
+   */
+  #requestCheckpoint(): void {
+    if (this.#checkpointTimer) return;
+    const wait = this.#lastCheckpointAt + this.#checkpointIntervalMs - Date.now();
+    if (wait <= 0) {
+      this.#checkpointDue = true;
+      return;
+    }
+    this.#checkpointTimer = setTimeout(() => {
+      this.#checkpointTimer = null;
+      if (this.#closed) return;
+      this.#checkpointDue = true;
+      this.#flushing ??= this.#flushLoop();
+    }, wait);
+    this.#checkpointTimer.unref();
   }
 
   get lastSequence(): number {
@@ -113,12 +219,67 @@ export class RunEventWriter {
   async #flushLoop(): Promise<void> {
     // Yield one macrotask so every event of this tick joins the batch.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.#pending.length > 0 && !this.#fenced) {
+    while ((this.#pending.length > 0 || this.#checkpointDue) && !this.#fenced) {
       const batch = this.#pending;
       this.#pending = [];
-      await this.#appendWithRetry(batch);
+      const checkpoint = this.#checkpointDue ? this.#takeCheckpoint() : null;
+      const stored = batch.length === 0 || await this.#appendWithRetry(batch);
+      if (checkpoint && stored) this.#saveCheckpoint(checkpoint);
     }
     this.#flushing = null;
+  }
+
+  #takeCheckpoint(): { sequence: number; snapshot: string } | null {
+    this.#checkpointDue = false;
+    this.#lastCheckpointAt = Date.now();
+    try {
+      return { sequence: this.lastSequence, snapshot: this.#checkpoints!.take() };
+    } catch (err) {
+      this.#onError(new Error(`the run's state could not be checkpointed: ${err instanceof Error ? err.message : String(err)}`), 0);
+      return null;
+    }
+  }
+
+  /** Saves in the background (events never wait for it), one at a time, the latest waiting one winning. */
+  #saveCheckpoint(checkpoint: { sequence: number; snapshot: string }): void {
+    if (this.#saving) {
+      this.#nextCheckpoint = checkpoint;
+      return;
+    }
+    this.#saving = this.#checkpoints!.save(checkpoint.sequence, checkpoint.snapshot)
+      .then(() => {
+        this.#savedSequence = Math.max(this.#savedSequence, checkpoint.sequence);
+        const waiters = this.#storedWaiters;
+        this.#storedWaiters = [];
+        for (const resolve of waiters) resolve();
+      }, (err: unknown) => {
+        this.#onError(new Error(`the run's checkpoint could not be stored: ${err instanceof Error ? err.message : String(err)}`), 0);
+      })
+      .finally(() => {
+        this.#saving = null;
+        const next = this.#nextCheckpoint;
+        this.#nextCheckpoint = null;
+        if (next && !this.#fenced) this.#saveCheckpoint(next);
+      });
+  }
+
+  /** Whether the log holds this batch's first event as this writer made it (then the whole batch: appends are atomic). */
+  async #alreadyStored(batch: StoredEvent[]): Promise<boolean> {
+    const first = batch[0]!;
+    const [stored] = await this.#log.read(this.runId, { from: first.sequence, to: first.sequence, limit: 1 });
+    return stored?.json === first.json;
+  }
+
+  /** Gives the batch (and what waits after it) sequences from `first` on, in order. */
+  #renumber(batch: StoredEvent[], first: number): void {
+    let sequence = first;
+    for (const events of [batch, this.#pending]) {
+      for (let i = 0; i < events.length; i++) {
+        const event = JSON.parse(events[i]!.json) as RunEvent;
+        events[i] = toStoredEvent({ ...event, sequence: sequence++ });
+      }
+    }
+    this.#nextSequence = sequence;
   }
 
   /** An ownership check that itself fails (database down) keeps the usual retry course. */
@@ -131,25 +292,39 @@ export class RunEventWriter {
     }
   }
 
-  async #appendWithRetry(batch: StoredEvent[]): Promise<void> {
+  /** True when the batch was stored. */
+  async #appendWithRetry(batch: StoredEvent[]): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.#log.append(this.runId, batch);
-        return;
+        return true;
       } catch (err) {
-        if (this.#fence && !(await this.#ownedOrUnknown())) {
+        const owned = this.#fence ? await this.#ownedOrUnknown() : true;
+        if (this.#fence && owned && err instanceof SequenceConflictError && this.#renumbered < MAX_RENUMBERS) {
+          // Its sequences exist. Either an earlier attempt of this very batch was stored after all
+          // (its answer was lost): an append is all or nothing, so the batch is in the log — or the
+          // owner this process took the run from wrote on after the takeover (it is fenced by its
+          // next append): this writer's events go on after what it wrote, gap-free, nothing lost.
+          if (await this.#alreadyStored(batch)) return true;
+          this.#renumbered++;
+          const last = await this.#log.last(this.runId);
+          this.#renumber(batch, (last?.sequence ?? 0) + 1);
+          attempt--;
+          continue;
+        }
+        if (this.#fence && !owned) {
           this.#fenced = true;
           this.#closed = true;
           this.#dropped += batch.length + this.#pending.length;
           this.#pending = [];
           this.#fence.onLost();
-          return;
+          return false;
         }
         if (attempt >= RETRY_DELAYS_MS.length) {
           // The run goes on without its events rather than failing: report, never swallow.
           this.#lost += batch.length;
           this.#onError(err instanceof Error ? err : new Error(String(err)), batch.length);
-          return;
+          return false;
         }
         await delay(RETRY_DELAYS_MS[attempt]);
       }

@@ -1,5 +1,6 @@
 /** The event format shared with the original service (see shared/reference/original-system.md). */
-export type EventCategory = 'lifecycle' | 'llm' | 'dispatch' | 'system';
+/** Event categories: the original's four, and those of agent control (agent), budgets (budget) and human input (human). */
+export type EventCategory = 'lifecycle' | 'llm' | 'dispatch' | 'system' | 'agent' | 'budget' | 'human';
 export type AgentType = 'global_supervisor' | 'team_supervisor' | 'worker';
 
 export interface EventSource {

@@ -2,18 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { ActorNode } from '../actors/actor-tree.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { AgentAnswer, AgentRequest } from './agent-control.ts';
 import { redisKeys } from './redis-keys.ts';
 
 export interface ControlRequest {
-  kind: 'cancel' | 'inspect';
+  kind: 'cancel' | 'inspect' | 'agent';
   runId: number;
   tenantId: string;
+  /** kind `agent`: what is asked of which agent of the run. */
+  agent?: AgentRequest;
 }
 
 export interface ControlAnswer {
   /** False when the asked process does not execute that run (for that tenant). */
   found: boolean;
   tree?: ActorNode | null;
+  agent?: AgentAnswer;
 }
 
 interface Envelope extends ControlRequest {
@@ -99,7 +103,7 @@ export class ControlChannel {
       return;
     }
     const request = parsed as Envelope;
-    this.#options.handle({ kind: request.kind, runId: request.runId, tenantId: request.tenantId })
+    this.#options.handle({ kind: request.kind, runId: request.runId, tenantId: request.tenantId, ...(request.agent && { agent: request.agent }) })
       .catch((err: unknown): ControlAnswer => {
         logger.error('control request failed', { run_id: request.runId, kind: request.kind, error: String(err) });
         return { found: false };

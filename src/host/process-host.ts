@@ -4,6 +4,7 @@ import type { EventLog } from '../events/event-log.ts';
 import type { RunOwnership } from '../domain/run-ownership.ts';
 import type { Logger } from '../logging/logger.ts';
 import { endLostRun } from './lost-run-ending.ts';
+import { goneProcessesOfThisHost } from './gone-processes.ts';
 import type { RunOutcome } from '../domain/run-records.ts';
 import { OWNER_LOST, type RunRuntime } from './run-runtime.ts';
 
@@ -16,6 +17,15 @@ export interface LeaseTimings {
   sweepMs: number;
 }
 
+/** What became of a lost run offered for resuming: taken (resumed, or another process won it), or to be ended with `error`. */
+export type ResumeDecision = { taken: true } | { taken: false; error: string };
+
+/** A live run as the host finds it lost. */
+export interface LostRun {
+  id: number;
+  tenantId: string;
+}
+
 export interface ProcessHostDeps {
   runtime: RunRuntime;
   ownership: RunOwnership;
@@ -26,6 +36,19 @@ export interface ProcessHostDeps {
   queueing: boolean;
   /** Whether an unowned live run still waits in the run queue (it is not left over then). */
   isQueued(runId: number): Promise<boolean>;
+  /**
+   * Offered every lost run before it is ended (durable runs): resumes it here when its policy
+   * allows. Absent: lost runs are ended, as without checkpoints.
+   */
+  resume?(run: LostRun, from: string | null, reason: string): Promise<ResumeDecision>;
+  /**
+   * Every process of this database runs on this host (SQLite): at start-up, a registered process
+   * of this host whose pid is gone is lapsed at once, so its runs are taken over without waiting
+   * out its lease (a restart after kill -9 resumes them straight away).
+   */
+  singleHost?: boolean;
+  /** Ends the runs that waited for a human past HUMAN_INPUT_TIMEOUT_MS (claimed, so once across processes); run by every sweep. */
+  expireWaiting?(): Promise<number>;
 }
 
 function newProcessId(): string {
@@ -46,6 +69,8 @@ export class ProcessHost {
   #stopped = false;
   #started = false;
   readonly #identityListeners: Array<() => Promise<void>> = [];
+  /** Runs whose job lock lapsed and whose resume failed here: no lease lapses for them, so each sweep tries again. */
+  readonly #lockLostRetries = new Set<number>();
 
   constructor(deps: ProcessHostDeps) {
     this.#deps = deps;
@@ -59,6 +84,11 @@ export class ProcessHost {
   /** False when the lease has not been renewed within LEASE_MS (others may be ending this process's runs). */
   get leaseHeld(): boolean {
     return !this.#started || Date.now() - this.#lastRenewal <= this.#deps.timings.leaseMs;
+  }
+
+  /** How often this process renews its lease and picks up requests left for it in the database. */
+  get heartbeatMs(): number {
+    return this.#deps.timings.heartbeatMs;
   }
 
   /** Changes when the lease lapsed and the process registered again. */
@@ -84,8 +114,11 @@ export class ProcessHost {
    * that are not waiting in the queue (left by a version without leases). A run owned by a live
    * process is never touched.
    */
-  async recover(): Promise<{ interrupted: number; recorded: number; ownerLost: number }> {
-    const ownerLost = await this.sweep();
+  async recover(): Promise<{ interrupted: number; recorded: number; ownerLost: number; resumed: number }> {
+    if (this.#deps.singleHost) await this.#forgetGoneProcesses();
+    const swept = await this.#sweep();
+    const ownerLost = swept.ended;
+    let resumed = swept.resumed;
     let interrupted = 0;
     let recorded = 0;
     const { ownership, timings } = this.#deps;
@@ -93,25 +126,55 @@ export class ProcessHost {
     const createdBefore = new Date(Date.now() - (this.#deps.queueing ? timings.leaseMs : 0));
     for (const run of await ownership.unownedRuns(createdBefore)) {
       if (await this.#deps.isQueued(run.id)) continue;
-      const ended = await this.#takeOverAndEnd(run.id, null, 'interrupted', 'the process executing the run stopped before it ended');
-      if (ended?.error === 'interrupted') interrupted++;
-      else if (ended) recorded++;
+      const ended = await this.#takeOver(run, null, 'interrupted', 'the process executing the run stopped before it ended');
+      // 'retry': offered again by the next start (it stays unowned).
+      if (ended === 'resumed') resumed++;
+      else if (ended === 'retry' || ended === null) continue;
+      else if (ended.error === 'interrupted') interrupted++;
+      else recorded++;
     }
-    return { interrupted, recorded, ownerLost };
+    return { interrupted, recorded, ownerLost, resumed };
   }
 
-  /** Ends every run whose owner's lease lapsed; each is claimed first, so one process ends it. */
+  /** Deregisters this host's processes whose pid is gone: their runs are lapsed from now on. */
+  async #forgetGoneProcesses(): Promise<void> {
+    for (const { p, pid } of goneProcessesOfThisHost(await this.#deps.ownership.processes(), this.#processId)) {
+      this.#deps.logger.warn('a process of this host is gone: its runs are taken over now', { process_id: p.id, pid });
+      await this.#deps.ownership.deregister(p.id);
+    }
+  }
+
+  /** Resumes (or ends) every run whose owner's lease lapsed, and every run handed on by a process that shut down. Returns how many were ended. */
   async sweep(): Promise<number> {
+    return (await this.#sweep()).ended;
+  }
+
+  async #sweep(): Promise<{ ended: number; resumed: number }> {
     const { ownership, logger, timings } = this.#deps;
     let ended = 0;
-    for (const run of await ownership.lapsedRuns(new Date(), timings.leaseMs, 500)) {
-      const outcome = await this.#takeOverAndEnd(run.id, run.owner, OWNER_LOST, `the lease of process ${run.owner} lapsed while it executed the run`);
-      if (outcome) {
+    let resumed = 0;
+    for (const runId of [...this.#lockLostRetries]) {
+      this.#lockLostRetries.delete(runId);
+      if (await this.endLockLost(runId)) resumed++;
+    }
+    const lost = [
+      ...(await ownership.lapsedRuns(new Date(), timings.leaseMs, 500))
+        .map((run) => ({ run, from: run.owner, reason: `the lease of process ${run.owner} lapsed while it executed the run` })),
+      ...(this.#deps.resume ? await ownership.handedOffRuns(500) : [])
+        .map((run) => ({ run, from: null, reason: 'a process that shut down handed the run on' })),
+    ];
+    for (const { run, from, reason } of lost) {
+      const outcome = await this.#takeOver(run, from, OWNER_LOST, reason);
+      // 'retry': still lapsed (or handed off), so the next sweep offers it again.
+      if (outcome === 'resumed') {
+        resumed++;
+      } else if (outcome && outcome !== 'retry') {
         ended++;
-        logger.warn('ended a run whose owner lapsed', { run_id: run.id, lapsed_owner: run.owner, status: outcome.status });
+        logger.warn('ended a run whose owner lapsed', { run_id: run.id, lapsed_owner: from, status: outcome.status });
       }
     }
-    return ended;
+    if (this.#deps.expireWaiting) ended += await this.#deps.expireWaiting();
+    return { ended, resumed };
   }
 
   /**
@@ -121,11 +184,23 @@ export class ProcessHost {
    */
   async endLockLost(runId: number): Promise<boolean> {
     const { ownership, runtime, logger } = this.#deps;
-    const owner = await ownership.liveOwner(runId);
-    if (owner === undefined || owner === null) return false;
+    const run = await ownership.liveRun(runId);
+    const owner = run?.owner;
+    if (!run || owner === null || owner === undefined) return false;
+    // Another process took the run already (this one's stall notice came late): a copy still live
+    // here is stale, and stops now rather than at its next refused append.
+    if (owner !== this.#processId) runtime.abandon(runId);
+    // A resumed run is executed under no job: the stalled job was its earlier owner's, whose loss
+    // was handled by that resume. Every process hears of the stall, often after the resume: the
+    // process that resumed the run must not be taken for the one whose lock lapsed.
+    if ((await ownership.resumesOf(runId)).at(-1)?.to_process === owner) return false;
     if (owner === this.#processId) runtime.abandon(runId);
-    const outcome = await this.#takeOverAndEnd(runId, owner, OWNER_LOST, `the job lock of process ${owner} lapsed while it executed the run`);
-    if (outcome) logger.warn('ended a run whose job lock lapsed', { run_id: runId, lapsed_owner: owner, status: outcome.status });
+    const outcome = await this.#takeOver(run, owner, OWNER_LOST, `the job lock of process ${owner} lapsed while it executed the run`);
+    if (outcome === 'retry') {
+      this.#lockLostRetries.add(runId);
+      return false;
+    }
+    if (outcome && outcome !== 'resumed') logger.warn('ended a run whose job lock lapsed', { run_id: runId, lapsed_owner: owner, status: outcome.status });
     return outcome !== null;
   }
 
@@ -134,8 +209,23 @@ export class ProcessHost {
    * or database is down), the claim is handed back so a later sweep tries again: a run claimed
    * by a live process is no longer lapsed, and would otherwise stay live for ever.
    */
-  async #takeOverAndEnd(runId: number, from: string | null, error: string, reason: string): Promise<RunOutcome | null> {
-    const { ownership, eventLog, logger } = this.#deps;
+  /** 'retry': it could not be resumed now (an error); null: another process has it, or ending it failed (handed back). */
+  async #takeOver(run: LostRun, from: string | null, error: string, reason: string): Promise<RunOutcome | 'resumed' | 'retry' | null> {
+    const { ownership, eventLog, logger, resume } = this.#deps;
+    const runId = run.id;
+    if (resume) {
+      // Durable runs: resumed here when it can be; a refusal says what its end says (a run left by
+      // a version without leases keeps its own "interrupted").
+      try {
+        const decision = await resume(run, from, reason);
+        if (decision.taken) return 'resumed';
+        if (decision.error !== OWNER_LOST) error = decision.error;
+      } catch (err) {
+        // Not resumable now (the database is down): a later sweep offers it again.
+        logger.error('could not resume a lost run; a later sweep tries again', { run_id: runId, error: String(err) });
+        return 'retry';
+      }
+    }
     if (!(await ownership.claim(runId, from, this.#processId))) return null;
     try {
       return await endLostRun({ eventLog, ownership, processId: this.#processId, runId, error, reason });
@@ -189,6 +279,13 @@ export class ProcessHost {
   async #pollCancels(): Promise<void> {
     const { ownership, runtime } = this.#deps;
     for (const run of await ownership.cancelRequests(this.#processId)) runtime.cancel(run.tenantId, run.id);
+    // Requests for single agents: their effect is recorded in the run's log, where the asker reads it.
+    for (const run of await ownership.takeAgentRequests(this.#processId)) {
+      for (const request of run.requests) {
+        runtime.controlAgent(run.tenantId, run.id, request, 0)?.catch((err: unknown) =>
+          this.#deps.logger.error('agent request failed', { run_id: run.id, error: String(err) }));
+      }
+    }
     for (const run of await ownership.inspectRequests(this.#processId)) {
       const tree = runtime.inspect(run.tenantId, run.id);
       if (tree) await ownership.publishTree(run.id, this.#processId, tree as unknown as Record<string, unknown>, new Date());

@@ -1,34 +1,22 @@
-import { createActor, type Actor } from 'xstate';
-import { runMachine, type RunPersistence } from '../actors/run-machine.ts';
+import type { Actor } from 'xstate';
+import type { runMachine } from '../actors/run-machine.ts';
 import { describeActor, type ActorNode } from '../actors/actor-tree.ts';
 import type { RunPlan } from '../actors/run-plan.ts';
-import { RunEventWriter } from '../events/run-event-writer.ts';
-import type { EventLog } from '../events/event-log.ts';
+import type { RunEventWriter } from '../events/run-event-writer.ts';
+import type { RunLaunch, RunRestore, RuntimeDeps } from './run-launch.ts';
 import type { RunOutcome } from '../domain/run-records.ts';
-import type { Logger } from '../logging/logger.ts';
 import { UnavailableError } from '../errors/app-error.ts';
-import { noTelemetry, type Telemetry } from '../telemetry/run-telemetry.ts';
+import { createRunActor } from './run-actor.ts';
+import { checkpointAwaitsHuman } from '../actors/human-input.ts';
+import { deliverHumanResponse, parkRun } from './run-parking.ts';
+import { controlAgent, type AgentAnswer, type AgentRequest } from './agent-control.ts';
 
-export interface RuntimeDeps {
-  eventLog: EventLog;
-  /** How runs of one tenant record their progress. */
-  persistenceFor(tenantId: string): RunPersistence;
-  logger: Logger;
-  /** Runs executing at once; further runs wait (status `pending`) in start order. Default 100. */
-  maxConcurrentRuns?: number;
-  /** Runs that may wait for a slot at once (MAX_QUEUED_RUNS); see hasRoomFor. Default 1000. */
-  maxQueuedRuns?: number;
-  /** Metrics and traces of each run (none when absent). */
-  telemetry?: Telemetry;
-  /**
-   * Asked when one of a run's appends fails: does this process still own it? When not, the run
-   * is stopped here without writing anything more (another process ended it). Absent: always.
-   */
-  stillOwned?(runId: number): Promise<boolean>;
-}
+export type { RunLaunch, RunRestore, RuntimeDeps } from './run-launch.ts';
 
 interface LiveRun {
   plan: RunPlan;
+  launch: RunLaunch;
+  restore: RunRestore | null;
   /** Null while the run waits for a slot. */
   actor: Actor<typeof runMachine> | null;
   cancelRequested: boolean;
@@ -39,10 +27,19 @@ interface LiveRun {
   writer: RunEventWriter | null;
   /** Set once the run left the directory (ended, crashed or abandoned): later callbacks are no-ops. */
   released: boolean;
+  /** Some call of it waits for a human: each checkpoint looks whether the run waits for nothing else (then it is parked). */
+  humanAsked: boolean;
+  parking: boolean;
 }
 
 /** The outcome a process reports for a run it lost: another process recorded its real end. */
 export const OWNER_LOST = 'owner lost';
+
+/** The outcome a process reports for a run it handed on at shutdown: another process continues it from its checkpoint. */
+export const HANDED_OFF = 'handed off';
+
+/** The outcome a process reports for a run it gave back at shutdown before starting it: another process starts it. */
+export const HANDED_BACK = 'handed back';
 
 /**
  * The runs this process executes or has queued. Its directory (run id → run actor) serves
@@ -80,13 +77,28 @@ export class RunRuntime {
   }
 
   /** Starts the run now, or queues it until a slot frees. Resolves with its outcome. */
-  start(plan: RunPlan): Promise<RunOutcome> {
+  start(launch: RunLaunch): Promise<RunOutcome> {
+    return this.#admit(launch, null);
+  }
+
+  /**
+   * Continues a run another process lost (or handed on), which this process has claimed: from its
+   * checkpoint when it has one — settled work is not done again, calls in flight are issued anew
+   * (see resume-preparation.ts) — with its events continuing right after the last stored one.
+   */
+  resume(launch: RunLaunch, restore: RunRestore): Promise<RunOutcome> {
+    return this.#admit(launch, restore);
+  }
+
+  #admit(launch: RunLaunch, restore: RunRestore | null): Promise<RunOutcome> {
     if (!this.#accepting) throw new UnavailableError('the service is shutting down; no new run can start', 'SHUTTING_DOWN');
+    const { plan } = launch;
     const { promise, resolve, reject } = Promise.withResolvers<RunOutcome>();
     // Observed here so a crash is reported (in #launch) and never an unhandled rejection.
     promise.catch(() => {});
     const entry: LiveRun = {
-      plan, actor: null, cancelRequested: false, holdsSlot: false, done: promise, settle: { resolve, reject }, writer: null, released: false,
+      plan, launch, restore, actor: null, cancelRequested: false, holdsSlot: false, done: promise, settle: { resolve, reject }, writer: null, released: false,
+      humanAsked: restore?.snapshot ? checkpointAwaitsHuman(restore.snapshot) : false, parking: false,
     };
     this.#directory.set(plan.runId, entry);
     if (this.#executing < this.#maxConcurrent) this.#launch(entry);
@@ -104,20 +116,13 @@ export class RunRuntime {
       entry.holdsSlot = false;
     };
     try {
-      const { stillOwned } = this.#deps;
-      const fence = stillOwned && { stillOwned: () => stillOwned(plan.runId), onLost: () => this.abandon(plan.runId) };
-      const writer = new RunEventWriter(plan.runId, this.#deps.eventLog, (err, lost) => {
-        logger.error('events of a run could not be stored', { run_id: plan.runId, lost, error: err.message });
-      }, 1, fence || undefined);
-      entry.writer = writer;
-      const actor = createActor(runMachine, {
-        systemId: `run:${plan.runId}`,
-        input: {
-          plan, writer, persistence: this.#deps.persistenceFor(plan.tenantId), cancelledBeforeStart: entry.cancelRequested,
-          telemetry: (this.#deps.telemetry ?? noTelemetry).forRun(plan),
-          warn: (message) => logger.warn(message, { run_id: plan.runId }),
-        },
+      const { actor, writer } = createRunActor(this.#deps, entry.launch, entry.restore, entry.cancelRequested, {
+        onLost: () => this.abandon(plan.runId),
+        onHumanRequest: () => { entry.humanAsked = true; },
+        // A settled step of a run some call of which waits for a human: maybe nothing else works now.
+        onCheckpointTaken: () => { if (entry.humanAsked) this.#parkWhenWaiting(entry); },
       });
+      entry.writer = writer;
       actor.subscribe({
         complete: () => {
           if (entry.released) return;
@@ -143,6 +148,11 @@ export class RunRuntime {
       entry.holdsSlot = !entry.cancelRequested;
       if (entry.holdsSlot) this.#executing++;
       actor.start();
+      if (entry.restore?.humanResponse && !deliverHumanResponse(actor, entry.restore.humanResponse)) {
+        logger.warn('a human response found no agent to take it', { run_id: plan.runId, agent_id: entry.restore.humanResponse.agentId });
+      }
+      // Restored waiting for a human (its process was lost before it parked): it may wait for nothing else already.
+      if (entry.humanAsked) this.#parkWhenWaiting(entry);
     } catch (err) {
       logger.error('run could not be started', { run_id: plan.runId, error: String(err) });
       release();
@@ -185,13 +195,7 @@ export class RunRuntime {
     const entry = this.#directory.get(runId);
     if (!entry || entry.released) return false;
     this.#deps.logger.warn('run lost to another process; stopped here without writing', { run_id: runId });
-    entry.writer?.close();
-    entry.released = true;
-    this.#directory.delete(runId);
-    const queued = this.#queue.indexOf(runId);
-    if (queued >= 0) this.#queue.splice(queued, 1);
-    if (entry.holdsSlot) this.#executing--;
-    entry.holdsSlot = false;
+    this.#forget(entry);
     entry.actor?.stop();
     entry.settle.resolve({ status: 'failed', error: OWNER_LOST });
     this.#launchNext();
@@ -235,12 +239,100 @@ export class RunRuntime {
     this.#accepting = false;
     const runs = [...this.#directory.values()];
     for (const run of runs) this.cancel(run.plan.tenantId, run.plan.runId);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-    });
-    await Promise.race([Promise.allSettled(runs.map((r) => r.done)), deadline]);
-    clearTimeout(timer);
+    await untilOrDeadline(Promise.allSettled(runs.map((r) => r.done)), graceMs);
     for (const run of this.#directory.values()) run.actor?.stop();
   }
+
+  /**
+   * A rolling deploy's shutdown: stops taking runs and hands every durable run on instead of
+   * cancelling it (runs whose policy is `fail` are cancelled as by `shutdown`). Each gets up to
+   * `graceMs` to store its next checkpoint (a step settling, so a turn about to finish is not
+   * thrown away); then its last checkpoint is taken, it is stopped here without writing more,
+   * `giveUp` releases its ownership and its `done` resolves `failed` "handed off". Runs still
+   * waiting for a slot are given up as they are ("handed back": they start anew elsewhere). A
+   * run whose checkpoint cannot be stored is cancelled instead.
+   */
+  async handOff(graceMs: number, giveUp: (runId: number) => Promise<void>): Promise<{ handedOff: number[]; handedBack: number[] }> {
+    this.#accepting = false;
+    const all = [...this.#directory.values()];
+    const durable = all.filter((run) => run.plan.onOwnerLost === 'resume' && this.#deps.saveCheckpoint);
+    const others = all.filter((run) => !durable.includes(run));
+    for (const run of others) this.cancel(run.plan.tenantId, run.plan.runId);
+    const deadline = untilOrDeadline(new Promise(() => {}), graceMs);
+    await Promise.all([
+      ...durable.map((run) => run.writer?.nextCheckpointStored(Promise.race([run.done, deadline]))),
+      untilOrDeadline(Promise.allSettled(others.map((run) => run.done)), graceMs),
+    ]);
+    const handedOff: number[] = [];
+    const handedBack: number[] = [];
+    await Promise.all(durable.map(async (run) => {
+      if (run.released) return; // it ended meanwhile
+      const { runId } = run.plan;
+      try {
+        if (run.actor) await run.writer!.finalCheckpoint(() => run.actor!.stop());
+        this.#forget(run);
+        await giveUp(runId);
+      } catch (err) {
+        this.#deps.logger.error('run could not be handed on; cancelling it', { run_id: runId, error: String(err) });
+        return;
+      }
+      (run.actor ? handedOff : handedBack).push(runId);
+      run.settle.resolve({ status: 'failed', error: run.actor ? HANDED_OFF : HANDED_BACK });
+    }));
+    // What could not be handed on (or ended in time) is cancelled, as a plain shutdown does.
+    if (this.#directory.size > 0) await this.shutdown(0);
+    return { handedOff, handedBack };
+  }
+
+  /** A request for one agent of a run executing (or queued) here; null when the run is not here for the tenant. */
+  controlAgent(tenantId: string, runId: number, request: AgentRequest, waitMs: number): Promise<AgentAnswer> | null {
+    const entry = this.#directory.get(runId);
+    if (!entry || entry.plan.tenantId !== tenantId) return null;
+    return controlAgent(entry.actor, request, waitMs);
+  }
+
+  /** Takes a run out of the directory (and its slot) without writing anything more of it. */
+  #forget(entry: LiveRun): void {
+    entry.writer?.close();
+    entry.released = true;
+    this.#directory.delete(entry.plan.runId);
+    const queued = this.#queue.indexOf(entry.plan.runId);
+    if (queued >= 0) this.#queue.splice(queued, 1);
+    if (entry.holdsSlot) this.#executing--;
+    entry.holdsSlot = false;
+  }
+
+  /** Looks, after this tick, whether the run waits for nothing but people; parks it then. */
+  #parkWhenWaiting(entry: LiveRun): void {
+    if (entry.parking || entry.released || !this.#deps.parking) return;
+    setImmediate(() => {
+      this.#park(entry).catch((err: unknown) => this.#deps.logger.error('a run waiting for a human could not be parked', { run_id: entry.plan.runId, error: String(err) }));
+    });
+  }
+
+  /** Human in the loop: parks the run when it waits for nothing but people (see run-parking.ts); if work began again it goes on. */
+  async #park(entry: LiveRun): Promise<void> {
+    const { actor, writer } = entry;
+    const parking = this.#deps.parking;
+    if (!parking || entry.parking || entry.released || !actor || !writer) return;
+    entry.parking = true;
+    const parked = await parkRun({
+      runId: entry.plan.runId, actor, writer,
+      forget: () => this.#forget(entry),
+      released: () => entry.released,
+      freed: () => this.#launchNext(),
+      settle: (outcome) => entry.settle.resolve(outcome),
+    }, parking, this.#deps.logger);
+    if (!parked) entry.parking = false;
+  }
+}
+
+/** Resolves when `work` settles or after `ms`, whichever comes first. */
+async function untilOrDeadline(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([work, deadline]);
+  clearTimeout(timer);
 }

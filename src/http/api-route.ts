@@ -38,6 +38,8 @@ export interface ApiRoute<S extends z.ZodType = z.ZodType> {
   root?: boolean;
   /** `response` is the whole answer, not the `data` of an envelope (the handler writes it). */
   unwrapped?: boolean;
+  /** Error answers the route documents beyond the generic ones: status → what they mean (their error_codes). */
+  errors?: Partial<Record<'404' | '409' | '503', string>>;
   /** May answer 429 with Retry-After (a bound on runs: MAX_QUEUED_RUNS, TENANT_MAX_ACTIVE_RUNS). */
   bounded?: boolean;
   handle(rc: RouteContext<z.output<S>>): Promise<unknown>;

@@ -17,6 +17,7 @@ import { metricsAccessOf, type MetricsAccessSettings } from './metrics-access.ts
 import { silentLogger, type Logger } from '../logging/logger.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
 import { STRICT_OUTBOUND, type OutboundPolicy } from '../outbound/outbound-policy.ts';
+import type { ProtocolMount } from './protocol-mount.ts';
 
 export interface AppDeps {
   repositories(tenantId: string): TenantRepositories;
@@ -25,6 +26,8 @@ export interface AppDeps {
   outbound?: OutboundPolicy;
   /** Routes of further resources (runs), mounted beside models and hierarchies. */
   extraRoutes?: ApiRoute[];
+  /** Protocol adapters (A2A, LangGraph SDK API) with their own wire formats, mounted on the same router. */
+  protocols?: ProtocolMount[];
   logger?: Logger;
   /** Prometheus metrics: served at GET /metrics, and told of every error answered (by error code). */
   metrics?: { render(): Promise<MetricsReport>; countError(errorCode: string): void };
@@ -55,13 +58,11 @@ export function createApp(deps: AppDeps): Koa {
   const routes = [...modelRoutes(policy), ...hierarchyRoutes, ...mcpServerRoutes(policy), ...secretRoutes, ...(deps.extraRoutes ?? [])];
   const router = new Router();
   const metricsAccess = metricsAccessOf(deps.metricsAccess ?? {}, deps.authenticate ? 'required' : 'off');
-  mountSystemRoutes(router, { health: deps.health, ...(deps.metrics && { metrics: { render: deps.metrics.render, access: metricsAccess } }), openApi: () => buildOpenApiDocument(routes, deps.version ?? '0.0.0') });
+  mountSystemRoutes(router, { health: deps.health, ...(deps.metrics && { metrics: { render: deps.metrics.render, access: metricsAccess } }), openApi: () => buildOpenApiDocument(routes, deps.version ?? '0.0.0', deps.protocols ?? []) });
   mountViewerRoutes(router);
-  mountRoutes(router, routes, { repositories: deps.repositories, bodyLimits: {
-      maxBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
-      timeoutMs: deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
-    },
-  });
+  const bodyLimits = { maxBytes: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT, timeoutMs: deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS };
+  mountRoutes(router, routes, { repositories: deps.repositories, bodyLimits });
+  for (const protocol of deps.protocols ?? []) protocol.mount(router, { repositories: deps.repositories, bodyLimits });
 
   app.silent = true; // errors are logged by the error middleware, not printed twice by koa
   app.use(corsMiddleware(deps.corsOrigins ?? ['*']));

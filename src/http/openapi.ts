@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
 import { routePath, type ApiRoute } from './api-route.ts';
+import type { ProtocolMount } from './protocol-mount.ts';
 
 const errorSchema = z
   .object({
@@ -26,16 +27,27 @@ function successSchema(route: ApiRoute) {
   });
 }
 
+/**
+ * A request body's examples (its schema's `.meta({examples})`) as the media type's named
+ * examples: the generator leaves them out of an input schema, and Swagger UI offers these in a list.
+ */
+function mediaExamples(schema: z.ZodType): { examples?: Record<string, { value: unknown }> } {
+  const examples = (schema.meta() as { examples?: unknown } | undefined)?.examples;
+  if (!Array.isArray(examples) || examples.length === 0) return {};
+  return { examples: Object.fromEntries(examples.map((value, i) => [`example${i + 1}`, { value }])) };
+}
+
 const tenantHeader = z.string().optional().meta({ description: 'Tenant; else body field tenantId; else "default"' });
 
 /** The OpenAPI 3.1 document, generated from the very zod schemas the routes validate with. */
-export function buildOpenApiDocument(routes: ApiRoute[], version: string) {
+export function buildOpenApiDocument(routes: ApiRoute[], version: string, protocols: readonly ProtocolMount[] = []) {
   const paths: Record<string, object> = {};
   for (const route of routes) {
     const errors = {
       '400': { description: 'Invalid input', content: { 'application/json': { schema: errorSchema } } },
-      '404': { description: 'Unknown id', content: { 'application/json': { schema: errorSchema } } },
-      '409': { description: 'Conflict', content: { 'application/json': { schema: errorSchema } } },
+      '404': { description: route.errors?.['404'] ?? 'Unknown id', content: { 'application/json': { schema: errorSchema } } },
+      '409': { description: route.errors?.['409'] ?? 'Conflict', content: { 'application/json': { schema: errorSchema } } },
+      ...(route.errors?.['503'] && { '503': { description: route.errors['503'], content: { 'application/json': { schema: errorSchema } } } }),
       ...(route.bounded && {
         '429': {
           description: 'A bound on runs is reached (RUN_QUEUE_FULL, TENANT_RUN_LIMIT): retry after Retry-After seconds',
@@ -48,12 +60,12 @@ export function buildOpenApiDocument(routes: ApiRoute[], version: string) {
       summary: route.summary,
       tags: [route.tag],
       requestParams: { header: z.object({ 'x-tenant-id': tenantHeader }) },
-      requestBody: { content: { 'application/json': { schema: route.body } } },
+      requestBody: { content: { 'application/json': { schema: route.body, ...mediaExamples(route.body) } } },
       responses: {
         [String(route.status ?? 200)]: {
           description: route.message ?? 'success',
           content: route.response === undefined && route.alsoGet
-            ? { 'text/event-stream': { schema: z.string() } }
+            ? { 'text/event-stream': { schema: z.string().meta({ description: 'SSE frames `id: <sequence>`, `event: <category>.<action>`, `data: <JSON>`: the data of each frame is a RunEvent (components.schemas)' }) } }
             : { 'application/json': { schema: successSchema(route) } },
         },
         ...errors,
@@ -71,6 +83,7 @@ export function buildOpenApiDocument(routes: ApiRoute[], version: string) {
       }),
     };
   }
+  for (const protocol of protocols) Object.assign(paths, protocol.openApiPaths?.() ?? {});
   return createDocument({
     openapi: '3.1.0',
     info: {

@@ -1,4 +1,4 @@
-import type { LanguageModelV3FunctionTool, LanguageModelV3Message, LanguageModelV3Prompt } from '@ai-sdk/provider';
+import type { JSONObject, LanguageModelV3FunctionTool, LanguageModelV3Message, LanguageModelV3Prompt } from '@ai-sdk/provider';
 
 /**
  * One message of an agent's conversation, in the language-model interface's own prompt format
@@ -13,13 +13,23 @@ export interface ToolResult {
   toolName: string;
   ok: boolean;
   output: string;
+  /** A structured answer (a delegation that did not complete: its typed outcome), given to the model as JSON instead of `output`. */
+  structured?: JSONObject | null;
 }
 
 export function userMessage(text: string): ConversationMessage {
   return { role: 'user', content: [{ type: 'text', text }] };
 }
 
-/** The tool message answering every call of a turn; failures as `error-text`, so the model sees them as errors. */
+/**
+ * The tool message answering every call of a turn; failures as `error-text`, so the model sees
+ * them as errors, and structured answers as JSON (its `status` says what happened).
+ */
+/** An earlier answer of the assistant (a thread's earlier run), as plain text. */
+export function assistantMessage(text: string): ConversationMessage {
+  return { role: 'assistant', content: [{ type: 'text', text }] };
+}
+
 export function toolResultsMessage(results: ToolResult[]): ConversationMessage {
   return {
     role: 'tool',
@@ -27,7 +37,8 @@ export function toolResultsMessage(results: ToolResult[]): ConversationMessage {
       type: 'tool-result' as const,
       toolCallId: r.toolCallId,
       toolName: r.toolName,
-      output: r.ok ? { type: 'text' as const, value: r.output } : { type: 'error-text' as const, value: r.output },
+      output: r.structured ? { type: 'json' as const, value: r.structured }
+        : r.ok ? { type: 'text' as const, value: r.output } : { type: 'error-text' as const, value: r.output },
     })),
   };
 }

@@ -1,6 +1,7 @@
 import type { LanguageModelV3, SharedV3ProviderOptions } from '@ai-sdk/provider';
 import { ValidationError } from '../errors/app-error.ts';
 import type { ModelRecord } from '../domain/model-schemas.ts';
+import { pricesOf, type ModelPrices } from '../domain/budget-schemas.ts';
 import type { RetryPolicy } from './model-retry.ts';
 import { createSimulatedModel, simulatedSettingsFromParams } from './simulated-model.ts';
 import { createProviderModel } from './provider-models.ts';
@@ -31,6 +32,8 @@ export interface AgentModel {
    * scrubError). A live list: credentials resolved at call time (Bedrock's AWS chain) join it.
    */
   secrets?: readonly string[];
+  /** The row's prices (absent: unpriced), carried into the run plan for its costs and budgets. */
+  prices?: ModelPrices;
 }
 
 /** Process-wide settings of model calls (MODEL_* configuration) and where keys are read from. */
@@ -83,6 +86,7 @@ export function createAgentModel(record: ModelRecord | null, settings: ModelCall
     ...(record.temperature !== null && { temperature: record.temperature }),
     ...(record.maxTokens !== null && { maxOutputTokens: record.maxTokens }),
     ...(record.topP !== null && { topP: record.topP }),
+    ...(pricesOf(record) && { prices: pricesOf(record) }),
     ...call,
   };
   if (record.provider === 'simulated') {

@@ -86,6 +86,22 @@ function userTexts(prompt: LanguageModelV3Prompt): string[] {
   return texts;
 }
 
+/**
+ * The conversation of the task at hand, without the earlier turns it continues (a thread's
+ * earlier runs: a user message answered by a plain-text assistant message, then another user
+ * message), so a supervisor's turn count and task are this task's.
+ */
+function currentTask(prompt: LanguageModelV3Prompt): LanguageModelV3Prompt {
+  const messages = prompt.filter((m) => m.role !== 'system');
+  let start = 0;
+  while (
+    messages[start]?.role === 'user' && messages[start + 1]?.role === 'assistant'
+    && messages[start + 2]?.role === 'user'
+    && !(messages[start + 1]!.content as Array<{ type: string }>).some((p) => p.type === 'tool-call')
+  ) start += 2;
+  return messages.slice(start);
+}
+
 /** The task a worker answers and the marker check use: the last user message. */
 export function lastUserText(prompt: LanguageModelV3Prompt): string {
   return userTexts(prompt).at(-1) ?? '';
@@ -152,11 +168,12 @@ function supervisorTurn(
   tools: LanguageModelV3FunctionTool[],
   opts: ScriptOptions,
 ): Turn {
-  const task = userTexts(options.prompt)[0] ?? '';
+  const current = currentTask(options.prompt);
+  const task = userTexts(current)[0] ?? '';
   const called = new Set<string>();
   const results = new Map<string, string>();
   let turn = 1;
-  for (const m of options.prompt) {
+  for (const m of current) {
     if (m.role === 'assistant') turn++;
     if (m.role !== 'assistant' && m.role !== 'tool') continue;
     for (const p of m.content) {

@@ -48,7 +48,8 @@ export async function getHierarchy(repos: TenantRepositories, id: string, option
 export async function updateHierarchy(repos: TenantRepositories, input: HierarchyUpdate): Promise<HierarchyRecord> {
   const current = await getHierarchy(repos, input.id);
   const touchesConfig = input.execution_mode !== undefined || input.enable_context_sharing !== undefined
-    || input.global_supervisor_agent !== undefined || input.teams !== undefined;
+    || input.global_supervisor_agent !== undefined || input.teams !== undefined
+    || input.on_owner_lost !== undefined || input.max_resumes !== undefined || input.budget !== undefined;
   const touchesRow = input.name !== undefined || input.description !== undefined || input.is_active !== undefined;
   if (!touchesConfig && !touchesRow) throw new ValidationError('body: nothing to update (give at least one field besides id)');
   if (input.name !== undefined && input.name !== current.name && (await repos.hierarchies.findByName(input.name))) {
@@ -61,6 +62,10 @@ export async function updateHierarchy(repos: TenantRepositories, input: Hierarch
       enable_context_sharing: input.enable_context_sharing ?? current.config.enable_context_sharing,
       global_supervisor_agent: input.global_supervisor_agent ?? current.config.global_supervisor_agent,
       teams: input.teams ?? current.config.teams,
+      on_owner_lost: input.on_owner_lost ?? current.config.on_owner_lost,
+      max_resumes: input.max_resumes ?? current.config.max_resumes,
+      // null removes the run budget; absent keeps the stored one.
+      budget: input.budget === undefined ? current.config.budget : input.budget,
     }, registeredToolNames);
     await checkReferences(repos, config);
   }

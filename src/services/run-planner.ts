@@ -1,8 +1,12 @@
 import { AppError, ValidationError } from '../errors/app-error.ts';
 import { createAgentModel, type AgentModel, type ModelCallSettings } from '../models/model-factory.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
-import type { AgentConfig, HierarchyRecord } from '../domain/hierarchy-schemas.ts';
-import type { AgentPlan, RunPlan, WorkerToolConfig } from '../actors/run-plan.ts';
+import { approvalToolsOf, toolNamesOf, type AgentConfig, type HierarchyRecord } from '../domain/hierarchy-schemas.ts';
+import type { AgentPlan, PlanBudgets, RunPlan, ThreadTurn, WorkerToolConfig } from '../actors/run-plan.ts';
+import type { ThreadContextLimits } from './thread-context.ts';
+import { budgetOrNone, DEFAULT_BUDGET_OUTPUT_TOKENS, type Budget } from '../domain/budget-schemas.ts';
+import type { McpHeaderResolver } from '../tools/mcp-connection.ts';
+import type { RunLaunch } from '../host/run-launch.ts';
 import type { AgentType } from '../events/run-event.ts';
 import type { McpServerConfig } from '../tools/mcp-connection.ts';
 import { mcpServerReferences } from '../domain/hierarchy-normalise.ts';
@@ -15,6 +19,27 @@ export interface PlanLimits {
   workerTools: WorkerToolConfig;
   /** Retries, stream idle timeout, the environment keys are read from and what tenants may name of it. */
   modelCalls?: ModelCallSettings;
+  /** BUDGET_DEFAULT_OUTPUT_TOKENS (default DEFAULT_BUDGET_OUTPUT_TOKENS). */
+  budgetDefaultOutputTokens?: number;
+  /** THREAD_CONTEXT_MAX_RUNS / THREAD_CONTEXT_MAX_CHARS (default DEFAULT_THREAD_CONTEXT). */
+  threadContext?: ThreadContextLimits;
+}
+
+/**
+ * A run as planned: its plan (plain data, kept in the run's checkpoints) and the live parts the
+ * executing process makes once — each agent's model (by agent id) and the MCP header resolver.
+ */
+export interface PlannedRun {
+  plan: Omit<RunPlan, 'runId'>;
+  models: ReadonlyMap<string, AgentModel>;
+  mcpHeaders: McpHeaderResolver;
+}
+
+const noHeaders: McpHeaderResolver = async () => ({});
+
+/** The planned run as the runtime executes it, once it has its id. */
+export function launchOf(planned: PlannedRun, runId: number): RunLaunch {
+  return { plan: { ...planned.plan, runId }, models: planned.models, mcpHeaders: planned.mcpHeaders };
 }
 
 /**
@@ -23,9 +48,11 @@ export interface PlanLimits {
  * model row's settings. Fails before the run exists when a model cannot be used.
  */
 export async function planRun(
-  repos: TenantRepositories, hierarchy: HierarchyRecord, task: string, limits: PlanLimits,
-): Promise<Omit<RunPlan, 'runId'>> {
+  repos: TenantRepositories, hierarchy: HierarchyRecord, task: string, limits: PlanLimits, runBudget?: Budget | null,
+  threadContext: ThreadTurn[] = [],
+): Promise<PlannedRun> {
   const cache = new Map<string, AgentModel>();
+  const models = new Map<string, AgentModel>();
   const modelFor = async (agent: AgentConfig, path: string): Promise<AgentModel> => {
     const ref = agent.llm_config?.model_id ?? null;
     let base = cache.get(ref ?? '');
@@ -51,23 +78,29 @@ export async function planRun(
       ...(cfg?.top_p !== undefined && { topP: cfg.top_p }),
     };
   };
-  const agentPlan = async (agent: AgentConfig, type: AgentType, name: string, teamName: string | null, role: string | null, path: string): Promise<AgentPlan> => ({
-    agentId: agent.agent_id,
-    agentType: type,
-    name,
-    teamName,
-    role,
-    systemPrompt: agent.system_prompt,
-    ...(agent.user_message !== undefined && { userMessage: agent.user_message }),
-    model: await modelFor(agent, path),
-  });
+  const agentPlan = async (agent: AgentConfig, type: AgentType, name: string, teamName: string | null, role: string | null, path: string): Promise<AgentPlan> => {
+    const model = await modelFor(agent, path);
+    models.set(agent.agent_id, model);
+    return {
+      agentId: agent.agent_id,
+      agentType: type,
+      name,
+      teamName,
+      role,
+      systemPrompt: agent.system_prompt,
+      ...(agent.user_message !== undefined && { userMessage: agent.user_message }),
+      // Data only: the live model stays out of the plan (and so out of every checkpoint).
+      model: { name: model.name, provider: model.provider, modelId: model.modelId, ...(model.prices && { prices: model.prices }) },
+    };
+  };
   const { config } = hierarchy;
   const teams = [];
   for (const [t, team] of config.teams.entries()) {
     const workers = [];
     for (const [w, worker] of team.workers.entries()) {
       const plan = await agentPlan(worker, 'worker', worker.name, team.name, worker.role, `teams[${t}].workers[${w}]`);
-      workers.push(worker.tools.length > 0 ? { ...plan, tools: [...worker.tools] } : plan);
+      const approval = approvalToolsOf(worker.tools);
+      workers.push(worker.tools.length > 0 ? { ...plan, tools: toolNamesOf(worker.tools), ...(approval.length > 0 && { approvalTools: approval }) } : plan);
     }
     teams.push({
       name: team.name,
@@ -77,23 +110,37 @@ export async function planRun(
       workers,
     });
   }
+  const budgets: PlanBudgets = {
+    ...(budgetOrNone(runBudget ?? config.budget) && { run: budgetOrNone(runBudget ?? config.budget)! }),
+    teams: Object.fromEntries(config.teams.filter((t) => t.budget).map((t) => [t.name, t.budget!])),
+    agents: Object.fromEntries(config.teams.flatMap((t) => t.workers).filter((w) => w.budget).map((w) => [w.agent_id, w.budget!])),
+    defaultOutputTokens: limits.budgetDefaultOutputTokens ?? DEFAULT_BUDGET_OUTPUT_TOKENS,
+  };
   const mcpServers = await mcpServersFor(repos, hierarchy, limits.modelCalls?.envAllowed ?? []);
-  return {
-    // Header values are resolved when the run connects, by this resolver: the plan holds names only.
-    ...(mcpServers.length > 0 && { mcpServers, mcpHeaders: mcpHeaderResolver(repos, { env: limits.modelCalls?.env ?? process.env, envAllowed: limits.modelCalls?.envAllowed ?? [] }) }),
+  const plan: Omit<RunPlan, 'runId'> = {
+    ...(mcpServers.length > 0 && { mcpServers }),
+    onOwnerLost: config.on_owner_lost,
+    maxResumes: config.max_resumes,
     tenantId: repos.tenantId,
     hierarchyId: hierarchy.id,
     task,
+    ...(threadContext.length > 0 && { threadContext }),
     executionMode: config.execution_mode,
     enableContextSharing: config.enable_context_sharing,
     globalSupervisor: await agentPlan(config.global_supervisor_agent, 'global_supervisor', 'Global Supervisor', null, null, 'global_supervisor_agent'),
     teams,
     timeoutMs: limits.timeoutMs,
     maxSupervisorTurns: limits.maxSupervisorTurns,
-    workerTools: limits.workerTools,
+    budgets,
+    // The process's outbound policy is not the plan's: it is among the run's resources, wherever it runs.
+    workerTools: { maxSteps: limits.workerTools.maxSteps, settings: { http: limits.workerTools.settings.http, ...(limits.workerTools.settings.mcp && { mcp: limits.workerTools.settings.mcp }) } },
   };
+  // Header values are resolved when the run connects, by this resolver: the plan holds names only.
+  const mcpHeaders = mcpServers.length > 0
+    ? mcpHeaderResolver(repos, { env: limits.modelCalls?.env ?? process.env, envAllowed: limits.modelCalls?.envAllowed ?? [] })
+    : noHeaders;
+  return { plan, models, mcpHeaders };
 }
-
 /**
  * The MCP servers the workers name, as the run will connect to them. A server deleted or made
  * inactive since the hierarchy was saved refuses the run (400 naming the worker and the tool);

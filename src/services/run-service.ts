@@ -1,19 +1,22 @@
 import { ConflictError, NotFoundError, UnavailableError } from '../errors/app-error.ts';
 import type { EventLog } from '../events/event-log.ts';
-import type { RunRuntime } from '../host/run-runtime.ts';
+import { HANDED_BACK, type RunRuntime } from '../host/run-runtime.ts';
 import type { ProcessHost } from '../host/process-host.ts';
 import type { QueuedRun, RunQueue } from '../host/run-queue.ts';
 import { endLostRun } from '../host/lost-run-ending.ts';
 import type { ControlAnswer, ControlChannel, ControlRequest } from '../host/control-channel.ts';
 import type { RunOwnership } from '../domain/run-ownership.ts';
 import type { ActorNode } from '../actors/actor-tree.ts';
-import { topologyOf, type RunPlan } from '../actors/run-plan.ts';
+import { topologyOf } from '../actors/run-plan.ts';
 import type { PageQuery, Slice, TenantRepositories } from '../domain/repositories.ts';
-import { terminalStatuses, type RunRecord, type RunStatus } from '../domain/run-records.ts';
+import { terminalStatuses, type RunOutcome, type RunRecord, type RunStatus } from '../domain/run-records.ts';
 import { getHierarchy } from './hierarchy-service.ts';
-import { planRun, type PlanLimits } from './run-planner.ts';
+import { budgetOrNone, type Budget } from '../domain/budget-schemas.ts';
+import { launchOf, planRun, type PlanLimits, type PlannedRun } from './run-planner.ts';
 import { readAllEvents, readEventPage, untilTerminalEvent, type EventPage } from './run-history.ts';
 import { RunAdmission, type AdmissionLimits } from './run-admission.ts';
+import { contextForRun, DEFAULT_THREAD_CONTEXT } from './thread-context.ts';
+import type { ThreadTurn } from '../actors/run-plan.ts';
 
 export interface RunServiceDeps {
   runtime: RunRuntime;
@@ -30,6 +33,8 @@ export interface RunServiceDeps {
   cancelWaitMs?: number;
   /** Bounds on queued runs and on each tenant's active runs (429 past them). */
   admission: AdmissionLimits;
+  /** Cancels a run parked for a human (no process executes it); false when it was not waiting. */
+  cancelWaiting?(repos: TenantRepositories, id: number): Promise<boolean>;
 }
 
 /** How long a run recorded as ended may take to show its terminal event in the log. */
@@ -49,21 +54,41 @@ export class RunService {
     return this.#deps.eventLog;
   }
 
-  /** `inlineHierarchy`: the hierarchy is the one POST /execute made for this run (no other start may use it). */
-  async start(repos: TenantRepositories, hierarchyId: string, task: string, options: { inlineHierarchy?: boolean } = {}): Promise<RunRecord> {
+  /**
+   * `inlineHierarchy`: the hierarchy is the one POST /execute made for this run (no other start may use it).
+   * `budget`: the run's own (runs/start's), replacing the hierarchy's run budget; stored with the run, so any process plans it the same.
+   * `thread`: the thread it continues, with the earlier turns it is given (thread-service.ts decides both);
+   * a thread has one live run at a time: a start that finds an older live run of it, however
+   * close the two starts were, is taken back with 409 THREAD_BUSY.
+   */
+  async start(
+    repos: TenantRepositories, hierarchyId: string, task: string,
+    options: { inlineHierarchy?: boolean; budget?: Budget; thread?: { id: string; context: ThreadTurn[] } } = {},
+  ): Promise<RunRecord> {
     const { runtime } = this.#deps;
     if (!runtime.accepting) throw new UnavailableError('the service is shutting down; no new run can start', 'SHUTTING_DOWN');
     const hierarchy = await getHierarchy(repos, hierarchyId, { forRun: options.inlineHierarchy });
     if (!hierarchy.isActive) throw new ConflictError(`hierarchy ${hierarchyId} is not active`, 'HIERARCHY_INACTIVE');
-    const plan = await planRun(repos, hierarchy, task, this.#deps.limits);
+    const budget = budgetOrNone(options.budget) ?? null;
+    const thread = options.thread;
+    const planned = await planRun(repos, hierarchy, task, this.#deps.limits, budget, thread?.context);
     const { queue, host } = this.#deps;
-    return this.#admission.admit(repos, () => repos.runs.create({
-      hierarchyId, task, topologySnapshot: topologyOf({ ...plan, runId: 0 }), owner: queue ? null : host.processId,
-    }), (run) => this.#launch(repos, plan, run));
+    return this.#admission.admit(repos, async () => {
+      const run = await repos.runs.create({
+        hierarchyId, task, topologySnapshot: topologyOf({ ...planned.plan, runId: 0 }), owner: queue ? null : host.processId, budget,
+        threadId: thread?.id ?? null,
+      });
+      const older = thread ? (await repos.runs.liveOfThread(thread.id)).find((r) => r.id < run.id) : undefined;
+      if (older) {
+        await repos.runs.discardRefused(run.id);
+        throw new ConflictError(`thread ${thread!.id} has a live run (${older.id}): wait for it, cancel it, or start with multitask_strategy "interrupt"`, 'THREAD_BUSY');
+      }
+      return run;
+    }, (run) => this.#launch(repos, planned, run));
   }
 
   /** Hands an admitted run to the shared queue, or to this process's runtime. */
-  async #launch(repos: TenantRepositories, plan: Omit<RunPlan, 'runId'>, run: RunRecord): Promise<void> {
+  async #launch(repos: TenantRepositories, planned: PlannedRun, run: RunRecord): Promise<void> {
     const { queue, runtime } = this.#deps;
     if (queue) {
       // Any process with a free slot takes it (executeQueued); this one may be among them.
@@ -78,7 +103,7 @@ export class RunService {
     }
     try {
       // The run goes on in the background; its outcome is recorded by its own actor.
-      void runtime.start({ ...plan, runId: run.id });
+      void runtime.start(launchOf(planned, run.id));
     } catch (err) {
       // Shutdown began while the run was being created: it never started, so say so.
       await repos.runs.finish(run.id, { status: 'failed', error: 'the service was shutting down' }, new Date());
@@ -96,10 +121,11 @@ export class RunService {
     if (!runtime.accepting) throw new UnavailableError('shutting down; the run goes back to the queue', 'SHUTTING_DOWN');
     if (!(await ownership.take(job.runId, host.processId, new Date()))) return; // cancelled while queued
     const repos = this.#deps.repositories(job.tenantId);
-    let plan;
+    let planned;
     try {
       const run = await this.get(repos, job.runId);
-      plan = await planRun(repos, await getHierarchy(repos, run.hierarchyId, { forRun: true }), run.task, this.#deps.limits);
+      const context = await contextForRun(repos, run, this.#deps.limits.threadContext ?? DEFAULT_THREAD_CONTEXT);
+      planned = await planRun(repos, await getHierarchy(repos, run.hierarchyId, { forRun: true }), run.task, this.#deps.limits, run.budget, context);
     } catch (err) {
       // The hierarchy or a model changed since the start was accepted: the run fails with the reason.
       await endLostRun({
@@ -108,18 +134,20 @@ export class RunService {
       });
       return;
     }
-    let done: Promise<unknown>;
+    let done: Promise<RunOutcome>;
     try {
-      done = runtime.start({ ...plan, runId: job.runId });
+      done = runtime.start(launchOf(planned, job.runId));
     } catch (err) {
       // Shutdown began while the run was being planned: it never began, so it goes back.
       await ownership.release(job.runId, host.processId);
       throw err;
     }
-    await done.catch(() => undefined);
+    const outcome = await done.catch(() => undefined);
+    // Given back at shutdown before it began here: failing the job puts it back in the queue, for another process.
+    if (outcome?.error === HANDED_BACK) throw new UnavailableError('shutting down; the run goes back to the queue', 'SHUTTING_DOWN');
   }
 
-  async list(repos: TenantRepositories, query: PageQuery & { hierarchyId?: string; status?: RunStatus }): Promise<Slice<RunRecord>> {
+  async list(repos: TenantRepositories, query: PageQuery & { hierarchyId?: string; status?: RunStatus; threadId?: string }): Promise<Slice<RunRecord>> {
     return repos.runs.list(query);
   }
 
@@ -170,6 +198,7 @@ export class RunService {
   async cancel(repos: TenantRepositories, id: number): Promise<RunRecord> {
     const run = await this.get(repos, id);
     if (terminalStatuses.has(run.status)) throw new ConflictError(`run ${id} already ended (${run.status})`, 'RUN_ALREADY_ENDED');
+    if (run.status === 'waiting_input' && await this.#deps.cancelWaiting?.(repos, id)) return this.get(repos, id);
     const { runtime, queue, ownership, host } = this.#deps;
     const waitMs = this.#deps.cancelWaitMs ?? 5000;
     if (runtime.cancel(repos.tenantId, id)) {

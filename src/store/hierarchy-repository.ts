@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { HierarchyTeam } from './entities/index.ts';
 import type { HierarchyFields, HierarchyRepository, PageQuery, Slice } from '../domain/repositories.ts';
-import type { HierarchyConfig, HierarchyOrigin, HierarchyRecord } from '../domain/hierarchy-schemas.ts';
+import type { HierarchyOrigin, HierarchyRecord } from '../domain/hierarchy-schemas.ts';
+import { storedHierarchyConfig } from '../domain/hierarchy-normalise.ts';
 
 /** The tenant's own hierarchies: those POST /execute made for its runs are not among them. */
 const LISTED = { origin: 'api' } as const;
@@ -12,7 +13,7 @@ function toRecord(h: HierarchyTeam): HierarchyRecord {
     tenantId: h.tenantId,
     name: h.name,
     description: h.description ?? null,
-    config: h.config as unknown as HierarchyConfig,
+    config: storedHierarchyConfig(h.config),
     isActive: h.isActive,
     version: h.version,
     createdAt: h.createdAt,

@@ -90,9 +90,11 @@ export async function initORM(options: InitOrmOptions = {}): Promise<Orm> {
     // WAL lets readers (history, SSE) run beside the writer and makes each commit ~7x cheaper
     // (one append per run per tick); NORMAL sync is durable across process crashes in WAL mode.
     const connection = orm.em.getConnection();
+    // The busy timeout first: switching a fresh file to WAL takes a lock, and processes starting
+    // at once on it must wait for each other instead of failing with SQLITE_BUSY.
+    await connection.execute(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     await connection.execute('pragma journal_mode = wal');
     await connection.execute('pragma synchronous = normal');
-    await connection.execute(`pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     await useIncrementalVacuum(orm);
   }
   if (options.syncSchema !== false) {

@@ -20,6 +20,9 @@ function toRecord(m: AiModel): ModelRecord {
     params: m.params ?? null,
     apiKeyEnv: m.apiKeyEnv ?? null,
     apiKeySecret: m.apiKeySecret ?? null,
+    inputPricePerMtok: m.inputPricePerMtok == null ? null : Number(m.inputPricePerMtok),
+    outputPricePerMtok: m.outputPricePerMtok == null ? null : Number(m.outputPricePerMtok),
+    cachedInputPricePerMtok: m.cachedInputPricePerMtok == null ? null : Number(m.cachedInputPricePerMtok),
     createdAt: m.createdAt,
     updatedAt: m.updatedAt,
   };
@@ -32,7 +35,8 @@ function toEntityData(fields: Partial<ModelFields>) {
     ['name', 'name'], ['model_id', 'modelId'], ['provider', 'provider'], ['base_url', 'baseUrl'],
     ['region', 'region'], ['temperature', 'temperature'], ['max_tokens', 'maxTokens'], ['top_p', 'topP'],
     ['description', 'description'], ['is_active', 'isActive'], ['params', 'params'], ['api_key_env', 'apiKeyEnv'],
-    ['api_key_secret', 'apiKeySecret'],
+    ['api_key_secret', 'apiKeySecret'], ['input_price_per_mtok', 'inputPricePerMtok'], ['output_price_per_mtok', 'outputPricePerMtok'],
+    ['cached_input_price_per_mtok', 'cachedInputPricePerMtok'],
   ];
   for (const [from, to] of map) if (fields[from] !== undefined) data[to] = fields[from];
   return data;

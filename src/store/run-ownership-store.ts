@@ -1,8 +1,11 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Orm } from './init-orm.ts';
-import { CadreProcess, ExecutionRun } from './entities/index.ts';
+import { CadreProcess, ExecutionRun, RunCheckpoint } from './entities/index.ts';
+import { readResumes, writeResumes } from './resume-history.ts';
+import { outcomeColumns } from './run-repository.ts';
 import type { OwnedRun, RunOwnership } from '../domain/run-ownership.ts';
-import type { RunOutcome } from '../domain/run-records.ts';
+import type { ResumeEntry, RunOutcome } from '../domain/run-records.ts';
+import { MAX_PENDING_AGENT_REQUESTS, type AgentRequest } from '../domain/agent-requests.ts';
 
 const LIVE = ['pending', 'running'];
 /** Ownership is a host job across tenants: the tenant filter is off for every query here. */
@@ -41,6 +44,11 @@ export class SqlRunOwnership implements RunOwnership {
     return changed > 0;
   }
 
+  async processes(): Promise<Array<{ id: string; description: string }>> {
+    const rows = await this.#em().find(CadreProcess, {}, { fields: ['id', 'description'], orderBy: { id: 'asc' } });
+    return rows.map((r) => ({ id: r.id, description: r.description }));
+  }
+
   async deregister(processId: string): Promise<void> {
     await this.#em().nativeDelete(CadreProcess, { id: processId });
   }
@@ -70,21 +78,22 @@ export class SqlRunOwnership implements RunOwnership {
     const changed = await this.#em().nativeUpdate(
       ExecutionRun,
       { id: runId, owner: processId, status: { $in: LIVE } },
-      {
-        status: outcome.status,
-        result: outcome.result ?? null,
-        error: outcome.error ?? null,
-        statistics: outcome.statistics ?? null,
-        completedAt: at,
-      },
+      outcomeColumns(outcome, at),
       ACROSS_TENANTS,
     );
+    // An ended run is never resumed: its checkpoint goes with its end.
+    if (changed > 0) await this.#em().nativeDelete(RunCheckpoint, { runId });
     return changed > 0;
   }
 
   async liveOwner(runId: number): Promise<string | null | undefined> {
     const row = await this.#em().findOne(ExecutionRun, { id: runId, status: { $in: LIVE } }, { ...ACROSS_TENANTS, fields: ['owner'] });
     return row ? (row.owner ?? null) : undefined;
+  }
+
+  async liveRun(runId: number): Promise<OwnedRun | undefined> {
+    const row = await this.#em().findOne(ExecutionRun, { id: runId, status: { $in: LIVE } }, { ...ACROSS_TENANTS, fields: ['id', 'tenantId', 'owner', 'status'] });
+    return row ? ownedRun(row) : undefined;
   }
 
   async owns(runId: number, processId: string): Promise<boolean> {
@@ -104,11 +113,16 @@ export class SqlRunOwnership implements RunOwnership {
   }
 
   async unownedRuns(createdBefore: Date): Promise<OwnedRun[]> {
-    const rows = await this.#em().find(
+    const em = this.#em();
+    const rows = await em.find(
       ExecutionRun, { status: { $in: LIVE }, owner: null, createdAt: { $lt: createdBefore } },
       { ...ACROSS_TENANTS, fields: ['id', 'tenantId', 'owner', 'status'], orderBy: { id: 'asc' } },
     );
-    return rows.map(ownedRun);
+    if (rows.length === 0) return [];
+    // A run with a checkpoint was handed off, waiting to be resumed (handedOffRuns), not left behind.
+    const waiting = await em.find(RunCheckpoint, { runId: { $in: rows.map((r) => r.id) } }, { fields: ['runId'] });
+    const handedOff = new Set(waiting.map((c) => Number(c.runId)));
+    return rows.filter((r) => !handedOff.has(Number(r.id))).map(ownedRun);
   }
 
   async claim(runId: number, from: string | null, to: string | null): Promise<boolean> {
@@ -118,11 +132,84 @@ export class SqlRunOwnership implements RunOwnership {
     return changed > 0;
   }
 
+  async claimForResume(runId: number, from: string | null, to: string, entry: ResumeEntry): Promise<ResumeEntry[] | null> {
+    // Compare-and-set: the UPDATE changes the owner and the history only if both are still as
+    // read, so of racing claimers exactly one wins and no entry is lost. A history changed under
+    // an unchanged owner means another claim won in between — the owner resuming its own run, or
+    // the run going away and coming back — so this one lost: retrying it would let two
+    // processes resume the run from the same owner.
+    const em = this.#em();
+    const row = await em.findOne(ExecutionRun, { id: runId, status: { $in: LIVE } }, { ...ACROSS_TENANTS, fields: ['owner', 'resumes'] });
+    if (!row || (row.owner ?? null) !== from) return null;
+    const before = row.resumes ?? null;
+    const after = [...readResumes(before), entry];
+    const changed = await em.nativeUpdate(
+      ExecutionRun, { id: runId, owner: from, status: { $in: LIVE }, resumes: before }, { owner: to, resumes: writeResumes(after) }, ACROSS_TENANTS,
+    );
+    return changed > 0 ? after : null;
+  }
+
+  async resumesOf(runId: number): Promise<ResumeEntry[]> {
+    const row = await this.#em().findOne(ExecutionRun, { id: runId }, { ...ACROSS_TENANTS, fields: ['resumes'] });
+    return readResumes(row?.resumes);
+  }
+
+  async handOff(runId: number, processId: string): Promise<boolean> {
+    const changed = await this.#em().nativeUpdate(
+      ExecutionRun, { id: runId, owner: processId, status: { $in: LIVE } }, { owner: null }, ACROSS_TENANTS,
+    );
+    return changed > 0;
+  }
+
+  async handedOffRuns(limit: number): Promise<OwnedRun[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`handedOffRuns: limit must be a positive integer, got ${limit}`);
+    const em = this.#em();
+    const q = (name: string) => em.getPlatform().quoteIdentifier(name);
+    // The limit is inlined (checked above): MySQL refuses a bound LIMIT in prepared statements.
+    const rows: Array<{ id: number | string; tenant_id: string; status: string }> = await em.getConnection().execute(
+      `select r.${q('id')} as ${q('id')}, r.${q('tenant_id')} as ${q('tenant_id')}, r.${q('status')} as ${q('status')} `
+        + `from ${q('execution_run')} r join ${q('run_checkpoint')} c on c.${q('run_id')} = r.${q('id')} `
+        + `where r.${q('owner')} is null and r.${q('status')} in ('pending', 'running') order by r.${q('id')} limit ${limit}`,
+    );
+    return rows.map((r) => ({ id: Number(r.id), tenantId: r.tenant_id, owner: null, status: r.status as OwnedRun['status'] }));
+  }
+
   async requestCancel(runId: number, tenantId: string, at: Date): Promise<boolean> {
     const changed = await this.#em().nativeUpdate(
       ExecutionRun, { id: runId, tenantId, status: { $in: LIVE } }, { cancelRequestedAt: at }, ACROSS_TENANTS,
     );
     return changed > 0;
+  }
+
+  async requestAgent(runId: number, tenantId: string, request: AgentRequest): Promise<boolean> {
+    const em = this.#em();
+    // Compare-and-set, retried: two processes asking at once both get their request in.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const row = await em.findOne(ExecutionRun, { id: runId, tenantId, status: { $in: LIVE } }, { ...ACROSS_TENANTS, fields: ['agentRequests'] });
+      if (!row) return false;
+      const before = row.agentRequests ?? null;
+      const after = JSON.stringify([...readAgentRequests(before), request].slice(-MAX_PENDING_AGENT_REQUESTS));
+      const changed = await em.nativeUpdate(
+        ExecutionRun, { id: runId, tenantId, status: { $in: LIVE }, agentRequests: before }, { agentRequests: after }, ACROSS_TENANTS,
+      );
+      if (changed > 0) return true;
+    }
+    throw new Error(`run ${runId}: agent requests kept changing under this one`);
+  }
+
+  async takeAgentRequests(processId: string): Promise<Array<{ id: number; tenantId: string; requests: AgentRequest[] }>> {
+    const em = this.#em();
+    const rows = await em.find(
+      ExecutionRun, { owner: processId, status: { $in: LIVE }, agentRequests: { $ne: null } },
+      { ...ACROSS_TENANTS, fields: ['id', 'tenantId', 'agentRequests'] },
+    );
+    const taken: Array<{ id: number; tenantId: string; requests: AgentRequest[] }> = [];
+    for (const row of rows) {
+      // Cleared only as read: a request appended meanwhile stays for the next heartbeat.
+      const changed = await em.nativeUpdate(ExecutionRun, { id: row.id, agentRequests: row.agentRequests }, { agentRequests: null }, ACROSS_TENANTS);
+      if (changed > 0) taken.push({ id: Number(row.id), tenantId: row.tenantId, requests: readAgentRequests(row.agentRequests) });
+    }
+    return taken;
   }
 
   async requestInspect(runId: number, tenantId: string, at: Date): Promise<boolean> {
@@ -158,4 +245,10 @@ export class SqlRunOwnership implements RunOwnership {
     );
     return rows.map((r) => ({ id: Number(r.id), tenantId: r.tenantId }));
   }
+}
+
+function readAgentRequests(text: string | null | undefined): AgentRequest[] {
+  if (!text) return [];
+  const parsed: unknown = JSON.parse(text);
+  return Array.isArray(parsed) ? parsed as AgentRequest[] : [];
 }

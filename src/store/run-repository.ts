@@ -1,18 +1,24 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { ExecutionRun } from './entities/index.ts';
+import { ExecutionRun, RunCheckpoint } from './entities/index.ts';
 import { deleteRunRecords } from './run-deletion.ts';
-import type { PageQuery, RunRepository, Slice } from '../domain/repositories.ts';
+import { readResumes } from './resume-history.ts';
+import { readHumanInputs } from '../domain/human-input.ts';
+import type { PageQuery, RunRepository, Slice, ThreadRunSummary } from '../domain/repositories.ts';
 import type { RunOutcome, RunRecord, RunStatus } from '../domain/run-records.ts';
+import type { Budget } from '../domain/budget-schemas.ts';
 
 function toRecord(r: ExecutionRun): RunRecord {
   return {
     id: Number(r.id),
     tenantId: r.tenantId,
     hierarchyId: r.hierarchyId,
+    threadId: r.threadId ?? null,
     task: r.task,
     status: r.status as RunStatus,
     result: r.result ?? null,
     error: r.error ?? null,
+    errorCode: r.errorCode ?? null,
+    budget: (r.budget as Budget | null | undefined) ?? null,
     statistics: r.statistics ?? null,
     topologySnapshot: r.topologySnapshot ?? null,
     traceId: r.traceId ?? null,
@@ -20,6 +26,21 @@ function toRecord(r: ExecutionRun): RunRecord {
     completedAt: r.completedAt ?? null,
     createdAt: r.createdAt,
     owner: r.owner ?? null,
+    resumes: readResumes(r.resumes),
+    pendingInputs: r.status === 'waiting_input' ? readHumanInputs(r.humanInputs).pending : [],
+    waitingSince: r.waitingSince ?? null,
+  };
+}
+
+/** A run's end as its row's columns: one mapping for every way a run's end is recorded. */
+export function outcomeColumns(outcome: RunOutcome, completedAt: Date) {
+  return {
+    status: outcome.status,
+    result: outcome.result ?? null,
+    error: outcome.error ?? null,
+    errorCode: outcome.errorCode ?? null,
+    statistics: outcome.statistics ?? null,
+    completedAt,
   };
 }
 
@@ -32,9 +53,10 @@ export class SqlRunRepository implements RunRepository {
     this.#tenantId = tenantId;
   }
 
-  async list(query: PageQuery & { hierarchyId?: string; status?: RunStatus }): Promise<Slice<RunRecord>> {
+  async list(query: PageQuery & { hierarchyId?: string; status?: RunStatus; threadId?: string }): Promise<Slice<RunRecord>> {
     const where: Record<string, unknown> = {};
     if (query.hierarchyId !== undefined) where.hierarchyId = query.hierarchyId;
+    if (query.threadId !== undefined) where.threadId = query.threadId;
     if (query.status !== undefined) where.status = query.status;
     const [rows, total] = await this.#em.findAndCount(ExecutionRun, where, {
       orderBy: { id: 'desc' },
@@ -50,17 +72,37 @@ export class SqlRunRepository implements RunRepository {
     return row ? toRecord(row) : null;
   }
 
-  async create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null }): Promise<RunRecord> {
+  async create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null; budget?: Budget | null; threadId?: string | null }): Promise<RunRecord> {
     const row = this.#em.create(ExecutionRun, {
       tenantId: this.#tenantId,
       hierarchyId: fields.hierarchyId,
+      threadId: fields.threadId ?? null,
       task: fields.task,
       status: 'pending',
       topologySnapshot: fields.topologySnapshot,
       owner: fields.owner ?? null,
+      budget: fields.budget ?? null,
     });
     await this.#em.flush();
     return toRecord(row);
+  }
+
+  async threadSummary(threadId: string): Promise<ThreadRunSummary> {
+    const runCount = await this.#em.count(ExecutionRun, { threadId });
+    const last = runCount === 0 ? null : await this.#em.findOne(ExecutionRun, { threadId }, { orderBy: { id: 'desc' }, fields: ['id', 'status'], refresh: true });
+    return { runCount, lastRun: last ? { id: Number(last.id), status: last.status as RunStatus } : null };
+  }
+
+  async liveOfThread(threadId: string): Promise<RunRecord[]> {
+    const rows = await this.#em.find(ExecutionRun, { threadId, status: { $in: ['pending', 'running', 'waiting_input'] } }, { orderBy: { id: 'asc' }, refresh: true });
+    return rows.map(toRecord);
+  }
+
+  async endedOfThread(threadId: string, beforeId: number | null, limit: number): Promise<RunRecord[]> {
+    const where: Record<string, unknown> = { threadId, status: { $in: ['completed', 'failed', 'cancelled'] } };
+    if (beforeId !== null) where.id = { $lt: beforeId };
+    const rows = await this.#em.find(ExecutionRun, where, { orderBy: { id: 'desc' }, limit, refresh: true });
+    return rows.map(toRecord);
   }
 
   countActive(): Promise<number> {
@@ -82,14 +124,10 @@ export class SqlRunRepository implements RunRepository {
     const changed = await this.#em.nativeUpdate(
       ExecutionRun,
       { id, status: { $in: ['pending', 'running'] } },
-      {
-        status: outcome.status,
-        result: outcome.result ?? null,
-        error: outcome.error ?? null,
-        statistics: outcome.statistics ?? null,
-        completedAt,
-      },
+      outcomeColumns(outcome, completedAt),
     );
+    // An ended run is never resumed: its checkpoint (possibly MBs) goes with its end.
+    if (changed > 0) await this.#em.nativeDelete(RunCheckpoint, { runId: id });
     return changed > 0;
   }
 

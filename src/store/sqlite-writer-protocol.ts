@@ -45,6 +45,25 @@ export interface DeleteReply {
   error: WireError | null;
 }
 
+/**
+ * One statement of another store on the writer's connection (a run's checkpoint): it is written
+ * off the main thread, after the groups sent before it — a checkpoint after the events it covers.
+ */
+export interface StatementRequest {
+  type: 'statement';
+  id: number;
+  sql: string;
+  params: unknown[];
+}
+
+export interface StatementReply {
+  type: 'statement';
+  id: number;
+  /** Rows changed, or why nothing was. */
+  changes: number;
+  error: WireError | null;
+}
+
 /** An error as it crosses the thread boundary: enough for the ORM's exception converter. */
 export interface WireError {
   name: string;

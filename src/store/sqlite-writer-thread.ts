@@ -1,10 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import type { AppendBatch, GroupWriter } from './event-group-writer.ts';
-import { fromWireError, type DeleteReply, type DeleteRequest, type GroupReply, type GroupRequest, type WriterThreadOptions } from './sqlite-writer-protocol.ts';
+import {
+  fromWireError, type DeleteReply, type DeleteRequest, type GroupReply, type GroupRequest, type StatementReply, type StatementRequest, type WriterThreadOptions,
+} from './sqlite-writer-protocol.ts';
+
+type Reply = GroupReply | DeleteReply | StatementReply;
 
 interface InFlight {
-  resolve(reply: GroupReply | DeleteReply): void;
+  resolve(reply: Reply): void;
   reject(err: Error): void;
 }
 
@@ -80,9 +84,18 @@ export class SqliteWriterThread implements GroupWriter {
     return reply.deleted;
   }
 
-  #send<R extends GroupReply | DeleteReply>(worker: Worker, request: GroupRequest | DeleteRequest): Promise<R> {
+  /** Runs one statement of another store on the thread, after the groups sent before it; resolves with the rows changed. */
+  async run(sql: string, params: unknown[]): Promise<number> {
+    if (this.#closed) throw new Error('the event log is closed');
+    const worker = this.#worker ?? this.#start();
+    const reply = await this.#send<StatementReply>(worker, { type: 'statement', id: this.#nextId++, sql, params });
+    if (reply.error) throw this.#hooks.convertError(fromWireError(reply.error));
+    return reply.changes;
+  }
+
+  #send<R extends Reply>(worker: Worker, request: GroupRequest | DeleteRequest | StatementRequest): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.#inFlight.set(request.id, { resolve: resolve as (reply: GroupReply | DeleteReply) => void, reject });
+      this.#inFlight.set(request.id, { resolve: resolve as (reply: Reply) => void, reject });
       worker.ref();
       worker.postMessage(request);
     });
@@ -91,7 +104,7 @@ export class SqliteWriterThread implements GroupWriter {
   #start(): Worker {
     const worker = new Worker(new URL('./sqlite-writer-worker.ts', import.meta.url), { workerData: this.#options });
     let failure: Error | undefined;
-    worker.on('message', (reply: GroupReply | DeleteReply) => {
+    worker.on('message', (reply: Reply) => {
       const pending = this.#inFlight.get(reply.id);
       if (!pending) return;
       this.#inFlight.delete(reply.id);

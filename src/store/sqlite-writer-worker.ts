@@ -11,7 +11,9 @@ import { existsSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'libsql';
 import { COLUMNS_PER_ROW, insertChunks, insertLimits } from './event-insert-chunks.ts';
-import { toWireError, type DeleteReply, type DeleteRequest, type GroupReply, type GroupRequest, type WriterThreadOptions } from './sqlite-writer-protocol.ts';
+import {
+  toWireError, type DeleteReply, type DeleteRequest, type GroupReply, type GroupRequest, type StatementReply, type StatementRequest, type WriterThreadOptions,
+} from './sqlite-writer-protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-writer-worker.ts runs only as a worker thread');
@@ -153,7 +155,23 @@ function handleDelete(req: DeleteRequest): DeleteReply {
   }
 }
 
-port.on('message', (message: GroupRequest | DeleteRequest | { type: 'close' }) => {
+/** Statements of other stores, prepared once each (a handful of fixed SQL texts). */
+const foreign = new Map<string, Database.Statement>();
+
+function handleStatement(req: StatementRequest): StatementReply {
+  try {
+    let statement = foreign.get(req.sql);
+    if (!statement) {
+      statement = db.prepare(req.sql);
+      if (foreign.size < MAX_CACHED_STATEMENTS) foreign.set(req.sql, statement);
+    }
+    return { type: 'statement', id: req.id, changes: statement.run(req.params).changes, error: null };
+  } catch (err) {
+    return { type: 'statement', id: req.id, changes: 0, error: toWireError(err) };
+  }
+}
+
+port.on('message', (message: GroupRequest | DeleteRequest | StatementRequest | { type: 'close' }) => {
   if (message.type === 'close') {
     // Messages are handled in order, so every group sent before this one is answered already.
     db.close();
@@ -162,6 +180,10 @@ port.on('message', (message: GroupRequest | DeleteRequest | { type: 'close' }) =
   }
   if (message.type === 'delete') {
     port.postMessage(handleDelete(message));
+    return;
+  }
+  if (message.type === 'statement') {
+    port.postMessage(handleStatement(message));
     return;
   }
   port.postMessage(handleGroup(message));

@@ -6,6 +6,7 @@ import { SqlModelRepository } from './model-repository.ts';
 import { SqlHierarchyRepository } from './hierarchy-repository.ts';
 import { SqlRunRepository } from './run-repository.ts';
 import { SqlMcpServerRepository } from './mcp-server-repository.ts';
+import { SqlThreadRepository } from './thread-repository.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
 import { SqlApiKeyRepository } from './api-key-repository.ts';
 import { deleteRunRecords, endedRunsBefore } from './run-deletion.ts';
@@ -14,12 +15,15 @@ import { SqlTenantSecretRepository } from './tenant-secret-repository.ts';
 import { SecretCipher } from './secret-cipher.ts';
 import { ConfigError } from '../errors/app-error.ts';
 import { TenantSecret } from './entities/index.ts';
+import { SqlRunCheckpoints } from './run-checkpoint-store.ts';
+import type { RunCheckpoints } from '../domain/run-checkpoints.ts';
 
 export class SqlTenantRepositories implements TenantRepositories {
   readonly tenantId: string;
   readonly models: SqlModelRepository;
   readonly hierarchies: SqlHierarchyRepository;
   readonly runs: SqlRunRepository;
+  readonly threads: SqlThreadRepository;
   readonly mcpServers: SqlMcpServerRepository;
   readonly secrets: SqlTenantSecretRepository;
 
@@ -28,6 +32,7 @@ export class SqlTenantRepositories implements TenantRepositories {
     this.models = new SqlModelRepository(em, tenantId);
     this.hierarchies = new SqlHierarchyRepository(em, tenantId);
     this.runs = new SqlRunRepository(em, tenantId);
+    this.threads = new SqlThreadRepository(em, tenantId);
     this.mcpServers = new SqlMcpServerRepository(em, tenantId);
     this.secrets = new SqlTenantSecretRepository(em, tenantId, cipher);
   }
@@ -40,12 +45,16 @@ export class Store {
   /** API keys of every tenant (a key decides its request's tenant, so it is found before one is known). */
   readonly apiKeys: ApiKeyRepository;
 
+  /** Each live run's last checkpoint, across tenants (the process host saves and resumes them). */
+  readonly checkpoints: RunCheckpoints;
+
   /** Encrypts tenant secrets; null: no key configured, secrets can be listed and deleted only. */
   readonly #cipher: SecretCipher | null;
 
   constructor(orm: Orm, options: { secretsKey?: Buffer | null } = {}) {
     this.orm = orm;
     this.apiKeys = new SqlApiKeyRepository(orm.em);
+    this.checkpoints = new SqlRunCheckpoints(orm);
     this.#cipher = options.secretsKey ? new SecretCipher(options.secretsKey) : null;
   }
 

@@ -63,8 +63,13 @@ export class CadreMetrics {
   readonly modelCalls: Counter<'provider' | 'outcome'>;
   readonly modelSeconds: Histogram<'provider'>;
   readonly modelTokens: Counter<'provider' | 'type'>;
+  readonly modelCost: Counter<'provider'>;
+  readonly budgetExhausted: Counter<'scope'>;
   readonly toolCalls: Counter<'tool' | 'outcome'>;
   readonly errors: Counter<'kind'>;
+  readonly checkpointBytes: Histogram;
+  readonly checkpointSeconds: Histogram;
+  readonly runResumes: Counter<'outcome'>;
   #sources: MetricSources = { runningRuns: () => 0, queuedRuns: () => 0, sseStreams: () => 0 };
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -111,6 +116,14 @@ export class CadreMetrics {
       name: 'cadre_model_tokens_total', help: 'Tokens of model calls, by provider and type (input, output)',
       labelNames: ['provider', 'type'], registers,
     });
+    this.modelCost = new Counter({
+      name: 'cadre_model_cost_usd_total', help: "Cost of model calls in USD, from the prices on their model rows (unpriced models add 0), by provider",
+      labelNames: ['provider'], registers,
+    });
+    this.budgetExhausted = new Counter({
+      name: 'cadre_budget_exhausted_total', help: 'Budgets that ran out, by scope (run, team, agent)',
+      labelNames: ['scope'], registers,
+    });
     this.toolCalls = new Counter({
       name: 'cadre_tool_calls_total',
       help: "Workers' tool calls, by tool (a built-in tool's name, mcp for any MCP server's tool, unknown) and outcome (ok, error, cancelled)",
@@ -120,6 +133,19 @@ export class CadreMetrics {
       name: 'cadre_errors_total',
       help: 'Errors by kind: an HTTP error code (VALIDATION_ERROR, INTERNAL_ERROR, …), MODEL_CALL, TOOL_CALL, EVENT_APPEND, RUN_FAILED; other for any other',
       labelNames: ['kind'], registers,
+    });
+    this.checkpointBytes = new Histogram({
+      name: 'cadre_checkpoint_bytes', help: "Size of a run's stored checkpoint (its actor tree's persisted snapshot)", registers,
+      buckets: [1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216],
+    });
+    this.checkpointSeconds = new Histogram({
+      name: 'cadre_checkpoint_seconds', help: 'Latency of storing one checkpoint', registers,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    });
+    this.runResumes = new Counter({
+      name: 'cadre_run_resumes_total',
+      help: "Runs of a lost process taken over here, by outcome: resumed, handed_off (this process gave it up at shutdown), failed (policy fail, max_resumes reached, or not resumable)",
+      labelNames: ['outcome'], registers,
     });
   }
 

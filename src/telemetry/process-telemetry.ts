@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { providerLabel, toolLabel, type CadreMetrics } from './metrics.ts';
-import type { AgentInfo, CallSpan, ModelInfo, ModelUsage, RunTelemetry, SpanRef, Telemetry, ToolInfo } from './run-telemetry.ts';
+import type { AgentInfo, BudgetScopeKind, CallSpan, ModelInfo, ModelUsage, RunTelemetry, SpanRef, Telemetry, ToolInfo } from './run-telemetry.ts';
 
 /** OpenTelemetry GenAI semantic-convention attribute names (still "development" status, so spelled here). */
 const GEN_AI = {
@@ -118,6 +118,7 @@ class MeasuredRun implements RunTelemetry {
         if (usage) {
           metrics.modelTokens.inc({ ...labels, type: 'input' }, usage.inputTokens);
           metrics.modelTokens.inc({ ...labels, type: 'output' }, usage.outputTokens);
+          if (usage.costUsd) metrics.modelCost.inc(labels, usage.costUsd);
           span?.setAttributes({ [GEN_AI.inputTokens]: usage.inputTokens, [GEN_AI.outputTokens]: usage.outputTokens });
         }
         if (span) endSpan(span);
@@ -150,6 +151,10 @@ class MeasuredRun implements RunTelemetry {
       else endSpan(span, error);
     };
     return { ok: () => end('ok'), fail: (error) => end('error', error), cancelled: () => end('cancelled') };
+  }
+
+  budgetExhausted(scope: BudgetScopeKind): void {
+    this.#metrics.budgetExhausted.inc({ scope });
   }
 
   endRun(status: 'completed' | 'failed' | 'cancelled', error?: string | null): void {

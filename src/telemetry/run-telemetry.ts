@@ -35,7 +35,12 @@ export interface ToolInfo {
 export interface ModelUsage {
   inputTokens: number;
   outputTokens: number;
+  /** USD, from the model's prices (0 or absent: unpriced). */
+  costUsd?: number;
 }
+
+/** A budget's scope as a metric label: a closed set (never a team's name or an agent's id). */
+export type BudgetScopeKind = 'run' | 'team' | 'agent';
 
 /** One model call or tool call in flight: ended exactly once, by the function that started it. */
 export interface CallSpan {
@@ -56,6 +61,8 @@ export interface RunTelemetry {
   endAgentTurn(turn: SpanRef | null, error?: string): void;
   modelCall(parent: SpanRef | null, agent: AgentInfo, model: ModelInfo): CallSpan;
   toolCall(parent: SpanRef | null, tool: ToolInfo, toolCallId: string): CallSpan;
+  /** A budget of the run ran out (counted once per scope and limit). */
+  budgetExhausted(scope: BudgetScopeKind): void;
   /** The run ended: counts its status, ends its span and any turn a stopped agent left open. */
   endRun(status: 'completed' | 'failed' | 'cancelled', error?: string | null): void;
 }
@@ -74,6 +81,7 @@ export const noRunTelemetry: RunTelemetry = {
   endAgentTurn: () => {},
   modelCall: () => noCall,
   toolCall: () => noCall,
+  budgetExhausted: () => {},
   endRun: () => {},
 };
 

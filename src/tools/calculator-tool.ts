@@ -96,6 +96,8 @@ export const calculatorTool: WorkerTool = {
     required: ['expression'],
     additionalProperties: false,
   },
+  // A pure function of its input.
+  idempotent: () => true,
   async execute(input, signal) {
     signal.throwIfAborted();
     const expression = (input as { expression?: unknown } | null)?.expression;

@@ -119,6 +119,11 @@ export function httpRequestTool(settings: HttpToolSettings, outbound: OutboundPo
       required: ['method', 'url'],
       additionalProperties: false,
     },
+    // GET and HEAD are safe to repeat (RFC 9110 §9.2.2); a call whose input does not parse runs nothing.
+    idempotent: (raw) => {
+      const method = (raw as { method?: unknown } | null)?.method;
+      return typeof method !== 'string' || ['GET', 'HEAD'].includes(method.toUpperCase());
+    },
     async execute(raw, signal) {
       const input = parseInput(raw);
       const timeout = AbortSignal.timeout(settings.timeoutMs);

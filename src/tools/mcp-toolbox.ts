@@ -65,7 +65,7 @@ export class McpToolbox {
     let name = base;
     for (let n = 2; this.#byFunctionName.has(name); n++) name = `${base.slice(0, MAX_FUNCTION_NAME - String(n).length - 1)}_${n}`;
     const offered: OfferedTool = {
-      name, description: remote.description, inputSchema: remote.inputSchema, source: `mcp:${connection.server.name}`,
+      name, description: remote.description, inputSchema: remote.inputSchema, source: `mcp:${connection.server.name}`, remoteName,
     };
     this.#byFunctionName.set(name, { connection, remoteName, offered });
   }

@@ -1,5 +1,6 @@
 import { calculatorTool } from './calculator-tool.ts';
 import { httpRequestTool } from './http-request-tool.ts';
+import { ASK_HUMAN, askHumanTool } from './ask-human-tool.ts';
 import { STRICT_OUTBOUND } from '../outbound/outbound-policy.ts';
 import type { ToolSettings } from './tool-settings.ts';
 import type { ToolDefinition, ToolSourceId, WorkerTool } from './worker-tool.ts';
@@ -18,9 +19,10 @@ export interface ToolSource {
 
 export const builtinToolSource: ToolSource = {
   id: 'builtin',
-  names: ['calculator', 'http_request'],
+  names: ['calculator', 'http_request', ASK_HUMAN],
   tool(name, settings) {
     if (name === 'calculator') return calculatorTool;
+    if (name === ASK_HUMAN) return askHumanTool;
     if (name === 'http_request') return httpRequestTool(settings.http, settings.outbound ?? STRICT_OUTBOUND);
     return undefined;
   },

@@ -18,6 +18,12 @@ export interface WorkerTool extends ToolDefinition {
    * when the call fails. Must stop promptly once `signal` aborts (the run was cancelled).
    */
   execute(input: unknown, signal: AbortSignal): Promise<string>;
+  /**
+   * Whether running this call twice has the effect of running it once. A call in flight when its
+   * run's process was lost is run again on resume only when this says so; otherwise the model is
+   * told it was interrupted, so no side effect is ever repeated silently. Absent: not idempotent.
+   */
+  idempotent?(input: unknown): boolean;
 }
 
 /** Where a tool came from, as streamed in `tool_source`: "builtin" or "mcp:<server>". */
@@ -26,4 +32,6 @@ export type ToolSourceId = string;
 /** A tool offered to a worker's model, with where it comes from: plain data, resolved at run start. */
 export interface OfferedTool extends ToolDefinition {
   source: ToolSourceId;
+  /** An MCP tool's name on its server (`name` is the function name offered to models). */
+  remoteName?: string;
 }

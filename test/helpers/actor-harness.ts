@@ -1,5 +1,11 @@
 import { assign, createActor, sendTo, setup, waitFor, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import type { ResultEvent, SinkEmitEvent, TaskEvent } from '../../src/actors/agent-messages.ts';
+import { outcomeText } from '../../src/actors/agent-outcome.ts';
+import { RESOURCES_SYSTEM_ID, resourcesLogic, type RunResources } from '../../src/actors/run-resources.ts';
+import { RunEventWriter } from '../../src/events/run-event-writer.ts';
+import type { EventLog } from '../../src/events/event-log.ts';
+import { noRunTelemetry } from '../../src/telemetry/run-telemetry.ts';
+import { modelsIn, RecordingPersistence } from './plans.ts';
 
 export type Draft = SinkEmitEvent['drafts'][number];
 
@@ -20,15 +26,21 @@ export const recordingSinkMachine = setup({
 });
 
 type HarnessEvent = { type: 'SEND'; callId: string; task: string } | ResultEvent;
+
+/** A RESULT as the tests read it: the typed outcome, and whether it completed with which text. */
+export type HarnessResult = ResultEvent & { ok: boolean; output: string };
+
+const readable = (event: ResultEvent): HarnessResult => ({ ...event, ok: event.outcome.status === 'completed', output: outcomeText(event.outcome) });
 type SpawnAny = (logic: AnyActorLogic, options: { id: string; systemId?: string; input?: unknown }) => AnyActorRef;
 
 /** Stands in for an agent's parent: forwards SEND as TASK to the child, keeps each RESULT. */
-function harnessMachine(logic: AnyActorLogic, input: unknown) {
+function harnessMachine(logic: AnyActorLogic, input: unknown, resources: RunResources) {
   return setup({
-    types: { context: {} as { results: ResultEvent[] }, events: {} as HarnessEvent },
+    types: { context: {} as { results: HarnessResult[] }, events: {} as HarnessEvent },
   }).createMachine({
     id: 'harness',
     context: ({ spawn }) => {
+      (spawn as unknown as SpawnAny)(resourcesLogic(resources), { id: RESOURCES_SYSTEM_ID, systemId: RESOURCES_SYSTEM_ID });
       (spawn as unknown as SpawnAny)(recordingSinkMachine, { id: 'sink', systemId: 'sink' });
       (spawn as unknown as SpawnAny)(logic, { id: 'child', input });
       return { results: [] };
@@ -40,7 +52,7 @@ function harnessMachine(logic: AnyActorLogic, input: unknown) {
           return { type: 'TASK', callId: send.callId, task: send.task };
         }),
       },
-      RESULT: { actions: assign({ results: ({ context, event }) => [...context.results, event as ResultEvent] }) },
+      RESULT: { actions: assign({ results: ({ context, event }) => [...context.results, readable(event as ResultEvent)] }) },
     },
   });
 }
@@ -53,14 +65,21 @@ export interface Harness {
   drafts(): Draft[];
   /** How many drafts each EMIT the sink got carried, in order. */
   batchSizes(): number[];
-  results(): ResultEvent[];
+  results(): HarnessResult[];
   /** Resolves once `count` results arrived (rejects after 20 s). */
-  waitForResults(count: number): Promise<ResultEvent[]>;
+  waitForResults(count: number): Promise<HarnessResult[]>;
   stop(): void;
 }
 
-export function startHarness(logic: AnyActorLogic, input: unknown): Harness {
-  const actor = createActor(harnessMachine(logic, input)).start();
+/** The harness's sink records drafts itself: its writer is never written to. */
+const unusedLog = new Proxy({} as EventLog, { get: () => () => { throw new Error('the harness has no event log'); } });
+
+export function startHarness(logic: AnyActorLogic, input: unknown, extra: Partial<RunResources> = {}): Harness {
+  const resources: RunResources = {
+    writer: new RunEventWriter(0, unusedLog, () => {}), persistence: new RecordingPersistence(), telemetry: noRunTelemetry,
+    models: modelsIn(input), mcpHeaders: async () => ({}), streamedText: new Map(), warn: () => {}, ...extra,
+  };
+  const actor = createActor(harnessMachine(logic, input, resources)).start();
   const children = actor.getSnapshot().children as Record<string, AnyActorRef | undefined>;
   const child = children.child!;
   const sink = children.sink!;

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -93,4 +94,15 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
       await dropServerDatabase(backend, config.dbName);
     },
   };
+}
+
+/** Deletes every Redis key of a test's own prefix (its streams, queue and leases). */
+export async function deleteRedisKeys(redisUrl: string, keyPrefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    const keys = await redis.keys(`${keyPrefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -1,7 +1,11 @@
 import { createSimulatedModel, type SimulatedModelSettings } from '../../src/models/simulated-model.ts';
 import type { AgentModel } from '../../src/models/model-factory.ts';
-import type { AgentPlan, RunPlan, TeamPlan } from '../../src/actors/run-plan.ts';
+import type { AgentPlan, ModelRef, RunPlan, TeamPlan } from '../../src/actors/run-plan.ts';
 import type { RunPersistence } from '../../src/actors/run-machine.ts';
+import type { RunResources } from '../../src/actors/run-resources.ts';
+import type { RunLaunch } from '../../src/host/run-launch.ts';
+import type { RunEventWriter } from '../../src/events/run-event-writer.ts';
+import { noRunTelemetry } from '../../src/telemetry/run-telemetry.ts';
 import type { RunOutcome } from '../../src/domain/run-records.ts';
 import type { RunEvent } from '../../src/events/run-event.ts';
 import type { EventLog } from '../../src/events/event-log.ts';
@@ -72,8 +76,50 @@ export function runPlan(runId: number, overrides: Partial<RunPlan> = {}): RunPla
     timeoutMs: 30_000,
     maxSupervisorTurns: 10,
     workerTools: { settings: DEFAULT_TOOL_SETTINGS, maxSteps: DEFAULT_MAX_TOOL_STEPS },
+    onOwnerLost: 'resume',
+    maxResumes: 3,
     ...overrides,
   };
+}
+
+/** An agent's model ref with this live model behind it (a test's scripted model). */
+export function withModel(ref: ModelRef, model: AgentModel['model']): AgentModel {
+  return { ...(isAgentModel(ref) ? ref : {}), name: ref.name, provider: ref.provider, modelId: ref.modelId, model };
+}
+
+/** The test plans carry each agent's live model in its `model` (an AgentModel is a ModelRef and more). */
+export const isAgentModel = (ref: ModelRef): ref is AgentModel => 'model' in ref;
+
+/** Every agent's live model found anywhere in `value` (a plan, or an agent's spawn input), by agent id. */
+export function modelsIn(value: unknown, into = new Map<string, AgentModel>()): Map<string, AgentModel> {
+  if (Array.isArray(value)) {
+    for (const item of value) modelsIn(item, into);
+  } else if (value && typeof value === 'object') {
+    const agent = value as Partial<AgentPlan>;
+    if (typeof agent.agentId === 'string' && agent.model && isAgentModel(agent.model)) into.set(agent.agentId, agent.model);
+    for (const child of Object.values(value)) if (child && typeof child === 'object' && child !== agent.model) modelsIn(child, into);
+  }
+  return into;
+}
+
+/** The plan as the runtime keeps it: each agent's model as data only (what a checkpoint holds). */
+export function dataPlan(plan: RunPlan): RunPlan {
+  const ref = (agent: AgentPlan): AgentPlan => ({ ...agent, model: { name: agent.model.name, provider: agent.model.provider, modelId: agent.model.modelId } });
+  return {
+    ...plan,
+    globalSupervisor: ref(plan.globalSupervisor),
+    teams: plan.teams.map((team) => ({ ...team, supervisor: ref(team.supervisor), workers: team.workers.map(ref) })),
+  };
+}
+
+/** A test plan as the runtime starts it: data plan, live models beside it. */
+export function launchOf(plan: RunPlan): RunLaunch {
+  return { plan: dataPlan(plan), models: modelsIn(plan), mcpHeaders: async () => ({}) };
+}
+
+/** The resources a run of a test plan works with. */
+export function testResources(plan: RunPlan, writer: RunEventWriter, persistence: RunPersistence, extra: Partial<RunResources> = {}): RunResources {
+  return { writer, persistence, telemetry: noRunTelemetry, models: modelsIn(plan), mcpHeaders: async () => ({}), streamedText: new Map(), warn: () => {}, ...extra };
 }
 
 export interface PersistenceCall {

@@ -3,6 +3,7 @@ import { uniqueName, type Backend } from '../helpers/backends.ts';
 import { expectPage, uniqueTenant, useApiHarness } from '../helpers/api-harness.ts';
 import { sampleHierarchyInput } from '../helpers/fixtures.ts';
 import type { HierarchyCreate } from '../../src/domain/hierarchy-schemas.ts';
+import { HierarchyTeam } from '../../src/store/entities/index.ts';
 
 /** Every agent of a hierarchy answer, with its path. */
 function agentsOf(h: any): Array<[string, any]> {
@@ -141,6 +142,40 @@ export function apiHierarchiesSuite(backend: Backend): void {
     await api.fails('hierarchies/update', { id: created.id, teams: [{ ...newTeams[0], workers: [] }] }, 400, 'teams[0].workers');
     await api.fails('hierarchies/update', { id: 'no-such-hierarchy', name: 'x' }, 404, undefined, 'HIERARCHY_NOT_FOUND');
     t.deepEqual(await api.ok('hierarchies/get', { id: created.id }), parallel, 'refused updates changed nothing');
+  });
+
+  test(`${b}: the owner-lost policy defaults to resume, 3 times; it is stored, returned, updated and validated`, async (t) => {
+    const tenant = uniqueTenant();
+    const api = harness().api(t, tenant);
+    const plain = await api.ok('hierarchies/create', sample());
+    t.like(plain, { on_owner_lost: 'resume', max_resumes: 3 });
+    const strict = await api.ok('hierarchies/create', sample({ on_owner_lost: 'fail', max_resumes: 0 }));
+    t.like(strict, { on_owner_lost: 'fail', max_resumes: 0 });
+    t.like(await api.ok('hierarchies/get', { id: strict.id }), { on_owner_lost: 'fail', max_resumes: 0 });
+    const listed = expectPage(t, await api.post('hierarchies/list', {})).content;
+    t.deepEqual(listed.map((h: any) => [h.id, h.on_owner_lost, h.max_resumes]).sort(),
+      [[plain.id, 'resume', 3], [strict.id, 'fail', 0]].sort());
+
+    const updated = await api.ok('hierarchies/update', { id: plain.id, max_resumes: 100 });
+    t.like(updated, { on_owner_lost: 'resume', max_resumes: 100, version: 2 });
+    t.deepEqual(updated.teams, plain.teams, 'the rest of the config is kept');
+    t.like(await api.ok('hierarchies/update', { id: plain.id, on_owner_lost: 'fail' }), { on_owner_lost: 'fail', max_resumes: 100, version: 3 });
+
+    await api.fails('hierarchies/create', sample({ on_owner_lost: 'retry' as any }), 400, 'on_owner_lost', 'VALIDATION_ERROR');
+    await api.fails('hierarchies/create', sample({ max_resumes: 101 }), 400, 'max_resumes', 'VALIDATION_ERROR');
+    await api.fails('hierarchies/create', sample({ max_resumes: -1 }), 400, 'max_resumes', 'VALIDATION_ERROR');
+    await api.fails('hierarchies/create', sample({ max_resumes: 1.5 }), 400, 'max_resumes', 'VALIDATION_ERROR');
+    await api.fails('hierarchies/update', { id: plain.id, max_resumes: '3' }, 400, 'max_resumes', 'VALIDATION_ERROR');
+    await api.fails('hierarchies/update', { id: plain.id, on_owner_lost: null }, 400, 'on_owner_lost', 'VALIDATION_ERROR');
+    t.like(await api.ok('hierarchies/get', { id: plain.id }), { on_owner_lost: 'fail', max_resumes: 100, version: 3 }, 'refused updates changed nothing');
+
+    // A config stored before the policy existed reads with its defaults.
+    const em = harness().db.store.orm.em.fork();
+    const row = await em.findOneOrFail(HierarchyTeam, { id: strict.id }, { filters: false });
+    const { on_owner_lost: _policy, max_resumes: _max, ...older } = row.config;
+    row.config = older;
+    await em.flush();
+    t.like(await api.ok('hierarchies/get', { id: strict.id }), { on_owner_lost: 'resume', max_resumes: 3 });
   });
 
   test(`${b}: delete removes the hierarchy`, async (t) => {

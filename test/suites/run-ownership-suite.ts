@@ -1,4 +1,5 @@
 import test from 'ava';
+import { MAX_PENDING_AGENT_REQUESTS } from '../../src/domain/agent-requests.ts';
 import { createTestDatabase, type Backend, type TestDatabase } from '../helpers/backends.ts';
 import { SqlRunOwnership } from '../../src/store/run-ownership-store.ts';
 
@@ -91,6 +92,28 @@ export function runOwnershipSuite(backend: Backend): void {
     t.deepEqual(await ownership.cancelRequests('owner-5'), []);
   });
 
+  test(`${backend}: agent requests left for another process's run are taken once by its owner, in order, bounded, within the tenant`, async (t) => {
+    const run = await newRun('ta', 'owner-9');
+    const steer = (n: number) => ({ kind: 'steer' as const, agentId: 'w', message: `m${n}` });
+    t.false(await ownership.requestAgent(run.id, 'tb', steer(0)), 'another tenant cannot ask');
+    // Asked at once by several processes: none is lost.
+    await Promise.all([1, 2, 3].map((n) => ownership.requestAgent(run.id, 'ta', steer(n))));
+    t.deepEqual(await ownership.takeAgentRequests('owner-8'), [], 'not for another owner');
+    const [taken] = await ownership.takeAgentRequests('owner-9');
+    t.is(taken?.id, run.id);
+    t.is(taken?.tenantId, 'ta');
+    t.deepEqual(taken!.requests.map((r) => (r.kind === 'steer' ? r.message : '')).sort(), ['m1', 'm2', 'm3']);
+    t.deepEqual(await ownership.takeAgentRequests('owner-9'), [], 'taken once');
+    for (let n = 0; n < MAX_PENDING_AGENT_REQUESTS + 4; n++) t.true(await ownership.requestAgent(run.id, 'ta', steer(n)));
+    const [bounded] = await ownership.takeAgentRequests('owner-9');
+    t.is(bounded!.requests.length, MAX_PENDING_AGENT_REQUESTS);
+    t.like(bounded!.requests.at(-1), { message: `m${MAX_PENDING_AGENT_REQUESTS + 3}` });
+    t.true(await ownership.requestAgent(run.id, 'ta', { kind: 'cancel', agentId: 'w', mode: 'hard' }));
+    await ownership.finishOwned(run.id, 'owner-9', { status: 'completed', result: 'x' }, new Date());
+    t.false(await ownership.requestAgent(run.id, 'ta', steer(99)), 'an ended run takes no requests');
+    t.deepEqual(await ownership.takeAgentRequests('owner-9'), [], 'nor hands any out');
+  });
+
   test(`${backend}: an inspection asked of another process's run is answered by its owner only`, async (t) => {
     const run = await newRun('ta', 'owner-6');
     const asked = new Date();
@@ -103,5 +126,24 @@ export function runOwnershipSuite(backend: Backend): void {
     t.deepEqual(await ownership.publishedTree(run.id, 'ta'), { tree: { id: `run:${run.id}`, kind: 'run' }, at: at(asked, 5) });
     t.is(await ownership.publishedTree(run.id, 'tb'), null, 'never across tenants');
     t.deepEqual(await ownership.inspectRequests('owner-6'), [], 'answered requests are cleared');
+  });
+
+  test(`${backend}: a resume claim moves the run like claim and appends to its history; a handed-off run stays live, unowned`, async (t) => {
+    const run = await newRun('ta', 'owner-7');
+    t.true(await ownership.markRunning(run.id, 'owner-7', new Date()));
+    t.deepEqual(await ownership.resumesOf(run.id), []);
+    t.deepEqual((await db.store.forTenant('ta').runs.find(run.id))?.resumes, []);
+    const entry = (from: string | null, to: string) => ({ at: '2026-12-01T00:00:00.000Z', from_process: from, to_process: to, reason: 'handed off', checkpoint_sequence: null });
+    t.is(await ownership.claimForResume(run.id, 'someone-else', 'owner-8', entry('someone-else', 'owner-8')), null, 'not the current owner');
+    t.true(await ownership.handOff(run.id, 'owner-7'));
+    t.like(await db.store.forTenant('ta').runs.find(run.id), { status: 'running', owner: null });
+    t.is(await ownership.liveOwner(run.id), null, 'live, with no owner');
+    t.deepEqual(await ownership.claimForResume(run.id, null, 'owner-8', entry(null, 'owner-8')), [entry(null, 'owner-8')]);
+    t.is(await ownership.liveOwner(run.id), 'owner-8');
+    t.deepEqual(await ownership.claimForResume(run.id, 'owner-8', 'owner-9', entry('owner-8', 'owner-9')), [entry(null, 'owner-8'), entry('owner-8', 'owner-9')]);
+    t.deepEqual(await ownership.resumesOf(run.id), [entry(null, 'owner-8'), entry('owner-8', 'owner-9')]);
+    t.true(await ownership.finishOwned(run.id, 'owner-9', { status: 'completed', result: 'r' }, new Date()));
+    t.false(await ownership.handOff(run.id, 'owner-9'), 'an ended run is not handed off');
+    t.is((await db.store.forTenant('ta').runs.find(run.id))?.resumes.length, 2, 'the history outlives the run end');
   });
 }

@@ -4,6 +4,7 @@ import { expectPage, uniqueTenant } from '../helpers/api-harness.ts';
 import type { ActorNode } from '../../src/actors/actor-tree.ts';
 import { range, sequencesOf, useRunHarness } from './sse-suite.ts';
 import { collectResuming } from '../helpers/sse-client.ts';
+import { SqlRunOwnership } from '../../src/store/run-ownership-store.ts';
 
 /** Agents of an actor tree, as nested names (model calls and the sink left out). */
 function agentsOf(node: ActorNode): unknown {
@@ -91,6 +92,7 @@ export function runsApiSuite(backend: Backend): void {
     // Counted when the run settles: every event but the terminal one, which carries these statistics.
     t.is(run.statistics.event_count, n);
     t.deepEqual(run.topology_snapshot.teams.map((x: any) => x.name), ['Analysts', 'Writers']);
+    t.deepEqual(run.resumes, { count: 0, history: [] }, 'never resumed');
     const [created, startedAt, completedAt] = [run.created_at, run.started_at, run.completed_at].map((s: string) => Date.parse(s));
     t.true(created! >= began - 1000 && startedAt! >= created! - 1000 && completedAt! >= startedAt!);
 
@@ -98,6 +100,28 @@ export function runsApiSuite(backend: Backend): void {
     t.is((await api.ok('runs/get', { id: started.id })).status, 'completed');
     await api.fails('runs/get', { id: 987_654_321 }, 404, undefined, 'RUN_NOT_FOUND');
     await api.fails('runs/get', { id: 'x' }, 400, 'id');
+  });
+
+  test(`${b}: runs/get and runs/list show a run's resume history`, async (t) => {
+    const h = harness();
+    const tenant = uniqueTenant();
+    const api = h.api(t, tenant);
+    const ownership = new SqlRunOwnership(h.db.store.orm);
+    // Processes with fresh leases, so this process's lapsed-run sweep leaves the run alone.
+    const [lost, next] = [`lost-${tenant}`, `next-${tenant}`];
+    await ownership.register(lost, 'test', new Date());
+    await ownership.register(next, 'test', new Date());
+    t.teardown(async () => { await ownership.deregister(lost); await ownership.deregister(next); });
+    const run = await h.db.store.forTenant(tenant).runs.create({ hierarchyId: 'h', task: 'resumed', topologySnapshot: {}, owner: lost });
+    const entry = { at: new Date().toISOString(), from_process: lost, to_process: next, reason: 'owner lost', checkpoint_sequence: 17 };
+    t.deepEqual(await ownership.claimForResume(run.id, lost, next, entry), [entry]);
+    t.true(await ownership.finishOwned(run.id, next, { status: 'completed', result: 'done' }, new Date()));
+
+    const shown = await api.ok('runs/get', { id: run.id });
+    t.like(shown, { id: run.id, status: 'completed', task: 'resumed', result: 'done' });
+    t.deepEqual(shown.resumes, { count: 1, history: [entry] });
+    const listed = expectPage(t, await api.post('runs/list', {})).content;
+    t.deepEqual(listed.map((r: any) => [r.id, r.resumes]), [[run.id, { count: 1, history: [entry] }]]);
   });
 
   test(`${b}: runs/list filters by hierarchy_id and status`, async (t) => {

@@ -6,20 +6,29 @@ import {
   runEventsSchema, runIdSchema, runListSchema, runStartSchema, runStartedSchema, runStreamSchema, runView, runViewSchema, streamUrlOf,
 } from '../../domain/run-schemas.ts';
 import { parseEventId } from '../../events/run-event.ts';
+import { runEventSchema } from '../event-schemas.ts';
 import { ValidationError } from '../../errors/app-error.ts';
 import { sendOkJson } from '../envelope.ts';
 import { noteRun } from '../request-log.ts';
 import type { RunService } from '../../services/run-service.ts';
+import type { ThreadService } from '../../services/thread-service.ts';
 
-export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
+export function runRoutes(runs: RunService, threads: ThreadService, sse: SseOptions): ApiRoute[] {
   return [
     defineRoute({
       path: '/runs/start', tag: 'runs', summary: 'Start a run: answers at once, the run goes on in the background',
       body: runStartSchema, response: runStartedSchema, message: 'run started', bounded: true,
+      errors: { '404': 'HIERARCHY_NOT_FOUND or THREAD_NOT_FOUND', '409': 'HIERARCHY_INACTIVE, or THREAD_BUSY (the thread has a live run and multitask_strategy is reject)' },
       async handle({ ctx, input, repos }) {
-        const run = await runs.start(repos, input.hierarchy_id, input.task);
+        const budget = input.budget && { budget: input.budget };
+        const run = input.thread_id
+          ? await threads.startRun(repos, { threadId: input.thread_id, hierarchyId: input.hierarchy_id, task: input.task, multitaskStrategy: input.multitask_strategy, ...budget })
+          : await runs.start(repos, input.hierarchy_id!, input.task, { ...budget });
         noteRun(ctx, run.id);
-        return { id: run.id, hierarchy_id: run.hierarchyId, task: run.task, status: run.status, stream_url: streamUrlOf(run.id), created_at: run.createdAt.toISOString() };
+        return {
+          id: run.id, hierarchy_id: run.hierarchyId, thread_id: run.threadId, task: run.task, status: run.status,
+          stream_url: streamUrlOf(run.id), created_at: run.createdAt.toISOString(),
+        };
       },
     }),
     defineRoute({
@@ -32,7 +41,7 @@ export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
     defineRoute({
       path: '/runs/list', tag: 'runs', summary: 'List runs (paginated, newest first)', body: runListSchema, response: runViewSchema, paginated: true,
       async handle({ input, repos }) {
-        const slice = await runs.list(repos, { page: input.page, size: input.size, hierarchyId: input.hierarchy_id, status: input.status });
+        const slice = await runs.list(repos, { page: input.page, size: input.size, hierarchyId: input.hierarchy_id, status: input.status, threadId: input.thread_id });
         return pageOf(slice.items.map(runView), slice.total, input.page, input.size);
       },
     }),
@@ -63,7 +72,7 @@ export function runRoutes(runs: RunService, sse: SseOptions): ApiRoute[] {
     }),
     defineRoute({
       path: '/runs/events', tag: 'runs', summary: 'Stored events of a run, by id range, paginated', body: runEventsSchema,
-      response: z.object({ run_id: z.number(), events: z.array(z.record(z.string(), z.unknown())), count: z.number(), has_more: z.boolean(), next_id: z.string().nullable() }),
+      response: z.object({ run_id: z.number(), events: z.array(runEventSchema), count: z.number(), has_more: z.boolean(), next_id: z.string().nullable() }),
       async handle({ ctx, input, repos }) {
         noteRun(ctx, input.id);
         const page = await runs.events(repos, input.id, input.start_id, input.end_id, input.limit);

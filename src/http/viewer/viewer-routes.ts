@@ -23,7 +23,8 @@ const assets: Record<string, { file: string; type: string }> = {
   'index.html': { file: join(staticDir, 'index.html'), type: 'text/html; charset=utf-8' },
   'viewer.css': { file: join(staticDir, 'viewer.css'), type: 'text/css; charset=utf-8' },
   ...Object.fromEntries(
-    ['app.js', 'api.js', 'auth-notice.js', 'settings.js', 'run-stream.js', 'run-model.js', 'runs-page.js', 'run-page.js', 'agent-tree.js', 'agent-cards.js', 'timeline.js', 'run-stats.js', 'format.js']
+    ['app.js', 'api.js', 'auth-notice.js', 'settings.js', 'run-stream.js', 'run-model.js', 'runs-page.js', 'run-page.js', 'agent-tree.js', 'agent-cards.js', 'timeline.js', 'run-stats.js', 'format.js',
+      'agent-controls.js', 'agent-spend.js', 'spend-rows.js', 'pending-inputs.js']
       .map((name) => [name, { file: join(staticDir, name), type: JS }]),
   ),
   'vendor/preact.mjs': { file: moduleFile('preact'), type: JS },

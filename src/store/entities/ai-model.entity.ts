@@ -27,6 +27,10 @@ export const AiModelSchema = defineEntity({
     params: p.json<Record<string, unknown>>().nullable(),
     apiKeyEnv: p.string().length(255).nullable(),
     apiKeySecret: p.string().length(128).nullable(),
+    /** Prices, USD per million tokens: a run's cost (and max_cost_usd budgets) come from them. */
+    inputPricePerMtok: p.double().nullable(),
+    outputPricePerMtok: p.double().nullable(),
+    cachedInputPricePerMtok: p.double().nullable(),
     createdAt: p.datetime().length(3).onCreate(() => new Date()),
     updatedAt: p.datetime().length(3).onCreate(() => new Date()).onUpdate(() => new Date()),
   },

@@ -3,7 +3,7 @@
 // second, copying the whole state per event would be the bottleneck. `version` tells the
 // components that something changed.
 
-export const AGENT_STATES = ['waiting', 'thinking', 'delegating', 'using a tool', 'done', 'failed', 'cancelled'];
+export const AGENT_STATES = ['waiting', 'thinking', 'delegating', 'using a tool', 'waiting input', 'done', 'failed', 'cancelled'];
 const ENDED = new Set(['done', 'failed', 'cancelled']);
 /** Transcript segments kept per agent (older ones are dropped from the card, not the timeline). */
 const MAX_SEGMENTS = 200;
@@ -22,13 +22,19 @@ export function createRunModel() {
     /** Sequences that were skipped (never expected: the stream resumes without gaps). */
     gaps: 0,
     duplicates: 0,
-    byCategory: { lifecycle: 0, llm: 0, dispatch: 0, system: 0 },
+    byCategory: { lifecycle: 0, llm: 0, dispatch: 0, system: 0, agent: 0, budget: 0, human: 0 },
     /** `${agent_id or 'run'}/${category}` → events: how many a timeline filter matches, without a scan. */
     byAgentCategory: new Map(),
     toolCalls: 0,
     toolErrors: 0,
     /** {status, result, error, statistics} once the terminal lifecycle event arrived. */
     terminal: null,
+    /** Each move of the run to another process: {sequence, resume, fromProcess, checkpointSequence}. */
+    resumes: [],
+    /** Requests for a human (human.requested), by request_id; answered ones get `responded`. */
+    humanRequests: new Map(),
+    /** budget.warning / budget.exhausted events: {level, scope, limit, spent, max, sequence}. */
+    budgetAlerts: [],
     firstAt: null,
     lastAt: null,
   };
@@ -37,7 +43,12 @@ export function createRunModel() {
 function addAgent(model, id, fields) {
   if (!model.agents.has(id)) model.order.push(id);
   model.agents.set(id, {
-    id, state: 'waiting', segments: [], textChars: 0, pendingTools: 0, pendingDelegations: 0, events: 0, ...fields,
+    id, state: 'waiting', segments: [], textChars: 0, pendingTools: 0, pendingDelegations: 0, events: 0,
+    /** How its last delegation ended ({status, output, partial_output, usage, error}), from dispatch *_completed or agent.cancelled. */
+    outcome: null,
+    /** Its budget alerts (scope agent:<id>, or team:<name> for a team supervisor). */
+    budgetAlerts: [],
+    ...fields,
   });
 }
 
@@ -105,6 +116,10 @@ function applyLlm(model, agent, action, data) {
       agent.pendingTools += 1;
       agent.state = 'using a tool';
     }
+  } else if (action === 'turn_restarted') {
+    // The turn in flight at the move is issued again: what it had streamed stays above this mark.
+    appendSegment(agent, 'error', 'model turn restarted after the run moved to another process');
+    if (!ENDED.has(agent.state)) agent.state = 'thinking';
   } else if (action === 'tool_result') {
     if (data.is_error) model.toolErrors += 1;
     appendSegment(agent, 'tool_result', { name: data.tool_name, result: data.result, isError: Boolean(data.is_error) });
@@ -135,13 +150,62 @@ function applyDispatch(model, supervisor, action, data) {
     supervisor.pendingDelegations = Math.max(0, supervisor.pendingDelegations - 1);
     settle(supervisor);
   }
-  if (target && !data.deduplicated) target.state = data.ok === false ? 'failed' : 'done';
+  if (target && !data.deduplicated) {
+    const status = data.outcome?.status ?? data.status;
+    target.state = status === 'cancelled' ? 'cancelled' : data.ok === false || (status && status !== 'completed') ? 'failed' : 'done';
+    if (data.outcome) target.outcome = data.outcome;
+  }
+}
+
+/** The agents a budget scope names: `run` none (the run's own), `team:<name>` its supervisor, `agent:<id>` that agent. */
+function agentsOfScope(model, scope) {
+  if (typeof scope !== 'string') return [];
+  if (scope.startsWith('agent:')) return model.agents.has(scope.slice(6)) ? [model.agents.get(scope.slice(6))] : [];
+  if (scope.startsWith('team:')) {
+    const lead = findAgent(model, 'team_supervisor', scope.slice(5));
+    return lead ? [lead] : [];
+  }
+  return [];
+}
+
+function applyControl(model, agent, category, action, data, sequence) {
+  if (category === 'agent' && action === 'cancelled') {
+    // Each agent of a cancelled subtree records its own stop (cancelled_by names the one asked for).
+    const target = model.agents.get(data.agent_id) ?? agent;
+    if (!target) return;
+    target.state = 'cancelled';
+    target.pendingTools = 0;
+    target.pendingDelegations = 0;
+    if (data.outcome) target.outcome = data.outcome;
+    appendSegment(target, 'control', `cancelled (${data.mode ?? 'hard'}${data.cancelled_by && data.cancelled_by !== target.id ? `, with ${data.cancelled_by}` : ''})`);
+  } else if (category === 'agent' && action === 'steered') {
+    const target = model.agents.get(data.agent_id) ?? agent;
+    if (target) appendSegment(target, 'control', `steered: ${String(data.message ?? '')}`);
+  } else if (category === 'budget') {
+    const alert = { level: action, scope: data.scope ?? 'run', limit: data.limit ?? null, spent: data.spent ?? null, max: data.max ?? null, sequence };
+    model.budgetAlerts.push(alert);
+    for (const target of agentsOfScope(model, alert.scope)) target.budgetAlerts.push(alert);
+  } else if (category === 'human' && action === 'requested' && data.request_id !== undefined) {
+    model.humanRequests.set(String(data.request_id), { ...data, request_id: String(data.request_id), responded: null });
+    const target = model.agents.get(data.agent_id) ?? agent;
+    if (target && !ENDED.has(target.state)) target.state = 'waiting input';
+  } else if (category === 'human' && (action === 'responded' || action === 'withdrawn') && data.request_id !== undefined) {
+    const request = model.humanRequests.get(String(data.request_id));
+    if (request) request.responded = data;
+    const target = model.agents.get(request?.agent_id ?? data.agent_id) ?? agent;
+    if (target && target.state === 'waiting input') settle(target);
+  }
 }
 
 function applyLifecycle(model, action, data) {
   const global = model.topology ? model.agents.get(model.topology.global_supervisor.agent_id) : undefined;
   if (action === 'started') {
     setState(global, 'thinking');
+    return;
+  }
+  if (action === 'resumed') {
+    // The run moved to another process (its owner was lost or shut down) and goes on from its checkpoint.
+    model.resumes.push({ sequence: model.lastSequence, resume: data.resume ?? model.resumes.length + 1, fromProcess: data.from_process ?? null, checkpointSequence: data.checkpoint_sequence ?? null });
     return;
   }
   model.terminal = { status: action, result: data.result ?? null, error: data.error ?? null, statistics: data.statistics ?? data.details?.statistics ?? null };
@@ -152,6 +216,8 @@ function applyLifecycle(model, action, data) {
     agent.pendingTools = 0;
     agent.pendingDelegations = 0;
   }
+  // A run that ended answered (or dropped) every request it waited on.
+  for (const request of model.humanRequests.values()) request.responded ??= { ended: action };
   setState(global, ended);
 }
 
@@ -179,6 +245,7 @@ export function applyEvents(model, events) {
     } else if (category === 'llm') applyLlm(model, agent, action, event.data);
     else if (category === 'dispatch') applyDispatch(model, agent, action, event.data);
     else if (category === 'lifecycle') applyLifecycle(model, action, event.data);
+    else if (category === 'agent' || category === 'budget' || category === 'human') applyControl(model, agent, category, action, event.data ?? {}, event.sequence);
   }
   model.version += 1;
 }
@@ -192,4 +259,18 @@ export function agentTree(model) {
     (parent ? parent.children : roots).push(node);
   }
   return roots;
+}
+
+/** Unanswered requests: the recorded ones, and those streamed since, minus any answered. */
+export function pendingRequests(run, model, answeredHere) {
+  const byId = new Map();
+  for (const p of Array.isArray(run?.pending_inputs) ? run.pending_inputs : []) {
+    if (p && p.request_id !== undefined) byId.set(String(p.request_id), { ...p, request_id: String(p.request_id) });
+  }
+  for (const [id, request] of model.humanRequests) {
+    if (request.responded) byId.delete(id);
+    else if (!byId.has(id)) byId.set(id, request);
+  }
+  for (const id of answeredHere) byId.delete(id);
+  return [...byId.values()];
 }

@@ -10,6 +10,10 @@ import { AgentTree } from './agent-tree.js';
 import { AgentCards } from './agent-cards.js';
 import { Timeline, CATEGORIES } from './timeline.js';
 import { RunStats, statsFromTree } from './run-stats.js';
+import { PendingInputs } from './pending-inputs.js';
+
+/** Statuses of a run not ended yet: its agents can be controlled, its requests answered. */
+const LIVE_STATUSES = new Set(['pending', 'running', 'waiting_input']);
 
 const INSPECT_EVERY_MS = 2000;
 
@@ -82,15 +86,22 @@ export function RunPage({ settings, runId, onOpenSettings }) {
     });
   }, [settings, runId]);
 
+  // A new request for a human: the recorded run has it too (status waiting_input, pending_inputs).
+  const requests = model.current.humanRequests.size;
+  useEffect(() => {
+    if (requests > 0) void loadRun();
+  }, [requests]);
+
   // Once the terminal event is in, the recorded run (status, statistics) is final: read it again.
   useEffect(() => {
     if (terminal) void loadRun();
   }, [terminal?.status]);
 
   const status = terminal?.status ?? run?.status ?? 'unknown';
-  const live = !terminal && run !== null && (run.status === 'running' || run.status === 'pending');
+  const live = !terminal && run !== null && LIVE_STATUSES.has(run.status);
   const [liveStats, statsError] = useLiveStats(settings, runId, live);
-  const statistics = terminal?.statistics ?? run?.statistics ?? liveStats;
+  // While live, the polled tree is newer than the statistics read with the run at load time.
+  const statistics = terminal?.statistics ?? (live ? liveStats ?? run?.statistics : run?.statistics ?? liveStats);
 
   const cancel = async () => {
     setCancelling(true);
@@ -111,7 +122,10 @@ export function RunPage({ settings, runId, onOpenSettings }) {
       <div>
         <h2>Run #${runId} <span class=${`status status-${status}`} data-testid="run-status">${status}</span></h2>
         <p class="task" data-testid="run-task">${run?.task ?? ''}</p>
-        <p class="muted">hierarchy ${hierarchyName ?? run?.hierarchy_id ?? '…'}${run && ` · created ${formatAge(run.created_at)}`}</p>
+        <p class="muted">hierarchy ${hierarchyName ?? run?.hierarchy_id ?? '…'}${run && ` · created ${formatAge(run.created_at)}`}${
+          (run?.resumes?.count ?? 0) > 0 || model.current.resumes.length > 0
+            ? html` · <span data-testid="run-moves" title="resumed on another process from its checkpoint">moved ${Math.max(run?.resumes?.count ?? 0, model.current.resumes.length)}×</span>`
+            : ''}</p>
       </div>
       <div class="run-actions">
         <span class=${`conn conn-${connection.state}`} data-testid="connection" data-reconnects=${connection.reconnects}>
@@ -124,13 +138,15 @@ export function RunPage({ settings, runId, onOpenSettings }) {
     ${!refused && (error || connection.error || statsError) && html`<p class="error" data-testid="run-error">${error ?? connection.error ?? statsError}</p>`}
     ${terminal?.result && html`<section class="card result"><strong>Result</strong><p data-testid="run-result">${terminal.result}</p></section>`}
     ${terminal?.error && html`<section class="card result failed"><strong>Error</strong><p data-testid="run-error-detail">${terminal.error}</p></section>`}
+    ${!terminal && html`<${PendingInputs} run=${run} model=${model.current} settings=${settings} runId=${runId} onResponded=${() => void loadRun()}/>`}
     <div class="run-grid">
       <section class="card tree"><header><strong>Actor tree</strong></header>
         <${AgentTree} model=${model.current} selected=${selected} onSelect=${(id) => { setSelected(id); setFilter({ ...filter, agent: id }); }}/>
       </section>
       <${RunStats} model=${model.current} statistics=${statistics}/>
     </div>
-    <${AgentCards} model=${model.current} selected=${selected} onSelect=${(id) => { setSelected(id); setFilter({ ...filter, agent: id }); }}/>
+    <${AgentCards} model=${model.current} selected=${selected} onSelect=${(id) => { setSelected(id); setFilter({ ...filter, agent: id }); }}
+      statistics=${statistics} settings=${settings} runId=${runId} live=${live}/>
     <${Timeline} model=${model.current} filter=${filter} onFilter=${setFilter}/>
   </div>`;
 }

@@ -7,7 +7,10 @@ export function statsFromTree(tree) {
   const agents = {};
   const walk = (node) => {
     if (!node || typeof node !== 'object') return;
-    if (node.agent_id && node.stats) agents[node.agent_id] = node.stats;
+    // With its outcome, and its spend and budget when the server reports them (see agent-spend.js).
+    if (node.agent_id && node.stats) {
+      agents[node.agent_id] = { ...node.stats, outcome: node.outcome ?? null, ...(node.spend && { spend: node.spend.spent ?? node.spend, budget: node.spend.budget ?? node.budget ?? null }) };
+    }
     for (const child of node.children ?? []) walk(child);
   };
   walk(tree);

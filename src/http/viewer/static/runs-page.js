@@ -7,7 +7,7 @@ import { AuthNotice, isAuthError } from './auth-notice.js';
 
 const POLL_EVERY_MS = 2000;
 const PAGE_SIZE = 20;
-const STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'];
+const STATUSES = ['pending', 'running', 'waiting_input', 'completed', 'failed', 'cancelled'];
 
 function useHierarchies(settings) {
   const [hierarchies, setHierarchies] = useState([]);

@@ -3,7 +3,8 @@
 import { Component } from 'preact';
 import { html, clip } from './format.js';
 
-export const CATEGORIES = ['lifecycle', 'llm', 'dispatch', 'system'];
+export const CATEGORIES = ['lifecycle', 'llm', 'dispatch', 'system', 'agent', 'budget', 'human'];
+// (The agent category's checkbox is `filter-category-agent`: `filter-agent` is the agent select's.)
 const ROW_LIMITS = [200, 1000, 5000];
 
 function summary(event) {
@@ -15,15 +16,30 @@ function summary(event) {
     case 'llm.tool_result': return `${d.is_error ? 'error: ' : ''}${typeof d.result === 'string' ? d.result : JSON.stringify(d.result)}`;
     case 'dispatch.team': return `→ ${d.team_name}: ${d.task}`;
     case 'dispatch.worker': return `→ ${d.worker_name}: ${d.task}`;
-    case 'dispatch.team_completed': return `${d.team_name} ${d.ok === false ? 'failed' : 'done'} in ${d.duration_ms} ms${d.deduplicated ? ' (deduplicated)' : ''}`;
-    case 'dispatch.worker_completed': return `${d.worker_name} ${d.ok === false ? 'failed' : 'done'} in ${d.duration_ms} ms${d.deduplicated ? ' (deduplicated)' : ''}`;
+    case 'dispatch.team_completed': return `${d.team_name} ${ended(d)} in ${d.duration_ms} ms${d.deduplicated ? ' (deduplicated)' : ''}`;
+    case 'dispatch.worker_completed': return `${d.worker_name} ${ended(d)} in ${d.duration_ms} ms${d.deduplicated ? ' (deduplicated)' : ''}`;
+    case 'agent.cancelled': return `cancelled (${d.mode ?? 'hard'})${d.cancelled_by && d.cancelled_by !== d.agent_id ? ` with ${d.cancelled_by}` : ''}${d.outcome?.partial_output ? ` — partial: ${d.outcome.partial_output}` : ''}`;
+    case 'agent.steered': return `steered (${d.delivery ?? 'next model turn'}): ${d.message}`;
+    case 'budget.warning':
+    case 'budget.exhausted': return `${d.scope ?? 'run'} ${d.limit ?? 'budget'}: ${d.spent ?? '?'} of ${d.max ?? '?'}`;
+    case 'human.requested': return d.kind === 'question' ? `asks: ${d.question}` : `approve ${d.tool_name}(${JSON.stringify(d.arguments ?? {})})?`;
+    case 'human.responded': return `${d.request_id}: ${typeof d.answer === 'string' ? `answered ${d.answer}` : d.approve === false || d.approved === false ? 'denied' : 'approved'}${d.message ? ` — ${d.message}` : ''}`;
     case 'lifecycle.started': return d.task;
+    case 'lifecycle.resumed': return `moved to another process (resume #${d.resume ?? '?'}) — continues from its checkpoint after event ${d.checkpoint_sequence ?? 'none'}`;
+    case 'llm.turn_restarted': return 'model turn issued again from its start after the move';
     case 'lifecycle.completed': return d.result;
     case 'lifecycle.failed': return d.error;
     case 'system.topology': return `${d.topology?.teams?.length ?? 0} teams, ${d.topology?.execution_mode ?? ''}`;
     case 'system.error': return d.error;
     default: return JSON.stringify(d);
   }
+}
+
+/** How a delegation ended: its outcome's status since typed outcomes, else ok. */
+function ended(d) {
+  const status = d.outcome?.status ?? d.status;
+  if (status && status !== 'completed') return status.replace(/_/g, ' ');
+  return d.ok === false ? 'failed' : 'done';
 }
 
 /** How many events the filter matches, from the model's counters (no scan of every event per frame). */
@@ -56,7 +72,8 @@ class Row extends Component {
   }
 
   render({ event }) {
-    return html`<tr data-testid="timeline-row" data-seq=${event.sequence} class=${`cat-${event.event.category}`}>
+    const moved = event.event.action === 'resumed' && event.event.category === 'lifecycle';
+    return html`<tr data-testid="timeline-row" data-seq=${event.sequence} class=${`cat-${event.event.category}${moved ? ' run-moved' : ''}`}>
       <td class="num">${event.sequence}</td>
       <td class="time">${event.timestamp.slice(11, 23)}</td>
       <td>${event.source ? event.source.agent_name + (event.source.team_name && event.source.agent_type !== 'global_supervisor' ? ` (${event.source.team_name})` : '') : 'run'}</td>
@@ -82,7 +99,7 @@ export function Timeline({ model, filter, onFilter }) {
         <option value="run">run (no agent)</option>
         ${model.order.map((id) => html`<option key=${id} value=${id}>${model.agents.get(id).name}</option>`)}
       </select></label>
-      ${CATEGORIES.map((c) => html`<label key=${c} class="check"><input type="checkbox" data-testid=${`filter-${c}`} checked=${filter.categories.has(c)} onChange=${() => toggle(c)}/>${c} (${model.byCategory[c] ?? 0})</label>`)}
+      ${CATEGORIES.map((c) => html`<label key=${c} class="check"><input type="checkbox" data-testid=${c === 'agent' ? 'filter-category-agent' : `filter-${c}`} checked=${filter.categories.has(c)} onChange=${() => toggle(c)}/>${c} (${model.byCategory[c] ?? 0})</label>`)}
       <label>show <select data-testid="filter-limit" value=${filter.limit} onChange=${(e) => onFilter({ ...filter, limit: Number(e.currentTarget.value) })}>
         ${ROW_LIMITS.map((n) => html`<option key=${n} value=${n}>last ${n}</option>`)}
       </select></label>

@@ -4,9 +4,19 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261201202034_initial } from './migration-20261201202034-initial.ts';
 import { Migration20261201205332_tenant_secrets_and_active_run_index } from './migration-20261201205332-tenant-secrets-and-active-run-index.ts';
 import { Migration20261201205905_hierarchy_origin } from './migration-20261201205905-hierarchy-origin.ts';
+import { Migration20261201233010_run_checkpoints_and_resumes } from './migration-20261201233010-run-checkpoints-and-resumes.ts';
+import { Migration20261202022545_model_prices_and_run_budgets } from './migration-20261202022545-model-prices-and-run-budgets.ts';
+import { Migration20261202022600_human_inputs } from './migration-20261202022600-human-inputs.ts';
+import { Migration20261202025713_agent_requests } from './migration-20261202025713-agent-requests.ts';
+import { Migration20261202113301_threads } from './migration-20261202113301-threads.ts';
 
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261201202034_initial', class: Migration20261201202034_initial },
   { name: 'Migration20261201205332_tenant_secrets_and_active_run_index', class: Migration20261201205332_tenant_secrets_and_active_run_index },
   { name: 'Migration20261201205905_hierarchy_origin', class: Migration20261201205905_hierarchy_origin },
+  { name: 'Migration20261201233010_run_checkpoints_and_resumes', class: Migration20261201233010_run_checkpoints_and_resumes },
+  { name: 'Migration20261202022545_model_prices_and_run_budgets', class: Migration20261202022545_model_prices_and_run_budgets },
+  { name: 'Migration20261202022600_human_inputs', class: Migration20261202022600_human_inputs },
+  { name: 'Migration20261202025713_agent_requests', class: Migration20261202025713_agent_requests },
+  { name: 'Migration20261202113301_threads', class: Migration20261202113301_threads },
 ];

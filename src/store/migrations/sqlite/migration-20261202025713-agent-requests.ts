@@ -1,0 +1,15 @@
+import { Migration } from '@mikro-orm/migrations';
+
+export class Migration20261202025713_agent_requests extends Migration {
+
+  override name = 'Migration20261202025713_agent_requests';
+
+  override up(): void | Promise<void> {
+    this.addSql(`alter table \`execution_run\` add column \`agent_requests\` text null;`);
+  }
+
+  override down(): void | Promise<void> {
+    this.addSql(`alter table \`execution_run\` drop column \`agent_requests\`;`);
+  }
+
+}

@@ -1,0 +1,3 @@
+import { runCheckpointsSuite } from './suites/run-checkpoints-suite.ts';
+
+runCheckpointsSuite('mysql');
