@@ -59,6 +59,8 @@ export interface ComposeOptions {
   /** `required`: every request but the public paths needs an API key, whose tenant it acts for. Default off. */
   apiKeys?: 'off' | 'required';
   version?: string;
+  /** PUBLIC_URL: the base URL clients reach this service at, as A2A agent cards name it (absent: each request's own origin). */
+  publicUrl?: string;
   /** Defaults to the Redis event log when `redis` is set, else the SQL event log on the same store. */
   eventLog?: EventLog;
   /** Who may read /metrics (METRICS_TOKEN, METRICS_PUBLIC); default public, closed with API keys required. */

@@ -41,6 +41,7 @@ import { ProcessTelemetry } from './telemetry/process-telemetry.ts';
 import { SqlRunWaiting } from './store/run-waiting-store.ts';
 import { HumanInputService } from './services/human-input-service.ts';
 import { humanInputRoutes } from './http/routes/human-input-routes.ts';
+import { createA2AProtocol } from './http/a2a/a2a-protocol.ts';
 
 export type { ComposeOptions } from './compose-options.ts';
 
@@ -204,6 +205,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     settings: options.retention ?? { retentionMs: 30 * 24 * 3600 * 1000, sweepMs: 60_000 },
   });
   const sseConnections = new SseConnectionSlots(options.sseMaxConnections ?? 20_000);
+  const polledFeeds = new PolledRunFeeds(eventLog);
   const apiKeys = new ApiKeyService(store.apiKeys);
   metrics.bindSources({
     runningRuns: () => runtime.activeCount - runtime.queuedCount,
@@ -233,7 +235,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
         maxBufferedFrames: options.sseMaxBufferedFrames ?? 10_000,
         maxBufferedBytes: options.sseMaxBufferedBytes ?? 8 * 1024 * 1024,
         connections: sseConnections,
-        polledFeeds: new PolledRunFeeds(eventLog),
+        polledFeeds,
         stallTimeoutMs: options.sseStallTimeoutMs ?? 60_000,
         delivered: metrics.events,
       }),
@@ -244,7 +246,11 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       ...modelCheckRoutes({ ...modelCalls, timeoutMs: options.modelCheckTimeoutMs ?? 15_000 }),
     ],
     // Protocol adapters over the same services (A2A, LangGraph SDK API): one line each.
-    protocols: [],
+    protocols: [createA2AProtocol({
+      runs, threads, humanInput, agents, polledFeeds, connections: sseConnections, repositories: (tenantId) => store.forTenant(tenantId),
+      outbound, logger, apiKeysRequired: options.apiKeys === 'required', version: options.version ?? '0.0.0',
+      ...(options.publicUrl && { publicUrl: options.publicUrl }),
+    })],
     logger,
     metrics: { render: () => metrics.render(), countError: (errorCode) => metrics.countError(errorCode) },
     metricsAccess: options.metricsAccess,

@@ -51,6 +51,7 @@ const envSchema = z.object({
   BUDGET_DEFAULT_OUTPUT_TOKENS: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_BUDGET_OUTPUT_TOKENS),
   THREAD_CONTEXT_MAX_RUNS: z.coerce.number().int().min(0).max(1000).default(DEFAULT_THREAD_CONTEXT.maxRuns),
   THREAD_CONTEXT_MAX_CHARS: z.coerce.number().int().min(0).max(10_000_000).default(DEFAULT_THREAD_CONTEXT.maxChars),
+  PUBLIC_URL: z.url().optional(),
   THREADS_MAX_PER_TENANT: z.coerce.number().int().min(1).max(100_000_000).default(DEFAULT_MAX_THREADS_PER_TENANT),
   MCP_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(DEFAULT_MCP_SETTINGS.connectTimeoutMs),
   MCP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_TIMER_MS).default(DEFAULT_MCP_SETTINGS.callTimeoutMs),
@@ -132,6 +133,8 @@ export interface AppConfig {
   budgetDefaultOutputTokens: number;
   threadContext: ThreadContextLimits;
   maxThreadsPerTenant: number;
+  /** PUBLIC_URL: where clients reach the service (A2A agent cards name it); absent: the request's origin. */
+  publicUrl?: string;
   /** Model calls: retries before any output, and how long a stream may send nothing. */
   modelCalls: { retry: { maxRetries: number; initialDelayMs: number }; idleTimeoutMs: number };
   modelCheckTimeoutMs: number;
@@ -193,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     budgetDefaultOutputTokens: e.BUDGET_DEFAULT_OUTPUT_TOKENS,
     threadContext: { maxRuns: e.THREAD_CONTEXT_MAX_RUNS, maxChars: e.THREAD_CONTEXT_MAX_CHARS },
     maxThreadsPerTenant: e.THREADS_MAX_PER_TENANT,
+    ...(e.PUBLIC_URL && { publicUrl: e.PUBLIC_URL.replace(/\/+$/, '') }),
     modelCalls: { retry: { maxRetries: e.MODEL_MAX_RETRIES, initialDelayMs: e.MODEL_RETRY_INITIAL_DELAY_MS }, idleTimeoutMs: e.MODEL_STREAM_IDLE_TIMEOUT_MS },
     modelCheckTimeoutMs: e.MODEL_CHECK_TIMEOUT_MS,
     apiKeys: e.API_KEYS,

@@ -40,6 +40,7 @@ const service = composeService(store, {
   budgetDefaultOutputTokens: config.budgetDefaultOutputTokens,
   threadContext: config.threadContext,
   maxThreadsPerTenant: config.maxThreadsPerTenant,
+  ...(config.publicUrl && { publicUrl: config.publicUrl }),
   modelCalls: config.modelCalls,
   tenantEnvAllowed: config.tenantEnvAllowed,
   modelCheckTimeoutMs: config.modelCheckTimeoutMs,

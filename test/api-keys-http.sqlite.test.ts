@@ -129,9 +129,10 @@ test('a key binds its tenant: another X-Tenant-Id or tenantId is refused on ever
     const byHeader = await call(op.method, path, { key: keyA, headers: { 'x-tenant-id': tenantB }, body: { id: seeded[tenantB]!.runId } });
     t.is(byHeader.status, 403, `${op.method} ${op.path} header: ${byHeader.text.slice(0, 200)}`);
     t.like(byHeader.body, { error_code: 'TENANT_MISMATCH' });
-    const byField = op.method === 'GET'
-      ? await call('GET', `${path}&tenantId=${tenantB}`, { key: keyA })
-      : await call('POST', path, { key: keyA, body: { id: seeded[tenantB]!.runId, tenantId: tenantB } });
+    // Bodiless methods (GET, DELETE) take the field from the query string.
+    const byField = op.method === 'POST'
+      ? await call('POST', path, { key: keyA, body: { id: seeded[tenantB]!.runId, tenantId: tenantB } })
+      : await call(op.method, `${path}${path.includes('?') ? '&' : '?'}tenantId=${tenantB}`, { key: keyA });
     t.is(byField.status, 403, `${op.method} ${op.path} field: ${byField.text.slice(0, 200)}`);
     t.like(byField.body, { error_code: 'TENANT_MISMATCH' });
   }

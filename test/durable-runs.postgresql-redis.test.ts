@@ -179,8 +179,10 @@ test.serial('a run whose job lock lapses in Redis while its process lives is res
 });
 
 test.serial('rolling SIGTERM restart of every process, with runs outlasting the grace: each is handed on, resumed and completes', async (t) => {
-  // ≈ 25 s a run (each worker answer ≈ 8 s, longer than SHUTDOWN_GRACE_MS, 2 s): the roll is over first.
-  const slow = new CountingProviderServer(100, 80);
+  // ≈ 50 s a run (each worker answer ≈ 16 s, longer than SHUTDOWN_GRACE_MS, 2 s): the roll is over
+  // first even on a loaded machine, where starting three processes took 23 s and runs of the
+  // last-rolled process, at half this length, had ended before its SIGTERM came.
+  const slow = new CountingProviderServer(100, 160);
   const slowUrl = await slow.start();
   t.teardown(() => slow.close());
   const h = await countedHierarchy(alive()[0]!, 'rolled', slowUrl);

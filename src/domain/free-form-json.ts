@@ -23,6 +23,17 @@ export function jsonDepth(root: unknown, limit: number): number {
   return max;
 }
 
+/** Bounds on client labels kept with a thread or a run (`metadata`). */
+export const METADATA_MAX_KEYS = 32;
+export const METADATA_MAX_BYTES = 8 * 1024;
+
+/** Free-form labels a client keeps with a thread or a run: a shallow object, bounded in keys and bytes. */
+export function metadataSchema() {
+  return freeFormObject(8, METADATA_MAX_BYTES)
+    .refine((m) => Object.keys(m).length <= METADATA_MAX_KEYS, `at most ${METADATA_MAX_KEYS} keys`)
+    .meta({ description: `Free-form labels (at most ${METADATA_MAX_KEYS} keys, ${METADATA_MAX_BYTES} bytes)`, examples: [{ customer: 'acme' }] });
+}
+
 /** A JSON object of at most `maxDepth` levels and `maxBytes` of UTF-8 once serialised. */
 export function freeFormObject(maxDepth = FREE_FORM_MAX_DEPTH, maxBytes = FREE_FORM_MAX_BYTES) {
   return z.record(z.string(), z.unknown()).superRefine((value, ctx) => {

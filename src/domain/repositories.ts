@@ -64,11 +64,14 @@ export interface ThreadRunSummary {
   lastRun: { id: number; status: RunStatus } | null;
 }
 
+/** Which runs a list shows: newest first, `beforeId` a cursor (runs older than it), `changedAfter` runs started or ended after it. */
+export type RunListQuery = PageQuery & { hierarchyId?: string; status?: RunStatus; threadId?: string; beforeId?: number; changedAfter?: Date };
+
 export interface RunRepository {
-  list(query: PageQuery & { hierarchyId?: string; status?: RunStatus; threadId?: string }): Promise<Slice<RunRecord>>;
+  list(query: RunListQuery): Promise<Slice<RunRecord>>;
   find(id: number): Promise<RunRecord | null>;
   /** `owner`: the process that will execute it at once (no queue); null/absent while it waits to be taken. */
-  create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null; budget?: Budget | null; threadId?: string | null }): Promise<RunRecord>;
+  create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null; budget?: Budget | null; threadId?: string | null; metadata?: Record<string, unknown> | null }): Promise<RunRecord>;
   threadSummary(threadId: string): Promise<ThreadRunSummary>;
   /** The thread's runs that have not ended (pending, running, waiting_input), oldest first. */
   liveOfThread(threadId: string): Promise<RunRecord[]>;
@@ -131,12 +134,38 @@ export interface TenantSecretRepository {
   reveal(names: readonly string[]): Promise<Map<string, string>>;
 }
 
+/** A webhook a client is told of a run's progress at (A2A push notifications). */
+export interface PushConfigRecord {
+  runId: number;
+  /** The client's id for it (unique per run). */
+  configId: string;
+  url: string;
+  /** Sent as X-A2A-Notification-Token with each notification. */
+  token: string | null;
+  /** Sent as `Authorization: <scheme> <credentials>` when both are set. */
+  authScheme: string | null;
+  authCredentials: string | null;
+  createdAt: Date;
+}
+
+/** Most push configs one run may have: a tenant cannot grow a run's fan-out past it. */
+export const MAX_PUSH_CONFIGS_PER_RUN = 10;
+
+export interface PushConfigRepository {
+  /** Adds or replaces (same run and config id) a config; false when the run has MAX_PUSH_CONFIGS_PER_RUN others. */
+  put(config: Omit<PushConfigRecord, 'createdAt'>): Promise<PushConfigRecord | false>;
+  find(runId: number, configId: string): Promise<PushConfigRecord | null>;
+  list(runId: number): Promise<PushConfigRecord[]>;
+  delete(runId: number, configId: string): Promise<boolean>;
+}
+
 export interface TenantRepositories {
   readonly tenantId: string;
   readonly models: ModelRepository;
   readonly hierarchies: HierarchyRepository;
   readonly runs: RunRepository;
   readonly threads: ThreadRepository;
+  readonly pushConfigs: PushConfigRepository;
   readonly mcpServers: McpServerRepository;
   readonly secrets: TenantSecretRepository;
 }

@@ -20,6 +20,8 @@ export interface RunRecord {
   errorCode: string | null;
   /** The run's own budget from runs/start (null: its hierarchy's applies). */
   budget: Budget | null;
+  /** The client's labels for the run (runs/start `metadata`; an A2A message's id and metadata); null: none. */
+  metadata: Record<string, unknown> | null;
   statistics: Record<string, unknown> | null;
   topologySnapshot: Record<string, unknown> | null;
   /** The OpenTelemetry trace of the run; null when tracing was off (or it never ran). */

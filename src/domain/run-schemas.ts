@@ -3,6 +3,7 @@ import { gatewayFields, paginationFields } from './common-schemas.ts';
 import { runStatuses, type RunRecord } from './run-records.ts';
 import { budgetSchema } from './budget-schemas.ts';
 import { multitaskStrategies } from './thread-schemas.ts';
+import { metadataSchema } from './free-form-json.ts';
 
 export const runStartSchema = z
   .object({
@@ -11,6 +12,7 @@ export const runStartSchema = z
     budget: budgetSchema.optional().meta({ description: "This run's budget: replaces the hierarchy's run budget (team and worker budgets still apply)" }),
     thread_id: z.uuid('must be a UUID').optional()
       .meta({ description: "Continue this thread (threads/create): the run is given the thread's earlier tasks and answers as context" }),
+    metadata: metadataSchema().optional().meta({ description: 'Labels kept with the run (shown by runs/get)' }),
     multitask_strategy: z.enum(multitaskStrategies).default('reject')
       .meta({ description: 'When the thread has a live run: reject answers 409 THREAD_BUSY; interrupt cancels it, then starts this one' }),
     ...gatewayFields,
@@ -96,6 +98,7 @@ export const runViewSchema = z
     error: z.string().nullable(),
     error_code: z.string().nullable().describe("Why it failed, as a code: 'budget_exhausted' when its run budget was spent (null otherwise)"),
     budget: budgetSchema.nullable().describe("The budget runs/start gave it (null: the hierarchy's applies)"),
+    metadata: z.record(z.string(), z.unknown()).nullable().describe('The labels runs/start gave it (an A2A task: its message id and metadata)'),
     statistics: z.record(z.string(), z.unknown()).nullable(),
     topology_snapshot: z.record(z.string(), z.unknown()).nullable(),
     trace_id: z.string().nullable().describe('OpenTelemetry trace id of the run (null when tracing was off)'),
@@ -124,6 +127,7 @@ export function runView(r: RunRecord) {
     error: r.error,
     error_code: r.errorCode,
     budget: r.budget,
+    metadata: r.metadata,
     statistics: r.statistics,
     topology_snapshot: r.topologySnapshot,
     trace_id: r.traceId,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { gatewayFields, paginationFields } from './common-schemas.ts';
-import { freeFormObject } from './free-form-json.ts';
+import { metadataSchema as sharedMetadataSchema } from './free-form-json.ts';
 
 /** A thread's status is its latest run's, seen as a conversation: is a run of it live, parked, or did the last one fail? */
 export const threadStatuses = ['idle', 'busy', 'interrupted', 'error'] as const;
@@ -10,9 +10,6 @@ export type ThreadStatus = (typeof threadStatuses)[number];
 export const multitaskStrategies = ['reject', 'interrupt'] as const;
 export type MultitaskStrategy = (typeof multitaskStrategies)[number];
 
-/** Bounds on what a tenant stores on a thread. */
-export const THREAD_METADATA_MAX_KEYS = 32;
-export const THREAD_METADATA_MAX_BYTES = 8 * 1024;
 /** THREADS_MAX_PER_TENANT's default. */
 export const DEFAULT_MAX_THREADS_PER_TENANT = 100_000;
 
@@ -27,9 +24,7 @@ export interface ThreadRecord {
 
 const threadId = z.uuid('must be a UUID').meta({ description: 'Thread id (a UUID)' });
 
-const metadataSchema = freeFormObject(8, THREAD_METADATA_MAX_BYTES)
-  .refine((m) => Object.keys(m).length <= THREAD_METADATA_MAX_KEYS, `at most ${THREAD_METADATA_MAX_KEYS} keys`)
-  .meta({ description: `Free-form labels (at most ${THREAD_METADATA_MAX_KEYS} keys, ${THREAD_METADATA_MAX_BYTES} bytes)`, examples: [{ customer: 'acme' }] });
+const metadataSchema = sharedMetadataSchema();
 
 export const threadCreateSchema = z
   .object({

@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
 import type { EventLog, Subscription } from '../events/event-log.ts';
 import type { StoredEvent } from '../events/run-event.ts';
-import { deliverHistory } from '../events/subscribe-with-history.ts';
-import { PolledRunFeeds } from '../events/polled-run-feeds.ts';
+import type { PolledRunFeeds } from '../events/polled-run-feeds.ts';
+import { followRun } from '../events/run-follow.ts';
 import { UnavailableError } from '../errors/app-error.ts';
 import { encodeBatch, piecesOf } from './sse-frames.ts';
 import type { SseConnectionSlots } from './sse-connections.ts';
@@ -83,7 +83,6 @@ export function streamToSse(
   let queuedFrames = 0;
   let queuedBytes = 0;
   let subscription: Subscription | undefined;
-  const releaseOnFinish: Array<() => void> = [];
   const heartbeat = setInterval(() => send(Buffer.from(`: heartbeat ${new Date().toISOString()}\n\n`), 0), options.heartbeatMs);
 
   /** Every way a stream ends comes through here once: the connection slot is given back exactly once. */
@@ -92,7 +91,6 @@ export function streamToSse(
     finished = true;
     clearInterval(heartbeat);
     subscription?.close();
-    for (const releaseResource of releaseOnFinish) releaseResource();
     release?.();
     res.off('drain', onDrain);
     res.off('close', finish);
@@ -186,52 +184,18 @@ export function streamToSse(
     finish();
     res.end();
   };
-  const fail = (err: unknown) => onError(err instanceof Error ? err : new Error(String(err)));
-
-  if (ended === true) {
-    // The run is over: page through its history, waiting for the client between pages.
-    deliverHistory(afterSequence, (after, limit) => log.read(runId, { from: after + 1, limit }), onEvents, () => finished)
-      .then(() => closeStream()).catch(fail);
-    return;
-  }
-  // Backstop: a client that resumed past the terminal event (or a run whose terminal event
-  // could not be stored) still gets its stream closed once the run is over and the history
-  // has been delivered — never before, or it would miss events.
-  let caughtUp = false;
-  let runOver = false;
-  const closeIfOver = () => {
-    if (caughtUp && runOver && !finished) closeStream();
-  };
-  // Polled: read back from the log by the run's one shared poller in this process.
-  const handlers = {
+  subscription = followRun(log, runId, afterSequence, ended, {
     onEvents,
     onError,
     maxCatchUpBytes: maxBytes,
     onCaughtUp: () => {
-      caughtUp = true;
       replaying = false;
-      closeIfOver();
     },
-  };
-  // A polled run deleted meanwhile ends its streams instead of being polled for ever.
-  subscription = ended === 'poll'
-    ? (options.polledFeeds ?? new PolledRunFeeds(log)).subscribe(runId, afterSequence, handlers, runExists)
-    : log.subscribe(runId, afterSequence, handlers);
-  // Held through a box the connection empties when it finishes, so a closed connection is
-  // not kept in memory by the run's promise until the run ends.
-  const box: { over?: () => void } = {
-    over: () => {
-      runOver = true;
-      // Events published with the run's end are delivered first (they are sent synchronously).
-      setImmediate(closeIfOver);
-    },
-  };
-  releaseOnFinish.push(() => delete box.over);
-  if (runDone) whenSettled(runDone, box);
+    onOver: closeStream,
+  }, {
+    ...(options.polledFeeds && { polledFeeds: options.polledFeeds }),
+    ...(runDone && { runDone }),
+    ...(runExists && { runExists }),
+  });
 }
 
-/** Calls `box.over` when `promise` settles, if the box still holds it. */
-function whenSettled(promise: Promise<unknown>, box: { over?: () => void }): void {
-  const fire = () => box.over?.();
-  promise.then(fire, fire);
-}

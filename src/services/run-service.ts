@@ -8,8 +8,8 @@ import type { ControlAnswer, ControlChannel, ControlRequest } from '../host/cont
 import type { RunOwnership } from '../domain/run-ownership.ts';
 import type { ActorNode } from '../actors/actor-tree.ts';
 import { topologyOf } from '../actors/run-plan.ts';
-import type { PageQuery, Slice, TenantRepositories } from '../domain/repositories.ts';
-import { terminalStatuses, type RunOutcome, type RunRecord, type RunStatus } from '../domain/run-records.ts';
+import type { RunListQuery, Slice, TenantRepositories } from '../domain/repositories.ts';
+import { terminalStatuses, type RunOutcome, type RunRecord } from '../domain/run-records.ts';
 import { getHierarchy } from './hierarchy-service.ts';
 import { budgetOrNone, type Budget } from '../domain/budget-schemas.ts';
 import { launchOf, planRun, type PlanLimits, type PlannedRun } from './run-planner.ts';
@@ -57,13 +57,14 @@ export class RunService {
   /**
    * `inlineHierarchy`: the hierarchy is the one POST /execute made for this run (no other start may use it).
    * `budget`: the run's own (runs/start's), replacing the hierarchy's run budget; stored with the run, so any process plans it the same.
+   * `metadata`: the client's labels, kept with the run.
    * `thread`: the thread it continues, with the earlier turns it is given (thread-service.ts decides both);
    * a thread has one live run at a time: a start that finds an older live run of it, however
    * close the two starts were, is taken back with 409 THREAD_BUSY.
    */
   async start(
     repos: TenantRepositories, hierarchyId: string, task: string,
-    options: { inlineHierarchy?: boolean; budget?: Budget; thread?: { id: string; context: ThreadTurn[] } } = {},
+    options: { inlineHierarchy?: boolean; budget?: Budget; metadata?: Record<string, unknown>; thread?: { id: string; context: ThreadTurn[] } } = {},
   ): Promise<RunRecord> {
     const { runtime } = this.#deps;
     if (!runtime.accepting) throw new UnavailableError('the service is shutting down; no new run can start', 'SHUTTING_DOWN');
@@ -76,7 +77,7 @@ export class RunService {
     return this.#admission.admit(repos, async () => {
       const run = await repos.runs.create({
         hierarchyId, task, topologySnapshot: topologyOf({ ...planned.plan, runId: 0 }), owner: queue ? null : host.processId, budget,
-        threadId: thread?.id ?? null,
+        threadId: thread?.id ?? null, metadata: options.metadata ?? null,
       });
       const older = thread ? (await repos.runs.liveOfThread(thread.id)).find((r) => r.id < run.id) : undefined;
       if (older) {
@@ -147,7 +148,7 @@ export class RunService {
     if (outcome?.error === HANDED_BACK) throw new UnavailableError('shutting down; the run goes back to the queue', 'SHUTTING_DOWN');
   }
 
-  async list(repos: TenantRepositories, query: PageQuery & { hierarchyId?: string; status?: RunStatus; threadId?: string }): Promise<Slice<RunRecord>> {
+  async list(repos: TenantRepositories, query: RunListQuery): Promise<Slice<RunRecord>> {
     return repos.runs.list(query);
   }
 

@@ -80,7 +80,7 @@ export class ThreadService {
    * Starts a run on the thread, given its earlier runs as context. With a live run already:
    * `reject` answers 409 THREAD_BUSY; `interrupt` cancels it (the one cancel path) first.
    */
-  async startRun(repos: TenantRepositories, input: { threadId: string; hierarchyId?: string; task: string; budget?: Budget; multitaskStrategy: MultitaskStrategy }): Promise<RunRecord> {
+  async startRun(repos: TenantRepositories, input: { threadId: string; hierarchyId?: string; task: string; budget?: Budget; metadata?: Record<string, unknown>; multitaskStrategy: MultitaskStrategy }): Promise<RunRecord> {
     const thread = await this.#find(repos, input.threadId);
     if (input.hierarchyId !== undefined && (await this.#hierarchy(repos, input.hierarchyId)).id !== thread.hierarchyId) {
       throw new ValidationError(`thread_id: thread ${thread.id} runs on hierarchy ${thread.hierarchyId}, not ${input.hierarchyId}`);
@@ -98,7 +98,7 @@ export class ThreadService {
     }
     const context = await threadContextOf(repos, thread.id, null, this.#deps.context);
     return this.#deps.runs.start(repos, thread.hierarchyId, input.task, {
-      ...(input.budget && { budget: input.budget }), thread: { id: thread.id, context },
+      ...(input.budget && { budget: input.budget }), ...(input.metadata && { metadata: input.metadata }), thread: { id: thread.id, context },
     });
   }
 

@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { ExecutionRun, HierarchyTeam, RunCheckpoint } from './entities/index.ts';
+import { ExecutionRun, HierarchyTeam, PushConfig, RunCheckpoint } from './entities/index.ts';
 import { terminalStatuses } from '../domain/run-records.ts';
 
 /**
  * Deletes run records and the hierarchies POST /execute made for them (origin 'execute': one
  * per run), in one transaction. `tenantId` scopes it to one tenant (runs/delete); without it
  * it is the retention sweep's system job across tenants. Idempotent: runs already gone (another
- * process deleted them) are skipped. Returns the runs deleted. Their checkpoints go too; events are
+ * process deleted them) are skipped. Returns the runs deleted. Their checkpoints and push configs go too; events are
  * the event log's.
  */
 export async function deleteRunRecords(em: EntityManager, runIds: readonly number[], tenantId?: string): Promise<number> {
@@ -23,6 +23,7 @@ export async function deleteRunRecords(em: EntityManager, runIds: readonly numbe
     // Checkpoints before runs: a checkpoint save locks its row, then reads the run's; the same
     // order here means the two cannot deadlock (InnoDB).
     await tx.nativeDelete(RunCheckpoint, { runId: { $in: ids } });
+    await tx.nativeDelete(PushConfig, { runId: { $in: ids } }, { filters: false });
     const deleted = await tx.nativeDelete(ExecutionRun, { id: { $in: ids }, ...scope }, { filters: false });
     const hierarchies = [...new Set(runs.map((r) => r.hierarchyId))];
     await tx.nativeDelete(HierarchyTeam, { id: { $in: hierarchies }, origin: 'execute' }, { filters: false });

@@ -3,7 +3,7 @@ import { ExecutionRun, RunCheckpoint } from './entities/index.ts';
 import { deleteRunRecords } from './run-deletion.ts';
 import { readResumes } from './resume-history.ts';
 import { readHumanInputs } from '../domain/human-input.ts';
-import type { PageQuery, RunRepository, Slice, ThreadRunSummary } from '../domain/repositories.ts';
+import type { RunListQuery, RunRepository, Slice, ThreadRunSummary } from '../domain/repositories.ts';
 import type { RunOutcome, RunRecord, RunStatus } from '../domain/run-records.ts';
 import type { Budget } from '../domain/budget-schemas.ts';
 
@@ -19,6 +19,7 @@ function toRecord(r: ExecutionRun): RunRecord {
     error: r.error ?? null,
     errorCode: r.errorCode ?? null,
     budget: (r.budget as Budget | null | undefined) ?? null,
+    metadata: r.metadata ?? null,
     statistics: r.statistics ?? null,
     topologySnapshot: r.topologySnapshot ?? null,
     traceId: r.traceId ?? null,
@@ -53,16 +54,24 @@ export class SqlRunRepository implements RunRepository {
     this.#tenantId = tenantId;
   }
 
-  async list(query: PageQuery & { hierarchyId?: string; status?: RunStatus; threadId?: string }): Promise<Slice<RunRecord>> {
+  /** `total` counts every run the filters match, the cursor aside (what a cursor-paged client is told as its total). */
+  async list(query: RunListQuery): Promise<Slice<RunRecord>> {
     const where: Record<string, unknown> = {};
     if (query.hierarchyId !== undefined) where.hierarchyId = query.hierarchyId;
     if (query.threadId !== undefined) where.threadId = query.threadId;
     if (query.status !== undefined) where.status = query.status;
-    const [rows, total] = await this.#em.findAndCount(ExecutionRun, where, {
-      orderBy: { id: 'desc' },
-      limit: query.size,
-      offset: (query.page - 1) * query.size,
-    });
+    if (query.changedAfter !== undefined) {
+      const after = { $gt: query.changedAfter };
+      where.$or = [{ createdAt: after }, { startedAt: after }, { completedAt: after }];
+    }
+    if (query.beforeId === undefined) {
+      const [rows, total] = await this.#em.findAndCount(ExecutionRun, where, { orderBy: { id: 'desc' }, limit: query.size, offset: (query.page - 1) * query.size });
+      return { items: rows.map(toRecord), total };
+    }
+    const [rows, total] = await Promise.all([
+      this.#em.find(ExecutionRun, { ...where, id: { $lt: query.beforeId } }, { orderBy: { id: 'desc' }, limit: query.size }),
+      this.#em.count(ExecutionRun, where),
+    ]);
     return { items: rows.map(toRecord), total };
   }
 
@@ -72,7 +81,7 @@ export class SqlRunRepository implements RunRepository {
     return row ? toRecord(row) : null;
   }
 
-  async create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null; budget?: Budget | null; threadId?: string | null }): Promise<RunRecord> {
+  async create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null; budget?: Budget | null; threadId?: string | null; metadata?: Record<string, unknown> | null }): Promise<RunRecord> {
     const row = this.#em.create(ExecutionRun, {
       tenantId: this.#tenantId,
       hierarchyId: fields.hierarchyId,
@@ -82,6 +91,7 @@ export class SqlRunRepository implements RunRepository {
       topologySnapshot: fields.topologySnapshot,
       owner: fields.owner ?? null,
       budget: fields.budget ?? null,
+      metadata: fields.metadata ?? null,
     });
     await this.#em.flush();
     return toRecord(row);

@@ -16,6 +16,7 @@ import { SecretCipher } from './secret-cipher.ts';
 import { ConfigError } from '../errors/app-error.ts';
 import { TenantSecret } from './entities/index.ts';
 import { SqlRunCheckpoints } from './run-checkpoint-store.ts';
+import { SqlPushConfigRepository } from './push-config-repository.ts';
 import type { RunCheckpoints } from '../domain/run-checkpoints.ts';
 
 export class SqlTenantRepositories implements TenantRepositories {
@@ -24,6 +25,7 @@ export class SqlTenantRepositories implements TenantRepositories {
   readonly hierarchies: SqlHierarchyRepository;
   readonly runs: SqlRunRepository;
   readonly threads: SqlThreadRepository;
+  readonly pushConfigs: SqlPushConfigRepository;
   readonly mcpServers: SqlMcpServerRepository;
   readonly secrets: SqlTenantSecretRepository;
 
@@ -33,6 +35,7 @@ export class SqlTenantRepositories implements TenantRepositories {
     this.hierarchies = new SqlHierarchyRepository(em, tenantId);
     this.runs = new SqlRunRepository(em, tenantId);
     this.threads = new SqlThreadRepository(em, tenantId);
+    this.pushConfigs = new SqlPushConfigRepository(em, tenantId);
     this.mcpServers = new SqlMcpServerRepository(em, tenantId);
     this.secrets = new SqlTenantSecretRepository(em, tenantId, cipher);
   }

@@ -20,10 +20,10 @@ export function runRoutes(runs: RunService, threads: ThreadService, sse: SseOpti
       body: runStartSchema, response: runStartedSchema, message: 'run started', bounded: true,
       errors: { '404': 'HIERARCHY_NOT_FOUND or THREAD_NOT_FOUND', '409': 'HIERARCHY_INACTIVE, or THREAD_BUSY (the thread has a live run and multitask_strategy is reject)' },
       async handle({ ctx, input, repos }) {
-        const budget = input.budget && { budget: input.budget };
+        const extras = { ...(input.budget && { budget: input.budget }), ...(input.metadata && { metadata: input.metadata }) };
         const run = input.thread_id
-          ? await threads.startRun(repos, { threadId: input.thread_id, hierarchyId: input.hierarchy_id, task: input.task, multitaskStrategy: input.multitask_strategy, ...budget })
-          : await runs.start(repos, input.hierarchy_id!, input.task, { ...budget });
+          ? await threads.startRun(repos, { threadId: input.thread_id, hierarchyId: input.hierarchy_id, task: input.task, multitaskStrategy: input.multitask_strategy, ...extras })
+          : await runs.start(repos, input.hierarchy_id!, input.task, extras);
         noteRun(ctx, run.id);
         return {
           id: run.id, hierarchy_id: run.hierarchyId, thread_id: run.threadId, task: run.task, status: run.status,

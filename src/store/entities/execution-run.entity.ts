@@ -29,6 +29,8 @@ export const ExecutionRunSchema = defineEntity({
     errorCode: p.string().length(32).nullable(),
     /** The budget runs/start gave this run (overriding its hierarchy's): read whenever the run is planned, by any process. */
     budget: p.json<Record<string, unknown>>().nullable(),
+    /** The client's metadata for the run (runs/start `metadata`, an A2A message's id and metadata): bounded by the schemas that take it. */
+    metadata: p.json<Record<string, unknown>>().nullable(),
     statistics: p.json<Record<string, unknown>>().nullable(),
     topologySnapshot: p.json<Record<string, unknown>>().nullable(),
     /** The run's OpenTelemetry trace (32 hex digits); null when tracing was off. */

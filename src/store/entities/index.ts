@@ -8,6 +8,7 @@ import { ApiKeySchema } from './api-key.entity.ts';
 import { CadreProcessSchema } from './cadre-process.entity.ts';
 import { TenantSecretSchema } from './tenant-secret.entity.ts';
 import { RunCheckpointSchema } from './run-checkpoint.entity.ts';
+import { PushConfigSchema } from './push-config.entity.ts';
 
 export { AiModel } from './ai-model.entity.ts';
 export { HierarchyTeam } from './hierarchy-team.entity.ts';
@@ -19,5 +20,6 @@ export { ApiKey } from './api-key.entity.ts';
 export { CadreProcess } from './cadre-process.entity.ts';
 export { TenantSecret } from './tenant-secret.entity.ts';
 export { RunCheckpoint } from './run-checkpoint.entity.ts';
+export { PushConfig } from './push-config.entity.ts';
 
-export const entities = [AiModelSchema, HierarchyTeamSchema, ExecutionRunSchema, ExecutionEventSchema, McpServerSchema, ApiKeySchema, CadreProcessSchema, TenantSecretSchema, RunCheckpointSchema, ThreadSchema];
+export const entities = [AiModelSchema, HierarchyTeamSchema, ExecutionRunSchema, ExecutionEventSchema, McpServerSchema, ApiKeySchema, CadreProcessSchema, TenantSecretSchema, RunCheckpointSchema, ThreadSchema, PushConfigSchema];

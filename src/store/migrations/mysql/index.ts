@@ -9,6 +9,8 @@ import { Migration20261202022546_model_prices_and_run_budgets } from './migratio
 import { Migration20261202022603_human_inputs } from './migration-20261202022603-human-inputs.ts';
 import { Migration20261202025716_agent_requests } from './migration-20261202025716-agent-requests.ts';
 import { Migration20261202113302_threads } from './migration-20261202113302-threads.ts';
+import { Migration20261202153459_run_metadata } from './migration-20261202153459-run-metadata.ts';
+import { Migration20261202154224_push_configs } from './migration-20261202154224-push-configs.ts';
 
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261201201918_initial', class: Migration20261201201918_initial },
@@ -19,4 +21,6 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261202022603_human_inputs', class: Migration20261202022603_human_inputs },
   { name: 'Migration20261202025716_agent_requests', class: Migration20261202025716_agent_requests },
   { name: 'Migration20261202113302_threads', class: Migration20261202113302_threads },
+  { name: 'Migration20261202153459_run_metadata', class: Migration20261202153459_run_metadata },
+  { name: 'Migration20261202154224_push_configs', class: Migration20261202154224_push_configs },
 ];

@@ -9,6 +9,8 @@ import { Migration20261202022546_model_prices_and_run_budgets } from './migratio
 import { Migration20261202022601_human_inputs } from './migration-20261202022601-human-inputs.ts';
 import { Migration20261202025714_agent_requests } from './migration-20261202025714-agent-requests.ts';
 import { Migration20261202113301_threads } from './migration-20261202113301-threads.ts';
+import { Migration20261202153456_run_metadata } from './migration-20261202153456-run-metadata.ts';
+import { Migration20261202154222_push_configs } from './migration-20261202154222-push-configs.ts';
 
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261201201917_initial', class: Migration20261201201917_initial },
@@ -19,4 +21,6 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261202022601_human_inputs', class: Migration20261202022601_human_inputs },
   { name: 'Migration20261202025714_agent_requests', class: Migration20261202025714_agent_requests },
   { name: 'Migration20261202113301_threads', class: Migration20261202113301_threads },
+  { name: 'Migration20261202153456_run_metadata', class: Migration20261202153456_run_metadata },
+  { name: 'Migration20261202154222_push_configs', class: Migration20261202154222_push_configs },
 ];

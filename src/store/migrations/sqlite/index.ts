@@ -9,6 +9,8 @@ import { Migration20261202022545_model_prices_and_run_budgets } from './migratio
 import { Migration20261202022600_human_inputs } from './migration-20261202022600-human-inputs.ts';
 import { Migration20261202025713_agent_requests } from './migration-20261202025713-agent-requests.ts';
 import { Migration20261202113301_threads } from './migration-20261202113301-threads.ts';
+import { Migration20261202153455_run_metadata } from './migration-20261202153455-run-metadata.ts';
+import { Migration20261202154221_push_configs } from './migration-20261202154221-push-configs.ts';
 
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261201202034_initial', class: Migration20261201202034_initial },
@@ -19,4 +21,6 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261202022600_human_inputs', class: Migration20261202022600_human_inputs },
   { name: 'Migration20261202025713_agent_requests', class: Migration20261202025713_agent_requests },
   { name: 'Migration20261202113301_threads', class: Migration20261202113301_threads },
+  { name: 'Migration20261202153455_run_metadata', class: Migration20261202153455_run_metadata },
+  { name: 'Migration20261202154221_push_configs', class: Migration20261202154221_push_configs },
 ];

@@ -1,0 +1,15 @@
+import { Migration } from '@mikro-orm/migrations';
+
+export class Migration20261202153455_run_metadata extends Migration {
+
+  override name = 'Migration20261202153455_run_metadata';
+
+  override up(): void | Promise<void> {
+    this.addSql(`alter table \`execution_run\` add column \`metadata\` json null;`);
+  }
+
+  override down(): void | Promise<void> {
+    this.addSql(`alter table \`execution_run\` drop column \`metadata\`;`);
+  }
+
+}
