@@ -20,6 +20,7 @@ const fixture = new CountingProviderServer(10, 6, { toolInputs: { ask_human: (ta
 let p: CadreProcess;
 const name = uniqueName('agent');
 const askerName = uniqueName('asker');
+const scenarioName = uniqueName('tck');
 let hierarchyId = '';
 
 test.before(async () => {
@@ -35,6 +36,14 @@ test.before(async () => {
     if (h.status !== 200) throw new Error(JSON.stringify(h.body));
     if (n === name) hierarchyId = h.body.data.id;
   }
+  // The simulated model playing the A2A TCK's scenarios, as a TCK run against Cadre uses it.
+  const sim = await p.post('models/create', { name: 'tck-sim', provider: 'simulated', model_id: 'sim', params: { token_delay_ms: 1, reply_tokens: 5, scenarios: 'a2a-tck' } });
+  const simAgent = (prompt: string) => ({ system_prompt: prompt, llm_config: { model_id: sim.body.data.id } });
+  const h = await p.post('hierarchies/create', {
+    name: scenarioName, global_supervisor_agent: simAgent('You coordinate.'),
+    teams: [{ name: 'T', team_supervisor_agent: simAgent('You lead.'), workers: [{ name: 'Ada', role: 'analyst', ...simAgent('You are Ada.'), tools: ['ask_human'] }] }],
+  });
+  if (h.status !== 200) throw new Error(JSON.stringify(h.body));
 });
 
 test.after.always(async () => {
@@ -61,6 +70,11 @@ test('the agent card: the hierarchy, a skill per team, both bindings at the agen
   const bindings = card.supportedInterfaces.map((i: any) => `${i.protocolBinding} ${i.protocolVersion} ${i.url}`);
   t.true(bindings.includes(`JSONRPC 1.0 ${p.url}/a2a/${hierarchyId}`), JSON.stringify(bindings));
   t.true(bindings.includes(`HTTP+JSON 1.0 ${p.url}/a2a/${hierarchyId}`));
+  t.regex(res.headers.get('cache-control') ?? '', /max-age=\d+/);
+  const etag = res.headers.get('etag');
+  t.truthy(etag);
+  t.truthy(res.headers.get('last-modified'));
+  t.is((await fetch(`${p.url}/a2a/${name}/.well-known/agent-card.json`, { headers: { 'if-none-match': etag! } })).status, 304);
   t.is((await fetch(`${p.url}/a2a/nobody/.well-known/agent-card.json`)).status, 404);
   // Another tenant has no such agent.
   t.is((await fetch(`${p.url}/a2a/${name}/.well-known/agent-card.json`, { headers: { 'x-tenant-id': 'a2a-intruder' } })).status, 404);
@@ -108,7 +122,7 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as const) {
     const last = events.at(-1)!;
     t.is(last.payload?.$case, 'statusUpdate');
     t.is(stateOf(last), TaskState.TASK_STATE_COMPLETED);
-    t.true(events.some((e) => e.payload?.$case === 'statusUpdate' && e.payload.value.metadata?.cadre_event === 'dispatch.team'));
+    t.true(events.some((e) => e.payload?.$case === 'statusUpdate' && e.payload.value.metadata?.cadreEvent === 'dispatch.team'));
     const artifacts = events.flatMap((e) => (e.payload?.$case === 'artifactUpdate' ? [e.payload.value.artifact!] : []));
     t.true(artifacts.some((a) => a.name === 'Writers/W'));
     t.true(artifacts.some((a) => a.artifactId === 'answer' && textOfParts(a.parts).length > 0));
@@ -223,4 +237,44 @@ test('wire details: 0.3 method names, an unsupported A2A-Version, a wrong conten
   const missing = await fetch(`${p.url}/a2a/${hierarchyId}/tasks/987654321`, { headers: { 'a2a-version': '1.0' } });
   t.is(missing.status, 404);
   t.is((await missing.json() as any).error?.details?.[0]?.reason, 'TASK_NOT_FOUND');
+});
+
+test("rich answers and a client's own context: a direct Message, files and data, a rejection (the TCK's scenarios)", async (t) => {
+  const client = await a2aClient(p.url, scenarioName, 'JSONRPC');
+  const reply = await client.sendMessage(sendRequest(userMessage('Answer directly', { messageId: 'tck-message-response-x1' })));
+  t.false('status' in reply, 'a Message, not a Task');
+  t.is(textOfParts((reply as { parts: any[] }).parts), 'Direct message response');
+
+  const data = asTask(await client.sendMessage(sendRequest(userMessage('Data please', { messageId: 'tck-artifact-data-x1', contextId: 'my-own-context' }))));
+  t.is(data.status?.state, TaskState.TASK_STATE_COMPLETED);
+  t.is(data.contextId, 'my-own-context', "the client's context id is the task's");
+  const part = data.artifacts.find((a) => a.artifactId === 'answer')!.parts[0]!;
+  t.deepEqual(part.content, { $case: 'data', value: { key: 'value', count: 42 } });
+  const file = asTask(await client.sendMessage(sendRequest(userMessage('A file', { messageId: 'tck-artifact-file-url-x1', contextId: 'my-own-context' }))));
+  const filePart = file.artifacts.find((a) => a.artifactId === 'answer')!.parts[0]!;
+  t.like(filePart, { filename: 'output.txt', mediaType: 'text/plain', content: { $case: 'url', value: 'https://example.com/output.txt' } });
+  t.is(file.contextId, 'my-own-context');
+  const [a, b] = await Promise.all([data.id, file.id].map(async (id) => (await p.post('runs/get', { id: Number(id) })).body.data.thread_id));
+  t.truthy(a);
+  t.is(a, b, 'one context, one thread');
+  const listed = await client.listTasks({ tenant: '', contextId: 'my-own-context', status: 0, pageSize: 10, pageToken: '', statusTimestampAfter: undefined, historyLength: undefined, includeArtifacts: false });
+  t.deepEqual(listed.tasks.map((x) => x.id), [file.id, data.id]);
+
+  const rejected = asTask(await client.sendMessage(sendRequest(userMessage('Refuse it', { messageId: 'tck-reject-task-x1' }))));
+  t.is(rejected.status?.state, TaskState.TASK_STATE_REJECTED);
+});
+
+test('SubscribeToTask follows a task through its wait for input to its end', async (t) => {
+  const client = await a2aClient(p.url, scenarioName, 'HTTP+JSON');
+  const waiting = asTask(await client.sendMessage(sendRequest(userMessage('Ask me', { messageId: 'tck-input-required-x1' }))));
+  t.is(waiting.status?.state, TaskState.TASK_STATE_INPUT_REQUIRED, JSON.stringify(waiting.status));
+  const stream = client.resubscribeTask({ tenant: '', id: waiting.id });
+  const first = await stream.next(); // the subscriber follows before anyone answers
+  t.is(first.value && first.value.payload?.$case, 'task');
+  t.is(first.value && stateOf(first.value), TaskState.TASK_STATE_INPUT_REQUIRED);
+  const answered = asTask(await client.sendMessage(sendRequest(userMessage('Blue', { messageId: 'tck-complete-task-x2', taskId: waiting.id }))));
+  t.is(answered.status?.state, TaskState.TASK_STATE_COMPLETED);
+  const seen = await collect(stream);
+  t.true(seen.length > 0);
+  t.is(stateOf(seen.at(-1)!), TaskState.TASK_STATE_COMPLETED);
 });

@@ -50,6 +50,8 @@ export interface ModelCallSettings {
   envAllowed?: readonly string[];
   /** The outbound address policy every provider connection obeys (base_url is tenant data); STRICT_OUTBOUND when absent. */
   outbound?: OutboundPolicy;
+  /** The run's client metadata: the simulated model's scenario mode chooses by it; real providers are never sent it. */
+  runMetadata?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -90,7 +92,8 @@ export function createAgentModel(record: ModelRecord | null, settings: ModelCall
     ...call,
   };
   if (record.provider === 'simulated') {
-    return { ...base, model: createSimulatedModel(simulatedSettingsFromParams(record.modelId, record.params)) };
+    const simulated = simulatedSettingsFromParams(record.modelId, record.params);
+    return { ...base, model: createSimulatedModel({ ...simulated, ...(settings.runMetadata && { runMetadata: settings.runMetadata }) }) };
   }
   const env = settings.env ?? process.env;
   const credentials = modelCredentials(record, record.provider, { env, envAllowed: settings.envAllowed ?? [], ...(apiKeySecret !== undefined && { secretValue: apiKeySecret }) });

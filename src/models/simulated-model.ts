@@ -16,6 +16,7 @@ import type {
 } from '@ai-sdk/provider';
 import { z } from 'zod';
 import { buildScript, lastUserText, prng } from './simulated-script.ts';
+import { tckAnswerOf } from './a2a-tck-scenarios.ts';
 import type { ScriptStep } from './simulated-script.ts';
 
 export type SimulatedModelSettings = {
@@ -30,6 +31,10 @@ export type SimulatedModelSettings = {
   reasoning?: boolean;
   /** If the last user message contains this, the call throws an APICallError. */
   failMarker?: string;
+  /** `a2a-tck`: play the A2A TCK's scenarios, chosen by the run's A2A message id (a2a-tck-scenarios.ts). */
+  scenarios?: 'a2a-tck';
+  /** The run's client metadata (the A2A message id among it): what `scenarios` chooses by. */
+  runMetadata?: Readonly<Record<string, unknown>>;
 };
 
 /** Shape of a simulated model row's `params` JSON (snake_case, all optional). */
@@ -40,6 +45,7 @@ export const simulatedParamsSchema = z.strictObject({
   reasoning: z.boolean().optional(),
   // Non-empty: an empty marker would match every prompt.
   fail_marker: z.string().min(1).optional(),
+  scenarios: z.literal('a2a-tck').optional(),
 });
 
 export type SimulatedParams = z.infer<typeof simulatedParamsSchema>;
@@ -62,6 +68,7 @@ export function simulatedSettingsFromParams(modelId: string, params: unknown): S
   if (p.jitter_ms !== undefined) settings.jitterMs = p.jitter_ms;
   if (p.reasoning !== undefined) settings.reasoning = p.reasoning;
   if (p.fail_marker !== undefined) settings.failMarker = p.fail_marker;
+  if (p.scenarios !== undefined) settings.scenarios = p.scenarios;
   return settings;
 }
 
@@ -154,7 +161,9 @@ export function createSimulatedModel(settings: SimulatedModelSettings): Language
         isRetryable: false,
       });
     }
+    const scenarioAnswer = settings.scenarios === 'a2a-tck' ? tckAnswerOf(settings.runMetadata) : undefined;
     const script = buildScript(options, {
+      ...(scenarioAnswer !== undefined && { supervisorAnswer: scenarioAnswer }),
       replyTokens: settings.replyTokens ?? 40,
       reasoning: settings.reasoning ?? true,
       parallelToolCalls: providerOptions.parallelToolCalls ?? false,

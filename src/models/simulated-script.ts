@@ -21,6 +21,8 @@ export type ScriptOptions = {
   // Explicit identity from providerOptions; wins over the system prompt.
   agentName?: string;
   role?: string;
+  /** A supervisor answers this at once instead of delegating (a scripted scenario). */
+  supervisorAnswer?: string;
 };
 
 export type ScriptStep = {
@@ -263,8 +265,10 @@ export function buildScript(options: LanguageModelV3CallOptions, opts: ScriptOpt
   // A call offering worker tools (built-in ones, or any tool that is not a delegation tool taking
   // `{task}`) is a worker's; otherwise the tools are a supervisor's children.
   const workerTools = tools.filter((t) => isWorkerTool({ name: t.name, inputSchema: t.inputSchema }));
+  const supervisor = workerTools.length === 0 && tools.length > 0;
   const turn = workerTools.length > 0 ? workerToolTurn(options, workerTools, opts)
-    : tools.length > 0 ? supervisorTurn(options, tools, opts) : workerTurn(options, opts);
+    : supervisor && opts.supervisorAnswer !== undefined ? { reasoning: 'Answering as the scenario says.', text: opts.supervisorAnswer, calls: [] }
+      : supervisor ? supervisorTurn(options, tools, opts) : workerTurn(options, opts);
   const steps: ScriptStep[] = [];
   const emit = (part: LanguageModelV3StreamPart, token = false) => steps.push({ part, token });
 

@@ -50,7 +50,10 @@ export function launchOf(planned: PlannedRun, runId: number): RunLaunch {
 export async function planRun(
   repos: TenantRepositories, hierarchy: HierarchyRecord, task: string, limits: PlanLimits, runBudget?: Budget | null,
   threadContext: ThreadTurn[] = [],
+  /** The run's client metadata (a simulated model in scenario mode reads it). */
+  runMetadata?: Record<string, unknown> | null,
 ): Promise<PlannedRun> {
+  const modelCalls: ModelCallSettings = { ...limits.modelCalls, ...(runMetadata && { runMetadata }) };
   const cache = new Map<string, AgentModel>();
   const models = new Map<string, AgentModel>();
   const modelFor = async (agent: AgentConfig, path: string): Promise<AgentModel> => {
@@ -61,7 +64,7 @@ export async function planRun(
       if (ref && !record) throw new ValidationError(`${path}.llm_config.model_id: model "${ref}" is not registered`);
       try {
         // A tenant secret is read now, for this run: never kept beyond the model built with it.
-        base = createAgentModel(record, limits.modelCalls, await revealModelKey(repos, record));
+        base = createAgentModel(record, modelCalls, await revealModelKey(repos, record));
       } catch (err) {
         // A missing key is refused here, naming the agent and the variable or secret (never a value).
         if (err instanceof AppError && !(err instanceof ValidationError)) throw new AppError(err.status, err.errorCode, `${path}: ${err.message}`);

@@ -112,7 +112,7 @@ export class RunResumption {
     try {
       // Without a checkpoint the run starts over: with the thread context it was started with.
       const context = snapshot === null ? await contextForRun(repos, record, this.#deps.limits.threadContext ?? DEFAULT_THREAD_CONTEXT) : [];
-      const planned = await planRun(repos, await getHierarchy(repos, record.hierarchyId, { forRun: true }), record.task, this.#deps.limits, record.budget, context);
+      const planned = await planRun(repos, await getHierarchy(repos, record.hierarchyId, { forRun: true }), record.task, this.#deps.limits, record.budget, context, record.metadata);
       launch = launchOf(planned, record.id);
     } catch (err) {
       return { refused: `it cannot be planned again: ${(err as Error).message}` };

@@ -72,7 +72,7 @@ export class RunService {
     if (!hierarchy.isActive) throw new ConflictError(`hierarchy ${hierarchyId} is not active`, 'HIERARCHY_INACTIVE');
     const budget = budgetOrNone(options.budget) ?? null;
     const thread = options.thread;
-    const planned = await planRun(repos, hierarchy, task, this.#deps.limits, budget, thread?.context);
+    const planned = await planRun(repos, hierarchy, task, this.#deps.limits, budget, thread?.context, options.metadata);
     const { queue, host } = this.#deps;
     return this.#admission.admit(repos, async () => {
       const run = await repos.runs.create({
@@ -126,7 +126,7 @@ export class RunService {
     try {
       const run = await this.get(repos, job.runId);
       const context = await contextForRun(repos, run, this.#deps.limits.threadContext ?? DEFAULT_THREAD_CONTEXT);
-      planned = await planRun(repos, await getHierarchy(repos, run.hierarchyId, { forRun: true }), run.task, this.#deps.limits, run.budget, context);
+      planned = await planRun(repos, await getHierarchy(repos, run.hierarchyId, { forRun: true }), run.task, this.#deps.limits, run.budget, context, run.metadata);
     } catch (err) {
       // The hierarchy or a model changed since the start was accepted: the run fails with the reason.
       await endLostRun({

@@ -29,7 +29,7 @@ export function taskTextOf(message: Message): string {
   return text;
 }
 
-/** A data part's fields, when the message has one (`{request_id?, approve?, answer?, message?}` answers an input request). */
+/** A data part's fields, when the message has one (`{requestId?, approve?, answer?, message?}` answers an input request; `request_id` too). */
 function dataOf(message: Message): Record<string, unknown> | undefined {
   for (const part of message.parts) {
     if (part.content?.$case === 'data' && part.content.value && typeof part.content.value === 'object') return part.content.value as Record<string, unknown>;
@@ -43,14 +43,15 @@ function textOnly(message: Message): string {
 
 /**
  * The runs/respond input a message that answers an input-required task means: the request it
- * names (a data part's `request_id`), else the oldest open one. A question takes the text as
+ * names (a data part's `requestId`), else the oldest open one. A question takes the text as
  * its answer; an approval reads yes/no from the text (or a data part's `approve`), the rest
  * of the text going to the model as the human's message.
  */
 export function responseOf(runId: number, pending: readonly PendingInput[], message: Message): RespondInput {
   const data = dataOf(message);
-  const named = typeof data?.request_id === 'string' ? pending.find((p) => p.request_id === data.request_id) : undefined;
-  if (typeof data?.request_id === 'string' && !named) throw new RequestMalformedError(`request_id: the task has no open request ${data.request_id}`);
+  const requestId = data?.requestId ?? data?.request_id;
+  const named = typeof requestId === 'string' ? pending.find((p) => p.request_id === requestId) : undefined;
+  if (typeof requestId === 'string' && !named) throw new RequestMalformedError(`requestId: the task has no open request ${requestId}`);
   const request = named ?? pending[0];
   if (!request) throw new RequestMalformedError('the task has no open input request');
   const text = textOnly(message);

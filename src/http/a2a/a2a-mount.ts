@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import type Router from '@koa/router';
 import { AgentCard, SendMessageRequest, SendMessageResponse, StreamResponse, Task, TaskPushNotificationConfig, ListTaskPushNotificationConfigsResponse, taskStateFromJSON } from '@a2a-js/sdk';
@@ -23,6 +24,8 @@ const VERSIONS = new Set(['1.0', '0.3']);
 
 interface Call {
   handler: A2ARequestHandler;
+  /** When the agent (its hierarchy) last changed: the card's Last-Modified. */
+  updatedAt: Date;
   context: ServerCallContext;
   abort: AbortController;
   /** The A2A-Version the client asked for ('0.3' when absent, as A2A has it). */
@@ -63,14 +66,25 @@ export function a2aProtocol(services: A2AServices, logger: Logger = silentLogger
         const version = ctx.get('a2a-version') || '0.3';
         const abort = new AbortController();
         const context = new ServerCallContext({ requestedVersion: version, state: new Map<string, unknown>([[SIGNAL_KEY, abort.signal]]) });
-        const call = { handler: guardedHandler(new CadreA2AHandler(services, repos, hierarchy, card), logger), context, abort, version };
+        const call = { handler: guardedHandler(new CadreA2AHandler(services, repos, hierarchy, card), logger), updatedAt: hierarchy.updatedAt, context, abort, version };
         if (!VERSIONS.has(version)) throw new VersionNotSupportedError(`A2A-Version ${version} is not supported (1.0, 0.3)`);
         return call;
       };
 
+      // Cacheable (privately: a card is a tenant's), revalidated by its ETag.
       router.get('/a2a/:h/.well-known/agent-card.json', async (ctx) => {
         const call = await callOf(ctx);
-        ctx.body = AgentCard.toJSON(await call.handler.getAgentCard());
+        const json = JSON.stringify(AgentCard.toJSON(await call.handler.getAgentCard()));
+        const etag = `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
+        ctx.set('Cache-Control', 'private, max-age=300');
+        ctx.set('ETag', etag);
+        ctx.set('Last-Modified', call.updatedAt.toUTCString());
+        if (ctx.get('if-none-match') === etag) {
+          ctx.status = 304;
+          return;
+        }
+        ctx.type = 'application/json';
+        ctx.body = json;
       });
 
       // JSON-RPC: one POST at the agent's URL; 0.3 clients' `message/send`-style names go to the 0.3 handler.

@@ -143,8 +143,9 @@ export class A2APushConfigs {
     return (await repos.pushConfigs.list(runId)).map(viewOf);
   }
 
+  /** Idempotent, as A2A has it: deleting a config that is not there (any more) is no error. */
   async delete(repos: TenantRepositories, runId: number, configId: string): Promise<void> {
-    if (!(await repos.pushConfigs.delete(runId, configId))) throw new TaskNotFoundError(`task ${runId} has no push notification config ${configId}`);
+    await repos.pushConfigs.delete(runId, configId);
   }
 
   /** Starts delivering the run's updates from now on, unless this process already does or it ended. */

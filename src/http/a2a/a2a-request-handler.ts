@@ -15,8 +15,9 @@ import { metadataSchema } from '../../domain/free-form-json.ts';
 import type { A2AServices } from './a2a-services.ts';
 import { runUpdates } from './a2a-run-stream.ts';
 import { responseOf, taskTextOf } from './a2a-messages.ts';
-import { A2A_METADATA_KEY, runStatusOf, taskOf, taskStateOf, TERMINAL_TASK_STATES } from './a2a-tasks.ts';
+import { A2A_METADATA_KEY, contextIdOf, isUuid, runStatusOf, taskOf, taskStateOfRun, TERMINAL_TASK_STATES, threadIdOfContext } from './a2a-tasks.ts';
 import type { A2APushConfigs } from './a2a-push-configs.ts';
+import { answerOf } from './a2a-answers.ts';
 
 const RUN_ID = /^[1-9]\d{0,15}$/;
 /** The ServerCallContext state key of the request's AbortSignal (aborted when its client went away). */
@@ -25,7 +26,8 @@ export const SIGNAL_KEY = 'cadre.signal';
 function signalOf(context: ServerCallContext): AbortSignal | undefined {
   return context.state.get(SIGNAL_KEY) as AbortSignal | undefined;
 }
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A client's own context id: bounded, printable. */
+const CONTEXT_ID = /^[\x21-\x7e]{1,128}$/;
 const DEFAULT_PAGE_SIZE = 50;
 
 /**
@@ -63,7 +65,11 @@ export class CadreA2AHandler implements A2ARequestHandler {
     for await (const _update of runUpdates(this.#services.runs, this.#services.polledFeeds, this.#repos, run, after, signalOf(context))) {
       // Blocking: the answer is the task once it ended or needs input.
     }
-    return this.#task(run.id, params.configuration?.historyLength);
+    const task = await this.#task(run.id, params.configuration?.historyLength);
+    // An answer that is a direct reply (a2a-answers.ts) is the Message; the task stays readable by its id.
+    const ended = await this.#services.runs.get(this.#repos, run.id);
+    if (ended.status === 'completed' && ended.result !== null && answerOf(ended.result).reply === 'message') return task.status!.message!;
+    return task;
   }
 
   async *sendMessageStream(params: SendMessageRequest, context: ServerCallContext): AsyncGenerator<StreamResponse, void, undefined> {
@@ -97,8 +103,9 @@ export class CadreA2AHandler implements A2ARequestHandler {
     const run = await this.#services.runs.get(this.#repos, found.id);
     const task = taskOf(run);
     yield { payload: { $case: 'task', value: task } };
-    if (TERMINAL_TASK_STATES.has(taskStateOf(run.status)) || run.status === 'waiting_input') return;
-    yield* runUpdates(this.#services.runs, this.#services.polledFeeds, this.#repos, run, after, signalOf(context));
+    if (TERMINAL_TASK_STATES.has(taskStateOfRun(run))) return;
+    // A subscriber follows the task to its end, through any wait for input (the Task above says it waits).
+    yield* runUpdates(this.#services.runs, this.#services.polledFeeds, this.#repos, run, after, signalOf(context), true);
   }
 
   async listTasks(params: ListTasksRequest): Promise<ListTasksResponse> {
@@ -117,11 +124,11 @@ export class CadreA2AHandler implements A2ARequestHandler {
       changedAfter = new Date(params.statusTimestampAfter);
       if (Number.isNaN(changedAfter.getTime())) throw new RequestMalformedError('statusTimestampAfter: not a timestamp');
     }
-    // A context that is not a thread id, or a state no run has, holds no tasks.
-    if (status === null || (params.contextId && !UUID.test(params.contextId))) return { tasks: [], nextPageToken: '', pageSize: size, totalSize: 0 };
+    // A state no run has holds no tasks.
+    if (status === null) return { tasks: [], nextPageToken: '', pageSize: size, totalSize: 0 };
     const slice = await this.#services.runs.list(this.#repos, {
       page: 1, size: size + 1, hierarchyId: this.#hierarchy.id,
-      ...(status && { status }), ...(params.contextId && { threadId: params.contextId }),
+      ...(status && { status }), ...(params.contextId && { threadId: threadIdOfContext(this.#hierarchy.id, params.contextId) }),
       ...(beforeId !== undefined && { beforeId }), ...(changedAfter && { changedAfter }),
     });
     const page = slice.items.slice(0, size);
@@ -173,7 +180,9 @@ export class CadreA2AHandler implements A2ARequestHandler {
     if (!message.messageId) throw new RequestMalformedError('message.messageId: required');
     if (message.parts.length === 0) throw new RequestMalformedError('message.parts: at least one part');
     if (message.taskId) return this.#continue(message);
-    const metadata = { [A2A_METADATA_KEY]: { message_id: message.messageId, ...(message.metadata && { metadata: message.metadata }) } };
+    if (message.contextId && !CONTEXT_ID.test(message.contextId)) throw new RequestMalformedError('contextId: 1-128 printable ASCII characters');
+    const ownContext = message.contextId && !isUuid(message.contextId) ? { context_id: message.contextId } : {};
+    const metadata = { [A2A_METADATA_KEY]: { message_id: message.messageId, ...ownContext, ...(message.metadata && { metadata: message.metadata }) } };
     const checked = metadataSchema().safeParse(metadata);
     if (!checked.success) throw new RequestMalformedError(`message.metadata: ${checked.error.issues[0]?.message ?? 'too large'}`);
     const threadId = await this.#context(message.contextId);
@@ -189,12 +198,12 @@ export class CadreA2AHandler implements A2ARequestHandler {
     return { run, after: 0 };
   }
 
-  /** The thread of a message's context: the one named (made with that id when new), or a new one. */
+  /** The thread of a message's context: the one it names (made when new), or a new one. */
   async #context(contextId: string): Promise<string> {
     const { threads } = this.#services;
     if (!contextId) return (await threads.create(this.#repos, { hierarchyId: this.#hierarchy.id })).id;
-    if (!UUID.test(contextId)) throw new RequestMalformedError(`contextId: ${contextId} is not a context of this agent (contexts are UUIDs)`);
-    const thread = await threads.create(this.#repos, { hierarchyId: this.#hierarchy.id, threadId: contextId, ifExists: 'do_nothing' });
+    const threadId = threadIdOfContext(this.#hierarchy.id, contextId);
+    const thread = await threads.create(this.#repos, { hierarchyId: this.#hierarchy.id, threadId, ifExists: 'do_nothing' });
     if (thread.hierarchy_id !== this.#hierarchy.id) throw new RequestMalformedError(`contextId: ${contextId} belongs to another agent`);
     return thread.id;
   }
@@ -202,7 +211,7 @@ export class CadreA2AHandler implements A2ARequestHandler {
   /** A message on an existing task: an answer when the run waits for a human, else steering for its global supervisor. */
   async #continue(message: Message): Promise<{ run: RunRecord; after: number }> {
     const run = await this.#run(message.taskId);
-    if (message.contextId && message.contextId !== (run.threadId ?? '')) throw new RequestMalformedError(`contextId: task ${run.id} belongs to another context`);
+    if (message.contextId && message.contextId !== contextIdOf(run)) throw new RequestMalformedError(`contextId: task ${run.id} belongs to another context`);
     if (terminalStatuses.has(run.status)) throw new UnsupportedOperationError(`task ${run.id} is ${run.status}: it takes no more messages (send a new message on its context)`);
     const after = (await this.#services.runs.eventLog.last(run.id))?.sequence ?? 0;
     if (run.status === 'waiting_input') {

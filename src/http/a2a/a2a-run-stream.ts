@@ -7,8 +7,9 @@ import { jsonBytes } from '../../events/subscribe-with-history.ts';
 import type { TenantRepositories } from '../../domain/repositories.ts';
 import { terminalStatuses, type RunRecord } from '../../domain/run-records.ts';
 import {
-  agentArtifact, agentMessage, answerArtifact, contextIdOf, inputRequestMessage, taskStateOf, textPart,
+  agentArtifact, agentMessage, answerArtifact, contextIdOf, inputRequestMessage, taskStateOfRun, textPart,
 } from './a2a-tasks.ts';
+import { answerOf } from './a2a-answers.ts';
 
 /** What following a run for A2A needs of the run service. */
 export interface RunFeedSource {
@@ -109,7 +110,7 @@ function artifactUpdate(run: RunRecord, artifact: ReturnType<typeof answerArtifa
 /** The A2A updates one Cadre event means (most events — tokens, tool calls — mean none). */
 function updatesOf(run: RunRecord, agents: Map<string, string>, e: RunEvent): StreamResponse[] {
   const kind = `${e.event.category}.${e.event.action}`;
-  const meta = { cadre_event: kind, sequence: e.sequence, ...(e.source && { agent_id: e.source.agent_id }) };
+  const meta = { cadreEvent: kind, sequence: e.sequence, ...(e.source && { agentId: e.source.agent_id }) };
   const d = e.data as Record<string, string | undefined>;
   switch (kind) {
     case 'lifecycle.started':
@@ -120,7 +121,7 @@ function updatesOf(run: RunRecord, agents: Map<string, string>, e: RunEvent): St
       const path = kind === 'dispatch.team' ? String(d.team_name) : `${d.team_name}/${d.worker_name}`;
       const text = `${e.source?.agent_name ?? 'supervisor'} → ${path}: ${d.task ?? ''}`;
       return [statusUpdate(run, TaskState.TASK_STATE_WORKING, e.timestamp, agentMessage(run, `${run.id}-${e.sequence}`, [textPart(text)]), {
-        ...meta, to_agent_id: agents.get(path) ?? null, path,
+        ...meta, toAgentId: agents.get(path) ?? null, path,
       })];
     }
     case 'dispatch.team_completed':
@@ -131,9 +132,11 @@ function updatesOf(run: RunRecord, agents: Map<string, string>, e: RunEvent): St
     }
     case 'lifecycle.completed': {
       const result = (e.data as { result?: string | null }).result ?? '';
+      const answer = answerOf(result);
+      const state = answer.rejected ? TaskState.TASK_STATE_REJECTED : TaskState.TASK_STATE_COMPLETED;
       return [
         artifactUpdate(run, answerArtifact(result)),
-        statusUpdate(run, TaskState.TASK_STATE_COMPLETED, e.timestamp, agentMessage(run, `${run.id}-answer`, [textPart(result)]), meta),
+        statusUpdate(run, state, e.timestamp, agentMessage(run, `${run.id}-answer`, answer.parts), meta),
       ];
     }
     case 'lifecycle.failed':
@@ -153,7 +156,7 @@ function finalUpdatesOf(run: RunRecord): StreamResponse[] | undefined {
   const message = run.status === 'failed' ? agentMessage(run, `${run.id}-error`, [textPart(run.error ?? 'the run failed')]) : undefined;
   return [
     ...(run.status === 'completed' ? [artifactUpdate(run, answerArtifact(run.result ?? ''))] : []),
-    statusUpdate(run, taskStateOf(run.status), at, message),
+    statusUpdate(run, taskStateOfRun(run), at, message),
   ];
 }
 
@@ -167,10 +170,24 @@ function finalUpdatesOf(run: RunRecord): StreamResponse[] | undefined {
 export async function* runUpdates(
   source: RunFeedSource, polledFeeds: PolledRunFeeds | undefined, repos: TenantRepositories, run: RunRecord, afterSequence: number,
   signal?: AbortSignal,
+  /** SubscribeToTask: go on past input-required (announced once per wait) until a terminal state. */
+  throughInput = false,
 ): AsyncGenerator<StreamResponse, void, undefined> {
   const agents = agentIndex(run.topologySnapshot);
   let after = afterSequence;
   let openAsks = 0;
+  let announced = false;
+  /** The updates to give for the run as its record shows it, and whether the stream is over with them. */
+  const settle = async (): Promise<{ updates: StreamResponse[]; over: boolean } | undefined> => {
+    const now = await source.get(repos, run.id);
+    const final = finalUpdatesOf(now);
+    if (!final) return undefined;
+    if (now.status !== 'waiting_input' || !throughInput) return { updates: final, over: true };
+    openAsks = 0; // parked: nothing to look at until someone answers (its events come through the feed)
+    const updates = announced ? [] : final;
+    announced = true;
+    return { updates, over: false };
+  };
   for (;;) {
     const current = await source.get(repos, run.id);
     const feed = new EventFeed(signal);
@@ -191,8 +208,9 @@ export async function* runUpdates(
         if (item.kind === 'aborted') return;
         if (item.kind === 'over') break;
         if (item.kind === 'idle') {
-          const final = finalUpdatesOf(await source.get(repos, run.id));
-          if (final) return yield* final;
+          const settled = await settle();
+          if (settled) yield* settled.updates;
+          if (settled?.over) return;
           continue;
         }
         for (const stored of item.events) {
@@ -200,6 +218,7 @@ export async function* runUpdates(
           if (!MAPPED_CATEGORIES.has(stored.category)) continue;
           if (stored.category === 'human') {
             openAsks = Math.max(0, openAsks + (stored.action === 'requested' ? 1 : -1));
+            if (stored.action === 'responded') announced = false;
             continue;
           }
           yield* updatesOf(run, agents, JSON.parse(stored.json) as RunEvent);
@@ -209,8 +228,9 @@ export async function* runUpdates(
     } finally {
       subscription.close();
     }
-    const final = finalUpdatesOf(await source.get(repos, run.id));
-    if (final) return yield* final;
+    const settled = await settle();
+    if (settled) yield* settled.updates;
+    if (settled?.over) return;
     if (signal?.aborted) return;
     // Moved to another process between our reads: follow it on from where we are.
     await new Promise((resolve) => setTimeout(resolve, PARK_POLL_MS));

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { Role, TaskState, type Artifact, type Message, type Part, type Task, type TaskStatus } from '@a2a-js/sdk';
 import type { RunRecord, RunStatus } from '../../domain/run-records.ts';
 import type { PendingInput } from '../../domain/human-input.ts';
+import { answerOf } from './a2a-answers.ts';
 
 /**
  * Cadre's runs as A2A tasks: a task is a run (its id the run's id), a context is a thread. What
@@ -13,6 +15,8 @@ export const A2A_METADATA_KEY = 'a2a';
 
 export interface A2ARunMetadata {
   message_id: string;
+  /** The client's own context id when it is not a thread id (a UUID): the thread's id is derived from it. */
+  context_id?: string;
   metadata?: Record<string, unknown>;
 }
 
@@ -29,6 +33,12 @@ export function taskStateOf(status: RunStatus): TaskState {
   return STATE_OF[status];
 }
 
+/** A run's task state: its status's, but REJECTED for a completed run whose answer refused the task. */
+export function taskStateOfRun(run: Pick<RunRecord, 'status' | 'result'>): TaskState {
+  if (run.status === 'completed' && run.result !== null && answerOf(run.result).rejected) return TaskState.TASK_STATE_REJECTED;
+  return taskStateOf(run.status);
+}
+
 /** The run statuses a ListTasks status filter means (none for UNSPECIFIED or states Cadre has no run for). */
 export function runStatusOf(state: TaskState): RunStatus | null | undefined {
   if (state === TaskState.TASK_STATE_UNSPECIFIED) return undefined;
@@ -40,27 +50,55 @@ export const TERMINAL_TASK_STATES: ReadonlySet<TaskState> = new Set([
   TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED, TaskState.TASK_STATE_REJECTED,
 ]);
 
-/** A task's context: its run's thread (every run an A2A client starts has one). */
-export function contextIdOf(run: Pick<RunRecord, 'id' | 'threadId'>): string {
-  return run.threadId ?? `run-${run.id}`;
+/** A task's context: the client's own id for it, else its run's thread (every run an A2A client starts has one). */
+export function contextIdOf(run: Pick<RunRecord, 'id' | 'threadId' | 'metadata'>): string {
+  return a2aMetadataOf(run)?.context_id ?? run.threadId ?? `run-${run.id}`;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(text: string): boolean {
+  return UUID.test(text);
+}
+
+/**
+ * The thread a client's context id names on an agent: the id itself when it is a UUID, else a
+ * UUID (version 5 layout, SHA-1) derived from the agent's id and the context id, so the same
+ * string finds the same thread, and two agents' (or tenants': an agent id is unique) never meet.
+ */
+export function threadIdOfContext(hierarchyId: string, contextId: string): string {
+  if (isUuid(contextId)) return contextId.toLowerCase();
+  const h = createHash('sha1').update(`cadre-a2a-context\n${hierarchyId}\n${contextId}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 export function textPart(text: string): Part {
   return { content: { $case: 'text', value: text }, metadata: undefined, filename: '', mediaType: 'text/plain' };
 }
 
-export function dataPart(data: Record<string, unknown>): Part {
-  return { content: { $case: 'data', value: data }, metadata: undefined, filename: '', mediaType: 'application/json' };
+/** `snake_case` keys as `camelCase`, all the way down: A2A's JSON is camelCase, Cadre's records are not. */
+export function camelKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(camelKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), camelKeys(v)]));
 }
 
-export function agentMessage(run: Pick<RunRecord, 'id' | 'threadId'>, messageId: string, parts: Part[], metadata?: Record<string, unknown>): Message {
+/** A DataPart of Cadre data, its keys camelCase as A2A's JSON is. */
+export function dataPart(data: Record<string, unknown>): Part {
+  return { content: { $case: 'data', value: camelKeys(data) }, metadata: undefined, filename: '', mediaType: 'application/json' };
+}
+
+export function agentMessage(run: Pick<RunRecord, 'id' | 'threadId' | 'metadata'>, messageId: string, parts: Part[], metadata?: Record<string, unknown>): Message {
   return {
     messageId, contextId: contextIdOf(run), taskId: String(run.id), role: Role.ROLE_AGENT, parts, metadata, extensions: [], referenceTaskIds: [],
   };
 }
 
 /** What a human is asked, as the agent's message of an input-required status. */
-export function inputRequestMessage(run: Pick<RunRecord, 'id' | 'threadId'>, pending: readonly PendingInput[]): Message {
+export function inputRequestMessage(run: Pick<RunRecord, 'id' | 'threadId' | 'metadata'>, pending: readonly PendingInput[]): Message {
   const lines = pending.map((p) => p.kind === 'question'
     ? String(p.question ?? '')
     : `Approve the call of ${p.tool_name} with ${JSON.stringify(p.arguments)}? Answer yes or no (with a reason if you like).`);
@@ -80,7 +118,8 @@ function statusOf(run: RunRecord): TaskStatus {
   let message: Message | undefined;
   if (run.status === 'waiting_input' && run.pendingInputs.length > 0) message = inputRequestMessage(run, run.pendingInputs);
   else if (run.status === 'failed') message = agentMessage(run, `${run.id}-error`, [textPart(run.error ?? 'the run failed')]);
-  return { state: taskStateOf(run.status), message, timestamp: at.toISOString() };
+  else if (run.status === 'completed' && run.result !== null) message = agentMessage(run, `${run.id}-answer`, answerOf(run.result).parts);
+  return { state: taskStateOfRun(run), message, timestamp: at.toISOString() };
 }
 
 /** Where an agent sits in the hierarchy: `Global`, `<team>` (its supervisor) or `<team>/<worker>`. */
@@ -105,7 +144,7 @@ export function agentArtifact(agentId: string, path: string, outcome: unknown): 
 }
 
 export function answerArtifact(result: string): Artifact {
-  return { artifactId: 'answer', name: 'answer', description: "The global supervisor's answer", parts: [textPart(result)], metadata: undefined, extensions: [] };
+  return { artifactId: 'answer', name: 'answer', description: "The global supervisor's answer", parts: answerOf(result).parts, metadata: undefined, extensions: [] };
 }
 
 export interface TaskViewOptions {
@@ -122,7 +161,7 @@ export function taskOf(run: RunRecord, options: TaskViewOptions = {}): Task {
     parts: [textPart(run.task)], metadata: a2a?.metadata, extensions: [], referenceTaskIds: [],
   };
   let history: Message[] = [userMessage];
-  if (run.status === 'completed' && run.result !== null) history.push(agentMessage(run, `${run.id}-answer`, [textPart(run.result)]));
+  if (run.status === 'completed' && run.result !== null) history.push(agentMessage(run, `${run.id}-answer`, answerOf(run.result).parts));
   if (options.historyLength !== undefined) history = options.historyLength === 0 ? [] : history.slice(-options.historyLength);
   const artifacts = options.includeArtifacts === false ? [] : [
     ...(run.status === 'completed' && run.result !== null ? [answerArtifact(run.result)] : []),
@@ -130,6 +169,6 @@ export function taskOf(run: RunRecord, options: TaskViewOptions = {}): Task {
   ];
   return {
     id: String(run.id), contextId: contextIdOf(run), status: statusOf(run), artifacts, history,
-    metadata: { hierarchy_id: run.hierarchyId, ...(run.errorCode && { error_code: run.errorCode }) },
+    metadata: { hierarchyId: run.hierarchyId, ...(run.errorCode && { errorCode: run.errorCode }) },
   };
 }
