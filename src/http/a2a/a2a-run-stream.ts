@@ -1,80 +1,15 @@
 import { TaskState, type Message, type StreamResponse } from '@a2a-js/sdk';
-import type { EventLog } from '../../events/event-log.ts';
-import { isTerminal, type RunEvent, type StoredEvent } from '../../events/run-event.ts';
-import { followRun, type FollowOptions } from '../../events/run-follow.ts';
+import { isTerminal, type RunEvent } from '../../events/run-event.ts';
+import { followRunEvents, type RunFeedSource } from '../../events/run-event-feed.ts';
 import type { PolledRunFeeds } from '../../events/polled-run-feeds.ts';
-import { jsonBytes } from '../../events/subscribe-with-history.ts';
 import type { TenantRepositories } from '../../domain/repositories.ts';
 import { terminalStatuses, type RunRecord } from '../../domain/run-records.ts';
 import {
   agentArtifact, agentMessage, answerArtifact, contextIdOf, inputRequestMessage, taskStateOf, textPart,
 } from './a2a-tasks.ts';
 
-/** What following a run for A2A needs of the run service. */
-export interface RunFeedSource {
-  readonly eventLog: EventLog;
-  get(repos: TenantRepositories, id: number): Promise<RunRecord>;
-  hasEnded(repos: TenantRepositories, run: RunRecord): Promise<boolean | 'poll'>;
-  whenDone(repos: TenantRepositories, id: number): Promise<unknown> | undefined;
-  exists(repos: TenantRepositories, id: number): Promise<boolean>;
-}
-
 /** How often a run that asked a human is looked at until it parks (its row says waiting_input; no event does). */
 const PARK_POLL_MS = 250;
-/** Events held for a reader that does not take them (a stalled client): past it the stream fails; the client resubscribes. */
-const MAX_HELD_BYTES = 8 * 1024 * 1024;
-
-type FeedItem = { kind: 'events'; events: StoredEvent[] } | { kind: 'over' } | { kind: 'idle' } | { kind: 'aborted' };
-
-/** A run's followed events as a pull queue: what an async generator awaits. */
-class EventFeed {
-  #items: FeedItem[] = [];
-  #error: Error | undefined;
-  #held = 0;
-  #wake: (() => void) | undefined;
-  readonly #signal: AbortSignal | undefined;
-
-  constructor(signal?: AbortSignal) {
-    this.#signal = signal;
-    signal?.addEventListener('abort', () => this.#wake?.(), { once: true });
-  }
-
-  push(item: FeedItem): void {
-    if (item.kind === 'events') {
-      for (const e of item.events) this.#held += jsonBytes(e);
-      if (this.#held > MAX_HELD_BYTES) this.#error ??= new Error('the stream fell too far behind the run; subscribe again');
-    }
-    this.#items.push(item);
-    this.#wake?.();
-  }
-
-  fail(err: Error): void {
-    this.#error ??= err;
-    this.#wake?.();
-  }
-
-  /** The next item; `{kind: 'idle'}` when `idleMs` passed with nothing. */
-  async next(idleMs?: number): Promise<FeedItem> {
-    for (;;) {
-      if (this.#signal?.aborted) return { kind: 'aborted' };
-      if (this.#error) throw this.#error;
-      const item = this.#items.shift();
-      if (item) {
-        if (item.kind === 'events') for (const e of item.events) this.#held -= jsonBytes(e);
-        return item;
-      }
-      const idle = await new Promise<boolean>((resolve) => {
-        const timer = idleMs === undefined ? undefined : setTimeout(() => resolve(true), idleMs);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve(false);
-        };
-      });
-      this.#wake = undefined;
-      if (idle) return { kind: 'idle' };
-    }
-  }
-}
 
 /** Team and worker names → agent ids and paths, from the run's stored topology. */
 function agentIndex(topology: Record<string, unknown> | null): Map<string, string> {
@@ -169,50 +104,26 @@ export async function* runUpdates(
   signal?: AbortSignal,
 ): AsyncGenerator<StreamResponse, void, undefined> {
   const agents = agentIndex(run.topologySnapshot);
-  let after = afterSequence;
   let openAsks = 0;
-  for (;;) {
-    const current = await source.get(repos, run.id);
-    const feed = new EventFeed(signal);
-    const options: FollowOptions = {
-      ...(polledFeeds && { polledFeeds }),
-      runExists: () => source.exists(repos, run.id),
-    };
-    const done = source.whenDone(repos, run.id);
-    if (done) options.runDone = done;
-    const subscription = followRun(source.eventLog, run.id, after, await source.hasEnded(repos, current), {
-      onEvents: (events) => feed.push({ kind: 'events', events }),
-      onOver: () => feed.push({ kind: 'over' }),
-      onError: (err) => feed.fail(err),
-    }, options);
-    try {
-      for (;;) {
-        const item = await feed.next(openAsks > 0 ? PARK_POLL_MS : undefined);
-        if (item.kind === 'aborted') return;
-        if (item.kind === 'over') break;
-        if (item.kind === 'idle') {
-          const final = finalUpdatesOf(await source.get(repos, run.id));
-          if (final) return yield* final;
-          continue;
-        }
-        for (const stored of item.events) {
-          after = stored.sequence;
-          if (!MAPPED_CATEGORIES.has(stored.category)) continue;
-          if (stored.category === 'human') {
-            openAsks = Math.max(0, openAsks + (stored.action === 'requested' ? 1 : -1));
-            continue;
-          }
-          yield* updatesOf(run, agents, JSON.parse(stored.json) as RunEvent);
-          if (isTerminal(stored)) return;
-        }
-      }
-    } finally {
-      subscription.close();
+  const feed = followRunEvents(source, polledFeeds, repos, run.id, afterSequence, {
+    ...(signal && { signal }),
+    idleMs: () => (openAsks > 0 ? PARK_POLL_MS : undefined),
+  });
+  for await (const item of feed) {
+    if (item.kind === 'aborted') return;
+    if (item.kind === 'over' || item.kind === 'idle') {
+      const final = finalUpdatesOf(await source.get(repos, run.id));
+      if (final) return yield* final;
+      continue;
     }
-    const final = finalUpdatesOf(await source.get(repos, run.id));
-    if (final) return yield* final;
-    if (signal?.aborted) return;
-    // Moved to another process between our reads: follow it on from where we are.
-    await new Promise((resolve) => setTimeout(resolve, PARK_POLL_MS));
+    for (const stored of item.events) {
+      if (!MAPPED_CATEGORIES.has(stored.category)) continue;
+      if (stored.category === 'human') {
+        openAsks = Math.max(0, openAsks + (stored.action === 'requested' ? 1 : -1));
+        continue;
+      }
+      yield* updatesOf(run, agents, JSON.parse(stored.json) as RunEvent);
+      if (isTerminal(stored)) return;
+    }
   }
 }
