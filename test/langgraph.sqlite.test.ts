@@ -15,11 +15,12 @@ import { cli } from './helpers/cli-process.ts';
 // agent was asked: hierarchies as assistants, Cadre threads and runs as LangGraph's.
 const dbFile = join(tmpdir(), `${uniqueName('cadre_lg')}.sqlite`);
 /** Workers stream 30 pieces 15 ms apart (≈ 0.5 s): a run stays live long enough to cancel or drop. */
-const fixture = new CountingProviderServer(15, 30);
+const fixture = new CountingProviderServer(15, 30, { toolInputs: { ask_human: (task) => ({ question: `Which colour for ${task.slice(0, 12)}?` }) } });
 let p: CadreProcess;
 let client: Client;
 const name = uniqueName('lg');
 let hierarchyId = '';
+const askerName = uniqueName('lg-asker');
 
 type Part = { id?: string; event: string; data: any };
 
@@ -34,6 +35,11 @@ test.before(async () => {
   });
   if (h.status !== 200) throw new Error(JSON.stringify(h.body));
   hierarchyId = h.body.data.id;
+  const asker = await p.post('hierarchies/create', {
+    name: askerName, global_supervisor_agent: agent(`You are G of ${askerName}.`),
+    teams: [{ name: 'Ask', team_supervisor_agent: agent(`You are T of ${askerName}.`), workers: [{ name: 'A', role: 'asker', ...agent(`You are A of ${askerName}.`), tools: ['ask_human'] }] }],
+  });
+  if (asker.status !== 200) throw new Error(JSON.stringify(asker.body));
   client = new Client({ apiUrl: `${p.url}/lg`, apiKey: null });
 });
 
@@ -192,4 +198,246 @@ test('stream_subgraphs: events inside a team are named by their namespace', asyn
   t.true(parts.some((x) => x.event === 'messages|team:Writers|worker:Writers/W'));
   t.true(parts.some((x) => x.event === 'messages|team:Writers'));
   t.true(parts.some((x) => x.event === 'messages'), 'the global supervisor\'s tokens are at the root');
+});
+
+test('joinStream after a disconnect resumes at the next event: no gap, no duplicate; -1 replays it all', async (t) => {
+  const thread = await newThread();
+  const run = await client.runs.create(thread, name, { input: human('Resume me [resume]'), streamMode: ['messages-tuple', 'updates', 'values'] });
+  t.regex(run.run_id, /^[0-9a-f-]{36}$/);
+  t.like(run, { thread_id: thread, assistant_id: hierarchyId });
+  // Read a few events, then drop the connection (the run goes on).
+  const first: Part[] = [];
+  const live = client.runs.joinStream(thread, run.run_id) as AsyncGenerator<Part>;
+  for await (const part of live) {
+    first.push(part);
+    if (first.length === 6) break;
+  }
+  t.is(first.length, 6);
+  t.is(first[0]!.event, 'metadata');
+  const rest = await collect(client.runs.joinStream(thread, run.run_id, { lastEventId: first.at(-1)!.id! }) as AsyncGenerator<Part>);
+  t.true(rest.length > 0);
+  t.not(rest[0]!.event, 'metadata', 'a resumed stream goes on where it was');
+  const whole = await collect(client.runs.joinStream(thread, run.run_id, { lastEventId: '-1' }) as AsyncGenerator<Part>);
+  const ids = (parts: Part[]) => parts.map((x) => `${x.id} ${x.event}`);
+  t.deepEqual([...ids(first), ...ids(rest)], ids(whole), 'the two parts are the whole stream');
+  t.deepEqual([...first, ...rest].map((x) => x.data), whole.map((x) => x.data));
+  t.is(new Set(ids(whole)).size, whole.length, 'no duplicate id');
+  t.is(whole.filter((x) => x.event === 'values').at(-1)!.data.messages.at(-1).type, 'ai');
+  // A resume inside an event's several frames (`N.k`) takes the next frame of the same event.
+  const split = whole.findIndex((x) => x.id!.includes('.'));
+  t.true(split > 0, 'the run\'s end makes several frames');
+  const after = await collect(client.runs.joinStream(thread, run.run_id, { lastEventId: whole[split]!.id! }) as AsyncGenerator<Part>);
+  t.deepEqual(ids(after), ids(whole.slice(split + 1)));
+});
+
+test('runs.wait answers the final values with the answer as an ai message; a follow-up run was told the earlier answer', async (t) => {
+  const thread = await newThread();
+  const first = await client.runs.wait(thread, name, { input: human('First question [lg-one]') }) as any;
+  const answer = first.messages.at(-1);
+  t.is(answer.type, 'ai');
+  t.true(answer.content.includes('sums up'));
+  t.deepEqual(first.messages.map((m: any) => m.type), ['human', 'ai']);
+  const second = await client.runs.wait(thread, name, { input: { messages: [{ type: 'user', content: [{ type: 'text', text: 'Then [lg-two]' }] }] } }) as any;
+  t.deepEqual(second.messages.map((m: any) => m.type), ['human', 'ai', 'human', 'ai']);
+  t.is(second.messages[2].content, 'Then [lg-two]');
+  const opening = fixture.requests.find((r) => r.key.startsWith(`You are G of ${name}.`) && r.messages.some((m) => m.text.includes('[lg-two]')));
+  t.truthy(opening);
+  t.true(opening!.messages.some((m) => m.role === 'user' && m.text === 'First question [lg-one]'));
+  t.true(opening!.messages.some((m) => m.role === 'assistant' && m.text === answer.content), 'the follow-up was told the first answer');
+
+  const state = await client.threads.getState(thread);
+  t.deepEqual((state.values as any).messages.map((m: any) => m.content), second.messages.map((m: any) => m.content));
+  t.like(state.checkpoint, { thread_id: thread, checkpoint_ns: '' });
+  t.truthy(state.checkpoint.checkpoint_id);
+  t.deepEqual(state.next, []);
+  const history = await client.threads.getHistory(thread);
+  t.is(history.length, 2);
+  t.is((history[0]!.values as any).messages.length, 4);
+  t.is((history[1]!.values as any).messages.length, 2);
+  t.deepEqual(history[0]!.parent_checkpoint, history[1]!.checkpoint);
+  t.deepEqual(await client.threads.getHistory(thread, { before: { configurable: { checkpoint_id: history[0]!.checkpoint.checkpoint_id } } }), [history[1]]);
+  const runs = await client.runs.list(thread);
+  t.is(runs.length, 2);
+  t.true(runs.every((r) => r.status === 'success'));
+});
+
+test('a stateless wait runs on a thread of its own, deleted once it ended', async (t) => {
+  let created: { run_id: string; thread_id?: string } | undefined;
+  const values = await client.runs.wait(null, name, { input: human('Stateless [lg-stateless]'), onRunCreated: (meta) => { created = meta; } }) as any;
+  t.is(values.messages.at(-1).type, 'ai');
+  t.truthy(created?.thread_id);
+  await pollUntil('the stateless thread to go', 30_000, async () => {
+    try {
+      await client.threads.get(created!.thread_id!);
+      return undefined;
+    } catch (err) {
+      return /HTTP 404/.test(String(err)) ? true : undefined;
+    }
+  });
+  const streamed = await collect(client.runs.stream(null, name, { input: human('Stateless stream [lg-stateless-2]'), streamMode: 'values' }) as AsyncGenerator<Part>);
+  t.is(streamed[0]!.event, 'metadata');
+  t.is(streamed.at(-1)!.data.messages.at(-1).type, 'ai');
+});
+
+test('runs.create then runs.join: the final values; the run reads success', async (t) => {
+  const thread = await newThread();
+  const run = await client.runs.create(thread, name, { input: human('Background [lg-join]'), metadata: { label: 'x' } });
+  t.like(run, { status: 'pending', metadata: { label: 'x' }, multitask_strategy: 'reject' });
+  const values = await client.runs.join(thread, run.run_id) as any;
+  t.is(values.messages.at(-1).type, 'ai');
+  t.like(await client.runs.get(thread, run.run_id), { status: 'success', run_id: run.run_id });
+  // A busy thread refuses another run (reject), or enqueue, which Cadre does not do.
+  const busy = await client.runs.create(thread, name, { input: human('Busy [lg-busy]') });
+  await t.throwsAsync(client.runs.create(thread, name, { input: human('Again [lg-busy-2]') }), { message: /HTTP 409: .*live run/ });
+  await t.throwsAsync(client.runs.create(thread, name, { input: human('Queue [lg-enqueue]'), multitaskStrategy: 'enqueue' }), { message: /HTTP 422: .*multitask_strategy/ });
+  // interrupt: the live run is cancelled (interrupted), the new one runs.
+  const next = await client.runs.create(thread, name, { input: human('Instead [lg-interrupt]'), multitaskStrategy: 'interrupt' });
+  t.is((await client.runs.get(thread, busy.run_id)).status, 'interrupted');
+  await client.runs.join(thread, next.run_id);
+  t.is((await client.runs.get(thread, next.run_id)).status, 'success');
+  await t.throwsAsync(client.runs.get(thread, randomUUID()), { message: /HTTP 404/ });
+});
+
+test('runs.cancel: the run ends interrupted, the thread idle, no partial reply in the state; rollback deletes the run', async (t) => {
+  const thread = await newThread();
+  const run = await client.runs.create(thread, name, { input: human('Cancel me [lg-cancel]') });
+  await untilRunIs(thread, run.run_id, ['running']);
+  await client.runs.cancel(thread, run.run_id, true);
+  t.is((await client.runs.get(thread, run.run_id)).status, 'interrupted');
+  const after = await client.threads.get(thread);
+  t.is(after.status, 'idle');
+  const messages = (await client.threads.getState(thread)).values as any;
+  t.deepEqual(messages.messages.map((m: any) => m.type), ['human'], 'the task, and no partial reply');
+  await t.throwsAsync(client.runs.cancel(thread, run.run_id), { message: /HTTP 409/ });
+
+  const doomed = await client.runs.create(thread, name, { input: human('Roll me back [lg-rollback]') });
+  await untilRunIs(thread, doomed.run_id, ['running']);
+  await client.runs.cancel(thread, doomed.run_id, false, 'rollback');
+  await t.throwsAsync(client.runs.get(thread, doomed.run_id), { message: /HTTP 404/ });
+  t.deepEqual(((await client.threads.getState(thread)).values as any).messages.length, 1);
+
+  const many = await client.runs.create(thread, name, { input: human('Bulk [lg-bulk]') });
+  await client.runs.cancelMany({ threadId: thread, runIds: [many.run_id] });
+  t.is((await untilRunIs(thread, many.run_id, ['interrupted'])).status, 'interrupted');
+  await client.runs.delete(thread, many.run_id);
+  await t.throwsAsync(client.runs.get(thread, many.run_id), { message: /HTTP 404/ });
+});
+
+test('another tenant gets 404 on every route', async (t) => {
+  const thread = await newThread();
+  const run = await client.runs.create(thread, name, { input: human('Mine [lg-tenant]') });
+  await client.runs.join(thread, run.run_id);
+  const other = new Client({ apiUrl: `${p.url}/lg`, apiKey: null, defaultHeaders: { 'x-tenant-id': uniqueName('lg-intruder') } });
+  t.deepEqual(await other.assistants.search(), []);
+  t.deepEqual(await other.threads.search(), []);
+  const refused: Array<[string, () => Promise<unknown>]> = [
+    ['assistants.get', () => other.assistants.get(hierarchyId)],
+    ['assistants.getSchemas', () => other.assistants.getSchemas(name)],
+    ['threads.create', () => other.threads.create({ metadata: { assistant_id: name } })],
+    ['threads.get', () => other.threads.get(thread)],
+    ['threads.update', () => other.threads.update(thread, { metadata: { x: 1 } })],
+    ['threads.delete', () => other.threads.delete(thread)],
+    ['threads.getState', () => other.threads.getState(thread)],
+    ['threads.getHistory', () => other.threads.getHistory(thread)],
+    ['runs.create', () => other.runs.create(thread, hierarchyId, { input: human('x') })],
+    ['runs.wait', () => other.runs.wait(thread, hierarchyId, { input: human('x') })],
+    ['runs.wait stateless', () => other.runs.wait(null, hierarchyId, { input: human('x') })],
+    ['runs.stream', () => collect(other.runs.stream(thread, hierarchyId, { input: human('x') }) as AsyncGenerator<Part>)],
+    ['runs.list', () => other.runs.list(thread)],
+    ['runs.get', () => other.runs.get(thread, run.run_id)],
+    ['runs.join', () => other.runs.join(thread, run.run_id)],
+    ['runs.joinStream', () => collect(other.runs.joinStream(thread, run.run_id) as AsyncGenerator<Part>)],
+    ['runs.cancel', () => other.runs.cancel(thread, run.run_id)],
+    ['runs.cancelMany', () => other.runs.cancelMany({ threadId: thread, runIds: [run.run_id] })],
+    ['runs.delete', () => other.runs.delete(thread, run.run_id)],
+  ];
+  for (const [what, call] of refused) await t.throwsAsync(call(), { message: /HTTP 404/ }, what);
+  // Still there for its own tenant.
+  t.is((await client.runs.get(thread, run.run_id)).status, 'success');
+  t.is(((await client.threads.getState(thread)).values as any).messages.length, 2);
+});
+
+test('x-api-key: with API keys required, the SDK\'s key opens /lg for its tenant; none is 401', async (t) => {
+  const keyedDb = join(tmpdir(), `${uniqueName('cadre_lg_keys')}.sqlite`);
+  const keyed = await startCadre({ DATABASE_URL: keyedDb, API_KEYS: 'required', ...COUNTED_ENV });
+  try {
+    const tenant = uniqueName('lgk');
+    const made = await cli(['keys', 'create', '--tenant', tenant, '--name', 'lg'], { DATABASE_URL: keyedDb, DB_TYPE: '' });
+    t.is(made.code, 0, made.stderr);
+    const key = made.stdout.trim();
+    const model = await fetch(`${keyed.url}/api/executor/v1/models/create`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body: JSON.stringify({ name: 'sim', provider: 'simulated', model_id: 'sim', params: { token_delay_ms: 0, reply_tokens: 3 } }),
+    });
+    t.is(model.status, 200);
+    const modelId = (await model.json() as any).data.id;
+    const agent = { system_prompt: 'x', llm_config: { model_id: modelId } };
+    const h = await fetch(`${keyed.url}/api/executor/v1/hierarchies/create`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ name: 'keyed', global_supervisor_agent: agent, teams: [{ name: 'T', team_supervisor_agent: agent, workers: [{ name: 'W', role: 'r', ...agent }] }] }),
+    });
+    t.is(h.status, 200, await h.clone().text());
+    const keyedClient = new Client({ apiUrl: `${keyed.url}/lg`, apiKey: key });
+    t.deepEqual((await keyedClient.assistants.search()).map((a) => a.name), ['keyed']);
+    const values = await keyedClient.runs.wait(null, 'keyed', { input: human('Keyed [lg-key]') }) as any;
+    t.is(values.messages.at(-1).type, 'ai');
+    await t.throwsAsync(new Client({ apiUrl: `${keyed.url}/lg`, apiKey: null }).assistants.search(), { message: /HTTP 401/ });
+    await t.throwsAsync(new Client({ apiUrl: `${keyed.url}/lg`, apiKey: `${key.slice(0, -2)}xx` }).assistants.search(), { message: /HTTP 401/ });
+  } finally {
+    await keyed.kill();
+    await Promise.all(['', '-wal', '-shm'].map((s) => rm(keyedDb + s, { force: true })));
+  }
+});
+
+test('a worker asking a human: the stream ends with the interrupt; the run and thread read interrupted, the state holds the request', async (t) => {
+  const thread = (await client.threads.create({ metadata: { assistant_id: askerName } })).thread_id;
+  const parts = await collect(client.runs.stream(thread, askerName, { input: human('Paint the shed [lg-ask]'), streamMode: ['updates'] }) as AsyncGenerator<Part>);
+  const interrupt = parts.find((x) => x.event === 'updates' && x.data.__interrupt__);
+  t.truthy(interrupt);
+  t.regex(interrupt!.data.__interrupt__[0].value.question, /Which colour/);
+  const runId = parts[0]!.data.run_id;
+  t.is((await client.runs.get(thread, runId)).status, 'interrupted');
+  const view = await client.threads.get(thread);
+  t.is(view.status, 'interrupted');
+  t.true(Object.values(view.interrupts).flat().length > 0);
+  const state = await client.threads.getState(thread);
+  t.deepEqual(state.next, ['global_supervisor']);
+  t.is(state.tasks.length, 1);
+  t.true(state.tasks[0]!.interrupts.length > 0);
+  const values = await client.runs.join(thread, runId) as any;
+  t.truthy(values.__interrupt__, 'join answers at once for a run waiting for a human');
+  await client.runs.cancel(thread, runId, true);
+  t.is((await client.threads.get(thread)).status, 'idle');
+});
+
+test('wire: a stream answers Content-Location and Location (where the SDK reconnects), frames with id and event; errors are {detail}', async (t) => {
+  const thread = await newThread();
+  const res = await fetch(`${p.url}/lg/threads/${thread}/runs/stream`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ assistant_id: name, input: human('Wire [lg-wire]'), stream_mode: 'updates' }),
+  });
+  t.is(res.status, 200);
+  t.regex(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+  const location = res.headers.get('location') ?? '';
+  t.regex(res.headers.get('content-location') ?? '', new RegExp(`^/threads/${thread}/runs/[0-9a-f-]{36}$`));
+  t.is(location, `${res.headers.get('content-location')}/stream`);
+  const text = await res.text();
+  t.regex(text, /^id: 0\nevent: metadata\ndata: \{"run_id":"[0-9a-f-]{36}"/);
+  const frames = text.split('\n\n').filter((f) => f.startsWith('id: '));
+  t.true(frames.length > 2);
+  t.true(frames.every((f) => /^id: \d+(\.\d+)?\nevent: [a-z|:/A-Za-z-]+\ndata: /.test(f)));
+  // The Location, under the client's apiUrl, resumes after an id.
+  const lastId = /^id: (\S+)/.exec(frames.at(-2)!)![1]!;
+  const resumed = await fetch(`${p.url}/lg${location}`, { headers: { 'last-event-id': lastId } });
+  const again = (await resumed.text()).split('\n\n').filter((f) => f.startsWith('id: '));
+  t.deepEqual(again, [frames.at(-1)]);
+  const bad = await fetch(`${p.url}/lg${location}`, { headers: { 'last-event-id': 'nope' } });
+  t.is(bad.status, 422);
+  t.regex((await bad.json() as any).detail, /Last-Event-ID/);
+  const unsupported = await fetch(`${p.url}/lg/threads/${thread}/runs`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ assistant_id: name, input: human('x'), stream_mode: ['tasks'] }),
+  });
+  t.is(unsupported.status, 422);
+  t.regex((await unsupported.json() as any).detail, /^stream_mode\[0\]: tasks is not supported/);
 });

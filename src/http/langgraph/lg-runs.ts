@@ -8,7 +8,7 @@ import { runIdOf } from './lg-ids.ts';
 import { parseRunRequest, type RunRequest } from './lg-input.ts';
 import type { LgRoute } from './lg-mount.ts';
 import { cursorOf, FROM_START, lgRunFrames, type Cursor, type LgFrame } from './lg-run-stream.ts';
-import { limitsOf, type LgCall, type LgServices } from './lg-services.ts';
+import { limitsOf, sliceAt, type LgCall, type LgServices } from './lg-services.ts';
 import { stateRuns, valuesOf } from './lg-state.ts';
 import { findThread, threadIdOf } from './lg-threads.ts';
 import { findAssistant } from './lg-assistants.ts';
@@ -170,8 +170,7 @@ export function runRoutes(): LgRoute[] {
       const { limit, offset } = limitsOf(ctx.query as Record<string, unknown>);
       const status = typeof ctx.query.status === 'string' && ctx.query.status !== '' ? STATUS_FILTER[ctx.query.status] : undefined;
       if (ctx.query.status && !status) throw unprocessable(`status: filtering by ${String(ctx.query.status)} is not supported (${Object.keys(STATUS_FILTER).join(', ')})`);
-      if (offset % limit !== 0) throw unprocessable('offset: must be a multiple of limit');
-      const { items } = await services.runs.list(repos, { page: offset / limit + 1, size: limit, threadId, ...(status && { status }) });
+      const { items } = await sliceAt(offset, limit, (page, size) => services.runs.list(repos, { page, size, threadId, ...(status && { status }) }));
       ctx.body = items.map(runOf);
     }],
     ['get', '/threads/:thread_id/runs/:run_id', async (call) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NotFoundError } from '../../errors/app-error.ts';
 import type { TenantRepositories } from '../../domain/repositories.ts';
 import type { ThreadView } from '../../domain/thread-schemas.ts';
 import { metadataSchema } from '../../domain/free-form-json.ts';
@@ -92,7 +93,7 @@ async function search({ ctx, repos, body, services }: LgCall): Promise<void> {
       }));
     } catch (err) {
       // No such assistant: no thread runs on it.
-      if ((err as { status?: number }).status === 404 && assistant) found = { items: [], total: 0 };
+      if (err instanceof NotFoundError && assistant) found = { items: [], total: 0 };
       else throw err;
     }
   }
