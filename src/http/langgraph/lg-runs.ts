@@ -57,7 +57,10 @@ async function start(call: LgCall, pathThread: string | null): Promise<{ run: Ru
     });
     return { run, request };
   } catch (err) {
-    if (pathThread === null) await services.threads.delete(repos, threadId);
+    // The run was refused: the thread made for it goes too (a failure to delete it is logged; the refusal is the answer).
+    if (pathThread === null) {
+      await services.threads.delete(repos, threadId).catch((deleteErr: unknown) => services.logger.warn('a refused stateless run\'s thread could not be deleted', { thread_id: threadId, error: String(deleteErr) }));
+    }
     throw err;
   }
 }
