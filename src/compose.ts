@@ -42,6 +42,7 @@ import { SqlRunWaiting } from './store/run-waiting-store.ts';
 import { HumanInputService } from './services/human-input-service.ts';
 import { humanInputRoutes } from './http/routes/human-input-routes.ts';
 import { createA2AProtocol } from './http/a2a/a2a-protocol.ts';
+import { createLangGraphProtocol } from './http/langgraph/lg-protocol.ts';
 
 export type { ComposeOptions } from './compose-options.ts';
 
@@ -250,7 +251,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       runs, threads, humanInput, agents, polledFeeds, connections: sseConnections, repositories: (tenantId) => store.forTenant(tenantId),
       outbound, logger, apiKeysRequired: options.apiKeys === 'required', version: options.version ?? '0.0.0',
       ...(options.publicUrl && { publicUrl: options.publicUrl }),
-    })],
+    }), createLangGraphProtocol({ runs, threads, polledFeeds, connections: sseConnections, logger })],
     logger,
     metrics: { render: () => metrics.render(), countError: (errorCode) => metrics.countError(errorCode) },
     metricsAccess: options.metricsAccess,

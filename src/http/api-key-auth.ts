@@ -28,12 +28,15 @@ export function bearerHeaderToken(ctx: Context): string | undefined {
 }
 
 /**
- * `Authorization: Bearer <key>`, else — for GET only, since EventSource cannot set headers —
- * the query parameter `access_token` (RFC 6750 §2.3). Undefined when neither is present.
+ * `Authorization: Bearer <key>`, else `X-API-Key: <key>` (what LangGraph's SDK sends), else —
+ * for GET only, since EventSource cannot set headers — the query parameter `access_token`
+ * (RFC 6750 §2.3). Undefined when none is present.
  */
 function presentedKey(ctx: Context): string | undefined {
   const header = bearerHeaderToken(ctx);
   if (header !== undefined) return header;
+  const apiKey = ctx.get('x-api-key');
+  if (apiKey) return apiKey.trim();
   if (ctx.method !== 'GET') return undefined;
   const query = ctx.query.access_token;
   return Array.isArray(query) ? query[query.length - 1] : query;

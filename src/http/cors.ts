@@ -16,9 +16,10 @@ export function corsMiddleware(allowedOrigins: readonly string[]): Koa.Middlewar
       const origin = ctx.get('Origin');
       return allowed.has(origin) ? origin : '';
     },
-    allowMethods: ['GET', 'POST', 'OPTIONS'],
-    allowHeaders: ['Content-Type', 'X-Tenant-Id', 'Last-Event-ID', 'X-Request-Id', 'Authorization'],
-    exposeHeaders: ['X-Request-Id'],
+    // PATCH, DELETE, X-Api-Key and the Location and pagination headers: the LangGraph API's (/lg), for the SDK in a browser.
+    allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+    allowHeaders: ['Content-Type', 'X-Tenant-Id', 'Last-Event-ID', 'X-Request-Id', 'Authorization', 'X-Api-Key'],
+    exposeHeaders: ['X-Request-Id', 'Content-Location', 'Location', 'X-Pagination-Next', 'X-Pagination-Total'],
     maxAge: 600,
   });
 }

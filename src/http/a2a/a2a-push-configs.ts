@@ -8,7 +8,8 @@ import { urlRefusal, type OutboundPolicy } from '../../outbound/outbound-policy.
 import type { GuardedFetch } from '../../outbound/guarded-fetch.ts';
 import type { PolledRunFeeds } from '../../events/polled-run-feeds.ts';
 import type { Logger } from '../../logging/logger.ts';
-import { runUpdates, type RunFeedSource } from './a2a-run-stream.ts';
+import { runUpdates } from './a2a-run-stream.ts';
+import type { RunFeedSource } from '../../events/run-event-feed.ts';
 
 export interface PushDeliveryDeps {
   /** Fresh repositories for a follower that outlives its request. */

@@ -1,9 +1,7 @@
 import { TaskState, type Message, type StreamResponse } from '@a2a-js/sdk';
-import type { EventLog } from '../../events/event-log.ts';
-import { isTerminal, type RunEvent, type StoredEvent } from '../../events/run-event.ts';
-import { followRun, type FollowOptions } from '../../events/run-follow.ts';
+import { isTerminal, type RunEvent } from '../../events/run-event.ts';
+import { followRunEvents, type RunFeedSource } from '../../events/run-event-feed.ts';
 import type { PolledRunFeeds } from '../../events/polled-run-feeds.ts';
-import { jsonBytes } from '../../events/subscribe-with-history.ts';
 import type { TenantRepositories } from '../../domain/repositories.ts';
 import { terminalStatuses, type RunRecord } from '../../domain/run-records.ts';
 import {
@@ -11,71 +9,8 @@ import {
 } from './a2a-tasks.ts';
 import { answerOf } from './a2a-answers.ts';
 
-/** What following a run for A2A needs of the run service. */
-export interface RunFeedSource {
-  readonly eventLog: EventLog;
-  get(repos: TenantRepositories, id: number): Promise<RunRecord>;
-  hasEnded(repos: TenantRepositories, run: RunRecord): Promise<boolean | 'poll'>;
-  whenDone(repos: TenantRepositories, id: number): Promise<unknown> | undefined;
-  exists(repos: TenantRepositories, id: number): Promise<boolean>;
-}
-
 /** How often a run that asked a human is looked at until it parks (its row says waiting_input; no event does). */
 const PARK_POLL_MS = 250;
-/** Events held for a reader that does not take them (a stalled client): past it the stream fails; the client resubscribes. */
-const MAX_HELD_BYTES = 8 * 1024 * 1024;
-
-type FeedItem = { kind: 'events'; events: StoredEvent[] } | { kind: 'over' } | { kind: 'idle' } | { kind: 'aborted' };
-
-/** A run's followed events as a pull queue: what an async generator awaits. */
-class EventFeed {
-  #items: FeedItem[] = [];
-  #error: Error | undefined;
-  #held = 0;
-  #wake: (() => void) | undefined;
-  readonly #signal: AbortSignal | undefined;
-
-  constructor(signal?: AbortSignal) {
-    this.#signal = signal;
-    signal?.addEventListener('abort', () => this.#wake?.(), { once: true });
-  }
-
-  push(item: FeedItem): void {
-    if (item.kind === 'events') {
-      for (const e of item.events) this.#held += jsonBytes(e);
-      if (this.#held > MAX_HELD_BYTES) this.#error ??= new Error('the stream fell too far behind the run; subscribe again');
-    }
-    this.#items.push(item);
-    this.#wake?.();
-  }
-
-  fail(err: Error): void {
-    this.#error ??= err;
-    this.#wake?.();
-  }
-
-  /** The next item; `{kind: 'idle'}` when `idleMs` passed with nothing. */
-  async next(idleMs?: number): Promise<FeedItem> {
-    for (;;) {
-      if (this.#signal?.aborted) return { kind: 'aborted' };
-      if (this.#error) throw this.#error;
-      const item = this.#items.shift();
-      if (item) {
-        if (item.kind === 'events') for (const e of item.events) this.#held -= jsonBytes(e);
-        return item;
-      }
-      const idle = await new Promise<boolean>((resolve) => {
-        const timer = idleMs === undefined ? undefined : setTimeout(() => resolve(true), idleMs);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve(false);
-        };
-      });
-      this.#wake = undefined;
-      if (idle) return { kind: 'idle' };
-    }
-  }
-}
 
 /** Team and worker names → agent ids and paths, from the run's stored topology. */
 function agentIndex(topology: Record<string, unknown> | null): Map<string, string> {
@@ -174,10 +109,10 @@ export async function* runUpdates(
   throughInput = false,
 ): AsyncGenerator<StreamResponse, void, undefined> {
   const agents = agentIndex(run.topologySnapshot);
-  let after = afterSequence;
   let openAsks = 0;
   let announced = false;
-  /** The updates to give for the run as its record shows it, and whether the stream is over with them. */
+  let after = afterSequence;
+  /** The updates the run's record calls for, and whether the stream is over with them (undefined: it works on). */
   const settle = async (): Promise<{ updates: StreamResponse[]; over: boolean } | undefined> => {
     const now = await source.get(repos, run.id);
     const final = finalUpdatesOf(now);
@@ -189,50 +124,32 @@ export async function* runUpdates(
     return { updates, over: false };
   };
   for (;;) {
-    const current = await source.get(repos, run.id);
-    const feed = new EventFeed(signal);
-    const options: FollowOptions = {
-      ...(polledFeeds && { polledFeeds }),
-      runExists: () => source.exists(repos, run.id),
-    };
-    const done = source.whenDone(repos, run.id);
-    if (done) options.runDone = done;
-    const subscription = followRun(source.eventLog, run.id, after, await source.hasEnded(repos, current), {
-      onEvents: (events) => feed.push({ kind: 'events', events }),
-      onOver: () => feed.push({ kind: 'over' }),
-      onError: (err) => feed.fail(err),
-    }, options);
-    try {
-      for (;;) {
-        const item = await feed.next(openAsks > 0 ? PARK_POLL_MS : undefined);
-        if (item.kind === 'aborted') return;
-        if (item.kind === 'over') break;
-        if (item.kind === 'idle') {
-          const settled = await settle();
-          if (settled) yield* settled.updates;
-          if (settled?.over) return;
+    const feed = followRunEvents(source, polledFeeds, repos, run.id, after, {
+      ...(signal && { signal }),
+      idleMs: () => (openAsks > 0 ? PARK_POLL_MS : undefined),
+    });
+    for await (const item of feed) {
+      if (item.kind === 'aborted') return;
+      if (item.kind === 'over' || item.kind === 'idle') {
+        const settled = await settle();
+        if (settled) yield* settled.updates;
+        if (settled?.over) return;
+        if (item.kind === 'over') break; // parked, followed through its wait: follow it again from here
+        continue;
+      }
+      for (const stored of item.events) {
+        after = stored.sequence;
+        if (!MAPPED_CATEGORIES.has(stored.category)) continue;
+        if (stored.category === 'human') {
+          openAsks = Math.max(0, openAsks + (stored.action === 'requested' ? 1 : -1));
+          if (stored.action === 'responded') announced = false;
           continue;
         }
-        for (const stored of item.events) {
-          after = stored.sequence;
-          if (!MAPPED_CATEGORIES.has(stored.category)) continue;
-          if (stored.category === 'human') {
-            openAsks = Math.max(0, openAsks + (stored.action === 'requested' ? 1 : -1));
-            if (stored.action === 'responded') announced = false;
-            continue;
-          }
-          yield* updatesOf(run, agents, JSON.parse(stored.json) as RunEvent);
-          if (isTerminal(stored)) return;
-        }
+        yield* updatesOf(run, agents, JSON.parse(stored.json) as RunEvent);
+        if (isTerminal(stored)) return;
       }
-    } finally {
-      subscription.close();
     }
-    const settled = await settle();
-    if (settled) yield* settled.updates;
-    if (settled?.over) return;
     if (signal?.aborted) return;
-    // Moved to another process between our reads: follow it on from where we are.
     await new Promise((resolve) => setTimeout(resolve, PARK_POLL_MS));
   }
 }

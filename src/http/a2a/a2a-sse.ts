@@ -1,54 +1,17 @@
-import { once } from 'node:events';
 import type { Context } from 'koa';
-import { UnavailableError } from '../../errors/app-error.ts';
 import type { SseConnectionSlots } from '../sse-connections.ts';
+import { writeSseFrames } from '../sse-stream-writer.ts';
 
-const HEARTBEAT_MS = 15_000;
+const dataFrame = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
 
 /**
- * Writes `first` and the rest of `stream` as SSE `data:` frames, one JSON object each, pacing
- * the stream by the socket (a frame waits while the socket is full, so a slow client slows
- * only its own stream), with comment heartbeats for proxies. The client going away aborts
- * `abort` (the generator stops following the run at once, even while the run is quiet; the
- * run goes on). A failure mid-stream is
- * sent as a last frame made by `errorFrame`.
+ * Writes `first` and the rest of `stream` as SSE `data:` frames, one JSON object each (A2A's
+ * streams name no event and no id); see writeSseFrames for pacing, heartbeats and the client
+ * going away. A failure mid-stream is sent as a last frame made by `errorFrame`.
  */
 export async function writeSseStream<T>(
   ctx: Context, first: IteratorResult<T, void>, stream: AsyncGenerator<T, void, undefined>,
   toJson: (item: T) => unknown, errorFrame: (err: unknown) => unknown, abort: AbortController, connections?: SseConnectionSlots,
 ): Promise<void> {
-  const release = connections?.tryAcquire();
-  if (connections && !release) {
-    abort.abort();
-    await stream.return(undefined);
-    throw new UnavailableError(`too many event streams are open (${connections.max}); retry later`, 'TOO_MANY_STREAMS', 5);
-  }
-  const { res } = ctx;
-  ctx.respond = false;
-  res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-  let gone = false;
-  const onClose = () => {
-    gone = true;
-    abort.abort();
-  };
-  res.on('close', onClose);
-  const heartbeat = setInterval(() => {
-    if (!gone) res.write(': heartbeat\n\n');
-  }, HEARTBEAT_MS);
-  const write = async (value: unknown) => {
-    if (gone) return;
-    if (!res.write(`data: ${JSON.stringify(value)}\n\n`)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-  };
-  try {
-    if (!first.done) await write(toJson(first.value));
-    for (let next = first.done ? first : await stream.next(); !next.done && !gone; next = await stream.next()) await write(toJson(next.value));
-  } catch (err) {
-    await write(errorFrame(err));
-  } finally {
-    clearInterval(heartbeat);
-    res.off('close', onClose);
-    release?.();
-    if (!gone) res.end();
-    await stream.return(undefined);
-  }
+  await writeSseFrames(ctx, first, stream, (item) => dataFrame(toJson(item)), (err) => dataFrame(errorFrame(err)), abort, connections);
 }
