@@ -3,6 +3,7 @@ import { createApp } from './http/app.ts';
 import { runRoutes } from './http/routes/run-routes.ts';
 import { threadRoutes } from './http/routes/thread-routes.ts';
 import { ThreadService } from './services/thread-service.ts';
+import { ThreadQueue } from './services/thread-queue.ts';
 import { DEFAULT_MAX_THREADS_PER_TENANT } from './domain/thread-schemas.ts';
 import { DEFAULT_THREAD_CONTEXT } from './services/thread-context.ts';
 import { executeRoutes } from './http/routes/execute-route.ts';
@@ -146,6 +147,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
   });
   let runs: RunService | undefined;
   let agents: AgentControlService | undefined;
+  let threadQueue: ThreadQueue | undefined;
   const queue = options.redis ? new RunQueue({
     redisUrl: options.redis.url,
     prefix: `${options.redis.keyPrefix}cadre`,
@@ -167,6 +169,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     // SQLite serves one host: a process of it whose pid is gone is known dead without its lease lapsing.
     singleHost: options.database?.driver === 'libsql',
     expireWaiting: () => humanInput.expireWaiting(),
+    startEnqueued: () => threadQueue!.startDue(),
   });
   const control = options.redis ? new ControlChannel({
     redisUrl: options.redis.url,
@@ -195,6 +198,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     limits,
     cancelWaiting: (repos, id) => humanInput.cancelWaiting(repos, id),
   });
+  threadQueue = new ThreadQueue({ ownership, runs, queue, logger });
   const threads = new ThreadService({
     runs, maxThreadsPerTenant: options.maxThreadsPerTenant ?? DEFAULT_MAX_THREADS_PER_TENANT, context: limits.threadContext ?? DEFAULT_THREAD_CONTEXT,
   });

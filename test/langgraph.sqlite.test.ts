@@ -286,13 +286,15 @@ test('runs.create then runs.join: the final values; the run reads success', asyn
   const values = await client.runs.join(thread, run.run_id) as any;
   t.is(values.messages.at(-1).type, 'ai');
   t.like(await client.runs.get(thread, run.run_id), { status: 'success', run_id: run.run_id });
-  // A busy thread refuses another run (reject), or enqueue, which Cadre does not do.
+  // A busy thread refuses another run (reject); enqueue makes it wait its turn (cancelled here by the interrupt below).
   const busy = await client.runs.create(thread, name, { input: human('Busy [lg-busy]') });
   await t.throwsAsync(client.runs.create(thread, name, { input: human('Again [lg-busy-2]') }), { message: /HTTP 409: .*live run/ });
-  await t.throwsAsync(client.runs.create(thread, name, { input: human('Queue [lg-enqueue]'), multitaskStrategy: 'enqueue' }), { message: /HTTP 422: .*multitask_strategy/ });
+  const queued = await client.runs.create(thread, name, { input: human('Queue [lg-enqueue]'), multitaskStrategy: 'enqueue' });
+  t.like(queued, { status: 'pending', multitask_strategy: 'enqueue' });
   // interrupt: the live run is cancelled (interrupted), the new one runs.
   const next = await client.runs.create(thread, name, { input: human('Instead [lg-interrupt]'), multitaskStrategy: 'interrupt' });
   t.is((await client.runs.get(thread, busy.run_id)).status, 'interrupted');
+  t.is((await client.runs.get(thread, queued.run_id)).status, 'interrupted', 'the waiting one is cancelled too');
   await client.runs.join(thread, next.run_id);
   t.is((await client.runs.get(thread, next.run_id)).status, 'success');
   await t.throwsAsync(client.runs.get(thread, randomUUID()), { message: /HTTP 404/ });

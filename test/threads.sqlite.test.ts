@@ -152,3 +152,26 @@ test("another tenant's thread is not found, for every thread route and for runs/
   t.false(listed.content.some((x: any) => x.id === thread));
   t.is((await p.post('threads/get', { id: thread })).status, 200);
 });
+
+test('enqueue: a run on a busy thread waits its turn, then runs and is told the answer it waited for; a waiting one can be cancelled', async (t) => {
+  const thread = await newThread();
+  const first = (await p.post('runs/start', { thread_id: thread, task: 'Long one [queue-1]' })).body.data;
+  const second = await p.post('runs/start', { thread_id: thread, task: 'After it [queue-2]', multitask_strategy: 'enqueue' });
+  t.is(second.status, 200, JSON.stringify(second.body));
+  const third = await p.post('runs/start', { thread_id: thread, task: 'Never mind [queue-3]', multitask_strategy: 'enqueue' });
+  t.is(third.status, 200, JSON.stringify(third.body));
+  t.is((await p.post('runs/get', { id: second.body.data.id })).body.data.status, 'pending');
+  // The third is withdrawn while it waits: it ends cancelled without ever running.
+  t.is((await p.post('runs/cancel', { id: third.body.data.id })).body.data.status, 'cancelled');
+
+  const firstRun = await untilEnded(first.id);
+  t.is(firstRun.status, 'completed');
+  const secondRun = await untilEnded(second.body.data.id);
+  t.is(secondRun.status, 'completed', String(secondRun.error));
+  t.true(new Date(secondRun.started_at).getTime() >= new Date(firstRun.completed_at).getTime(), 'it started after the first ended');
+  const opening = fixture.requests.find((r) => r.key.startsWith('You are G of threaded.') && r.messages.some((m) => m.text.includes('[queue-2]')));
+  t.truthy(opening, 'the enqueued run asked its global supervisor');
+  t.true(opening!.messages.some((m) => m.role === 'assistant' && m.text === firstRun.result), 'told the answer it waited for');
+  t.false(fixture.requests.some((r) => r.messages.some((m) => m.text.includes('[queue-3]'))), 'the cancelled one never ran');
+  t.is((await p.post('threads/get', { id: thread })).body.data.run_count, 3);
+});

@@ -71,7 +71,7 @@ export interface RunRepository {
   list(query: RunListQuery): Promise<Slice<RunRecord>>;
   find(id: number): Promise<RunRecord | null>;
   /** `owner`: the process that will execute it at once (no queue); null/absent while it waits to be taken. */
-  create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null; budget?: Budget | null; threadId?: string | null; metadata?: Record<string, unknown> | null }): Promise<RunRecord>;
+  create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null; budget?: Budget | null; threadId?: string | null; metadata?: Record<string, unknown> | null; threadQueued?: boolean }): Promise<RunRecord>;
   threadSummary(threadId: string): Promise<ThreadRunSummary>;
   /** The thread's runs that have not ended (pending, running, waiting_input), oldest first. */
   liveOfThread(threadId: string): Promise<RunRecord[]>;

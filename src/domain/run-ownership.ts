@@ -49,6 +49,13 @@ export interface RunOwnership {
    * leases). Not those with a checkpoint: they were handed off and wait to be resumed (`handedOffRuns`).
    */
   unownedRuns(createdBefore: Date): Promise<OwnedRun[]>;
+  /**
+   * Runs enqueued behind their thread (multitask_strategy enqueue) whose thread has no older live
+   * run any more: due to start, oldest first, at most `limit`.
+   */
+  enqueuedDue(limit: number): Promise<OwnedRun[]>;
+  /** Takes a due enqueued run off its thread's queue (it becomes a queued run); exactly one caller wins. */
+  releaseEnqueued(runId: number): Promise<boolean>;
   /** Moves a live run from `from` (null: unowned) to `to`; exactly one caller wins. */
   claim(runId: number, from: string | null, to: string | null): Promise<boolean>;
   /**

@@ -12,6 +12,8 @@ export interface RunRecord {
   hierarchyId: string;
   /** The thread the run belongs to; null when started on its own. */
   threadId: string | null;
+  /** Started with multitask_strategy enqueue: waits for the thread's earlier runs to end (pending, unowned) until a sweep starts it. */
+  threadQueued: boolean;
   task: string;
   status: RunStatus;
   result: string | null;

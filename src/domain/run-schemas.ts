@@ -14,7 +14,7 @@ export const runStartSchema = z
       .meta({ description: "Continue this thread (threads/create): the run is given the thread's earlier tasks and answers as context" }),
     metadata: metadataSchema().optional().meta({ description: 'Labels kept with the run (shown by runs/get)' }),
     multitask_strategy: z.enum(multitaskStrategies).default('reject')
-      .meta({ description: 'When the thread has a live run: reject answers 409 THREAD_BUSY; interrupt cancels it, then starts this one' }),
+      .meta({ description: 'When the thread has a live run: reject answers 409 THREAD_BUSY; interrupt cancels it, then starts this one; enqueue starts this one once the runs before it ended (pending until then, at most 16 live runs a thread)' }),
     ...gatewayFields,
   })
   .strict()

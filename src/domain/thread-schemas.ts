@@ -7,7 +7,9 @@ export const threadStatuses = ['idle', 'busy', 'interrupted', 'error'] as const;
 export type ThreadStatus = (typeof threadStatuses)[number];
 
 /** What runs/start does when the thread already has a live run. */
-export const multitaskStrategies = ['reject', 'interrupt'] as const;
+/** Runs a thread may hold live at once with enqueue (the live one and those waiting behind it). */
+export const MAX_ENQUEUED_PER_THREAD = 16;
+export const multitaskStrategies = ['reject', 'interrupt', 'enqueue'] as const;
 export type MultitaskStrategy = (typeof multitaskStrategies)[number];
 
 /** THREADS_MAX_PER_TENANT's default. */

@@ -49,6 +49,8 @@ export interface ProcessHostDeps {
   singleHost?: boolean;
   /** Ends the runs that waited for a human past HUMAN_INPUT_TIMEOUT_MS (claimed, so once across processes); run by every sweep. */
   expireWaiting?(): Promise<number>;
+  /** Starts the runs enqueued behind their thread whose turn came (released by compare-and-set, so once); run by every sweep. */
+  startEnqueued?(): Promise<number>;
 }
 
 function newProcessId(): string {
@@ -174,6 +176,7 @@ export class ProcessHost {
       }
     }
     if (this.#deps.expireWaiting) ended += await this.#deps.expireWaiting();
+    if (this.#deps.startEnqueued) await this.#deps.startEnqueued();
     return { ended, resumed };
   }
 

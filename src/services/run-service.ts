@@ -64,7 +64,7 @@ export class RunService {
    */
   async start(
     repos: TenantRepositories, hierarchyId: string, task: string,
-    options: { inlineHierarchy?: boolean; budget?: Budget; metadata?: Record<string, unknown>; thread?: { id: string; context: ThreadTurn[] } } = {},
+    options: { inlineHierarchy?: boolean; budget?: Budget; metadata?: Record<string, unknown>; thread?: { id: string; context: ThreadTurn[]; enqueue?: boolean } } = {},
   ): Promise<RunRecord> {
     const { runtime } = this.#deps;
     if (!runtime.accepting) throw new UnavailableError('the service is shutting down; no new run can start', 'SHUTTING_DOWN');
@@ -76,16 +76,18 @@ export class RunService {
     const { queue, host } = this.#deps;
     return this.#admission.admit(repos, async () => {
       const run = await repos.runs.create({
-        hierarchyId, task, topologySnapshot: topologyOf({ ...planned.plan, runId: 0 }), owner: queue ? null : host.processId, budget,
-        threadId: thread?.id ?? null, metadata: options.metadata ?? null,
+        hierarchyId, task, topologySnapshot: topologyOf({ ...planned.plan, runId: 0 }), owner: queue || thread?.enqueue ? null : host.processId, budget,
+        threadId: thread?.id ?? null, metadata: options.metadata ?? null, threadQueued: thread?.enqueue ?? false,
       });
+      // Enqueued: it waits its turn (thread-queue.ts starts it once the runs before it ended).
+      if (thread?.enqueue) return run;
       const older = thread ? (await repos.runs.liveOfThread(thread.id)).find((r) => r.id < run.id) : undefined;
       if (older) {
         await repos.runs.discardRefused(run.id);
         throw new ConflictError(`thread ${thread!.id} has a live run (${older.id}): wait for it, cancel it, or start with multitask_strategy "interrupt"`, 'THREAD_BUSY');
       }
       return run;
-    }, (run) => this.#launch(repos, planned, run));
+    }, (run) => (run.threadQueued ? Promise.resolve() : this.#launch(repos, planned, run)));
   }
 
   /** Hands an admitted run to the shared queue, or to this process's runtime. */
@@ -208,9 +210,9 @@ export class RunService {
       const wait = new Promise<void>((resolve) => { timer = setTimeout(resolve, waitMs); });
       await Promise.race([done?.catch(() => undefined), wait]);
       clearTimeout(timer);
-    } else if (run.owner === null && (queue ? await queue.withdraw(id) : true) && await ownership.claim(id, null, host.processId)) {
-      // Never taken by any process (withdrawn from the queue, or left by a version without
-      // leases): this process ends it, with the terminal event its stream needs.
+    } else if (run.owner === null && (run.threadQueued || (queue ? await queue.withdraw(id) : true)) && await ownership.claim(id, null, host.processId)) {
+      // Never taken by any process (enqueued behind its thread, withdrawn from the queue, or left
+      // by a version without leases): this process ends it, with the terminal event its stream needs.
       await endLostRun({
         eventLog: this.#deps.eventLog, ownership, processId: host.processId, runId: id, status: 'cancelled',
         error: null, reason: 'cancelled before any process took it',

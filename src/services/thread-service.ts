@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors/app-err
 import type { PageQuery, Slice, TenantRepositories } from '../domain/repositories.ts';
 import type { RunRecord, RunStatus } from '../domain/run-records.ts';
 import type { Budget } from '../domain/budget-schemas.ts';
-import type { MultitaskStrategy, ThreadRecord, ThreadStatus, ThreadView } from '../domain/thread-schemas.ts';
+import { MAX_ENQUEUED_PER_THREAD, type MultitaskStrategy, type ThreadRecord, type ThreadStatus, type ThreadView } from '../domain/thread-schemas.ts';
 import { getHierarchy } from './hierarchy-service.ts';
 import { threadContextOf, type ThreadContextLimits } from './thread-context.ts';
 import type { RunService } from './run-service.ts';
@@ -78,14 +78,25 @@ export class ThreadService {
 
   /**
    * Starts a run on the thread, given its earlier runs as context. With a live run already:
-   * `reject` answers 409 THREAD_BUSY; `interrupt` cancels it (the one cancel path) first.
+   * `reject` answers 409 THREAD_BUSY; `interrupt` cancels it (the one cancel path) first;
+   * `enqueue` makes the run wait its turn (at most MAX_ENQUEUED_PER_THREAD live runs a thread),
+   * started by a sweep once the runs before it ended, and given their answers then.
    */
   async startRun(repos: TenantRepositories, input: { threadId: string; hierarchyId?: string; task: string; budget?: Budget; metadata?: Record<string, unknown>; multitaskStrategy: MultitaskStrategy }): Promise<RunRecord> {
     const thread = await this.#find(repos, input.threadId);
     if (input.hierarchyId !== undefined && (await this.#hierarchy(repos, input.hierarchyId)).id !== thread.hierarchyId) {
       throw new ValidationError(`thread_id: thread ${thread.id} runs on hierarchy ${thread.hierarchyId}, not ${input.hierarchyId}`);
     }
-    for (const run of await repos.runs.liveOfThread(thread.id)) {
+    const live = await repos.runs.liveOfThread(thread.id);
+    if (input.multitaskStrategy === 'enqueue' && live.length > 0) {
+      if (live.length >= MAX_ENQUEUED_PER_THREAD) {
+        throw new ConflictError(`thread ${thread.id} has ${live.length} live runs (at most ${MAX_ENQUEUED_PER_THREAD} with enqueue)`, 'THREAD_BUSY');
+      }
+      return this.#deps.runs.start(repos, thread.hierarchyId, input.task, {
+        ...(input.budget && { budget: input.budget }), ...(input.metadata && { metadata: input.metadata }), thread: { id: thread.id, context: [], enqueue: true },
+      });
+    }
+    for (const run of live) {
       if (input.multitaskStrategy === 'reject') {
         throw new ConflictError(`thread ${thread.id} has a live run (${run.id}): wait for it, cancel it, or start with multitask_strategy "interrupt"`, 'THREAD_BUSY');
       }

@@ -115,7 +115,8 @@ export class SqlRunOwnership implements RunOwnership {
   async unownedRuns(createdBefore: Date): Promise<OwnedRun[]> {
     const em = this.#em();
     const rows = await em.find(
-      ExecutionRun, { status: { $in: LIVE }, owner: null, createdAt: { $lt: createdBefore } },
+      // A run enqueued behind its thread is not left behind: it waits its turn (enqueuedDue).
+      ExecutionRun, { status: { $in: LIVE }, owner: null, threadQueued: false, createdAt: { $lt: createdBefore } },
       { ...ACROSS_TENANTS, fields: ['id', 'tenantId', 'owner', 'status'], orderBy: { id: 'asc' } },
     );
     if (rows.length === 0) return [];
@@ -123,6 +124,28 @@ export class SqlRunOwnership implements RunOwnership {
     const waiting = await em.find(RunCheckpoint, { runId: { $in: rows.map((r) => r.id) } }, { fields: ['runId'] });
     const handedOff = new Set(waiting.map((c) => Number(c.runId)));
     return rows.filter((r) => !handedOff.has(Number(r.id))).map(ownedRun);
+  }
+
+  async enqueuedDue(limit: number): Promise<OwnedRun[]> {
+    const em = this.#em();
+    const queued = await em.find(
+      ExecutionRun, { threadQueued: true, status: 'pending', owner: null },
+      { ...ACROSS_TENANTS, fields: ['id', 'tenantId', 'owner', 'status', 'threadId'], orderBy: { id: 'asc' }, limit },
+    );
+    const due: OwnedRun[] = [];
+    for (const run of queued) {
+      // Due once it is the oldest live run of its thread (the live ones before it have ended).
+      const older = await em.count(ExecutionRun, {
+        threadId: run.threadId, id: { $lt: run.id }, status: { $in: ['pending', 'running', 'waiting_input'] },
+      }, ACROSS_TENANTS);
+      if (older === 0) due.push(ownedRun(run));
+    }
+    return due;
+  }
+
+  async releaseEnqueued(runId: number): Promise<boolean> {
+    const changed = await this.#em().nativeUpdate(ExecutionRun, { id: runId, threadQueued: true, status: 'pending', owner: null }, { threadQueued: false }, ACROSS_TENANTS);
+    return changed > 0;
   }
 
   async claim(runId: number, from: string | null, to: string | null): Promise<boolean> {

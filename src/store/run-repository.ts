@@ -13,6 +13,7 @@ function toRecord(r: ExecutionRun): RunRecord {
     tenantId: r.tenantId,
     hierarchyId: r.hierarchyId,
     threadId: r.threadId ?? null,
+    threadQueued: r.threadQueued ?? false,
     task: r.task,
     status: r.status as RunStatus,
     result: r.result ?? null,
@@ -81,7 +82,7 @@ export class SqlRunRepository implements RunRepository {
     return row ? toRecord(row) : null;
   }
 
-  async create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null; budget?: Budget | null; threadId?: string | null; metadata?: Record<string, unknown> | null }): Promise<RunRecord> {
+  async create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null; budget?: Budget | null; threadId?: string | null; metadata?: Record<string, unknown> | null; threadQueued?: boolean }): Promise<RunRecord> {
     const row = this.#em.create(ExecutionRun, {
       tenantId: this.#tenantId,
       hierarchyId: fields.hierarchyId,
@@ -92,6 +93,7 @@ export class SqlRunRepository implements RunRepository {
       owner: fields.owner ?? null,
       budget: fields.budget ?? null,
       metadata: fields.metadata ?? null,
+      threadQueued: fields.threadQueued ?? false,
     });
     await this.#em.flush();
     return toRecord(row);

@@ -54,7 +54,7 @@ export interface RunRequest {
   metadata: Record<string, unknown>;
   settings: LgRunSettings;
   /** rollback: the thread's live runs are cancelled and deleted first. */
-  multitask: 'reject' | 'interrupt' | 'rollback';
+  multitask: 'reject' | 'interrupt' | 'rollback' | 'enqueue';
   ifNotExists: 'create' | 'reject';
   onDisconnect: 'cancel' | 'continue';
 }
@@ -69,7 +69,6 @@ export function parseRunRequest(body: Record<string, unknown>, stateless: boolea
     if (body[field] !== undefined && body[field] !== null) throw unprocessable(`${field}: ${why}`);
   }
   const input = parseInput(runCreateSchema, body);
-  if (input.multitask_strategy === 'enqueue') throw unprocessable('multitask_strategy: enqueue is not supported (reject, interrupt, rollback)');
   const messages = input.input?.messages;
   if (!messages) throw unprocessable('input: must hold messages, the last human one being the task');
   const human = messages.findLast((m) => ['human', 'user'].includes(m.type ?? m.role ?? ''));
@@ -84,7 +83,7 @@ export function parseRunRequest(body: Record<string, unknown>, stateless: boolea
     settings: {
       stream_mode: [...new Set(modes.length > 0 ? modes : ['values'])] as StreamMode[],
       stream_subgraphs: input.stream_subgraphs ?? false,
-      multitask_strategy: multitask === 'interrupt' ? 'interrupt' : 'reject',
+      multitask_strategy: multitask === 'interrupt' || multitask === 'enqueue' ? multitask : 'reject',
       ...(stateless && { on_completion: input.on_completion ?? 'delete' }),
     },
     multitask, ifNotExists: input.if_not_exists ?? 'reject', onDisconnect: input.on_disconnect ?? 'continue',

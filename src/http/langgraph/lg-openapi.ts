@@ -39,7 +39,7 @@ export function lgOpenApiPaths(): Record<string, object> {
     '/lg/threads/{thread_id}/history': { post: op("A thread's states, newest first, one per run (limit, before)", { params: [thread], body: true }) },
     '/lg/threads/{thread_id}/runs': {
       get: op("A thread's runs, newest first (limit, offset, status)", { params: [thread] }),
-      post: op('Start a run in the background (input.messages: the last human one is the task; multitask_strategy reject, interrupt, rollback; if_not_exists)', { params: [thread], body: true }),
+      post: op('Start a run in the background (input.messages: the last human one is the task; multitask_strategy reject, interrupt, rollback, enqueue; if_not_exists)', { params: [thread], body: true }),
     },
     '/lg/threads/{thread_id}/runs/stream': { post: op('Start a run and stream it (stream_mode, stream_subgraphs)', { params: [thread], body: true, stream: true }) },
     '/lg/threads/{thread_id}/runs/wait': { post: op("Start a run and answer the thread's values once it ended", { params: [thread], body: true }) },

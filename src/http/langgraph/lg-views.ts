@@ -11,7 +11,7 @@ export const LG_METADATA_KEY = 'langgraph';
 
 export const STREAM_MODES = ['values', 'updates', 'messages-tuple', 'events', 'custom', 'debug'] as const;
 export type StreamMode = (typeof STREAM_MODES)[number];
-export type LgMultitask = 'reject' | 'interrupt';
+export type LgMultitask = 'reject' | 'interrupt' | 'enqueue';
 
 export interface LgRunSettings {
   stream_mode: StreamMode[];
@@ -26,7 +26,7 @@ export function settingsOf(run: Pick<RunRecord, 'metadata'>): LgRunSettings {
   return {
     stream_mode: Array.isArray(stored?.stream_mode) && stored.stream_mode.length > 0 ? stored.stream_mode : ['values'],
     stream_subgraphs: stored?.stream_subgraphs === true,
-    multitask_strategy: stored?.multitask_strategy === 'interrupt' ? 'interrupt' : 'reject',
+    multitask_strategy: stored?.multitask_strategy === 'interrupt' || stored?.multitask_strategy === 'enqueue' ? stored.multitask_strategy : 'reject',
     ...(stored?.on_completion && { on_completion: stored.on_completion }),
   };
 }

@@ -21,6 +21,8 @@ export const ExecutionRunSchema = defineEntity({
     hierarchyId: p.string().length(36),
     /** The thread (conversation) the run belongs to; null for a run started on its own. */
     threadId: p.string().length(36).nullable(),
+    /** multitask_strategy enqueue: the run waits (pending, unowned) for its thread's earlier runs to end; then a sweep starts it. */
+    threadQueued: p.boolean().default(false),
     task: p.text(),
     status: p.string().length(16),
     result: p.text().nullable(),

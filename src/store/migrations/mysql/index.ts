@@ -11,6 +11,7 @@ import { Migration20261202025716_agent_requests } from './migration-202612020257
 import { Migration20261202113302_threads } from './migration-20261202113302-threads.ts';
 import { Migration20261202153459_run_metadata } from './migration-20261202153459-run-metadata.ts';
 import { Migration20261202154224_push_configs } from './migration-20261202154224-push-configs.ts';
+import { Migration20261202161905_thread_queued } from './migration-20261202161905-thread-queued.ts';
 
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261201201918_initial', class: Migration20261201201918_initial },
@@ -23,4 +24,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261202113302_threads', class: Migration20261202113302_threads },
   { name: 'Migration20261202153459_run_metadata', class: Migration20261202153459_run_metadata },
   { name: 'Migration20261202154224_push_configs', class: Migration20261202154224_push_configs },
+  { name: 'Migration20261202161905_thread_queued', class: Migration20261202161905_thread_queued },
 ];

@@ -11,6 +11,7 @@ import { Migration20261202025714_agent_requests } from './migration-202612020257
 import { Migration20261202113301_threads } from './migration-20261202113301-threads.ts';
 import { Migration20261202153456_run_metadata } from './migration-20261202153456-run-metadata.ts';
 import { Migration20261202154222_push_configs } from './migration-20261202154222-push-configs.ts';
+import { Migration20261202161902_thread_queued } from './migration-20261202161902-thread-queued.ts';
 
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261201201917_initial', class: Migration20261201201917_initial },
@@ -23,4 +24,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261202113301_threads', class: Migration20261202113301_threads },
   { name: 'Migration20261202153456_run_metadata', class: Migration20261202153456_run_metadata },
   { name: 'Migration20261202154222_push_configs', class: Migration20261202154222_push_configs },
+  { name: 'Migration20261202161902_thread_queued', class: Migration20261202161902_thread_queued },
 ];
