@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/backends.ts';
 import { serve, type TestServer } from './helpers/http-client.ts';
 import { sampleHierarchyInput } from './helpers/fixtures.ts';
 import { cli } from './helpers/cli-process.ts';
+import { pollUntil } from './helpers/cadre-process.ts';
 import { DEFAULT_TENANT } from '../src/http/tenant.ts';
 import type { Service } from '../src/compose.ts';
 
@@ -14,6 +15,7 @@ let service: Service;
 let server: TestServer;
 let hierarchy: { id: string; name: string };
 let other: { id: string; name: string };
+let slow: { id: string; name: string };
 
 async function ok(action: string, body: unknown): Promise<any> {
   const res = await server.post(`/api/executor/v1/${action}`, body);
@@ -32,6 +34,10 @@ test.before(async () => {
   hierarchy = { id: h.id, name: h.name };
   const o = await ok('hierarchies/create', sampleHierarchyInput({ name: 'cli other', global_supervisor_agent: agent }));
   other = { id: o.id, name: o.name };
+  // Slow enough to still be running while the CLI acts on its thread.
+  const slowModel = await ok('models/create', { name: 'slow', model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 20, reply_tokens: 100 } });
+  const s = await ok('hierarchies/create', sampleHierarchyInput({ name: 'cli slow', global_supervisor_agent: { system_prompt: 'You coordinate the teams.', llm_config: { model_id: slowModel.id } } }));
+  slow = { id: s.id, name: s.name };
 });
 test.after.always(async () => {
   await server?.close();
@@ -128,6 +134,30 @@ test.serial('thread create --json prints the thread; a thread without runs says 
   t.is(shown.code, 0, shown.stderr);
   t.true(shown.stdout.includes(`(no runs yet: cadre run --thread ${thread.id} "<task>")`), shown.stdout);
   await ok('threads/delete', { id: thread.id });
+});
+
+test.serial('a busy thread refuses run --thread (exit 5, THREAD_BUSY) and thread delete; --interrupt cancels its live run and goes on', async (t) => {
+  const id = (await ok('threads/create', { hierarchy_id: slow.id })).id as string;
+  const live = await ok('runs/start', { thread_id: id, task: 'A long first turn [busy]' });
+  await pollUntil(`run ${live.id} running`, 30_000, async () => ((await ok('runs/get', { id: live.id })).status === 'running' ? true : undefined), 50);
+  t.is((await ok('threads/get', { id })).status, 'busy');
+  const refused = await cli([...url(), 'run', '--thread', id, 'Too soon']);
+  t.is(refused.code, 5);
+  t.regex(refused.stderr, /THREAD_BUSY/);
+  const busyDelete = await cli([...url(), 'thread', 'delete', id]);
+  t.is(busyDelete.code, 5);
+  t.regex(busyDelete.stderr, /THREAD_BUSY/);
+
+  const interrupting = await cli([...url(), 'run', '--thread', id, '--interrupt', 'Instead [interrupt]']);
+  t.is(interrupting.code, 0, interrupting.stderr);
+  t.is((await ok('runs/get', { id: live.id })).status, 'cancelled');
+  const shown = await cli([...url(), 'thread', id]);
+  t.is(shown.code, 0, shown.stderr);
+  const rows = shown.stdout.split('\n').filter((l) => /^\d+ +(completed|cancelled) /.test(l));
+  t.is(rows.length, 2, shown.stdout);
+  t.regex(rows[0]!, /^\d+ +completed .*Instead \[interrupt\]/);
+  t.regex(rows[1]!, new RegExp(`^${live.id} +cancelled .*A long first turn \\[busy\\]`));
+  t.is((await cli([...url(), 'thread', 'delete', id])).code, 0);
 });
 
 test.serial('exit codes: unknown thread 5, wrong hierarchy for the thread 5, usage 2', async (t) => {
