@@ -64,7 +64,7 @@ test.serial('npx cadre --help works from the project and lists the commands and 
   const [code] = await once(child, 'close');
   clearTimeout(killer);
   t.is(code, 0);
-  for (const command of ['run', 'tail', 'runs', 'inspect', 'delete', 'hierarchies', 'models', 'agents', 'respond', 'keys']) t.regex(out, new RegExp(`^  ${command}\\b`, 'm'));
+  for (const command of ['run', 'tail', 'runs', 'inspect', 'delete', 'threads', 'thread', 'hierarchies', 'models', 'agents', 'respond', 'keys']) t.regex(out, new RegExp(`^  ${command}\\b`, 'm'));
   t.regex(out, /Exit codes: 0 ok/);
 });
 

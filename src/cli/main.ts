@@ -5,6 +5,7 @@ import { followCommand, runCommand } from './run-commands.ts';
 import { agentCancelCommand, agentSteerCommand, respondCommand } from './agent-commands.ts';
 import { shellQuote } from './control-event-lines.ts';
 import { deleteCommand, hierarchiesCommand, inspectCommand, modelsCommand, runsCommand } from './list-commands.ts';
+import { threadCommand, threadCreateCommand, threadDeleteCommand, threadsCommand } from './thread-commands.ts';
 
 /** The Cadre command line: `npx cadre …` (bin/cadre.js runs this file on the project's Node 24). */
 
@@ -20,6 +21,13 @@ function positiveInt(what: string) {
     if (!/^\d{1,15}$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${what} must be a positive integer`);
     return Number(value);
   };
+}
+
+/** Collects repeated `--metadata key=value` into one object. */
+function metadataPair(value: string, into: Record<string, string> | undefined): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at < 1) throw new InvalidArgumentError('--metadata takes key=value');
+  return { ...into, [value.slice(0, at)]: value.slice(at + 1) };
 }
 
 function nonNegativeInt(what: string) {
@@ -63,11 +71,18 @@ const retryOption = () => new Option('--retry-for <seconds>', 'keep reconnecting
 
 program.command('run')
   .description('start a run and follow it live (agents active, tokens, elapsed), then print its answer')
-  .argument('<hierarchy>', 'hierarchy id or name')
-  .argument('<task>', 'the task')
+  .argument('<hierarchy>', "hierarchy id or name (with --thread it may be left out: the thread's)")
+  .argument('[task]', 'the task')
+  .option('--thread <id>', "continue this thread: the run is told the thread's earlier tasks and answers")
+  .option('--interrupt', "with --thread: cancel the thread's live run instead of being refused", false)
   .addOption(retryOption())
-  .action(async (hierarchy: string, task: string, opts: { retryFor: number }, cmd: Command) => {
-    process.exitCode = await runCommand(client(cmd), hierarchy, task, { json: globals(cmd).json, retryForMs: opts.retryFor * 1000, respondPrefix: respondPrefix(cmd) });
+  .action(async (first: string, second: string | undefined, opts: { retryFor: number; thread?: string; interrupt: boolean }, cmd: Command) => {
+    // One operand is the task, and only a thread says which hierarchy it runs on.
+    const [hierarchy, task] = second === undefined ? [undefined, first] : [first, second];
+    process.exitCode = await runCommand(client(cmd), hierarchy, task, {
+      json: globals(cmd).json, retryForMs: opts.retryFor * 1000, respondPrefix: respondPrefix(cmd),
+      ...(opts.thread !== undefined && { thread: opts.thread }), interrupt: opts.interrupt,
+    });
   });
 
 program.command('tail')
@@ -104,6 +119,32 @@ program.command('delete')
   .argument('<run>', 'run id', positiveInt('run'))
   .action(async (run: number, _opts: unknown, cmd: Command) => {
     process.exitCode = await deleteCommand(client(cmd), run, { json: globals(cmd).json });
+  });
+
+pageOptions(program.command('threads').description('list threads (conversations of runs on one hierarchy), newest first'))
+  .option('--hierarchy <id>', 'only threads of this hierarchy (id or name)')
+  .action(async (opts: { page: number; size: number; hierarchy?: string }, cmd: Command) => {
+    process.exitCode = await threadsCommand(client(cmd), { ...opts, json: globals(cmd).json });
+  });
+
+const thread = pageOptions(program.command('thread')
+  .description("show a thread and its runs, newest first (task and answer of each); create or delete one")
+  .argument('<id>', 'thread id'))
+  .action(async (id: string, opts: { page: number; size: number }, cmd: Command) => {
+    process.exitCode = await threadCommand(client(cmd), id, { ...opts, json: globals(cmd).json });
+  });
+thread.command('create')
+  .description('create a thread on a hierarchy and print its id')
+  .argument('<hierarchy>', 'hierarchy id or name')
+  .option('--metadata <key=value>', 'a label (repeatable)', metadataPair)
+  .action(async (hierarchy: string, opts: { metadata?: Record<string, string> }, cmd: Command) => {
+    process.exitCode = await threadCreateCommand(client(cmd), hierarchy, { json: globals(cmd).json, metadata: opts.metadata ?? {} });
+  });
+thread.command('delete')
+  .description('delete a thread with its runs and their events (refused while a run of it is live)')
+  .argument('<id>', 'thread id')
+  .action(async (id: string, _opts: unknown, cmd: Command) => {
+    process.exitCode = await threadDeleteCommand(client(cmd), id, { json: globals(cmd).json });
   });
 
 pageOptions(program.command('hierarchies').description('list hierarchies'))
@@ -173,7 +214,7 @@ keys.command('revoke')
   });
 
 // Subcommands inherit exitOverride and the help hint only when set on each.
-for (const cmd of [...program.commands, ...keys.commands, ...agents.commands]) cmd.exitOverride().showHelpAfterError();
+for (const cmd of [...program.commands, ...keys.commands, ...agents.commands, ...thread.commands]) cmd.exitOverride().showHelpAfterError();
 
 // A reader that left (`cadre tail 1 --json | head`) is not an error of the CLI: stop quietly.
 for (const stream of [process.stdout, process.stderr]) {

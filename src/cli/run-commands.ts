@@ -36,11 +36,28 @@ export async function resolveHierarchy(client: ApiClient, ref: string): Promise<
   throw new CliError(`no hierarchy with id or name "${ref}"`, EXIT.refused);
 }
 
-/** `cadre run <hierarchy> <task>`: starts the run, follows it live, prints the answer. */
-export async function runCommand(client: ApiClient, hierarchyRef: string, task: string, flags: FollowFlags): Promise<number> {
-  const hierarchy = await resolveHierarchy(client, hierarchyRef);
-  const run = await client.post<{ id: number }>('runs/start', { hierarchy_id: hierarchy.id, task });
-  if (!flags.json) process.stderr.write(`run ${run.id} started on "${hierarchy.name}" (follow it again with: cadre tail ${run.id}; Ctrl-C cancels it)\n`);
+export interface RunStartFlags {
+  /** Continue this thread: the run is given its earlier tasks and answers. */
+  thread?: string;
+  /** With `thread`: cancel its live run, if any, instead of being refused (multitask_strategy interrupt). */
+  interrupt?: boolean;
+}
+
+/**
+ * `cadre run [<hierarchy>] <task>`: starts the run, follows it live, prints the answer. With a
+ * thread the hierarchy may be left out (it is the thread's); given, the server checks it is.
+ */
+export async function runCommand(client: ApiClient, hierarchyRef: string | undefined, task: string, flags: FollowFlags & RunStartFlags): Promise<number> {
+  if (flags.interrupt && !flags.thread) throw new CliError('--interrupt needs --thread <id>: only a thread has a live run to interrupt', EXIT.usage);
+  if (hierarchyRef === undefined && !flags.thread) throw new CliError('run needs <hierarchy> and <task> (or --thread <id> and <task>)', EXIT.usage);
+  // Resolved before the start, so that an unknown thread or hierarchy fails before any run exists.
+  const hierarchy = await resolveHierarchy(client, hierarchyRef ?? (await client.post<{ hierarchy_id: string }>('threads/get', { id: flags.thread })).hierarchy_id);
+  const run = await client.post<{ id: number; thread_id: string | null }>('runs/start', {
+    hierarchy_id: hierarchy.id, task,
+    ...(flags.thread && { thread_id: flags.thread, multitask_strategy: flags.interrupt ? 'interrupt' : 'reject' }),
+  });
+  const inThread = run.thread_id ? ` in thread ${run.thread_id}` : '';
+  if (!flags.json) process.stderr.write(`run ${run.id} started on "${hierarchy.name}"${inThread} (follow it again with: cadre tail ${run.id}; Ctrl-C cancels it)\n`);
   // The first Ctrl-C cancels the run and shows it ending; a second one leaves at once.
   const cancel = () => {
     process.stderr.write(`\ncancelling run ${run.id}… (Ctrl-C again to leave without waiting)\n`);

@@ -1,4 +1,4 @@
-// The viewer's entry: settings, a hash route (#/ the runs, #/runs/<id> one run) and the pages.
+// The viewer's entry: settings, a hash route (#/ the runs, #/threads/<id> a thread's runs, #/runs/<id> one run) and the pages.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './format.js';
@@ -7,8 +7,11 @@ import { RunsPage } from './runs-page.js';
 import { RunPage } from './run-page.js';
 
 function routeOf(hash) {
-  const match = /^#\/runs\/(\d+)$/.exec(hash);
-  return match ? { runId: Number(match[1]) } : { runId: null };
+  const run = /^#\/runs\/(\d+)$/.exec(hash);
+  if (run) return { runId: Number(run[1]), threadId: null };
+  // #/threads/<id>: the runs list filtered to one thread.
+  const thread = /^#\/threads\/([0-9a-fA-F-]{36})$/.exec(hash);
+  return { runId: null, threadId: thread ? thread[1] : null };
 }
 
 function App() {
@@ -35,7 +38,7 @@ function App() {
         // Keyed by run and settings: another run or another key/tenant starts a fresh page.
         ? html`<${RunPage} key=${`${route.runId}:${settings.tenant}:${settings.apiKey}`} settings=${settings} runId=${route.runId} onOpenSettings=${openSettings}/>`
         // The list too: rows fetched with the previous key must not stay on screen under the next one.
-        : html`<${RunsPage} key=${`${settings.tenant}:${settings.apiKey}`} settings=${settings} onOpenSettings=${openSettings}/>`}
+        : html`<${RunsPage} key=${`${route.threadId}:${settings.tenant}:${settings.apiKey}`} settings=${settings} threadId=${route.threadId} onOpenSettings=${openSettings}/>`}
     </main>
   </div>`;
 }

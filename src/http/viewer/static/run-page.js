@@ -11,6 +11,7 @@ import { AgentCards } from './agent-cards.js';
 import { Timeline, CATEGORIES } from './timeline.js';
 import { RunStats, statsFromTree } from './run-stats.js';
 import { PendingInputs } from './pending-inputs.js';
+import { ThreadLink, ThreadTurns } from './thread-turns.js';
 
 /** Statuses of a run not ended yet: its agents can be controlled, its requests answered. */
 const LIVE_STATUSES = new Set(['pending', 'running', 'waiting_input']);
@@ -122,7 +123,7 @@ export function RunPage({ settings, runId, onOpenSettings }) {
       <div>
         <h2>Run #${runId} <span class=${`status status-${status}`} data-testid="run-status">${status}</span></h2>
         <p class="task" data-testid="run-task">${run?.task ?? ''}</p>
-        <p class="muted">hierarchy ${hierarchyName ?? run?.hierarchy_id ?? '…'}${run && ` · created ${formatAge(run.created_at)}`}${
+        <p class="muted">hierarchy ${hierarchyName ?? run?.hierarchy_id ?? '…'}${run?.thread_id ? html` · thread <${ThreadLink} threadId=${run.thread_id} testid="run-thread"/>` : ''}${run && ` · created ${formatAge(run.created_at)}`}${
           (run?.resumes?.count ?? 0) > 0 || model.current.resumes.length > 0
             ? html` · <span data-testid="run-moves" title="resumed on another process from its checkpoint">moved ${Math.max(run?.resumes?.count ?? 0, model.current.resumes.length)}×</span>`
             : ''}</p>
@@ -138,6 +139,7 @@ export function RunPage({ settings, runId, onOpenSettings }) {
     ${!refused && (error || connection.error || statsError) && html`<p class="error" data-testid="run-error">${error ?? connection.error ?? statsError}</p>`}
     ${terminal?.result && html`<section class="card result"><strong>Result</strong><p data-testid="run-result">${terminal.result}</p></section>`}
     ${terminal?.error && html`<section class="card result failed"><strong>Error</strong><p data-testid="run-error-detail">${terminal.error}</p></section>`}
+    ${run?.thread_id && html`<${ThreadTurns} settings=${settings} threadId=${run.thread_id} runId=${runId} refresh=${status}/>`}
     ${!terminal && html`<${PendingInputs} run=${run} model=${model.current} settings=${settings} runId=${runId} onResponded=${() => void loadRun()}/>`}
     <div class="run-grid">
       <section class="card tree"><header><strong>Actor tree</strong></header>

@@ -1,9 +1,10 @@
-// The list of runs (polled, so new runs and status changes show up live) and the form that
-// starts a run on a hierarchy.
+// The list of runs (polled, so new runs and status changes show up live), all of them or one
+// thread's (#/threads/<id>), and the form that starts a run on a hierarchy or the next turn of the thread.
 import { html, clip, formatAge } from './format.js';
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api.js';
 import { AuthNotice, isAuthError } from './auth-notice.js';
+import { ThreadLink, shortThread } from './thread-turns.js';
 
 const POLL_EVERY_MS = 2000;
 const PAGE_SIZE = 20;
@@ -19,7 +20,7 @@ function useHierarchies(settings) {
   return [hierarchies, error];
 }
 
-function StartForm({ settings, hierarchies }) {
+function StartForm({ settings, hierarchies, threadId }) {
   const [hierarchyId, setHierarchyId] = useState('');
   const [task, setTask] = useState('');
   const [error, setError] = useState(null);
@@ -30,7 +31,8 @@ function StartForm({ settings, hierarchies }) {
     e.preventDefault();
     setStarting(true);
     try {
-      const run = await call(settings, 'runs/start', { hierarchy_id: chosen, task });
+      // In a thread's list the run is its next turn, on the thread's own hierarchy.
+      const run = await call(settings, 'runs/start', threadId ? { thread_id: threadId, task } : { hierarchy_id: chosen, task });
       location.hash = `#/runs/${run.id}`;
     } catch (err) {
       setError(err.message);
@@ -38,21 +40,22 @@ function StartForm({ settings, hierarchies }) {
     }
   };
   return html`<form class="card start-form" data-testid="start-form" onSubmit=${submit}>
-    <header><strong>Start a run</strong></header>
-    <label>Hierarchy
+    <header><strong>${threadId ? 'Continue the thread' : 'Start a run'}</strong></header>
+    ${threadId ? html`<p class="muted" data-testid="start-thread">the next turn of thread <code>${shortThread(threadId)}</code>, told its earlier tasks and answers</p>`
+      : html`<label>Hierarchy
       <select name="hierarchy" data-testid="start-hierarchy" value=${chosen} onChange=${(e) => setHierarchyId(e.currentTarget.value)}>
         ${hierarchies.map((h) => html`<option key=${h.id} value=${h.id}>${h.name} (${h.teams.length} teams)</option>`)}
       </select>
-    </label>
+    </label>`}
     <label>Task <textarea name="task" data-testid="start-task" rows="3" required value=${task} onInput=${(e) => setTask(e.currentTarget.value)}
       placeholder="What should the agents do?"></textarea></label>
-    <button type="submit" data-testid="start-submit" disabled=${starting || !chosen || !task.trim()}>${starting ? 'Starting…' : 'Start run'}</button>
+    <button type="submit" data-testid="start-submit" disabled=${starting || (!threadId && !chosen) || !task.trim()}>${starting ? 'Starting…' : 'Start run'}</button>
     ${hierarchies.length === 0 && html`<p class="muted">No hierarchy yet: create one with hierarchies/create (see the README).</p>`}
     ${error && html`<p class="error">${error}</p>`}
   </form>`;
 }
 
-export function RunsPage({ settings, onOpenSettings }) {
+export function RunsPage({ settings, threadId, onOpenSettings }) {
   const [hierarchies, hierarchiesError] = useHierarchies(settings);
   const [status, setStatus] = useState('');
   const [page, setPage] = useState(1);
@@ -65,7 +68,7 @@ export function RunsPage({ settings, onOpenSettings }) {
     let timer;
     const poll = async () => {
       try {
-        const answer = await call(settings, 'runs/list', { page, size: PAGE_SIZE, ...(status && { status }) });
+        const answer = await call(settings, 'runs/list', { page, size: PAGE_SIZE, ...(status && { status }), ...(threadId && { thread_id: threadId }) });
         if (!stopped) { setRuns(answer); setError(null); setNow(Date.now()); }
       } catch (err) {
         // A refused key shows no rows at all, not the rows another key was shown before.
@@ -75,7 +78,7 @@ export function RunsPage({ settings, onOpenSettings }) {
     };
     void poll();
     return () => { stopped = true; clearTimeout(timer); };
-  }, [settings, page, status]);
+  }, [settings, page, status, threadId]);
 
   const names = new Map(hierarchies.map((h) => [h.id, h.name]));
   const authError = [error, hierarchiesError].find(isAuthError);
@@ -83,10 +86,12 @@ export function RunsPage({ settings, onOpenSettings }) {
     : hierarchiesError && !isAuthError(hierarchiesError) ? `hierarchies: ${hierarchiesError.message}` : null;
   return html`<div class="runs-page">
     ${authError && html`<div class="wide"><${AuthNotice} error=${authError} settings=${settings} onOpenSettings=${onOpenSettings}/></div>`}
-    <${StartForm} settings=${settings} hierarchies=${hierarchies}/>
+    <${StartForm} settings=${settings} hierarchies=${hierarchies} threadId=${threadId}/>
     <section class="card">
       <header class="list-controls">
         <strong>Runs</strong>
+        ${threadId && html`<span class="thread-filter" data-testid="thread-filter" data-thread=${threadId}>of thread <code title=${threadId}>${shortThread(threadId)}</code>
+          <a href="#/" data-testid="thread-filter-clear" title="all runs">× all runs</a></span>`}
         <label>status <select data-testid="status-filter" value=${status} onChange=${(e) => { setStatus(e.currentTarget.value); setPage(1); }}>
           <option value="">all</option>
           ${STATUSES.map((s) => html`<option key=${s} value=${s}>${s}</option>`)}
@@ -95,12 +100,13 @@ export function RunsPage({ settings, onOpenSettings }) {
       </header>
       ${otherError && html`<p class="error" data-testid="list-error">${otherError}</p>`}
       <table class="runs" data-testid="runs-table">
-        <thead><tr><th>#</th><th>status</th><th>hierarchy</th><th>task</th><th>age</th></tr></thead>
+        <thead><tr><th>#</th><th>status</th><th>hierarchy</th><th>thread</th><th>task</th><th>age</th></tr></thead>
         <tbody>
           ${(runs?.content ?? []).map((r) => html`<tr key=${r.id} data-testid="run-row" data-run=${r.id}>
             <td class="num"><a href=${`#/runs/${r.id}`}>${r.id}</a></td>
             <td><span class=${`status status-${r.status}`}>${r.status}</span></td>
             <td>${names.get(r.hierarchy_id) ?? r.hierarchy_id}</td>
+            <td>${r.thread_id ? html`<${ThreadLink} threadId=${r.thread_id} testid="run-thread"/>` : html`<span class="muted">–</span>`}</td>
             <td><a href=${`#/runs/${r.id}`}>${clip(r.task, 120)}</a></td>
             <td title=${r.created_at}>${formatAge(r.created_at, now)}</td>
           </tr>`)}
