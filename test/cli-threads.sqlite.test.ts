@@ -26,7 +26,9 @@ async function ok(action: string, body: unknown): Promise<any> {
 test.before(async () => {
   db = await createTestDatabase('sqlite');
   await db.store.seedDefaults(DEFAULT_TENANT);
-  service = buildService(db);
+  // Its lease sweep runs (often): it is what starts a run enqueued behind its thread.
+  service = buildService(db, { lease: { heartbeatMs: 200, leaseMs: 1000, sweepMs: 200 } });
+  await service.recover();
   server = await serve(service.app);
   const model = await ok('models/create', { name: 'fast', model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 1, reply_tokens: 8 } });
   const agent = { system_prompt: 'You coordinate the teams.', llm_config: { model_id: model.id } };
@@ -158,6 +160,23 @@ test.serial('a busy thread refuses run --thread (exit 5, THREAD_BUSY) and thread
   t.regex(rows[0]!, /^\d+ +completed .*Instead \[interrupt\]/);
   t.regex(rows[1]!, new RegExp(`^${live.id} +cancelled .*A long first turn \\[busy\\]`));
   t.is((await cli([...url(), 'thread', 'delete', id])).code, 0);
+});
+
+test.serial('run --thread --enqueue waits for the live run to end, then runs and answers', async (t) => {
+  const id = (await ok('threads/create', { hierarchy_id: slow.id })).id as string;
+  const live = await ok('runs/start', { thread_id: id, task: 'A first turn [enqueue-1]' });
+  const queued = await cli([...url(), 'run', '--thread', id, '--enqueue', 'Then this [enqueue-2]']);
+  t.is(queued.code, 0, queued.stderr);
+  t.true(queued.stdout.trim().length > 0, 'the answer is printed');
+  const first = await ok('runs/get', { id: live.id });
+  t.is(first.status, 'completed');
+  const runs = (await ok('runs/list', { thread_id: id })).content as Array<{ id: number; status: string; started_at: string }>;
+  t.is(runs.length, 2);
+  t.is(runs[0]!.status, 'completed');
+  t.true(Date.parse(runs[0]!.started_at) >= Date.parse(first.completed_at), 'it started once the first ended');
+  const usage = await cli([...url(), 'run', 'x', 'y', '--enqueue']);
+  t.is(usage.code, 2);
+  t.regex(usage.stderr, /--enqueue needs --thread/);
 });
 
 test.serial('exit codes: unknown thread 5, wrong hierarchy for the thread 5, usage 2', async (t) => {

@@ -75,13 +75,14 @@ program.command('run')
   .argument('[task]', 'the task')
   .option('--thread <id>', "continue this thread: the run is told the thread's earlier tasks and answers")
   .option('--interrupt', "with --thread: cancel the thread's live run instead of being refused", false)
+  .option('--enqueue', "with --thread: wait for the thread's live run to end, then run (told its answer)", false)
   .addOption(retryOption())
-  .action(async (first: string, second: string | undefined, opts: { retryFor: number; thread?: string; interrupt: boolean }, cmd: Command) => {
+  .action(async (first: string, second: string | undefined, opts: { retryFor: number; thread?: string; interrupt: boolean; enqueue: boolean }, cmd: Command) => {
     // One operand is the task, and only a thread says which hierarchy it runs on.
     const [hierarchy, task] = second === undefined ? [undefined, first] : [first, second];
     process.exitCode = await runCommand(client(cmd), hierarchy, task, {
       json: globals(cmd).json, retryForMs: opts.retryFor * 1000, respondPrefix: respondPrefix(cmd),
-      ...(opts.thread !== undefined && { thread: opts.thread }), interrupt: opts.interrupt,
+      ...(opts.thread !== undefined && { thread: opts.thread }), interrupt: opts.interrupt, enqueue: opts.enqueue,
     });
   });
 

@@ -41,6 +41,8 @@ export interface RunStartFlags {
   thread?: string;
   /** With `thread`: cancel its live run, if any, instead of being refused (multitask_strategy interrupt). */
   interrupt?: boolean;
+  /** With `thread`: wait for its live runs to end, then run (multitask_strategy enqueue). */
+  enqueue?: boolean;
 }
 
 /**
@@ -49,12 +51,14 @@ export interface RunStartFlags {
  */
 export async function runCommand(client: ApiClient, hierarchyRef: string | undefined, task: string, flags: FollowFlags & RunStartFlags): Promise<number> {
   if (flags.interrupt && !flags.thread) throw new CliError('--interrupt needs --thread <id>: only a thread has a live run to interrupt', EXIT.usage);
+  if (flags.enqueue && !flags.thread) throw new CliError('--enqueue needs --thread <id>: only a thread has runs to wait for', EXIT.usage);
+  if (flags.enqueue && flags.interrupt) throw new CliError('--enqueue and --interrupt: choose one', EXIT.usage);
   if (hierarchyRef === undefined && !flags.thread) throw new CliError('run needs <hierarchy> and <task> (or --thread <id> and <task>)', EXIT.usage);
   // Resolved before the start, so that an unknown thread or hierarchy fails before any run exists.
   const hierarchy = await resolveHierarchy(client, hierarchyRef ?? (await client.post<{ hierarchy_id: string }>('threads/get', { id: flags.thread })).hierarchy_id);
   const run = await client.post<{ id: number; thread_id: string | null }>('runs/start', {
     hierarchy_id: hierarchy.id, task,
-    ...(flags.thread && { thread_id: flags.thread, multitask_strategy: flags.interrupt ? 'interrupt' : 'reject' }),
+    ...(flags.thread && { thread_id: flags.thread, multitask_strategy: flags.interrupt ? 'interrupt' : flags.enqueue ? 'enqueue' : 'reject' }),
   });
   const inThread = run.thread_id ? ` in thread ${run.thread_id}` : '';
   if (!flags.json) process.stderr.write(`run ${run.id} started on "${hierarchy.name}"${inThread} (follow it again with: cadre tail ${run.id}; Ctrl-C cancels it)\n`);
