@@ -17,9 +17,6 @@ import { RetentionSweep } from './host/retention-sweep.ts';
 import { RunQueue } from './host/run-queue.ts';
 import { ControlChannel } from './host/control-channel.ts';
 import { SqlRunOwnership } from './store/run-ownership-store.ts';
-import { SqlEventLog } from './store/sql-event-log.ts';
-import { RedisEventLog } from './store/redis/redis-event-log.ts';
-import type { RedisSettings } from './config.ts';
 import type { ComposeOptions } from './compose-options.ts';
 import type { ModelCallSettings } from './models/model-factory.ts';
 import { SseConnectionSlots } from './http/sse-connections.ts';
@@ -28,7 +25,8 @@ import { storeErrorToAppError } from './store/store-errors.ts';
 import type { Store } from './store/store.ts';
 import type { EventLog } from './events/event-log.ts';
 import { describeDatabase } from './store/database-config.ts';
-import { silentLogger, type Logger } from './logging/logger.ts';
+import { silentLogger } from './logging/logger.ts';
+import { makeEventLog } from './compose-event-log.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS } from './tools/tool-settings.ts';
 import { STRICT_OUTBOUND } from './outbound/outbound-policy.ts';
 import { ApiKeyService } from './services/api-key-service.ts';
@@ -298,21 +296,6 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       await host.stop();
       await control?.close();
       await closeEventLog();
-    },
-  };
-}
-
-/** The Redis event log over a SQL archive when Redis is configured, else the embedded SQL log. */
-function makeEventLog(store: Store, redis: RedisSettings | undefined, logger: Logger): { eventLog: EventLog; closeEventLog(): Promise<void>; sqlLog: SqlEventLog } {
-  const sql = new SqlEventLog(store.orm);
-  if (!redis) return { eventLog: sql, closeEventLog: () => sql.close(), sqlLog: sql };
-  const eventLog = new RedisEventLog({ ...redis, archive: sql, logger });
-  return {
-    eventLog,
-    sqlLog: sql,
-    async closeEventLog() {
-      await eventLog.close();
-      await sql.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { ApiClient } from './api-client.ts';
 import { EXIT } from './exit-codes.ts';
-import { drawTree, formatTable, type TreeNode } from './text-output.ts';
+import { drawTree, footer, formatTable, print, type Page, type TreeNode } from './text-output.ts';
 import { oneLine } from './run-progress.ts';
 
 export interface PageFlags {
@@ -9,22 +9,6 @@ export interface PageFlags {
   size: number;
 }
 
-interface Page<T> {
-  content: T[];
-  page: number;
-  totalElements: number;
-  totalPages: number;
-}
-
-function print(text: string): void {
-  process.stdout.write(`${text}\n`);
-}
-
-function footer<T>(page: Page<T>): string {
-  return `page ${page.page} of ${Math.max(1, page.totalPages)} · ${page.totalElements} in all`;
-}
-
-/** `cadre runs`: newest first; `--json` prints the page as the API answers it. */
 export async function runsCommand(client: ApiClient, flags: PageFlags & { status?: string; hierarchy?: string }): Promise<number> {
   const page = await client.post<Page<{ id: number; status: string; hierarchy_id: string; task: string; created_at: string; completed_at: string | null }>>(
     'runs/list', { page: flags.page, size: flags.size, ...(flags.status && { status: flags.status }), ...(flags.hierarchy && { hierarchy_id: flags.hierarchy }) });

@@ -56,3 +56,20 @@ export function drawTree(root: TreeNode): string {
   walk(root, '');
   return lines.join('\n');
 }
+
+/** A page of the API's list answers, as the CLI prints it. */
+export interface Page<T> {
+  content: T[];
+  page: number;
+  totalElements: number;
+  totalPages: number;
+}
+
+export function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+/** The line under a listed page. */
+export function footer<T>(page: Page<T>): string {
+  return `page ${page.page} of ${Math.max(1, page.totalPages)} · ${page.totalElements} in all`;
+}

@@ -1,6 +1,6 @@
 import type { ApiClient } from './api-client.ts';
 import { EXIT } from './exit-codes.ts';
-import { formatTable } from './text-output.ts';
+import { footer, formatTable, print, type Page } from './text-output.ts';
 import { oneLine } from './run-progress.ts';
 import type { PageFlags } from './list-commands.ts';
 
@@ -25,17 +25,6 @@ interface RunJson {
   created_at: string;
 }
 
-interface Page<T> {
-  content: T[];
-  page: number;
-  totalElements: number;
-  totalPages: number;
-}
-
-function print(text: string): void {
-  process.stdout.write(`${text}\n`);
-}
-
 const when = (iso: string) => iso.replace('T', ' ').slice(0, 19);
 
 /** Metadata on one line, `k=v` (a value that is not a string as its JSON). */
@@ -57,7 +46,7 @@ export async function threadsCommand(client: ApiClient, flags: PageFlags & { hie
   print(formatTable(['ID', 'STATUS', 'RUNS', 'LAST RUN', 'UPDATED', 'HIERARCHY', 'METADATA'], page.content.map((th) => [
     th.id, th.status, String(th.run_count), th.last_run_id === null ? '-' : String(th.last_run_id), when(th.updated_at), th.hierarchy_id, oneLine(metadataLine(th.metadata), 60),
   ])));
-  print(`page ${page.page} of ${Math.max(1, page.totalPages)} · ${page.totalElements} in all`);
+  print(footer(page));
   return EXIT.ok;
 }
 

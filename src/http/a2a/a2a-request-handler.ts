@@ -65,9 +65,9 @@ export class CadreA2AHandler implements A2ARequestHandler {
     for await (const _update of runUpdates(this.#services.runs, this.#services.polledFeeds, this.#repos, run, after, signalOf(context))) {
       // Blocking: the answer is the task once it ended or needs input.
     }
-    const task = await this.#task(run.id, params.configuration?.historyLength);
-    // An answer that is a direct reply (a2a-answers.ts) is the Message; the task stays readable by its id.
     const ended = await this.#services.runs.get(this.#repos, run.id);
+    const task = taskOf(ended, { historyLength: params.configuration?.historyLength });
+    // An answer that is a direct reply (a2a-answers.ts) is the Message; the task stays readable by its id.
     if (ended.status === 'completed' && ended.result !== null && answerOf(ended.result).reply === 'message') return task.status!.message!;
     return task;
   }
