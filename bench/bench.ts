@@ -4,7 +4,7 @@
  * Starts the real Cadre server (src/main.ts, own process, temporary SQLite file) and an in-memory
  * baseline server (own process), drives both from forked client processes over loopback
  * HTTP/SSE, and reports each figure for Cadre, the baseline and their ratio. Writes the table to
- * stdout and bench/results.json. See BENCHMARKS.md.
+ * stdout and bench/results.json (a --quick or --only run: bench/results-partial.json, unless --out). See BENCHMARKS.md.
  */
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +40,9 @@ if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; kno
 const clients = Number(option('clients') ?? 2);
 if (!Number.isInteger(clients) || clients < 2) throw new Error('--clients must be an integer ≥ 2');
 const profileDir = fileURLToPath(new URL('./profiles', import.meta.url));
-const resultsPath = new URL(option('out') ?? './results.json', import.meta.url);
+// A quick (or partial) run never overwrites the committed figures of a full run: it writes beside
+// them unless --out says where.
+const resultsPath = new URL(option('out') ?? (quick || option('only') ? './results-partial.json' : './results.json'), import.meta.url);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const started = new Date();
