@@ -23,21 +23,32 @@ type Stats = Record<string, unknown> | null | undefined;
 
 const numberOr = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 
+/** An agent whose last task ended other than completed, as its statistics name it. */
+export interface AgentNotCompleted {
+  agent_id: string;
+  agent_name: string;
+  status: string;
+}
+
 /**
  * Agents of recorded statistics (`statistics.agents[id].outcome`) whose last task ended other
- * than completed; null when there are no per-agent statistics (a run not ended, or ended before
- * any agent ran). One count for the run view, the stored column the has_errors filter reads,
- * and every client.
+ * than completed (failed, cancelled, timed out, budget exhausted); null when there are no
+ * per-agent statistics (a run not ended, or ended before any agent ran). One reading for the
+ * run view, the stored column the has_errors filter reads, and the CLI's summary.
  */
-export function agentErrorsOf(statistics: Stats): number | null {
+export function agentsNotCompleted(statistics: Stats): AgentNotCompleted[] | null {
   const agents = statistics?.agents;
   if (!agents || typeof agents !== 'object') return null;
-  let errors = 0;
-  for (const agent of Object.values(agents as Record<string, { outcome?: { status?: unknown } | null } | null>)) {
+  const found: AgentNotCompleted[] = [];
+  for (const [id, agent] of Object.entries(agents as Record<string, { agent_name?: unknown; outcome?: { status?: unknown } | null } | null>)) {
     const status = agent?.outcome?.status;
-    if (typeof status === 'string' && status !== 'completed') errors += 1;
+    if (typeof status === 'string' && status !== 'completed') found.push({ agent_id: id, agent_name: typeof agent?.agent_name === 'string' ? agent.agent_name : id, status });
   }
-  return errors;
+  return found;
+}
+
+export function agentErrorsOf(statistics: Stats): number | null {
+  return agentsNotCompleted(statistics)?.length ?? null;
 }
 
 export function runSummaryOf(r: Pick<RunRecord, 'status' | 'statistics' | 'startedAt' | 'completedAt'>): RunSummary {
