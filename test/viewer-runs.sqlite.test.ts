@@ -1,5 +1,6 @@
 import test from 'ava';
 import type { Page } from 'playwright-core';
+import { mkdir } from 'node:fs/promises';
 import { useViewerHarness, waitForStatus, type ViewerHarness } from './helpers/viewer-harness.ts';
 import { uniqueTenant } from './helpers/api-harness.ts';
 import { uniqueName } from './helpers/backends.ts';
@@ -50,6 +51,14 @@ async function untilRows(page: Page, ids: number[]): Promise<void> {
   }, ids, { timeout: 10_000 });
 }
 
+/** With CADRE_VIEWER_SCREENSHOTS=<dir>: the page as the README shows it, as <dir>/<name>.png. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.CADRE_VIEWER_SCREENSHOTS;
+  if (!dir) return;
+  await mkdir(dir, { recursive: true });
+  await page.screenshot({ path: `${dir}/${name}.png` });
+}
+
 const localDay = (offsetDays = 0) => {
   const d = new Date();
   d.setDate(d.getDate() + offsetDays);
@@ -82,6 +91,7 @@ test.serial('the runs list: filters by text, hierarchy, errors, status and dates
   t.regex((await badge.getAttribute('class')) ?? '', /status-with-errors/);
   t.regex((await page.locator(`[data-testid=run-row][data-run="${broken}"] [data-testid=run-row-errors-flag]`).textContent()) ?? '', /with errors · 1 agent did not complete/);
   t.is(await page.locator(`[data-testid=run-row][data-run="${sales}"] [data-testid=run-row-errors-flag]`).count(), 0);
+  await screenshot(page, 'viewer-runs');
 
   // Text (case-insensitive), kept in the hash: a reload shows the same filtered list.
   await page.getByTestId('text-filter').fill('sales');
@@ -156,6 +166,7 @@ test.serial('compare: two runs ticked in the list open side by side with their a
   const agents = await page.$$eval('[data-testid=compare-agent-row]', (rows) => rows.map((r) => r.getAttribute('data-agent')));
   t.is(agents.length, Object.keys(runA.statistics.agents).length + Object.keys(runB.statistics.agents).length - 1, agents.join());
   t.true(agents.includes('Solo/Fay') && agents.includes('Analysts/Ada') && agents.includes('/Global Supervisor'), agents.join());
+  await screenshot(page, 'viewer-compare');
   t.deepEqual(errors, []);
 });
 
