@@ -1,4 +1,6 @@
 import { runsApiSuite, runsLongTextSuite } from './suites/runs-api-suite.ts';
+import { runsListSuite } from './suites/runs-list-suite.ts';
 
 runsApiSuite('mysql');
 runsLongTextSuite('mysql');
+runsListSuite('mysql');

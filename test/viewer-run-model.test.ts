@@ -73,12 +73,13 @@ test('agents move through waiting, thinking, delegating, using a tool and done',
   t.is(model.toolCalls, 2);
 });
 
-test('cancel and failure end the busy agents; those never started stay waiting', (t) => {
-  for (const [action, state] of [['cancelled', 'cancelled'], ['failed', 'failed']]) {
+test('cancel and failure end the busy agents; those never started are skipped', (t) => {
+  for (const [action, state] of [['cancelled', 'cancelled'], ['failed', 'failed'], ['completed', 'done']]) {
     const model = createRunModel();
     applyEvents(model, opening.slice(0, 5)); // the worker was never dispatched
+    t.is(states(model).w, 'waiting', 'waiting while the run goes on');
     applyEvents(model, eventsFrom(6, [null, `lifecycle.${action}`, { error: 'boom' }]));
-    t.deepEqual(states(model), { g: state, s: state, w: 'waiting' }, action);
+    t.deepEqual(states(model), { g: state, s: state, w: 'skipped' }, action);
     t.is(model.terminal.status, action);
   }
 });

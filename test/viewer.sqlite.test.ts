@@ -107,8 +107,9 @@ test.serial('the cancel button ends the run cancelled, and the page shows it', a
   const states = await page.$$eval('[data-testid=tree-node]', (els) => els.map((e) => e.getAttribute('data-state')));
   t.is(states.length, 6);
   t.is(states[0], 'cancelled', 'the global supervisor shows the run cancelled');
-  t.false(states.some((s) => s === 'thinking' || s === 'delegating' || s === 'using a tool'), `nobody still busy: ${states}`);
-  t.true(await page.getByTestId('cancel').isDisabled());
+  t.false(states.some((s) => s === 'thinking' || s === 'delegating' || s === 'using a tool' || s === 'waiting'), `nobody still busy or waiting: ${states}`);
+  t.is(await page.getByTestId('cancel').count(), 0, 'no cancel once the run ended');
+  t.is(await page.getByTestId('run-again').count(), 1);
   const newest = await page.$eval('[data-testid=timeline-row]', (row) => row.textContent);
   t.true(newest?.includes('lifecycle.cancelled'), `newest event: ${newest}`);
   t.deepEqual(errors, []);
@@ -219,8 +220,13 @@ test.serial('a failed run shows failed, with its error', async (t) => {
   t.regex((await page.getByTestId('run-error-detail').textContent()) ?? '', /EXPLODE/);
   const states = await page.$$eval('[data-testid=tree-node]', (els) => els.map((e) => e.getAttribute('data-state')));
   t.is(states[0], 'failed', 'the global supervisor failed');
+  // It failed before delegating: no other agent ever started, and each says so (not "waiting").
+  t.deepEqual(states.slice(1), ['skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
+  const cardStates = await page.$$eval('[data-testid=agent-card] header .state', (els) => els.map((e) => e.textContent));
+  t.deepEqual(cardStates, ['failed', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
   const newest = await page.$eval('[data-testid=timeline-row]', (row) => row.textContent);
   t.true(newest?.includes('lifecycle.failed'), `newest event: ${newest}`);
-  t.true(await page.getByTestId('cancel').isDisabled());
+  t.is(await page.getByTestId('cancel').count(), 0, 'no cancel once the run ended');
+  t.is(await page.getByTestId('run-errors-flag').count(), 0, 'failed, not completed with errors');
   t.deepEqual(errors, []);
 });

@@ -1,5 +1,10 @@
 /** The CLI's exit codes (documented in the README's CLI section): scripts branch on them. */
 export const EXIT = {
+  /**
+   * Success; for run/tail: the run completed — also when it completed with errors (some agent
+   * failed, was cancelled, timed out or ran out of budget): it has an answer, and the summary
+   * on stderr says "completed with errors".
+   */
   ok: 0,
   /** The run failed (or the CLI met an error it has no better code for). */
   runFailed: 1,

@@ -10,11 +10,11 @@ export interface PageFlags {
 }
 
 export async function runsCommand(client: ApiClient, flags: PageFlags & { status?: string; hierarchy?: string }): Promise<number> {
-  const page = await client.post<Page<{ id: number; status: string; hierarchy_id: string; task: string; created_at: string; completed_at: string | null }>>(
+  const page = await client.post<Page<{ id: number; status: string; completed_with_errors?: boolean; hierarchy_id: string; task: string; created_at: string; completed_at: string | null }>>(
     'runs/list', { page: flags.page, size: flags.size, ...(flags.status && { status: flags.status }), ...(flags.hierarchy && { hierarchy_id: flags.hierarchy }) });
   if (flags.json) return print(JSON.stringify(page)), EXIT.ok;
   print(formatTable(['ID', 'STATUS', 'CREATED', 'HIERARCHY', 'TASK'], page.content.map((r) => [
-    String(r.id), r.status, r.created_at.replace('T', ' ').slice(0, 19), r.hierarchy_id, oneLine(r.task, 60),
+    String(r.id), r.completed_with_errors ? 'completed with errors' : r.status, r.created_at.replace('T', ' ').slice(0, 19), r.hierarchy_id, oneLine(r.task, 60),
   ])));
   print(footer(page));
   return EXIT.ok;

@@ -48,7 +48,7 @@ const program = new Command('cadre')
   .showHelpAfterError('(cadre --help lists the commands)')
   .exitOverride()
   .addHelpText('after', `
-Exit codes: 0 ok (run completed) · 1 run failed · 2 usage error · 3 run cancelled ·
+Exit codes: 0 ok (run completed, with errors too) · 1 run failed · 2 usage error · 3 run cancelled ·
             4 server (or database) unreachable · 5 request refused (4xx) · 6 unauthorized (401/403) · 7 server error (5xx)`);
 
 function globals(cmd: Command): GlobalFlags {

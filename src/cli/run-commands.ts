@@ -2,6 +2,7 @@ import type { ApiClient } from './api-client.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { followRun, type RunEventJson } from './run-stream.ts';
 import { progressDisplay, RunProgress, seconds, type ProgressSink } from './run-progress.ts';
+import { agentsNotCompleted } from '../domain/run-summary.ts';
 
 export interface FollowFlags {
   json: boolean;
@@ -112,11 +113,17 @@ export async function followCommand(client: ApiClient, runId: number, flags: Fol
 }
 
 function report(runId: number, status: string, data: Record<string, any>, progress: RunProgress, json: boolean): number {
-  const totals = (data.statistics ?? data.details?.statistics)?.totals as { input_tokens?: number; output_tokens?: number } | undefined;
+  const statistics = (data.statistics ?? data.details?.statistics) as Record<string, unknown> | undefined;
+  const totals = statistics?.totals as { input_tokens?: number; output_tokens?: number } | undefined;
   const usage = totals ? ` · ${totals.input_tokens ?? 0} input / ${totals.output_tokens ?? 0} output tokens` : '';
   if (status === 'completed') {
     if (!json) {
-      process.stderr.write(`run ${runId} completed in ${seconds(progress.elapsedMs)} · ${progress.events} events${usage}\n\n`);
+      // Completed, though some agent did not: still exit 0 (there is an answer), but said plainly.
+      const missed = agentsNotCompleted(statistics) ?? [];
+      const errors = missed.length > 0
+        ? ` with errors (${missed.length} agent${missed.length === 1 ? '' : 's'} did not complete: ${missed.map((a) => `${a.agent_name} ${a.status.replace(/_/g, ' ')}`).join(', ')})`
+        : '';
+      process.stderr.write(`run ${runId} completed${errors} in ${seconds(progress.elapsedMs)} · ${progress.events} events${usage}\n\n`);
       process.stdout.write(`${String(data.result ?? '')}\n`);
     }
     return EXIT.ok;

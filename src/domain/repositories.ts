@@ -65,7 +65,15 @@ export interface ThreadRunSummary {
 }
 
 /** Which runs a list shows: newest first, `beforeId` a cursor (runs older than it), `changedAfter` runs started or ended after it. */
-export type RunListQuery = PageQuery & { hierarchyId?: string; status?: RunStatus; threadId?: string; beforeId?: number; changedAfter?: Date };
+export type RunListQuery = PageQuery & {
+  hierarchyId?: string; status?: RunStatus; threadId?: string; beforeId?: number; changedAfter?: Date;
+  /** Created at or after / before these times. */
+  createdAfter?: Date; createdBefore?: Date;
+  /** Text the task contains (case-insensitive), or the run's id when all digits. */
+  text?: string;
+  /** true: failed, or completed with some agent's task not completed; false: the others. */
+  hasErrors?: boolean;
+};
 
 export interface RunRepository {
   list(query: RunListQuery): Promise<Slice<RunRecord>>;

@@ -4,6 +4,7 @@ import { runStatuses, type RunRecord } from './run-records.ts';
 import { budgetSchema } from './budget-schemas.ts';
 import { multitaskStrategies } from './thread-schemas.ts';
 import { metadataSchema } from './free-form-json.ts';
+import { runSummaryOf } from './run-summary.ts';
 
 export const runStartSchema = z
   .object({
@@ -33,7 +34,16 @@ export const runIdSchema = z.object({ id: runId, ...gatewayFields }).strict();
 export const runListSchema = z
   .object({
     ...paginationFields, hierarchy_id: z.string().min(1).max(64).optional(), status: z.enum(runStatuses).optional(),
-    thread_id: z.uuid('must be a UUID').optional().meta({ description: "A thread's runs" }), ...gatewayFields,
+    thread_id: z.uuid('must be a UUID').optional().meta({ description: "A thread's runs" }),
+    created_after: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z' }).optional()
+      .meta({ description: 'Runs created at or after this time (ISO 8601)' }),
+    created_before: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-02-01T00:00:00Z' }).optional()
+      .meta({ description: 'Runs created before this time (ISO 8601)' }),
+    q: z.string().trim().min(1, 'must not be empty').max(200).optional()
+      .meta({ description: "Text the run's task contains (case-insensitive), or the run's id" }),
+    has_errors: z.boolean().optional()
+      .meta({ description: 'true: runs that failed or completed with errors (some agent failed, was cancelled, timed out or ran out of budget); false: the others' }),
+    ...gatewayFields,
   })
   .strict();
 export const runEventsSchema = z
@@ -109,6 +119,13 @@ export const runViewSchema = z
       .object({ count: z.number(), history: z.array(resumeEntrySchema) })
       .describe('Each time another process resumed the run from its checkpoint (its process was lost or shut down), oldest first'),
     pending_inputs: z.array(pendingInputSchema).describe('While waiting_input: the requests a human must answer (runs/respond)'),
+    duration_ms: z.number().nullable().describe('Wall time from started_at to completed_at (null until the run ended)'),
+    agent_time_ms: z.number().nullable().describe("The agents' model-turn time summed (statistics.totals.duration_ms): more than duration_ms when agents work at once; null until the run ended"),
+    input_tokens: z.number().nullable().describe('statistics.totals.input_tokens (null until the run ended)'),
+    output_tokens: z.number().nullable().describe('statistics.totals.output_tokens (null until the run ended)'),
+    cost_usd: z.number().nullable().describe("What the run's model calls cost by the models' prices (null: not recorded)"),
+    error_count: z.number().nullable().describe("Agents whose last task did not complete: failed, cancelled, timed out or budget exhausted (statistics.agents[id].outcome); null until the run ended"),
+    completed_with_errors: z.boolean().describe('Completed, although some agent did not (error_count > 0)'),
   })
   .meta({ id: 'Run' });
 
@@ -136,6 +153,7 @@ export function runView(r: RunRecord) {
     created_at: r.createdAt.toISOString(),
     resumes: { count: r.resumes.length, history: r.resumes },
     pending_inputs: r.pendingInputs,
+    ...runSummaryOf(r),
   };
 }
 

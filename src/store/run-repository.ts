@@ -2,6 +2,8 @@ import type { EntityManager } from '@mikro-orm/core';
 import { ExecutionRun, RunCheckpoint } from './entities/index.ts';
 import { deleteRunRecords } from './run-deletion.ts';
 import { readResumes } from './resume-history.ts';
+import { runListWhere } from './run-list-filter.ts';
+import { agentErrorsOf } from '../domain/run-summary.ts';
 import { readHumanInputs } from '../domain/human-input.ts';
 import type { RunListQuery, RunRepository, Slice, ThreadRunSummary } from '../domain/repositories.ts';
 import type { RunOutcome, RunRecord, RunStatus } from '../domain/run-records.ts';
@@ -42,6 +44,7 @@ export function outcomeColumns(outcome: RunOutcome, completedAt: Date) {
     error: outcome.error ?? null,
     errorCode: outcome.errorCode ?? null,
     statistics: outcome.statistics ?? null,
+    agentErrors: agentErrorsOf(outcome.statistics),
     completedAt,
   };
 }
@@ -57,21 +60,13 @@ export class SqlRunRepository implements RunRepository {
 
   /** `total` counts every run the filters match, the cursor aside (what a cursor-paged client is told as its total). */
   async list(query: RunListQuery): Promise<Slice<RunRecord>> {
-    const where: Record<string, unknown> = {};
-    if (query.hierarchyId !== undefined) where.hierarchyId = query.hierarchyId;
-    if (query.threadId !== undefined) where.threadId = query.threadId;
-    if (query.status !== undefined) where.status = query.status;
-    if (query.changedAfter !== undefined) {
-      const after = { $gt: query.changedAfter };
-      where.$or = [{ createdAt: after }, { startedAt: after }, { completedAt: after }];
-    }
     if (query.beforeId === undefined) {
-      const [rows, total] = await this.#em.findAndCount(ExecutionRun, where, { orderBy: { id: 'desc' }, limit: query.size, offset: (query.page - 1) * query.size });
+      const [rows, total] = await this.#em.findAndCount(ExecutionRun, runListWhere(query), { orderBy: { id: 'desc' }, limit: query.size, offset: (query.page - 1) * query.size });
       return { items: rows.map(toRecord), total };
     }
     const [rows, total] = await Promise.all([
-      this.#em.find(ExecutionRun, { ...where, id: { $lt: query.beforeId } }, { orderBy: { id: 'desc' }, limit: query.size }),
-      this.#em.count(ExecutionRun, where),
+      this.#em.find(ExecutionRun, { ...runListWhere(query), id: { $lt: query.beforeId } }, { orderBy: { id: 'desc' }, limit: query.size }),
+      this.#em.count(ExecutionRun, runListWhere(query)),
     ]);
     return { items: rows.map(toRecord), total };
   }

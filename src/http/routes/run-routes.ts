@@ -39,9 +39,15 @@ export function runRoutes(runs: RunService, threads: ThreadService, sse: SseOpti
       },
     }),
     defineRoute({
-      path: '/runs/list', tag: 'runs', summary: 'List runs (paginated, newest first)', body: runListSchema, response: runViewSchema, paginated: true,
+      path: '/runs/list', tag: 'runs', summary: 'List runs (paginated, newest first), filtered by status, hierarchy, thread, creation time, text and errors', body: runListSchema, response: runViewSchema, paginated: true,
       async handle({ input, repos }) {
-        const slice = await runs.list(repos, { page: input.page, size: input.size, hierarchyId: input.hierarchy_id, status: input.status, threadId: input.thread_id });
+        const slice = await runs.list(repos, {
+          page: input.page, size: input.size, hierarchyId: input.hierarchy_id, status: input.status, threadId: input.thread_id,
+          ...(input.created_after !== undefined && { createdAfter: new Date(input.created_after) }),
+          ...(input.created_before !== undefined && { createdBefore: new Date(input.created_before) }),
+          ...(input.q !== undefined && { text: input.q }),
+          ...(input.has_errors !== undefined && { hasErrors: input.has_errors }),
+        });
         return pageOf(slice.items.map(runView), slice.total, input.page, input.size);
       },
     }),

@@ -34,6 +34,11 @@ export const ExecutionRunSchema = defineEntity({
     /** The client's metadata for the run (runs/start `metadata`, an A2A message's id and metadata): bounded by the schemas that take it. */
     metadata: p.json<Record<string, unknown>>().nullable(),
     statistics: p.json<Record<string, unknown>>().nullable(),
+    /**
+     * Of the statistics recorded at the run's end: its agents whose last task did not complete
+     * (agentErrorsOf); null until it ended. A column so runs/list can filter has_errors in SQL.
+     */
+    agentErrors: p.integer().nullable(),
     topologySnapshot: p.json<Record<string, unknown>>().nullable(),
     /** The run's OpenTelemetry trace (32 hex digits); null when tracing was off. */
     traceId: p.string().length(32).nullable(),

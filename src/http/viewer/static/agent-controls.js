@@ -1,5 +1,7 @@
 // Per agent card: cancel its subtree (hard or graceful) and steer its next model turn, through
-// runs/agents/cancel and runs/agents/steer with the settings' key and tenant.
+// runs/agents/cancel and runs/agents/steer with the settings' key and tenant. Shown only while
+// they apply: the run not ended and the agent not stopped (a done or failed agent may still be
+// given another task, so it keeps them); the note of the last action stays.
 import { html, clip } from './format.js';
 import { useState } from 'preact/hooks';
 import { call } from './api.js';
@@ -27,18 +29,20 @@ export function AgentControls({ settings, runId, agent, live }) {
     e.preventDefault();
     if (message.trim()) void act('steer', 'runs/agents/steer', { message: message.trim() });
   };
+  const applies = live && !stopped;
+  if (!applies && !note) return null;
   return html`<div class="agent-controls-box">
-    <form class="agent-controls" onSubmit=${steer}>
-      <select data-testid="cancel-mode" value=${mode} disabled=${!live || stopped} onChange=${(e) => setMode(e.currentTarget.value)}
+    ${applies && html`<form class="agent-controls" onSubmit=${steer}>
+      <select data-testid="cancel-mode" value=${mode} onChange=${(e) => setMode(e.currentTarget.value)}
         title="hard: at once, aborting its calls; graceful: after its model turn in progress">
         <option value="hard">hard</option><option value="graceful">graceful</option>
       </select>
-      <button type="button" class="danger" data-testid="agent-cancel" disabled=${!live || stopped || busy !== null}
+      <button type="button" class="danger" data-testid="agent-cancel" disabled=${busy !== null}
         onClick=${() => act('cancel', 'runs/agents/cancel', { mode })}>${busy === 'cancel' ? 'Cancelling…' : 'Cancel'}</button>
-      <input data-testid="steer-message" placeholder="message for its next turn" maxlength="20000" value=${message} disabled=${!live || stopped}
+      <input data-testid="steer-message" placeholder="message for its next turn" maxlength="20000" value=${message}
         onInput=${(e) => setMessage(e.currentTarget.value)}/>
-      <button type="submit" data-testid="agent-steer" disabled=${!live || stopped || busy !== null || !message.trim()}>${busy === 'steer' ? 'Steering…' : 'Steer'}</button>
-    </form>
+      <button type="submit" data-testid="agent-steer" disabled=${busy !== null || !message.trim()}>${busy === 'steer' ? 'Steering…' : 'Steer'}</button>
+    </form>`}
     ${note && html`<p class=${`control-note${note.ok ? '' : ' error'}`} data-testid="control-note">${clip(note.text, 300)}</p>`}
   </div>`;
 }

@@ -1,17 +1,24 @@
-// The viewer's entry: settings, a hash route (#/ the runs, #/threads/<id> a thread's runs, #/runs/<id> one run) and the pages.
+// The viewer's entry: settings, a hash route (#/ the runs, #/threads/<id> a thread's runs —
+// either with ?filters, see run-filters.js — #/runs/<id> one run, #/compare/<a>/<b> two runs
+// side by side) and the pages.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './format.js';
 import { loadSettings, SettingsBox } from './settings.js';
 import { RunsPage } from './runs-page.js';
 import { RunPage } from './run-page.js';
+import { ComparePage } from './compare-page.js';
 
 function routeOf(hash) {
-  const run = /^#\/runs\/(\d+)$/.exec(hash);
-  if (run) return { runId: Number(run[1]), threadId: null };
+  // The query (the list's filters) is read by the list itself.
+  const path = hash.split('?')[0];
+  const run = /^#\/runs\/(\d+)$/.exec(path);
+  if (run) return { runId: Number(run[1]), threadId: null, compare: null };
+  const compare = /^#\/compare\/(\d+)\/(\d+)$/.exec(path);
+  if (compare) return { runId: null, threadId: null, compare: [Number(compare[1]), Number(compare[2])] };
   // #/threads/<id>: the runs list filtered to one thread.
-  const thread = /^#\/threads\/([0-9a-fA-F-]{36})$/.exec(hash);
-  return { runId: null, threadId: thread ? thread[1] : null };
+  const thread = /^#\/threads\/([0-9a-fA-F-]{36})$/.exec(path);
+  return { runId: null, threadId: thread ? thread[1] : null, compare: null };
 }
 
 function App() {
@@ -24,7 +31,8 @@ function App() {
   };
   const [route, setRoute] = useState(() => routeOf(location.hash));
   useEffect(() => {
-    const onHash = () => setRoute(routeOf(location.hash));
+    // Every hashchange is a navigation (the list's own filter changes replace the hash without one): `visit` remounts the list.
+    const onHash = () => setRoute((was) => ({ ...routeOf(location.hash), visit: (was.visit ?? 0) + 1 }));
     addEventListener('hashchange', onHash);
     return () => removeEventListener('hashchange', onHash);
   }, []);
@@ -38,7 +46,10 @@ function App() {
         // Keyed by run and settings: another run or another key/tenant starts a fresh page.
         ? html`<${RunPage} key=${`${route.runId}:${settings.tenant}:${settings.apiKey}`} settings=${settings} runId=${route.runId} onOpenSettings=${openSettings}/>`
         // The list too: rows fetched with the previous key must not stay on screen under the next one.
-        : html`<${RunsPage} key=${`${route.threadId}:${settings.tenant}:${settings.apiKey}`} settings=${settings} threadId=${route.threadId} onOpenSettings=${openSettings}/>`}
+        : route.compare
+          ? html`<${ComparePage} key=${`${route.compare.join('/')}:${settings.tenant}:${settings.apiKey}`} settings=${settings} ids=${route.compare} onOpenSettings=${openSettings}/>`
+          // A link, a hash edited by hand, back or forward start the list afresh, with the hash's filters.
+          : html`<${RunsPage} key=${`${route.threadId}:${route.visit ?? 0}:${settings.tenant}:${settings.apiKey}`} settings=${settings} threadId=${route.threadId} onOpenSettings=${openSettings}/>`}
     </main>
   </div>`;
 }

@@ -3,8 +3,9 @@
 // second, copying the whole state per event would be the bottleneck. `version` tells the
 // components that something changed.
 
-export const AGENT_STATES = ['waiting', 'thinking', 'delegating', 'using a tool', 'waiting input', 'done', 'failed', 'cancelled'];
-const ENDED = new Set(['done', 'failed', 'cancelled']);
+export const AGENT_STATES = ['waiting', 'thinking', 'delegating', 'using a tool', 'waiting input', 'done', 'failed', 'cancelled', 'skipped'];
+/** `skipped`: the run ended before the agent was ever given a task. */
+const ENDED = new Set(['done', 'failed', 'cancelled', 'skipped']);
 /** Transcript segments kept per agent (older ones are dropped from the card, not the timeline). */
 const MAX_SEGMENTS = 200;
 
@@ -210,9 +211,10 @@ function applyLifecycle(model, action, data) {
   }
   model.terminal = { status: action, result: data.result ?? null, error: data.error ?? null, statistics: data.statistics ?? data.details?.statistics ?? null };
   const ended = action === 'completed' ? 'done' : action;
-  // Agents still busy when the run ends share its fate; those never started stay waiting.
+  // Agents still busy when the run ends share its fate; those never started were skipped.
   for (const agent of model.agents.values()) {
-    if (agent.state !== 'waiting' && !ENDED.has(agent.state)) agent.state = ended;
+    if (agent.state === 'waiting') agent.state = 'skipped';
+    else if (!ENDED.has(agent.state)) agent.state = ended;
     agent.pendingTools = 0;
     agent.pendingDelegations = 0;
   }

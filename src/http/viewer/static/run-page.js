@@ -1,6 +1,7 @@
-// The live page of one run: header with status and cancel, actor tree, statistics, agent
-// cards and the timeline. Follows the run's stream (a finished run replays its history).
-import { html, formatAge } from './format.js';
+// The live page of one run: header with status, wall and agent time, cancel (while live) and
+// run again (once ended), actor tree, statistics, agent cards and the timeline. Follows the
+// run's stream (a finished run replays its history).
+import { html, formatAge, formatDuration } from './format.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { call } from './api.js';
 import { AuthNotice, isAuthError } from './auth-notice.js';
@@ -12,11 +13,15 @@ import { Timeline, CATEGORIES } from './timeline.js';
 import { RunStats, statsFromTree } from './run-stats.js';
 import { PendingInputs } from './pending-inputs.js';
 import { ThreadLink, ThreadTurns } from './thread-turns.js';
+import { RunStatus } from './run-figures.js';
+import { RunAgain } from './run-again.js';
 
 /** Statuses of a run not ended yet: its agents can be controlled, its requests answered. */
 const LIVE_STATUSES = new Set(['pending', 'running', 'waiting_input']);
+const ENDED_STATUSES = new Set(['completed', 'failed', 'cancelled']);
 
-const INSPECT_EVERY_MS = 2000;
+/** Live per-agent figures are at most this old: one runs/inspect started per interval (never two at once). */
+const INSPECT_EVERY_MS = 1000;
 
 /** Polls runs/inspect for per-agent statistics while the run is live. */
 function useLiveStats(settings, runId, live) {
@@ -27,6 +32,7 @@ function useLiveStats(settings, runId, live) {
     let stopped = false;
     let timer;
     const poll = async () => {
+      const began = Date.now();
       try {
         const answer = await call(settings, 'runs/inspect', { id: runId });
         if (!stopped) {
@@ -36,7 +42,8 @@ function useLiveStats(settings, runId, live) {
       } catch (err) {
         if (!stopped) setError(`statistics: ${err.message}`);
       }
-      if (!stopped) timer = setTimeout(poll, INSPECT_EVERY_MS);
+      // Counted from the start of this poll: a slow answer does not stretch the interval.
+      if (!stopped) timer = setTimeout(poll, Math.max(0, INSPECT_EVERY_MS - (Date.now() - began)));
     };
     void poll();
     return () => {
@@ -45,6 +52,24 @@ function useLiveStats(settings, runId, live) {
     };
   }, [settings, runId, live]);
   return [stats, error];
+}
+
+/**
+ * Wall time: the recorded one once the record has it; else from the stream (the run's first
+ * event to its terminal one, or to now while it goes on).
+ */
+function wallTimeOf(run, model, terminal) {
+  if (run?.duration_ms != null) return run.duration_ms;
+  const from = run?.started_at ? Date.parse(run.started_at) : model.firstAt ? Date.parse(model.firstAt) : null;
+  if (from === null) return null;
+  return Math.max(0, (terminal && model.lastAt ? Date.parse(model.lastAt) : Date.now()) - from);
+}
+
+/** The agents' model-turn time, summed: the recorded total, else the sum of the live per-agent figures. */
+function agentTimeOf(statistics) {
+  if (statistics?.totals?.duration_ms != null) return statistics.totals.duration_ms;
+  const agents = Object.values(statistics?.agents ?? {});
+  return agents.length === 0 ? null : agents.reduce((sum, a) => sum + (a.duration_ms ?? 0), 0);
 }
 
 export function RunPage({ settings, runId, onOpenSettings }) {
@@ -121,18 +146,20 @@ export function RunPage({ settings, runId, onOpenSettings }) {
   return html`<div class="run-page">
     <header class="run-header card">
       <div>
-        <h2>Run #${runId} <span class=${`status status-${status}`} data-testid="run-status">${status}</span></h2>
+        <h2>Run #${runId} <${RunStatus} run=${run} status=${status}/></h2>
         <p class="task" data-testid="run-task">${run?.task ?? ''}</p>
         <p class="muted">hierarchy ${hierarchyName ?? run?.hierarchy_id ?? '…'}${run?.thread_id ? html` · thread <${ThreadLink} threadId=${run.thread_id} testid="run-thread"/>` : ''}${run && ` · created ${formatAge(run.created_at)}`}${
           (run?.resumes?.count ?? 0) > 0 || model.current.resumes.length > 0
             ? html` · <span data-testid="run-moves" title="resumed on another process from its checkpoint">moved ${Math.max(run?.resumes?.count ?? 0, model.current.resumes.length)}×</span>`
             : ''}</p>
+        <p class="muted run-times" data-testid="run-times">wall time <strong data-testid="run-wall-time">${formatDuration(wallTimeOf(run, model.current, terminal))}</strong>${' · '}agent time <strong data-testid="run-agent-time" title="the agents' model-turn time added up: more than the wall time when agents work at once">${formatDuration(agentTimeOf(statistics))}</strong> <span>(summed over agents)</span></p>
       </div>
       <div class="run-actions">
         <span class=${`conn conn-${connection.state}`} data-testid="connection" data-reconnects=${connection.reconnects}>
           ${connection.state}${connection.reconnects > 0 ? ` · resumed ${connection.reconnects}×` : ''}
         </span>
-        <button class="danger" data-testid="cancel" disabled=${!live || cancelling} onClick=${cancel}>${cancelling ? 'Cancelling…' : 'Cancel run'}</button>
+        ${live && html`<button class="danger" data-testid="cancel" disabled=${cancelling} onClick=${cancel}>${cancelling ? 'Cancelling…' : 'Cancel run'}</button>`}
+        ${run && !live && ENDED_STATUSES.has(status) && html`<${RunAgain} settings=${settings} run=${run}/>`}
       </div>
     </header>
     ${refused && html`<${AuthNotice} error=${refused} settings=${settings} onOpenSettings=${onOpenSettings}/>`}

@@ -1,5 +1,7 @@
-// Statistics of a run: tokens and durations per agent and in total (from runs/inspect while it
-// runs, from its recorded statistics once it ended), plus what the stream itself counted.
+// Statistics of a run: tokens and model-turn time per agent and summed (from runs/inspect while
+// it runs, from its recorded statistics once it ended), plus what the stream itself counted.
+// The summed agent time is not the run's wall time (the page's header shows both): agents
+// working at once add up to more.
 import { html, formatDuration, formatNumber } from './format.js';
 
 /** agent_id → stats, from the live actor tree of runs/inspect (nodes carry agent_id + stats). */
@@ -19,7 +21,7 @@ export function statsFromTree(tree) {
 
 const COLUMNS = [
   ['input_tokens', 'in tokens'], ['output_tokens', 'out tokens'], ['reasoning_tokens', 'reasoning'],
-  ['model_calls', 'model calls'], ['tool_calls', 'tool calls'], ['duration_ms', 'duration'],
+  ['model_calls', 'model calls'], ['tool_calls', 'tool calls'], ['duration_ms', 'agent time'],
 ];
 
 function sum(agents) {
@@ -42,7 +44,7 @@ export function RunStats({ model, statistics }) {
     <header><strong>Statistics</strong></header>
     <dl class="stream-stats">
       <dt>events</dt><dd data-testid="stat-events">${formatNumber(model.events.length)}</dd>
-      <dt>elapsed</dt><dd>${formatDuration(elapsedMs)}</dd>
+      <dt title="first to last event received">event span</dt><dd>${formatDuration(elapsedMs)}</dd>
       <dt>events/s</dt><dd>${rate ?? '–'}</dd>
       <dt>tool calls</dt><dd>${model.toolCalls} (${model.toolErrors} errors)</dd>
       <dt>gaps / repeats</dt><dd data-testid="stat-gaps">${model.gaps} / ${model.duplicates}</dd>
@@ -51,7 +53,7 @@ export function RunStats({ model, statistics }) {
       <thead><tr><th>agent</th>${COLUMNS.map(([, label]) => html`<th key=${label}>${label}</th>`)}</tr></thead>
       <tbody>
         ${model.order.map((id) => html`<tr key=${id}><td>${model.agents.get(id).name}</td>${COLUMNS.map(([key]) => cell(key, agents[id]))}</tr>`)}
-        <tr class="totals" data-testid="stats-totals"><td>total</td>${COLUMNS.map(([key]) => cell(key, totals))}</tr>
+        <tr class="totals" data-testid="stats-totals"><td title="added up over the agents: not the wall time">total (summed)</td>${COLUMNS.map(([key]) => cell(key, totals))}</tr>
       </tbody>
     </table>
   </section>`;

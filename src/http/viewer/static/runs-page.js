@@ -1,14 +1,17 @@
 // The list of runs (polled, so new runs and status changes show up live), all of them or one
-// thread's (#/threads/<id>), and the form that starts a run on a hierarchy or the next turn of the thread.
+// thread's (#/threads/<id>), filtered as the URL hash says (run-filters.js), with each run's
+// duration, tokens, cost and errors; two runs selected open side by side (#/compare/<a>/<b>).
+// And the form that starts a run on a hierarchy or the next turn of the thread.
 import { html, clip, formatAge } from './format.js';
 import { useEffect, useState } from 'preact/hooks';
 import { call } from './api.js';
 import { AuthNotice, isAuthError } from './auth-notice.js';
-import { ThreadLink, shortThread } from './thread-turns.js';
+import { ThreadLink, shortThread, threadHref } from './thread-turns.js';
+import { FilterBar, filtersOf, hashWith, listBody } from './run-filters.js';
+import { RunFigureCells, RunStatus } from './run-figures.js';
 
 const POLL_EVERY_MS = 2000;
 const PAGE_SIZE = 20;
-const STATUSES = ['pending', 'running', 'waiting_input', 'completed', 'failed', 'cancelled'];
 
 function useHierarchies(settings) {
   const [hierarchies, setHierarchies] = useState([]);
@@ -55,20 +58,38 @@ function StartForm({ settings, hierarchies, threadId }) {
   </form>`;
 }
 
+/** The filters without unset keys, so "no filter" is `{}`. */
+const clean = (filters) => Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined && v !== ''));
+
+/** The hash of a comparison of two runs, the older on the left. */
+export const compareHref = (a, b) => `#/compare/${Math.min(a, b)}/${Math.max(a, b)}`;
+
 export function RunsPage({ settings, threadId, onOpenSettings }) {
   const [hierarchies, hierarchiesError] = useHierarchies(settings);
-  const [status, setStatus] = useState('');
+  // Read from the hash at mount: a reload or a shared link shows the same filtered list.
+  const [filters, setFilters] = useState(() => filtersOf(location.hash));
   const [page, setPage] = useState(1);
   const [runs, setRuns] = useState(null);
   const [error, setError] = useState(null);
   const [now, setNow] = useState(Date.now());
+  /** Runs ticked for comparison, oldest tick first (at most two). */
+  const [selected, setSelected] = useState([]);
+  const query = JSON.stringify(listBody(filters));
+
+  const changeFilters = (next) => {
+    const kept = clean(next);
+    setFilters(kept);
+    setPage(1);
+    // Replaced, not pushed: each keystroke is no history entry, and no hashchange remounts the page.
+    history.replaceState(null, '', hashWith(threadId ? threadHref(threadId) : '#/', kept));
+  };
 
   useEffect(() => {
     let stopped = false;
     let timer;
     const poll = async () => {
       try {
-        const answer = await call(settings, 'runs/list', { page, size: PAGE_SIZE, ...(status && { status }), ...(threadId && { thread_id: threadId }) });
+        const answer = await call(settings, 'runs/list', { page, size: PAGE_SIZE, ...JSON.parse(query), ...(threadId && { thread_id: threadId }) });
         if (!stopped) { setRuns(answer); setError(null); setNow(Date.now()); }
       } catch (err) {
         // A refused key shows no rows at all, not the rows another key was shown before.
@@ -78,8 +99,9 @@ export function RunsPage({ settings, threadId, onOpenSettings }) {
     };
     void poll();
     return () => { stopped = true; clearTimeout(timer); };
-  }, [settings, page, status, threadId]);
+  }, [settings, page, query, threadId]);
 
+  const toggle = (id) => setSelected((ids) => (ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id].slice(-2)));
   const names = new Map(hierarchies.map((h) => [h.id, h.name]));
   const authError = [error, hierarchiesError].find(isAuthError);
   const otherError = error && !isAuthError(error) ? `runs: ${error.message}`
@@ -92,26 +114,30 @@ export function RunsPage({ settings, threadId, onOpenSettings }) {
         <strong>Runs</strong>
         ${threadId && html`<span class="thread-filter" data-testid="thread-filter" data-thread=${threadId}>of thread <code title=${threadId}>${shortThread(threadId)}</code>
           <a href="#/" data-testid="thread-filter-clear" title="all runs">× all runs</a></span>`}
-        <label>status <select data-testid="status-filter" value=${status} onChange=${(e) => { setStatus(e.currentTarget.value); setPage(1); }}>
-          <option value="">all</option>
-          ${STATUSES.map((s) => html`<option key=${s} value=${s}>${s}</option>`)}
-        </select></label>
-        ${runs && html`<span class="muted">${runs.totalElements} runs</span>`}
+        ${runs && html`<span class="muted" data-testid="runs-total">${runs.totalElements} runs</span>`}
+        ${selected.length === 2
+          ? html`<a class="compare-link" href=${compareHref(selected[0], selected[1])} data-testid="compare-link">Compare #${Math.min(...selected)} and #${Math.max(...selected)}</a>`
+          : html`<span class="muted" data-testid="compare-hint">tick two runs to compare them</span>`}
       </header>
+      <${FilterBar} filters=${filters} hierarchies=${hierarchies} onChange=${changeFilters}/>
       ${otherError && html`<p class="error" data-testid="list-error">${otherError}</p>`}
       <table class="runs" data-testid="runs-table">
-        <thead><tr><th>#</th><th>status</th><th>hierarchy</th><th>thread</th><th>task</th><th>age</th></tr></thead>
+        <thead><tr><th></th><th>#</th><th>status</th><th>hierarchy</th><th>thread</th><th>task</th>
+          <th class="num" title="wall time">duration</th><th class="num">tokens</th><th class="num">cost</th><th class="num" title="agents that did not complete">errors</th><th>age</th></tr></thead>
         <tbody>
-          ${(runs?.content ?? []).map((r) => html`<tr key=${r.id} data-testid="run-row" data-run=${r.id}>
+          ${(runs?.content ?? []).map((r) => html`<tr key=${r.id} data-testid="run-row" data-run=${r.id} class=${r.completed_with_errors ? 'with-errors' : ''}>
+            <td><input type="checkbox" data-testid="run-select" title="compare" checked=${selected.includes(r.id)} onChange=${() => toggle(r.id)}/></td>
             <td class="num"><a href=${`#/runs/${r.id}`}>${r.id}</a></td>
-            <td><span class=${`status status-${r.status}`}>${r.status}</span></td>
+            <td><${RunStatus} run=${r} testid="run-row-status" flagTestid="run-row-errors-flag"/></td>
             <td>${names.get(r.hierarchy_id) ?? r.hierarchy_id}</td>
             <td>${r.thread_id ? html`<${ThreadLink} threadId=${r.thread_id} testid="run-thread"/>` : html`<span class="muted">–</span>`}</td>
             <td><a href=${`#/runs/${r.id}`}>${clip(r.task, 120)}</a></td>
+            <${RunFigureCells} run=${r} now=${now}/>
             <td title=${r.created_at}>${formatAge(r.created_at, now)}</td>
           </tr>`)}
         </tbody>
       </table>
+      ${runs && runs.content.length === 0 && html`<p class="muted" data-testid="runs-empty">No run matches.</p>`}
       ${runs && runs.totalPages > 1 && html`<nav class="pager">
         <button disabled=${runs.first} onClick=${() => setPage(page - 1)}>‹ newer</button>
         <span>page ${runs.page} of ${runs.totalPages}</span>

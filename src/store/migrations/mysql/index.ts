@@ -12,6 +12,7 @@ import { Migration20261202113302_threads } from './migration-20261202113302-thre
 import { Migration20261202153459_run_metadata } from './migration-20261202153459-run-metadata.ts';
 import { Migration20261202154224_push_configs } from './migration-20261202154224-push-configs.ts';
 import { Migration20261202161905_thread_queued } from './migration-20261202161905-thread-queued.ts';
+import { Migration20261202182205_run_agent_errors } from './migration-20261202182205-run-agent-errors.ts';
 
 export const migrations: MigrationObject[] = [
   { name: 'Migration20261201201918_initial', class: Migration20261201201918_initial },
@@ -25,4 +26,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20261202153459_run_metadata', class: Migration20261202153459_run_metadata },
   { name: 'Migration20261202154224_push_configs', class: Migration20261202154224_push_configs },
   { name: 'Migration20261202161905_thread_queued', class: Migration20261202161905_thread_queued },
+  { name: 'Migration20261202182205_run_agent_errors', class: Migration20261202182205_run_agent_errors },
 ];

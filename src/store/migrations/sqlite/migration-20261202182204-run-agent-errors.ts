@@ -1,0 +1,15 @@
+import { Migration } from '@mikro-orm/migrations';
+
+export class Migration20261202182204_run_agent_errors extends Migration {
+
+  override name = 'Migration20261202182204_run_agent_errors';
+
+  override up(): void | Promise<void> {
+    this.addSql(`alter table \`execution_run\` add column \`agent_errors\` integer null;`);
+  }
+
+  override down(): void | Promise<void> {
+    this.addSql(`alter table \`execution_run\` drop column \`agent_errors\`;`);
+  }
+
+}
