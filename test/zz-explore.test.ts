@@ -1,0 +1,20 @@
+import test from 'ava';
+import { writeFileSync } from 'node:fs';
+import { useApiHarness } from './helpers/api-harness.ts';
+import { sampleHierarchyOn } from './helpers/fixtures.ts';
+import { uniqueName } from './helpers/backends.ts';
+import { collectUntilClose } from './helpers/sse-client.ts';
+import { API_PREFIX } from '../src/http/api-route.ts';
+const h = useApiHarness('sqlite');
+test('explore', async (t) => {
+  const api = h().api(t, 'explore');
+  const model = await api.ok('models/create', { name: uniqueName('m'), model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 1 } });
+  const hier = await api.ok('hierarchies/create', sampleHierarchyOn(model.id));
+  const run = await api.ok('runs/start', { hierarchy_id: hier.id, task: 'compute 2+3 and write it up' });
+  await new Promise((r) => setTimeout(r, 300));
+  const live = await api.ok('runs/inspect', { id: run.id });
+  const s = await collectUntilClose(`${h().server.url}${API_PREFIX}/runs/stream?id=${run.id}&tenantId=explore`);
+  const fin = await api.ok('runs/inspect', { id: run.id });
+  writeFileSync('/tmp/explore/out.json', JSON.stringify({ live, fin, frames: s.frames }, null, 1));
+  t.pass();
+});
