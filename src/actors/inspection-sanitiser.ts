@@ -20,10 +20,12 @@ function cut(text: string, secrets: readonly string[]): string {
   return clean.length > INSPECT_LIMITS.string ? `${clean.slice(0, INSPECT_LIMITS.string)}…[+${clean.length - INSPECT_LIMITS.string} chars]` : clean;
 }
 
-/** A conversation: an array of model messages (each with a role), shown as its counts. */
+const MESSAGE_ROLES = new Set(['system', 'user', 'assistant', 'tool']);
+
+/** A conversation: an array of model messages (each a role and its content), shown as its counts. */
 function isConversation(items: readonly unknown[]): boolean {
-  const first = items[0] as { role?: unknown } | null | undefined;
-  return typeof first === 'object' && first !== null && typeof first.role === 'string';
+  const first = items[0] as { role?: unknown; content?: unknown } | null | undefined;
+  return typeof first === 'object' && first !== null && typeof first.role === 'string' && MESSAGE_ROLES.has(first.role) && 'content' in first;
 }
 
 function conversationSummary(items: readonly unknown[]): string {

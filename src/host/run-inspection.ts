@@ -64,20 +64,26 @@ export class RunInspection {
     };
   }
 
-  /** The run left this process (ended, lost, handed on): what is pending goes out, then every listener's end. */
+  /**
+   * The run left this process (ended, lost, handed on): what is pending goes out, then every
+   * listener's end — after this tick, since XState reports a run's last snapshot after telling
+   * its observers it completed (which is when the runtime calls this).
+   */
   end(reason?: string): void {
     if (this.#ended) return;
-    this.#flush();
     this.#ended = true;
-    this.#unobserve();
-    for (const listener of this.#listeners) {
-      try {
-        listener.end(reason);
-      } catch (err) {
-        this.#onError(err);
+    queueMicrotask(() => {
+      this.#flush();
+      this.#unobserve();
+      for (const listener of this.#listeners) {
+        try {
+          listener.end(reason);
+        } catch (err) {
+          this.#onError(err);
+        }
       }
-    }
-    this.#listeners.clear();
+      this.#listeners.clear();
+    });
   }
 
   #observe(): void {
