@@ -144,3 +144,20 @@ test("another tenant's run is 404 on the stream, and so is a run that does not e
   t.is(bad.status, 400);
   t.regex(String(bad.json?.error), /^id:/);
 });
+
+test('nobody watching costs nothing: a closed stream leaves the run unobserved, and the run goes on', async (t) => {
+  const api = harness().api(t, TENANT);
+  const run = await api.ok('runs/start', { hierarchy_id: await hierarchy(api, 30, 60), task: 'Slowly' });
+  const { runtime } = harness().service;
+  t.is(runtime.watchers(run.id), 0);
+  const stream = await openSse(streamUrl(run.id));
+  await within(stream.until((f) => f.event === 'message'), 30_000, 'the tree');
+  t.is(runtime.watchers(run.id), 1);
+  stream.close();
+  await within(new Promise<void>((resolve) => {
+    const poll = () => (runtime.watchers(run.id) === 0 ? resolve() : setTimeout(poll, 10));
+    poll();
+  }), 20_000, 'the watcher to leave');
+  t.true(runtime.isLive(TENANT, run.id), 'the run goes on');
+  await api.ok('runs/cancel', { id: run.id });
+});

@@ -235,6 +235,11 @@ export class RunRuntime {
     return entry.inspection.watch(listener, entry.actor ? null : this.inspect(tenantId, runId));
   }
 
+  /** Who follows the run's actor system now (0: nobody; its system is not observed then). */
+  watchers(runId: number): number {
+    return this.#directory.get(runId)?.inspection?.listenerCount ?? 0;
+  }
+
   isLive(tenantId: string, runId: number): boolean {
     return this.#directory.get(runId)?.plan.tenantId === tenantId;
   }

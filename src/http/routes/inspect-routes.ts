@@ -27,7 +27,11 @@ export function inspectRoutes(inspection: RunInspectionService, options: Inspect
         const frames = new InspectionFrames(options.bounds);
         const stop = await inspection.open(repos, input.id, frames);
         const abort = new AbortController();
-        abort.signal.addEventListener('abort', stop, { once: true });
+        // The client went away (or no slot was free): the run stops being watched for it, and its queue ends.
+        abort.signal.addEventListener('abort', () => {
+          stop();
+          frames.end('the client went away');
+        }, { once: true });
         const stream = frames.frames(input.id);
         try {
           await writeSseFrames(ctx, await stream.next(), stream, (text) => text, errorFrame, abort, options.connections);
