@@ -161,3 +161,22 @@ test('nobody watching costs nothing: a closed stream leaves the run unobserved, 
   t.true(runtime.isLive(TENANT, run.id), 'the run goes on');
   await api.ok('runs/cancel', { id: run.id });
 });
+
+test('a run still waiting for its turn (enqueued behind its thread) is watched until it starts here, then followed live', async (t) => {
+  const api = harness().api(t, TENANT);
+  const hierarchyId = await hierarchy(api, 10, 20);
+  const thread = (await api.ok('threads/create', { hierarchy_id: hierarchyId })).id;
+  const first = await api.ok('runs/start', { thread_id: thread, task: 'First' });
+  const second = await api.ok('runs/start', { thread_id: thread, task: 'Then this', multitask_strategy: 'enqueue' });
+  t.is((await api.ok('runs/get', { id: second.id })).status, 'pending');
+  const stream = await openSse(streamUrl(second.id));
+  t.is(stream.status, 200);
+  await within(collectUntilClose(`${harness().server.url}${API_PREFIX}/runs/stream?id=${first.id}&tenantId=${TENANT}`), 60_000, 'the first run to end');
+  // Its turn came: the host's sweep starts it (this harness runs no timers of the host).
+  await harness().service.host.sweep();
+  await within(collectRest(stream), 60_000, 'the enqueued run\'s stream to close');
+  t.is(stream.frames.at(-1)?.event, 'close');
+  const events = wireEvents(t, stream.frames);
+  t.true(events.some((e) => e.type === '@xstate.event' && e.event.type === 'TASK'), 'followed live once it started');
+  t.is(events.filter((e) => e.sessionId === `run:${second.id}` && e.type === '@xstate.snapshot').at(-1)?.snapshot.status, 'done');
+});
