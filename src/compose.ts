@@ -16,6 +16,9 @@ import { ProcessHost } from './host/process-host.ts';
 import { RetentionSweep } from './host/retention-sweep.ts';
 import { RunQueue } from './host/run-queue.ts';
 import { ControlChannel } from './host/control-channel.ts';
+import { InspectionRelay } from './host/inspection-relay.ts';
+import { RunInspectionService } from './services/run-inspection-service.ts';
+import { inspectRoutes } from './http/routes/inspect-routes.ts';
 import { SqlRunOwnership } from './store/run-ownership-store.ts';
 import type { ComposeOptions } from './compose-options.ts';
 import type { ModelCallSettings } from './models/model-factory.ts';
@@ -174,6 +177,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     prefix: `${options.redis.keyPrefix}cadre`,
     processId,
     handle: async (request) => {
+      if (request.kind === 'inspect_stream' || request.kind === 'inspect_stop') return relay!.answer(request);
       if (request.kind !== 'agent' || !request.agent) return runs!.answerControl(request);
       const answer = await agents!.answer(request.tenantId, request.runId, request.agent);
       return answer ? { found: true, agent: answer } : { found: false };
@@ -181,6 +185,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     logger,
   }) : null;
   if (control) host.onNewIdentity(() => control.listenAsCurrentProcess());
+  const relay: InspectionRelay | null = control && new InspectionRelay(control, runtime, logger);
   runs = new RunService({
     runtime,
     host,
@@ -242,6 +247,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
         stallTimeoutMs: options.sseStallTimeoutMs ?? 60_000,
         delivered: metrics.events,
       }),
+      ...inspectRoutes(new RunInspectionService({ runs, runtime, relay }), { connections: sseConnections }),
       ...threadRoutes(threads),
       ...humanInputRoutes(humanInput),
       ...agentRoutes(agents),
@@ -294,6 +300,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       await queueClosed;
       await retention.stop();
       await host.stop();
+      relay?.close();
       await control?.close();
       await closeEventLog();
     },

@@ -49,8 +49,8 @@ function promiseKind(snapshot: SnapshotLike): string {
   return typeof snapshot.input?.toolName === 'string' ? 'tool_call' : 'model_call';
 }
 
-/** A run's resources and its deadline timer are plumbing, not work: the tree shows neither. */
-function isPlumbing(ref: AnyActorRef): boolean {
+/** A run's resources and its deadline timer are plumbing, not work: the tree (and its inspection) shows neither. */
+export function isPlumbing(ref: { getSnapshot(): unknown }): boolean {
   const kind = (ref.getSnapshot() as SnapshotLike | undefined)?.input?.kind;
   return kind === 'run_resources' || kind === 'deadline' || kind === 'budget_ledger';
 }

@@ -6,11 +6,13 @@ import type { AgentAnswer, AgentRequest } from './agent-control.ts';
 import { redisKeys } from './redis-keys.ts';
 
 export interface ControlRequest {
-  kind: 'cancel' | 'inspect' | 'agent';
+  kind: 'cancel' | 'inspect' | 'agent' | 'inspect_stream' | 'inspect_stop';
   runId: number;
   tenantId: string;
   /** kind `agent`: what is asked of which agent of the run. */
   agent?: AgentRequest;
+  /** kinds `inspect_stream`, `inspect_stop`: the relay (see inspection-relay.ts). */
+  relay?: string;
 }
 
 export interface ControlAnswer {
@@ -47,6 +49,8 @@ export class ControlChannel {
   readonly #pub: Redis;
   readonly #sub: Redis;
   readonly #pending = new Map<string, (answer: ControlAnswer) => void>();
+  /** Channels listened to besides the process's own (inspection relays), and who hears each. */
+  readonly #listeners = new Map<string, (message: string) => void>();
   #listeningAs: string | null = null;
 
   constructor(options: ControlChannelOptions) {
@@ -89,7 +93,30 @@ export class ControlChannel {
     }
   }
 
+  /** The name of an inspection relay's channel. */
+  inspectionChannel(relayId: string): string {
+    return this.#keys.inspection(relayId);
+  }
+
+  /** Publishes on `channel`; answers how many listened. */
+  publish(channel: string, message: string): Promise<number> {
+    return this.#pub.publish(channel, message);
+  }
+
+  /** Messages on `channel` go to `onMessage` (subscribed when this resolves) until the answered function is called. */
+  async listen(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
+    this.#listeners.set(channel, onMessage);
+    await this.#sub.subscribe(channel);
+    return async () => {
+      if (this.#listeners.get(channel) !== onMessage) return;
+      this.#listeners.delete(channel);
+      await this.#sub.unsubscribe(channel);
+    };
+  }
+
   #onMessage(channel: string, message: string): void {
+    const listener = this.#listeners.get(channel);
+    if (listener) return listener(message);
     const { logger } = this.#options;
     let parsed: Envelope | ({ requestId: string } & ControlAnswer);
     try {
@@ -103,7 +130,9 @@ export class ControlChannel {
       return;
     }
     const request = parsed as Envelope;
-    this.#options.handle({ kind: request.kind, runId: request.runId, tenantId: request.tenantId, ...(request.agent && { agent: request.agent }) })
+    this.#options.handle({
+      kind: request.kind, runId: request.runId, tenantId: request.tenantId, ...(request.agent && { agent: request.agent }), ...(request.relay && { relay: request.relay }),
+    })
       .catch((err: unknown): ControlAnswer => {
         logger.error('control request failed', { run_id: request.runId, kind: request.kind, error: String(err) });
         return { found: false };

@@ -17,5 +17,7 @@ export function redisKeys(prefix: string) {
     control: (processId: string) => `${prefix}:control:${processId}`,
     /** Answers to the requests one process sent. */
     reply: (instanceId: string) => `${prefix}:reply:${instanceId}`,
+    /** One relay of a run's inspection, from its owner to the process streaming it (runs/inspect/stream). */
+    inspection: (relayId: string) => `${prefix}:inspect:${relayId}`,
   };
 }

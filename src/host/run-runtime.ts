@@ -10,6 +10,8 @@ import { createRunActor } from './run-actor.ts';
 import { checkpointAwaitsHuman } from '../actors/human-input.ts';
 import { deliverHumanResponse, parkRun } from './run-parking.ts';
 import { controlAgent, type AgentAnswer, type AgentRequest } from './agent-control.ts';
+import { RunInspection } from './run-inspection.ts';
+import type { InspectionListener } from '../domain/inspection-schemas.ts';
 
 export type { RunLaunch, RunRestore, RuntimeDeps } from './run-launch.ts';
 
@@ -30,6 +32,8 @@ interface LiveRun {
   /** Some call of it waits for a human: each checkpoint looks whether the run waits for nothing else (then it is parked). */
   humanAsked: boolean;
   parking: boolean;
+  /** Made when a developer first inspects the run (see run-inspection.ts). */
+  inspection: RunInspection | null;
 }
 
 /** The outcome a process reports for a run it lost: another process recorded its real end. */
@@ -98,7 +102,7 @@ export class RunRuntime {
     promise.catch(() => {});
     const entry: LiveRun = {
       plan, launch, restore, actor: null, cancelRequested: false, holdsSlot: false, done: promise, settle: { resolve, reject }, writer: null, released: false,
-      humanAsked: restore?.snapshot ? checkpointAwaitsHuman(restore.snapshot) : false, parking: false,
+      humanAsked: restore?.snapshot ? checkpointAwaitsHuman(restore.snapshot) : false, parking: false, inspection: null,
     };
     this.#directory.set(plan.runId, entry);
     if (this.#executing < this.#maxConcurrent) this.#launch(entry);
@@ -111,6 +115,7 @@ export class RunRuntime {
     const { logger } = this.#deps;
     const release = () => {
       entry.released = true;
+      entry.inspection?.end();
       this.#directory.delete(plan.runId);
       if (entry.holdsSlot) this.#executing--;
       entry.holdsSlot = false;
@@ -144,6 +149,7 @@ export class RunRuntime {
         },
       });
       entry.actor = actor;
+      entry.inspection?.attach(actor);
       // A run cancelled while queued ends at once and must not take a waiting run's slot.
       entry.holdsSlot = !entry.cancelRequested;
       if (entry.holdsSlot) this.#executing++;
@@ -214,6 +220,24 @@ export class RunRuntime {
     if (entry.actor) return describeActor(`run:${runId}`, entry.actor);
     const position = this.#queue.indexOf(runId) + 1;
     return { id: `run:${runId}`, kind: 'run', status: 'queued', state: { queued: position }, children: [] };
+  }
+
+  /**
+   * Follows the actor system of a run executing (or queued) here, told its current tree first;
+   * null when the run is not here for the tenant. Answers the function that stops following.
+   */
+  watch(tenantId: string, runId: number, listener: InspectionListener): (() => void) | null {
+    const entry = this.#directory.get(runId);
+    if (!entry || entry.plan.tenantId !== tenantId) return null;
+    entry.inspection ??= new RunInspection(runId, () => [...entry.launch.models.values()].flatMap((m) => m.secrets ?? []),
+      (err) => this.#deps.logger.error('run inspection failed', { run_id: runId, error: String(err) }));
+    if (entry.actor) entry.inspection.attach(entry.actor);
+    return entry.inspection.watch(listener, entry.actor ? null : this.inspect(tenantId, runId));
+  }
+
+  /** Who follows the run's actor system now (0: nobody; its system is not observed then). */
+  watchers(runId: number): number {
+    return this.#directory.get(runId)?.inspection?.listenerCount ?? 0;
   }
 
   isLive(tenantId: string, runId: number): boolean {
@@ -294,6 +318,7 @@ export class RunRuntime {
   /** Takes a run out of the directory (and its slot) without writing anything more of it. */
   #forget(entry: LiveRun): void {
     entry.writer?.close();
+    entry.inspection?.end('the run left this process');
     entry.released = true;
     this.#directory.delete(entry.plan.runId);
     const queued = this.#queue.indexOf(entry.plan.runId);

@@ -17,6 +17,7 @@ import { readAllEvents, readEventPage, untilTerminalEvent, type EventPage } from
 import { RunAdmission, type AdmissionLimits } from './run-admission.ts';
 import { contextForRun, DEFAULT_THREAD_CONTEXT } from './thread-context.ts';
 import type { ThreadTurn } from '../actors/run-plan.ts';
+import { inspectAt, type TimeTravelAnswer } from './run-time-travel.ts';
 
 export interface RunServiceDeps {
   runtime: RunRuntime;
@@ -266,7 +267,8 @@ export class RunService {
       const tree = runtime.inspect(request.tenantId, request.runId);
       return { found: tree !== null, tree };
     }
-    if (!runtime.cancel(request.tenantId, request.runId)) return { found: false };
+    // Inspection relays are the InspectionRelay's (routed there by the composition root): never a cancel.
+    if (request.kind !== 'cancel' || !runtime.cancel(request.tenantId, request.runId)) return { found: false };
     let timer: NodeJS.Timeout | undefined;
     const wait = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#deps.cancelWaitMs ?? 5000); });
     await Promise.race([runtime.whenDone(request.runId)?.catch(() => undefined), wait]);
@@ -301,8 +303,10 @@ export class RunService {
     }
   }
 
-  async inspect(repos: TenantRepositories, id: number): Promise<{ run_id: number; live: boolean; status: string; tree: ActorNode | null }> {
+  /** The run's tree: live, or the final one; with `atSequence`, as it was at that event (time travel, see run-time-travel.ts). */
+  async inspect(repos: TenantRepositories, id: number, atSequence?: number): Promise<{ run_id: number; live: boolean; status: string; tree: ActorNode | null } | TimeTravelAnswer> {
     const run = await this.get(repos, id);
+    if (atSequence !== undefined) return inspectAt(this.#deps.eventLog, run, atSequence);
     const live = this.#deps.runtime.inspect(repos.tenantId, id);
     if (live) return { run_id: id, live: true, status: run.status, tree: live };
     const { control } = this.#deps;

@@ -7,6 +7,7 @@ import {
 } from '../../domain/run-schemas.ts';
 import { parseEventId } from '../../events/run-event.ts';
 import { runEventSchema } from '../event-schemas.ts';
+import { runInspectSchema } from '../../domain/inspection-schemas.ts';
 import { ValidationError } from '../../errors/app-error.ts';
 import { sendOkJson } from '../envelope.ts';
 import { noteRun } from '../request-log.ts';
@@ -69,11 +70,12 @@ export function runRoutes(runs: RunService, threads: ThreadService, sse: SseOpti
       },
     }),
     defineRoute({
-      path: '/runs/inspect', tag: 'runs', summary: "The run's actor tree: live while running, the final summary after",
-      body: runIdSchema, response: z.object({ run_id: z.number(), live: z.boolean(), status: z.string(), tree: z.unknown() }),
+      path: '/runs/inspect', tag: 'runs', summary: "The run's actor tree: live while running, the final summary after; with at_sequence, as it was at that event",
+      body: runInspectSchema,
+      response: z.object({ run_id: z.number(), live: z.boolean(), status: z.string(), tree: z.unknown(), at_sequence: z.number().optional(), last_sequence: z.number().optional() }),
       async handle({ ctx, input, repos }) {
         noteRun(ctx, input.id);
-        return runs.inspect(repos, input.id);
+        return runs.inspect(repos, input.id, input.at_sequence);
       },
     }),
     defineRoute({

@@ -40,12 +40,13 @@ export async function call(settings, action, body = {}) {
 /**
  * The GET stream URL for EventSource, which cannot set headers: the key and tenant ride as
  * query parameters (`access_token`, `tenantId`), and a resume point as `last_event_id` (the
- * browser sends the Last-Event-ID header itself only on its own reconnects).
+ * browser sends the Last-Event-ID header itself only on its own reconnects). `action`: which
+ * stream (runs/stream, or runs/inspect/stream).
  */
-export function streamUrl(settings, runId, lastEventId) {
+export function streamUrl(settings, runId, lastEventId, action = 'runs/stream') {
   const params = new URLSearchParams({ id: String(runId) });
   if (settings.apiKey) params.set('access_token', settings.apiKey);
   if (settings.tenant) params.set('tenantId', settings.tenant);
   if (lastEventId) params.set('last_event_id', String(lastEventId));
-  return `${API_PREFIX}/runs/stream?${params}`;
+  return `${API_PREFIX}/${action}?${params}`;
 }

@@ -15,6 +15,7 @@ import { PendingInputs } from './pending-inputs.js';
 import { ThreadLink, ThreadTurns } from './thread-turns.js';
 import { RunStatus } from './run-figures.js';
 import { RunAgain } from './run-again.js';
+import { InspectPanel } from './inspector-tab.js';
 
 /** Statuses of a run not ended yet: its agents can be controlled, its requests answered. */
 const LIVE_STATUSES = new Set(['pending', 'running', 'waiting_input']);
@@ -177,5 +178,6 @@ export function RunPage({ settings, runId, onOpenSettings }) {
     <${AgentCards} model=${model.current} selected=${selected} onSelect=${(id) => { setSelected(id); setFilter({ ...filter, agent: id }); }}
       statistics=${statistics} settings=${settings} runId=${runId} live=${live}/>
     <${Timeline} model=${model.current} filter=${filter} onFilter=${setFilter}/>
+    <${InspectPanel} settings=${settings} runId=${runId} lastSequence=${model.current.lastSequence}/>
   </div>`;
 }
