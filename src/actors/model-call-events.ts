@@ -25,6 +25,11 @@ export interface CallStart {
   messages: readonly ConversationMessage[];
   tools: readonly string[];
   restarted: boolean;
+  /**
+   * When the call was made (ISO): the event itself goes out with the call's first deltas, so its
+   * own timestamp is when the model began answering.
+   */
+  startedAt: string;
 }
 
 /** How a model call ended, for its `llm.call_completed`. */
@@ -51,6 +56,7 @@ export function callStartedDraft(source: EventSource, call: ModelCallRef, start:
     data: {
       call_id: call.id,
       agent_id: start.agentId,
+      started_at: start.startedAt,
       model: start.model.name,
       provider: start.model.provider,
       model_id: start.model.modelId,

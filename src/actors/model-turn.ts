@@ -111,7 +111,7 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
   if (call) {
     drafts.push(callStartedDraft(source, call, {
       agentId: input.agent.agentId, model, system: input.agent.systemPrompt, messages: input.messages,
-      tools: input.tools.map((t) => t.toolName), restarted: input.restarted === true,
+      tools: input.tools.map((t) => t.toolName), restarted: input.restarted === true, startedAt: new Date().toISOString(),
     }));
   }
   const span = resources.telemetry.modelCall(input.parentSpan ?? null, input.agent, { provider: model.provider, modelId: model.modelId });
