@@ -22,11 +22,13 @@ const moduleFile = (specifier: string) => fileURLToPath(import.meta.resolve(spec
 const assets: Record<string, { file: string; type: string }> = {
   'index.html': { file: join(staticDir, 'index.html'), type: 'text/html; charset=utf-8' },
   'viewer.css': { file: join(staticDir, 'viewer.css'), type: 'text/css; charset=utf-8' },
+  'trace.css': { file: join(staticDir, 'trace.css'), type: 'text/css; charset=utf-8' },
   ...Object.fromEntries(
     ['app.js', 'api.js', 'auth-notice.js', 'settings.js', 'run-stream.js', 'run-model.js', 'runs-page.js', 'run-page.js', 'agent-tree.js', 'agent-cards.js', 'timeline.js', 'run-stats.js', 'format.js',
       'agent-controls.js', 'agent-spend.js', 'spend-rows.js', 'pending-inputs.js', 'thread-turns.js']
       .map((name) => [name, { file: join(staticDir, name), type: JS }]),
   ),
+  ...Object.fromEntries(['trace-waterfall.js', 'span-detail.js'].map((name) => [name, { file: join(staticDir, name), type: JS }])),
   'vendor/preact.mjs': { file: moduleFile('preact'), type: JS },
   'vendor/preact-hooks.mjs': { file: moduleFile('preact/hooks'), type: JS },
   'vendor/htm.mjs': { file: moduleFile('htm'), type: JS },

@@ -12,6 +12,7 @@ import { Timeline, CATEGORIES } from './timeline.js';
 import { RunStats, statsFromTree } from './run-stats.js';
 import { PendingInputs } from './pending-inputs.js';
 import { ThreadLink, ThreadTurns } from './thread-turns.js';
+import { TraceWaterfall } from './trace-waterfall.js';
 
 /** Statuses of a run not ended yet: its agents can be controlled, its requests answered. */
 const LIVE_STATUSES = new Set(['pending', 'running', 'waiting_input']);
@@ -149,6 +150,7 @@ export function RunPage({ settings, runId, onOpenSettings }) {
     </div>
     <${AgentCards} model=${model.current} selected=${selected} onSelect=${(id) => { setSelected(id); setFilter({ ...filter, agent: id }); }}
       statistics=${statistics} settings=${settings} runId=${runId} live=${live}/>
+    <${TraceWaterfall} settings=${settings} runId=${runId} live=${live} version=${model.current.version}/>
     <${Timeline} model=${model.current} filter=${filter} onFilter=${setFilter}/>
   </div>`;
 }
