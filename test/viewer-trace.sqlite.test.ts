@@ -78,11 +78,7 @@ test.serial('an ended run: one row per span nested as the tree; a model call ope
   t.regex(messages, /calculator answered\s*\S*\s*4/);
   t.true((await page.getByTestId('detail-output').textContent() ?? '').length > 0);
 
-  // The calculator's own row: its arguments and result.
-  await page.locator(`[data-testid=trace-row][data-span="${byName('tool_call', 'calculator').span_id}"]`).click();
-  await page.waitForFunction(() => document.querySelector('[data-testid=detail-result]')?.textContent === '4', undefined, { timeout: 10_000 });
-  t.regex(await page.getByTestId('detail-input').textContent() ?? '', /2\s*\+\s*2/);
-
+  // A picture of the waterfall with the call opened: under the OS tmp dir, and as the README's when asked.
   const shot = join(tmpdir(), `cadre-trace-${run.id}.png`);
   await page.getByTestId('trace').screenshot({ path: shot });
   t.log(`screenshot: ${shot}`);
@@ -90,6 +86,11 @@ test.serial('an ended run: one row per span nested as the tree; a model call ope
     await mkdir(dirname(process.env.CADRE_TRACE_SCREENSHOT), { recursive: true });
     await page.getByTestId('trace').screenshot({ path: process.env.CADRE_TRACE_SCREENSHOT });
   }
+  // The calculator's own row: its arguments and result.
+  await page.locator(`[data-testid=trace-row][data-span="${byName('tool_call', 'calculator').span_id}"]`).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=detail-result]')?.textContent === '4', undefined, { timeout: 10_000 });
+  t.regex(await page.getByTestId('detail-input').textContent() ?? '', /2\s*\+\s*2/);
+
   t.deepEqual(errors, []);
 });
 

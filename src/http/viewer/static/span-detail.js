@@ -81,8 +81,7 @@ export function SpanDetail({ settings, runId, span, onClose }) {
       ${span.usage && ` · ${formatNumber(span.usage.input_tokens)} in / ${formatNumber(span.usage.output_tokens)} out tokens`}
       ${span.usage?.reasoning_tokens > 0 && ` (${formatNumber(span.usage.reasoning_tokens)} reasoning)`}
       ${span.cost_usd > 0 && ` · $${span.cost_usd.toFixed(6)}`}
-      ${a.provider && ` · ${a.provider}/${a.model_id}`}${a.retries > 0 && ` · ${a.retries} retries`}${a.restarts > 0 && ` · issued again ${a.restarts}×`}
-      · events ${span.first_sequence}–${span.last_sequence}
+      ${a.provider && ` · ${a.provider}/${a.model_id}`}${a.retries > 0 && ` · ${a.retries} retries`}${a.restarts > 0 && ` · issued again ${a.restarts}×`}${` · events ${span.first_sequence}–${span.last_sequence}`}
     </p>
     ${span.error && html`<p class="error" data-testid="detail-error">${span.error}</p>`}
     ${error && html`<p class="error">${error}</p>`}
