@@ -168,3 +168,17 @@ test('a live run: the spans in progress are open (end null, running) and the run
   const after = new Map(ended.spans.map((s: any) => [s.span_id, s]));
   for (const span of live.spans) t.is((after.get(span.span_id) as any)?.start, span.start, span.span_id);
 });
+
+test('the OpenAPI document describes runs/trace and runs/trace/span: their bodies, the span, and the 404s', async (t) => {
+  const api = harness().api(t);
+  const doc = (await api.get('/v3/api-docs')).body;
+  for (const path of ['runs/trace', 'runs/trace/span']) {
+    const ops = doc.paths[`${API_PREFIX}/${path}`];
+    t.truthy(ops?.post && ops?.get, `${path}: POST and GET`);
+    t.regex(ops.post.responses['404'].description, path === 'runs/trace' ? /RUN_NOT_FOUND/ : /SPAN_NOT_FOUND/);
+  }
+  const span = doc.components.schemas.TraceSpan;
+  t.deepEqual(span.properties.kind.enum, ['run', 'agent_task', 'model_call', 'tool_call', 'human_wait']);
+  t.deepEqual(span.properties.status.enum, ['ok', 'error', 'cancelled', 'running']);
+  t.truthy(doc.components.schemas.RunTrace.properties.totals);
+});
