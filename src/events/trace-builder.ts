@@ -163,12 +163,14 @@ export class TraceBuilder {
     const attributes = {
       call_id: d.call_id, model: d.model, provider: d.provider, model_id: d.model_id, messages_from: d.messages_from,
       new_messages: Array.isArray(d.messages) ? d.messages.length : 0, tools: bounded(d.tools),
+      // Issued again after a move whose first start never reached the log (it goes out with the call's first deltas).
+      ...(d.restarted === true && { restarts: 1 }),
     };
     const madeAt = typeof d.started_at === 'string' ? Date.parse(d.started_at) : Number.NaN;
     const existing = this.#spans.get(id);
     if (existing) {
       // Issued again after the run moved to another process (or repeated after its checkpoint): one span, restarted.
-      Object.assign(existing.span.attributes, attributes, { restarts: Number(existing.span.attributes.restarts ?? 0) + 1 });
+      Object.assign(existing.span.attributes, { ...attributes, restarts: Number(existing.span.attributes.restarts ?? 0) + 1 });
       this.#spans.reopen(existing, seq);
       this.#openCalls.set(source.agent_id, existing);
       return;
