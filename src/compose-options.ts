@@ -69,6 +69,8 @@ export interface ComposeOptions {
   metrics?: CadreMetrics;
   /** OpenTelemetry tracer for run traces (see src/telemetry/tracing.ts); no spans when absent. */
   tracer?: Tracer | null;
+  /** TRACE_URL_TEMPLATE: where runs/trace links a run's trace id (`{trace_id}` replaced); absent: no link. */
+  traceUrlTemplate?: string;
   /** REDIS_URL and its settings: events go to Redis Streams, archived in SQL. */
   redis?: RedisSettings;
   /** Durable runs: at most one checkpoint of a run per this interval (CHECKPOINT_INTERVAL_MS; default 0 here, every settled step). */

@@ -1,6 +1,8 @@
 import type Koa from 'koa';
 import { createApp } from './http/app.ts';
 import { runRoutes } from './http/routes/run-routes.ts';
+import { traceRoutes } from './http/routes/trace-routes.ts';
+import { TraceService } from './services/trace-service.ts';
 import { threadRoutes } from './http/routes/thread-routes.ts';
 import { ThreadService } from './services/thread-service.ts';
 import { ThreadQueue } from './services/thread-queue.ts';
@@ -248,6 +250,9 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
         delivered: metrics.events,
       }),
       ...inspectRoutes(new RunInspectionService({ runs, runtime, relay }), { connections: sseConnections }),
+      ...traceRoutes(new TraceService({
+        getRun: (repos, id) => runs!.get(repos, id), eventLog, ...(options.traceUrlTemplate && { traceUrlTemplate: options.traceUrlTemplate }),
+      })),
       ...threadRoutes(threads),
       ...humanInputRoutes(humanInput),
       ...agentRoutes(agents),

@@ -76,6 +76,9 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('cadre'),
+  // Where a run's trace id links to in runs/trace and the viewer (a trace UI: Jaeger, Tempo, …).
+  TRACE_URL_TEMPLATE: z.string().trim().optional().transform((t) => t || undefined)
+    .pipe(z.string().regex(/^https?:\/\/.*\{trace_id\}/, 'an http(s) URL with {trace_id} in it, e.g. http://localhost:16686/trace/{trace_id}').optional()),
   REDIS_URL: z.string().trim().optional().transform((url) => url || undefined)
     .pipe(z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional()),
   REDIS_STREAM_MAXLEN: z.coerce.number().int().min(100).max(10_000_000).default(10_000),
@@ -148,6 +151,8 @@ export interface AppConfig {
   tenantEnvAllowed: string[];
   /** OpenTelemetry traces: off unless OTEL_TRACES_EXPORTER or an OTLP endpoint asks for them. */
   tracing: TracingSettings;
+  /** TRACE_URL_TEMPLATE: a run's trace in a trace UI, `{trace_id}` replaced (absent: runs/trace links nowhere). */
+  traceUrlTemplate?: string;
   database: DatabaseConfig;
   redis?: RedisSettings;
   /** Process leases: heartbeat period, lapse threshold, how often lapsed runs are looked for. */
@@ -204,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ...(e.SECRETS_KEY && { secretsKey: parseSecretsKey(e.SECRETS_KEY) }),
     tenantEnvAllowed: e.TENANT_ENV_ALLOWED,
     tracing: tracingOf(e),
+    ...(e.TRACE_URL_TEMPLATE && { traceUrlTemplate: e.TRACE_URL_TEMPLATE }),
     database: databaseConfigFromEnv(env),
     ...(e.REDIS_URL && {
       redis: {

@@ -60,6 +60,7 @@ const service = composeService(store, {
   retention: config.retention,
   version: process.env.npm_package_version,
   tracer: tracing?.tracer ?? null,
+  ...(config.traceUrlTemplate && { traceUrlTemplate: config.traceUrlTemplate }),
   redis: config.redis,
 });
 

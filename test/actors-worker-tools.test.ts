@@ -36,7 +36,9 @@ test('simulated model: the worker calls the calculator, streams call and result 
   for (const d of tools) t.deepEqual(d.source, sourceOf(agent));
   const [call, answer] = tools;
   t.like(call!.data, { tool_name: 'calculator', tool_count: 1, input: { expression: '(12 + 30) * 2' }, tool_source: 'builtin' });
-  t.deepEqual(answer!.data, { tool_name: 'calculator', tool_call_id: call!.data.tool_call_id, is_error: false, result: '84', tool_source: 'builtin' });
+  const { duration_ms: took, ...answered } = answer!.data;
+  t.deepEqual(answered, { tool_name: 'calculator', tool_call_id: call!.data.tool_call_id, is_error: false, result: '84', tool_source: 'builtin' });
+  t.true(typeof took === 'number' && took >= 0, `the result says how long the call took: ${took}`);
   // The first turn's text streams before the call; the answer's text after the result.
   const streams = drafts.filter((d) => d.action === 'stream');
   t.true(streams.length > 0);

@@ -103,7 +103,10 @@ test('a failing model call is answered ok:false, reported as system.error and co
   t.is(errors.length, 1);
   t.deepEqual(errors[0]?.source, sourceOf(agent));
   t.deepEqual(errors[0]?.data, { error: result?.output, task: 'Please BOOM now' });
-  t.deepEqual(actionsOf(h.drafts(), 'llm'), []);
+  // No text streamed: the call's start and its failed end, with the error the agent reports.
+  t.deepEqual(actionsOf(h.drafts(), 'llm'), ['call_started', 'call_completed']);
+  const completed = h.drafts().find((d) => d.action === 'call_completed')!;
+  t.like(completed.data, { call_id: `${agent.agentId}#1`, status: 'failed', error: result?.output, cost_usd: 0, retries: 0 });
   const { stats, lastError, current } = context(h.child);
   t.is(stats.errors, 1);
   t.is(stats.model_calls, 0);

@@ -132,3 +132,11 @@ test('BUDGET_DEFAULT_OUTPUT_TOKENS: 4096 by default, read and checked', (t) => {
   t.is(loadConfig({ BUDGET_DEFAULT_OUTPUT_TOKENS: '512' }).budgetDefaultOutputTokens, 512);
   t.throws(() => loadConfig({ BUDGET_DEFAULT_OUTPUT_TOKENS: '0' }), { message: /^BUDGET_DEFAULT_OUTPUT_TOKENS:/ });
 });
+
+test('TRACE_URL_TEMPLATE: unset by default; an http(s) URL with {trace_id} in it, anything else refused', (t) => {
+  t.is(loadConfig({}).traceUrlTemplate, undefined);
+  t.is(loadConfig({ TRACE_URL_TEMPLATE: '' }).traceUrlTemplate, undefined, 'empty is unset');
+  t.is(loadConfig({ TRACE_URL_TEMPLATE: ' http://localhost:16686/trace/{trace_id} ' }).traceUrlTemplate, 'http://localhost:16686/trace/{trace_id}');
+  t.throws(() => loadConfig({ TRACE_URL_TEMPLATE: 'http://localhost:16686/trace/' }), { message: /^TRACE_URL_TEMPLATE: an http\(s\) URL with \{trace_id\}/ });
+  t.throws(() => loadConfig({ TRACE_URL_TEMPLATE: 'javascript:alert({trace_id})' }), { message: /^TRACE_URL_TEMPLATE:/ });
+});

@@ -151,9 +151,15 @@ const MODE_CHECKS: Record<string, (t: import('ava').ExecutionContext, parts: Par
   },
   events: (t, parts) => {
     const kinds = new Set(parts.filter((x) => x.event === 'events').map((x) => x.data.event));
-    for (const kind of ['on_chain_start', 'on_chat_model_stream', 'on_chain_end']) t.true(kinds.has(kind), kind);
+    for (const kind of ['on_chain_start', 'on_chat_model_start', 'on_chat_model_stream', 'on_chat_model_end', 'on_chain_end']) t.true(kinds.has(kind), kind);
     const stream = parts.find((x) => x.event === 'events' && x.data.event === 'on_chat_model_stream')!;
     t.is(stream.data.data.chunk.type, 'AIMessageChunk');
+    // A model call's start, tokens and end share its message id; its end carries the call's usage.
+    const start = parts.find((x) => x.event === 'events' && x.data.event === 'on_chat_model_start' && x.data.run_id === stream.data.run_id);
+    const end = parts.find((x) => x.event === 'events' && x.data.event === 'on_chat_model_end' && x.data.run_id === stream.data.run_id);
+    t.truthy(start, 'the streamed message began with on_chat_model_start');
+    t.is(typeof start?.data.metadata.ls_provider, 'string');
+    t.true(end?.data.data.output.usage_metadata.output_tokens > 0);
   },
   custom: (t, parts) => {
     const custom = parts.filter((x) => x.event === 'custom').map((x) => `${x.data.event.category}.${x.data.event.action}`);

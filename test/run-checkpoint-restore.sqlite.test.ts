@@ -14,6 +14,8 @@ import { startHarness } from './helpers/actor-harness.ts';
 import { markInterruptedWork } from '../src/actors/resume-preparation.ts';
 import { checkpointSerialiser } from '../src/actors/snapshot-serialiser.ts';
 import { INTERRUPTED_NOT_RETRIED, toolCallActor } from '../src/actors/tool-call.ts';
+import { TraceBuilder } from '../src/events/trace-builder.ts';
+import { toStoredEvent } from '../src/events/run-event.ts';
 import { dataPlan, launchOf, readRunEvents, RecordingPersistence, runPlan, teamPlan, testResources } from './helpers/plans.ts';
 
 const sqlite = useSqliteEventLog();
@@ -138,6 +140,23 @@ test('a run lost at a random point resumes elsewhere from its checkpoint: nothin
     const restarted = events.filter((e) => e.event.action === 'turn_restarted').map((e) => e.source?.agent_id).sort();
     t.deepEqual(restarted, [...(resumed!.data.restarted_turns as string[])].sort());
     for (const agent of restarted) restartedAgents.add(agent ?? '');
+    // Its trace is whole across the move: every span ended, each model call once (a restarted
+    // call is one span, restarted), on a task of its own agent.
+    const builder = new TraceBuilder({ topology: null });
+    builder.add(events.map(toStoredEvent));
+    const { spans } = builder.result();
+    t.deepEqual(spans.filter((s) => s.status === 'running').map((s) => s.span_id), [], `run ${plan.runId}: nothing left open`);
+    const callIds = new Set(events.filter((e) => e.event.action === 'call_started').map((e) => String(e.data.call_id)));
+    const calls = spans.filter((s) => s.kind === 'model_call');
+    t.deepEqual(calls.map((s) => s.attributes.call_id).sort(), [...callIds].sort());
+    const byId = new Map(spans.map((s) => [s.span_id, s]));
+    for (const call of calls) {
+      const parent = byId.get(call.parent_id ?? '');
+      t.like(parent, { kind: 'agent_task', agent_id: call.agent_id }, `${call.span_id} nests under its agent's task`);
+    }
+    for (const agent of restarted) {
+      t.true(calls.some((s) => s.agent_id === agent && Number(s.attributes.restarts) >= 1), `${agent}'s restarted call is marked restarted`);
+    }
     // Nothing the checkpoint settled is asked again: per agent, the calls asked both before the
     // loss and after the resume are at most those that had finished streaming but were not yet in
     // the checkpoint (work in flight at the loss), and every call is asked at most twice.

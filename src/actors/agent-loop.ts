@@ -3,6 +3,7 @@ import { toolResultsMessage, userMessage, type ConversationMessage } from '../mo
 import { addFailedTurn, addTurn, type AgentStats } from './agent-stats.ts';
 import { draftOf, emitVia, errorText, openingMessages, type ResultEvent, type TaskEvent } from './agent-messages.ts';
 import type { ModelTurnOutput } from './model-turn.ts';
+import type { ModelCallRef } from './model-call-events.ts';
 import type { AgentPlan } from './run-plan.ts';
 import type { EventDraft } from '../events/run-event.ts';
 import type { RunTelemetry, SpanRef } from '../telemetry/run-telemetry.ts';
@@ -35,6 +36,18 @@ export interface AgentLoopContext {
   stopping: StopRequest | null;
   /** Messages steered to the agent, given to its next model turn (AGENT.STEER). */
   steering: string[];
+  /** Where its model calls stand, for their `llm.call_*` events. */
+  traced: TracedCalls;
+}
+
+/** An agent's model calls as their events number them (see ModelCallRef). */
+export interface TracedCalls {
+  /** Model calls begun over the agent's life: the current one is `<agent_id>#<count>`. */
+  count: number;
+  /** Messages of the current task's conversation that an earlier call's event already carried. */
+  sent: number;
+  /** Where the current call's new messages begin. */
+  from: number;
 }
 
 /** Why an agent is stopping: who asked (the agent whose subtree is cancelled) and how. */
@@ -62,8 +75,26 @@ export interface AgentSteerEvent {
 export const MAX_PENDING_STEERS = 16;
 
 /** The loop fields of a fresh agent's context. */
-export function initialLoopFields(): Pick<AgentLoopContext, 'failure' | 'usage' | 'outcome' | 'stopping' | 'steering'> {
-  return { failure: 'failed', usage: emptyUsage(), outcome: null, stopping: null, steering: [] };
+export function initialLoopFields(): Pick<AgentLoopContext, 'failure' | 'usage' | 'outcome' | 'stopping' | 'steering' | 'traced'> {
+  return { failure: 'failed', usage: emptyUsage(), outcome: null, stopping: null, steering: [], traced: initialTracedCalls() };
+}
+
+export const initialTracedCalls = (): TracedCalls => ({ count: 0, sent: 0, from: 0 });
+
+/**
+ * A model call begins (on entering the model-turn state, after steering is delivered): the next
+ * call number, and the messages its event carries — those past what an earlier call of the task
+ * carried (a conversation only grows within a task; startNextTask starts it over).
+ */
+export function beginModelCall(context: AgentLoopContext): Pick<AgentLoopContext, 'traced'> {
+  const { count, sent } = context.traced;
+  return { traced: { count: count + 1, sent: context.messages.length, from: sent <= context.messages.length ? sent : 0 } };
+}
+
+/** The current model call, for the model turn's input. */
+export function modelCallOf(context: AgentLoopContext): ModelCallRef {
+  const { count, from } = context.traced;
+  return { id: `${context.agent.agentId}#${count}`, messagesFrom: from, first: count === 1 };
 }
 
 /** A tool call of the current turn once answered (a delegation or a worker tool). */
@@ -91,7 +122,7 @@ export const turnHasNoText = (output: ModelTurnOutput): boolean => output.text.t
 /** The context fields every agent sets when it takes the next queued task (`telemetry`: the run's, from its resources). */
 export function startNextTask(
   context: AgentLoopContext, telemetry: RunTelemetry,
-): Pick<AgentLoopContext, 'current' | 'queue' | 'messages' | 'stats' | 'turnSpan' | 'usage' | 'failure'> {
+): Pick<AgentLoopContext, 'current' | 'queue' | 'messages' | 'stats' | 'turnSpan' | 'usage' | 'failure' | 'traced'> {
   const next = context.queue[0]!;
   return {
     current: next,
@@ -101,6 +132,8 @@ export function startNextTask(
     turnSpan: telemetry.startAgentTurn(next.trace ?? null, context.agent),
     usage: emptyUsage(),
     failure: 'failed',
+    // A new conversation: its first call carries it from the start.
+    traced: { ...context.traced, sent: 0 },
   };
 }
 

@@ -40,6 +40,8 @@ export interface HumanGatedCall {
   output: string;
   /** Set while the call waits for a human (cleared once approved: then it runs). */
   human?: HumanNeed;
+  /** How long its tool ran, once done (absent: it did not run a tool, or a checkpoint made before durations). */
+  durationMs?: number;
 }
 
 /** Whether the worker's tools make this call wait for an approval (an MCP tool by its server, or server/tool). */

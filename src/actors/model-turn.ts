@@ -13,6 +13,7 @@ import type { AgentModel } from '../models/model-factory.ts';
 import type { SpanRef } from '../telemetry/run-telemetry.ts';
 import { resourcesOf } from './run-resources.ts';
 import { reserveModelCall } from './budget-check.ts';
+import { callCompletedDraft, callStartedDraft, type ModelCallRef } from './model-call-events.ts';
 
 export interface ToolSpec {
   toolName: string;
@@ -34,6 +35,8 @@ export interface ModelTurnInput {
    * it is issued again from its start, announced by `llm.turn_restarted` (what it had streamed stays in the log).
    */
   restarted?: boolean;
+  /** Which call of the agent this is, for its `llm.call_*` events (absent in checkpoints made before they existed: none are written). */
+  call?: ModelCallRef;
 }
 
 export interface ToolCallRequest {
@@ -102,6 +105,15 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
   ]);
   const maxOutputTokens = budget.maxOutputTokens ?? model.maxOutputTokens;
   let retries = 0; // counted here too, so a call that fails in the end still reports its retries
+  const { call } = input;
+  const startedAt = performance.now();
+  // Goes out with the call's first deltas (one batch), never as a round trip of its own.
+  if (call) {
+    drafts.push(callStartedDraft(source, call, {
+      agentId: input.agent.agentId, model, system: input.agent.systemPrompt, messages: input.messages,
+      tools: input.tools.map((t) => t.toolName), restarted: input.restarted === true, startedAt: new Date().toISOString(),
+    }));
+  }
   const span = resources.telemetry.modelCall(input.parentSpan ?? null, input.agent, { provider: model.provider, modelId: model.modelId });
   try {
     const turn = await streamTurn(model.model, {
@@ -143,6 +155,12 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
     }, signal);
     const costUsd = budget.settle(turn.usage);
     span.ok({ inputTokens: turn.usage.inputTokens, outputTokens: turn.usage.outputTokens, costUsd });
+    if (call) {
+      drafts.push(callCompletedDraft(source, call, {
+        status: 'ok', usage: turn.usage, costUsd, durationMs: turn.durationMs, retries: turn.attempts - 1,
+        finish: { reason: turn.finishReason, textChars: turn.text.length, toolCalls: turn.toolCalls.length },
+      }));
+    }
     finished = true;
     return {
       text: turn.text,
@@ -174,7 +192,16 @@ export const modelTurnActor = fromPromise<ModelTurnOutput, ModelTurnInput>(async
     else span.fail(describeError(scrubError(err, model.secrets ?? [])));
     // A cancelled run's abort stays what it is; a provider's failure says which model failed and
     // why (the simulated model's scripted failures already say so and stay as they are).
-    throw isAbortError(err) || model.provider === 'simulated' ? err : namedFailure(model, err, retries);
+    const reported = isAbortError(err) || model.provider === 'simulated' ? err : namedFailure(model, err, retries);
+    // An aborted call's batch is dropped with the rest (see flush): a trace ends it where the agent or run stopped.
+    if (call) {
+      const cancelled = isAbortError(err);
+      drafts.push(callCompletedDraft(source, call, {
+        status: cancelled ? 'cancelled' : 'failed', usage: null, costUsd: 0, durationMs: performance.now() - startedAt, retries,
+        ...(!cancelled && { error: describeError(scrubError(reported, model.secrets ?? [])) }),
+      }));
+    }
+    throw reported;
   } finally {
     // Deltas streamed before the end (or a failure) go out ahead of whatever the agent does next.
     flush();

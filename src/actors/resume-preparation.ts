@@ -1,4 +1,4 @@
-import { initialLoopFields } from './agent-loop.ts';
+import { initialLoopFields, initialTracedCalls } from './agent-loop.ts';
 
 /**
  * A run's checkpoint as XState persists it: each actor's snapshot with its children by id, each
@@ -37,6 +37,8 @@ export function markInterruptedWork(snapshot: unknown): ResumeWork {
       if (!child || !inner) continue;
       // An agent checkpointed by a version without agent control lacks its fields: they start empty.
       if (inner.context?.agent && inner.context.stats && !('usage' in inner.context)) Object.assign(inner.context, initialLoopFields());
+      // One checkpointed before model calls were traced: its calls are numbered from here (its call in flight writes no call events).
+      if (inner.context?.agent && inner.context.stats && !('traced' in inner.context)) inner.context.traced = initialTracedCalls();
       if (inner.status === 'active' && inner.input) {
         if (child.src === 'modelTurn') {
           inner.input.restarted = true;

@@ -5,7 +5,7 @@ import { emptyStats } from './agent-stats.ts';
 import { emitVia, sendToSink, type ResultEvent, type TaskEvent } from './agent-messages.ts';
 import {
   abandonedTurn, answeredCallsTurn, answeredTurn, callingTurn, cancelledAnswer, deliverSteering, enqueueReply, enqueueStop, failedTurn,
-  initialLoopFields, reportTaskError, startNextTask, steered, stopRequestOf, streamedText, toolCallDrafts, toolResultDrafts,
+  beginModelCall, initialLoopFields, modelCallOf, reportTaskError, startNextTask, steered, stopRequestOf, streamedText, toolCallDrafts, toolResultDrafts,
   turnHasCalls, turnParams, type AgentCancelEvent, type AgentLoopContext, type AgentSteerEvent, type StopRequest, type TurnParams,
 } from './agent-loop.ts';
 import { addUsage, outcomeText } from './agent-outcome.ts';
@@ -146,6 +146,7 @@ const supervisorMachine = setup({
     finishTask: assign({ current: null, messages: [], calls: [], turnSpan: null }),
     steer: assign(({ context, system }, event: AgentSteerEvent) => steered(context, event, system)),
     deliverSteering: assign(({ context }) => deliverSteering(context)),
+    beginModelCall: assign(({ context }) => beginModelCall(context)),
     /** The cancel reaches the whole subtree: every child gets it, named after the agent it was addressed to. */
     cancelChildren: enqueueActions(({ context, enqueue }, request: StopRequest) => {
       for (const child of context.children) enqueue.sendTo(child.actorId, { type: 'AGENT.CANCEL', mode: request.mode, by: request.by } satisfies AgentCancelEvent);
@@ -213,7 +214,7 @@ const supervisorMachine = setup({
       ],
     },
     thinking: {
-      entry: 'deliverSteering',
+      entry: ['deliverSteering', 'beginModelCall'],
       invoke: {
         src: 'modelTurn',
         input: ({ context }) => ({
@@ -222,6 +223,7 @@ const supervisorMachine = setup({
           tools: context.children.map((c) => ({ toolName: c.toolName, description: c.description })),
           parallelToolCalls: context.parallel,
           parentSpan: context.turnSpan,
+          call: modelCallOf(context),
         }),
         onDone: [
           {

@@ -31,6 +31,8 @@ export interface ToolCallOutput {
   toolCallId: string;
   ok: boolean;
   output: string;
+  /** How long the call took (its tool_result says so: a turn's results go out together, when the last is done). */
+  durationMs?: number;
 }
 
 /** What the model reads for a call that may have had its effect already and is not run twice. */
@@ -49,11 +51,12 @@ export const toolCallActor = fromPromise<ToolCallOutput, ToolCallInput>(async ({
   // A spent budget on the worker's way up: the call is not made (BudgetExhaustedError ends the worker's task).
   if (input.agent && !input.error) await chargeToolCall(system, input.agent);
   const span = telemetry.toolCall(input.parentSpan ?? null, { name: input.toolName, viaMcp: input.viaMcp === true }, input.toolCallId);
+  const startedAt = performance.now();
   try {
     const output = await callTool(input, signal, system);
     if (output.ok) span.ok();
     else span.fail(output.output);
-    return output;
+    return { ...output, durationMs: Math.round(performance.now() - startedAt) };
   } catch (err) {
     // An abort (the run was stopped) is the only expected way here.
     if (signal.aborted) span.cancelled();

@@ -5,7 +5,7 @@ import { emptyStats } from './agent-stats.ts';
 import { sendToSink, type TaskEvent } from './agent-messages.ts';
 import {
   abandonedTurn, answeredCallsTurn, answeredTurn, assistantTexts, callingTurn, cancelledAnswer, deliverSteering, enqueueReply, enqueueStop, failedTurn,
-  initialLoopFields, joinPartial, reportTaskError, startNextTask, steered, stopRequestOf, streamedText, toolCallDrafts, toolResultDrafts,
+  beginModelCall, initialLoopFields, modelCallOf, joinPartial, reportTaskError, startNextTask, steered, stopRequestOf, streamedText, toolCallDrafts, toolResultDrafts,
   turnHasCalls, turnHasNoText, turnParams, type AgentCancelEvent, type AgentLoopContext, type AgentSteerEvent, type StopRequest, type TurnParams,
 } from './agent-loop.ts';
 import type { ModelTurnOutput } from './model-turn.ts';
@@ -120,13 +120,17 @@ export const workerMachine = setup({
       const actorId = done.type.slice('xstate.done.actor.'.length);
       if (!context.calls.some((c) => c.actorId === actorId && !c.done)) return;
       enqueue.assign({
-        calls: context.calls.map((c) => (c.actorId === actorId ? { ...c, done: true, ok: done.output.ok, output: done.output.output } : c)),
+        calls: context.calls.map((c) => (c.actorId === actorId
+          ? { ...c, done: true, ok: done.output.ok, output: done.output.output, ...(done.output.durationMs !== undefined && { durationMs: done.output.durationMs }) }
+          : c)),
       });
       // Finished: it leaves the live tree.
       enqueue.stopChild(actorId);
     }),
     returnToolResults: enqueueActions(({ context, enqueue, system }) => {
-      const drafts = toolResultDrafts(context.agent, context.calls, (call) => ({ tool_source: sourceOfTool(context, call.toolName) }));
+      const drafts = toolResultDrafts(context.agent, context.calls, (call) => ({
+        tool_source: sourceOfTool(context, call.toolName), ...(call.durationMs !== undefined && { duration_ms: call.durationMs }),
+      }));
       enqueue(() => sendToSink(system, drafts));
       enqueue.assign({ ...answeredCallsTurn(context, context.calls), calls: [] });
     }),
@@ -136,6 +140,7 @@ export const workerMachine = setup({
     finishTask: assign({ current: null, messages: [], calls: [], steps: 0, turnSpan: null }),
     steer: assign(({ context, system }, event: AgentSteerEvent) => steered(context, event, system)),
     deliverSteering: assign(({ context }) => deliverSteering(context)),
+    beginModelCall: assign(({ context }) => beginModelCall(context)),
     /** A graceful cancel: the task ends once the model turn (or the tool calls) in progress settles. */
     requestStop: assign(({ context }, event: AgentCancelEvent) => ({ stopping: stopRequestOf(context, event) })),
     /** Stops now (a hard cancel, or a graceful one once settled): what the task produced so far is its partial output. */
@@ -195,11 +200,12 @@ export const workerMachine = setup({
       ],
     },
     working: {
-      entry: 'deliverSteering',
+      entry: ['deliverSteering', 'beginModelCall'],
       invoke: {
         src: 'modelTurn',
         input: ({ context }) => ({
           agent: context.agent, messages: context.messages, tools: offeredTools(context), parallelToolCalls: true, parentSpan: context.turnSpan,
+          call: modelCallOf(context),
         }),
         onDone: [
           {

@@ -33,12 +33,13 @@ export interface WriterCheckpoints {
 }
 
 /**
- * Drafts that settle no step: token deltas, and a run's opening (its start, topology, or resume,
+ * Drafts that settle no step: token deltas, a model call's start and end (the agent's own events
+ * on its done or error event settle it), and a run's opening (its start, topology, or resume,
  * which leaves it where its last checkpoint — or none: a fresh start — has it already). A batch
  * ending with one does not ask for a checkpoint.
  */
 const settlesNothing = (draft: EventDraft): boolean =>
-  (draft.category === 'llm' && (draft.action === 'stream' || draft.action === 'reasoning'))
+  (draft.category === 'llm' && (draft.action === 'stream' || draft.action === 'reasoning' || draft.action === 'call_started' || draft.action === 'call_completed'))
   || (draft.category === 'lifecycle' && (draft.action === 'started' || draft.action === 'resumed'))
   || (draft.category === 'system' && draft.action === 'topology');
 

@@ -40,7 +40,40 @@ export const EVENT_DATA: Record<string, { description: string; data: z.ZodType }
   },
   'llm.tool_result': {
     description: "A tool's answer",
-    data: open({ tool_name: z.string(), tool_call_id: z.string(), is_error: z.boolean(), result: z.unknown() }),
+    data: open({
+      tool_name: z.string(), tool_call_id: z.string(), is_error: z.boolean(), result: z.unknown(),
+      duration_ms: z.number().optional().meta({ description: "A worker's tool: how long it ran (a turn's results go out together, once its last call is done)" }),
+    }),
+  },
+  'llm.call_started': {
+    description: 'An agent makes a model call (it goes out with the call\'s first deltas). Its messages are those new since the agent\'s previous call of the task: '
+      + 'the call\'s whole input is the previous call\'s messages up to messages_from, then these (runs/trace/span rebuilds it)',
+    data: open({
+      call_id: z.string().meta({ description: '`<agent_id>#<n>`: the agent\'s n-th call; unique in the run, the same when a call is issued again after a resume', examples: ['team-research-worker-analyst#2'] }),
+      agent_id: z.string(),
+      started_at: z.string().meta({ description: 'When the call was made (ISO)' }),
+      model: z.string().meta({ description: 'The registered model\'s name' }),
+      provider: z.string(),
+      model_id: z.string(),
+      messages_from: z.number().meta({ description: 'The index in the conversation the messages start at (0: a new conversation, a new task)' }),
+      messages: z.array(z.unknown()).meta({ description: 'The language-model prompt format: {role: user|assistant|tool, content: [parts]}' }),
+      system: z.string().optional().meta({ description: 'The system prompt, on the agent\'s first call only (every call of the agent has the same)' }),
+      tools: z.array(z.string()).meta({ description: 'The tools offered (a supervisor: its teams or workers)' }),
+      restarted: z.boolean().optional().meta({ description: 'Issued again after the run moved to another process' }),
+    }),
+  },
+  'llm.call_completed': {
+    description: 'A model call ended (a call aborted by a cancel or the run\'s end has none: its agent.cancelled or the run\'s end says so)',
+    data: open({
+      call_id: z.string(),
+      status: z.enum(['ok', 'failed', 'cancelled']),
+      usage: open({ input_tokens: z.number(), output_tokens: z.number(), reasoning_tokens: z.number(), cached_input_tokens: z.number() }),
+      cost_usd: z.number().meta({ description: "From the model's prices (0: unpriced)" }),
+      duration_ms: z.number(),
+      retries: z.number().meta({ description: 'Attempts retried after a failure before any output' }),
+      finish: open({ reason: z.string(), text_chars: z.number(), tool_calls: z.number() }).optional().meta({ description: 'A finished call' }),
+      error: z.string().optional().meta({ description: 'A failed call: why (secrets redacted)' }),
+    }),
   },
   'llm.turn_restarted': {
     description: 'A model turn in flight when the run moved to another process is issued again from its start',

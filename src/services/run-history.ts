@@ -12,15 +12,26 @@ export interface EventPage {
   next_id: string | null;
 }
 
+/** Events read per page when a whole log is walked. */
+const PAGE_SIZE = 5000;
+
+/** A run's stored events from `from` on, a page at a time (the run's tenant is checked by the caller). */
+export async function* eventPages(log: EventLog, runId: number, from = 1): AsyncGenerator<StoredEvent[]> {
+  for (let next = from; ;) {
+    const page = await log.read(runId, { from: next, limit: PAGE_SIZE });
+    if (page.length > 0) yield page;
+    if (page.length < PAGE_SIZE) return;
+    next = page[page.length - 1]!.sequence + 1;
+  }
+}
+
 /** Every stored event of a run, parsed (the run's tenant is checked by the caller). */
 export async function readAllEvents(log: EventLog, runId: number): Promise<Array<Record<string, unknown>>> {
   const events: Array<Record<string, unknown>> = [];
-  for (let from = 1; ;) {
-    const page = await log.read(runId, { from, limit: 5000 });
+  for await (const page of eventPages(log, runId)) {
     for (const e of page) events.push(JSON.parse(e.json) as Record<string, unknown>);
-    if (page.length < 5000) return events;
-    from = page[page.length - 1]!.sequence + 1;
   }
+  return events;
 }
 
 /** The events from `startId` (`-`: the first) to `endId` (`+`: the last), at most `limit`. */

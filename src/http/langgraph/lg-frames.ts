@@ -93,10 +93,13 @@ export class LgFrameMapper {
     };
   }
 
-  #event(name: string, kind: string, runId: string, data: unknown, place: { node: string; ns: string[] }): unknown {
+  #event(name: string, kind: string, runId: string, data: unknown, place: { node: string; ns: string[] }, metadata: Record<string, unknown> = {}): unknown {
     return {
       event: kind, name, run_id: runId, tags: [], parent_ids: runId === this.#runUuid ? [] : [this.#runUuid], data,
-      metadata: { thread_id: this.#threadId, run_id: this.#runUuid, graph_id: GRAPH_ID, assistant_id: this.#run.hierarchyId, langgraph_node: place.node, langgraph_checkpoint_ns: place.ns.join('|') },
+      metadata: {
+        thread_id: this.#threadId, run_id: this.#runUuid, graph_id: GRAPH_ID, assistant_id: this.#run.hierarchyId, langgraph_node: place.node, langgraph_checkpoint_ns: place.ns.join('|'),
+        ...metadata,
+      },
     };
   }
 
@@ -140,6 +143,26 @@ export class LgFrameMapper {
         // Tokens of every agent reach the messages stream (as LangGraph's of every nested model); only their name says where.
         this.#emit(out, 'messages-tuple', place.ns, [chunk, meta], 'root');
         this.#emit(out, 'events', [], this.#event(place.node, 'on_chat_model_stream', id, { chunk }, place));
+        break;
+      }
+      case 'llm.call_started': {
+        // A model call is a new message: its tokens (on_chat_model_stream) carry its id.
+        this.#turns.delete(e.source?.agent_id ?? '');
+        const id = this.#turnOf(e, e.source?.agent_id ?? '');
+        this.#emit(out, 'events', [], this.#event(place.node, 'on_chat_model_start', id, { input: { messages: [d.messages ?? []] } }, place, {
+          ls_provider: d.provider, ls_model_name: d.model_id,
+        }));
+        break;
+      }
+      case 'llm.call_completed': {
+        const id = this.#turnOf(e, e.source?.agent_id ?? '');
+        const usage = d.usage as { input_tokens?: number; output_tokens?: number } | undefined;
+        const output = {
+          ...(this.#chunk(id, '') as Record<string, unknown>),
+          usage_metadata: { input_tokens: usage?.input_tokens ?? 0, output_tokens: usage?.output_tokens ?? 0, total_tokens: (usage?.input_tokens ?? 0) + (usage?.output_tokens ?? 0) },
+          response_metadata: { status: d.status, ...(d.error !== undefined && { error: d.error }) },
+        };
+        this.#emit(out, 'events', [], this.#event(place.node, 'on_chat_model_end', id, { output }, place));
         break;
       }
       case 'llm.tool_call': {

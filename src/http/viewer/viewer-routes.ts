@@ -23,6 +23,7 @@ const assets: Record<string, { file: string; type: string }> = {
   'index.html': { file: join(staticDir, 'index.html'), type: 'text/html; charset=utf-8' },
   'viewer.css': { file: join(staticDir, 'viewer.css'), type: 'text/css; charset=utf-8' },
   'inspector.css': { file: join(staticDir, 'inspector.css'), type: 'text/css; charset=utf-8' },
+  'trace.css': { file: join(staticDir, 'trace.css'), type: 'text/css; charset=utf-8' },
   ...Object.fromEntries(
     ['app.js', 'api.js', 'auth-notice.js', 'settings.js', 'run-stream.js', 'run-model.js', 'runs-page.js', 'run-page.js', 'agent-tree.js', 'agent-cards.js', 'timeline.js', 'run-stats.js', 'format.js',
       'agent-controls.js', 'agent-spend.js', 'spend-rows.js', 'pending-inputs.js', 'thread-turns.js',
@@ -30,6 +31,7 @@ const assets: Record<string, { file: string; type: string }> = {
       'inspector-tab.js', 'inspect-stream.js', 'state-chart.js', 'stately-inspector.js', 'time-travel.js']
       .map((name) => [name, { file: join(staticDir, name), type: JS }]),
   ),
+  ...Object.fromEntries(['trace-waterfall.js', 'span-detail.js'].map((name) => [name, { file: join(staticDir, name), type: JS }])),
   'vendor/preact.mjs': { file: moduleFile('preact'), type: JS },
   'vendor/preact-hooks.mjs': { file: moduleFile('preact/hooks'), type: JS },
   'vendor/htm.mjs': { file: moduleFile('htm'), type: JS },

@@ -16,6 +16,7 @@ import { ThreadLink, ThreadTurns } from './thread-turns.js';
 import { RunStatus } from './run-figures.js';
 import { RunAgain } from './run-again.js';
 import { InspectPanel } from './inspector-tab.js';
+import { TraceWaterfall } from './trace-waterfall.js';
 
 /** Statuses of a run not ended yet: its agents can be controlled, its requests answered. */
 const LIVE_STATUSES = new Set(['pending', 'running', 'waiting_input']);
@@ -177,6 +178,7 @@ export function RunPage({ settings, runId, onOpenSettings }) {
     </div>
     <${AgentCards} model=${model.current} selected=${selected} onSelect=${(id) => { setSelected(id); setFilter({ ...filter, agent: id }); }}
       statistics=${statistics} settings=${settings} runId=${runId} live=${live}/>
+    <${TraceWaterfall} settings=${settings} runId=${runId} live=${live} version=${model.current.version}/>
     <${Timeline} model=${model.current} filter=${filter} onFilter=${setFilter}/>
     <${InspectPanel} settings=${settings} runId=${runId} lastSequence=${model.current.lastSequence}/>
   </div>`;

@@ -7,7 +7,7 @@ import { call, streamUrl } from './api.js';
 /** Every event type of the stream (README, "Events and streaming"): EventSource delivers named events only to their listeners. */
 export const EVENT_TYPES = [
   'lifecycle.started', 'lifecycle.resumed', 'lifecycle.completed', 'lifecycle.failed', 'lifecycle.cancelled',
-  'llm.stream', 'llm.reasoning', 'llm.tool_call', 'llm.tool_result', 'llm.turn_restarted',
+  'llm.stream', 'llm.reasoning', 'llm.tool_call', 'llm.tool_result', 'llm.turn_restarted', 'llm.call_started', 'llm.call_completed',
   'dispatch.team', 'dispatch.worker', 'dispatch.team_completed', 'dispatch.worker_completed',
   'system.topology', 'system.error',
   'agent.cancelled', 'agent.steered', 'budget.warning', 'budget.exhausted', 'human.requested', 'human.responded', 'human.withdrawn',

@@ -27,6 +27,8 @@ function summary(event) {
     case 'lifecycle.started': return d.task;
     case 'lifecycle.resumed': return `moved to another process (resume #${d.resume ?? '?'}) — continues from its checkpoint after event ${d.checkpoint_sequence ?? 'none'}`;
     case 'llm.turn_restarted': return 'model turn issued again from its start after the move';
+    case 'llm.call_started': return `model call ${d.call_id} to ${d.model}: ${d.messages?.length ?? 0} new message(s) from #${d.messages_from ?? 0}${d.restarted ? ' (issued again)' : ''}`;
+    case 'llm.call_completed': return `model call ${d.call_id} ${d.status}${d.error ? `: ${d.error}` : ''} — ${d.usage?.input_tokens ?? 0} in / ${d.usage?.output_tokens ?? 0} out tokens, ${d.duration_ms} ms`;
     case 'lifecycle.completed': return d.result;
     case 'lifecycle.failed': return d.error;
     case 'system.topology': return `${d.topology?.teams?.length ?? 0} teams, ${d.topology?.execution_mode ?? ''}`;
