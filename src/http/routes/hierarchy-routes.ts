@@ -33,7 +33,7 @@ export const hierarchyRoutes = [
     },
   }),
   defineRoute({
-    path: '/hierarchies/get', tag: 'hierarchies', summary: 'One hierarchy', body: idSchema, response: hierarchyViewSchema,
+    path: '/hierarchies/get', tag: 'hierarchies', summary: 'A hierarchy by its id', body: idSchema, response: hierarchyViewSchema,
     description: 'A hierarchy by its id, with its version (bumped by every change of its configuration).',
     examples: hierarchyExamples.get, errors: { '404': HIERARCHY_404 },
     async handle({ input, repos }) {

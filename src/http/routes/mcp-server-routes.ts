@@ -35,7 +35,7 @@ export function mcpServerRoutes(policy: TenantEnvPolicy): ApiRoute[] {
       },
     }),
     defineRoute({
-      path: '/mcp-servers/get', tag: 'mcp-servers', summary: 'One MCP server', body: idSchema, response: mcpServerViewSchema,
+      path: '/mcp-servers/get', tag: 'mcp-servers', summary: 'An MCP server by its id', body: idSchema, response: mcpServerViewSchema,
       description: 'An MCP server by its id.', examples: mcpServerExamples.get, errors: { '404': MCP_404 },
       async handle({ input, repos }) {
         return mcpServerView(await getMcpServer(repos, input.id));

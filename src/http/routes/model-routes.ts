@@ -34,7 +34,7 @@ export function modelRoutes(policy: TenantEnvPolicy): ApiRoute[] {
       },
     }),
     defineRoute({
-      path: '/models/get', tag: 'models', summary: 'One model', body: idSchema, response: modelViewSchema,
+      path: '/models/get', tag: 'models', summary: 'A model by its id', body: idSchema, response: modelViewSchema,
       description: 'A model by its id. Its key is never shown: only where it comes from (api_key_env or api_key_secret).',
       examples: modelExamples.get, errors: { '404': MODEL_404 },
       async handle({ input, repos }) {

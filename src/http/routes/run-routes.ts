@@ -46,7 +46,7 @@ export function runRoutes(runs: RunService, threads: ThreadService, sse: SseOpti
       },
     }),
     defineRoute({
-      path: '/runs/get', tag: 'runs', summary: 'Run detail',
+      path: '/runs/get', tag: 'runs', summary: 'A run: its status, answer and statistics',
       description: 'The run\'s status (pending, running, waiting_input, completed, failed, cancelled), its answer (`result`) or `error`, '
         + 'its statistics (tokens, cost, calls, per agent), its topology, and while it waits for a human the requests to answer (`pending_inputs`, see runs/respond).',
       examples: runExamples.get, errors: { '404': RUN_404 },
@@ -107,7 +107,11 @@ export function runRoutes(runs: RunService, threads: ThreadService, sse: SseOpti
       examples: runExamples.events,
       errors: { '400': 'INVALID_EVENT_ID: start_id or end_id is not an event id', '404': RUN_404, '503': 'REDIS_UNAVAILABLE: the events can be read neither from Redis nor from SQL' },
       body: runEventsSchema,
-      response: z.object({ run_id: z.number(), events: z.array(runEventSchema), count: z.number(), has_more: z.boolean(), next_id: z.string().nullable() }),
+      response: z.object({
+        run_id: z.number(),
+        events: z.array(z.intersection(z.object({ id: z.string().meta({ description: "The event's id: its sequence, as text (what start_id and Last-Event-ID take)" }) }), runEventSchema)),
+        count: z.number(), has_more: z.boolean(), next_id: z.string().nullable(),
+      }),
       async handle({ ctx, input, repos }) {
         noteRun(ctx, input.id);
         const page = await runs.events(repos, input.id, input.start_id, input.end_id, input.limit);
