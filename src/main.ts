@@ -9,6 +9,7 @@ import { DEFAULT_TENANT } from './http/tenant.ts';
 import { startTracing } from './telemetry/tracing.ts';
 import { metricsAccessOf } from './http/metrics-access.ts';
 import { resolveSecretsKey } from './store/secrets-key.ts';
+import { onSignal } from './signal-repeat.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
@@ -104,8 +105,9 @@ async function shutdown(signal: string): Promise<void> {
   await tracing?.shutdown();
   logger.info('stopped');
 }
+// A second signal (not npm's echo of the first) stops at once, without the grace.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
+  onSignal(signal, () => {
     shutdown(signal).then(
       () => process.exit(0),
       (err: unknown) => {

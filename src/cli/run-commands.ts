@@ -2,6 +2,7 @@ import type { ApiClient } from './api-client.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { followRun, type RunEventJson } from './run-stream.ts';
 import { progressDisplay, RunProgress, seconds, type ProgressSink } from './run-progress.ts';
+import { onSignal } from '../signal-repeat.ts';
 
 export interface FollowFlags {
   json: boolean;
@@ -62,16 +63,15 @@ export async function runCommand(client: ApiClient, hierarchyRef: string | undef
   });
   const inThread = run.thread_id ? ` in thread ${run.thread_id}` : '';
   if (!flags.json) process.stderr.write(`run ${run.id} started on "${hierarchy.name}"${inThread} (follow it again with: cadre tail ${run.id}; Ctrl-C cancels it)\n`);
-  // The first Ctrl-C cancels the run and shows it ending; a second one leaves at once.
-  const cancel = () => {
+  // The first Ctrl-C cancels the run and shows it ending (exit 3); a second one leaves at once.
+  const stopListening = onSignal('SIGINT', () => {
     process.stderr.write(`\ncancelling run ${run.id}… (Ctrl-C again to leave without waiting)\n`);
     client.post('runs/cancel', { id: run.id }).catch((err: unknown) => process.stderr.write(`cancel failed: ${(err as Error).message}\n`));
-  };
-  process.once('SIGINT', cancel);
+  });
   try {
     return await followCommand(client, run.id, flags);
   } finally {
-    process.off('SIGINT', cancel);
+    stopListening();
   }
 }
 
