@@ -67,7 +67,7 @@ test.serial('agents cancel <run> <worker name> stops that worker mid-stream with
   t.is(await tail.exited, 0, tail.stderr);
   t.regex(tail.stderr, /\| Supervisor \(Analysts\) steered: "Keep it short\." \(for its next model turn\)/);
   t.regex(tail.stderr, /\| Ada \(Analysts\) cancelled \(hard\), kept \d+ chars of partial output/);
-  t.regex(tail.stderr, /\| Supervisor \(Analysts\) worker done \(cancelled\)/);
+  t.regex(tail.stderr, /\| Ada \(Analysts\) cancelled after \d+\.\ds: agent cancelled/, 'the worker named, with how long it worked');
   const final = await ok('runs/get', { id: run.id });
   t.is(final.status, 'completed');
   t.is(final.statistics.agents[ada].outcome.status, 'cancelled');

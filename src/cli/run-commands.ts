@@ -105,18 +105,34 @@ export async function followCommand(client: ApiClient, runId: number, flags: Fol
   }
   if (!terminal) {
     // The stream closed without a terminal event: ask the run itself how it ended.
-    const run = await client.post<{ status: string; result: string | null; error: string | null }>('runs/get', { id: runId });
-    return report(runId, run.status, { result: run.result, error: run.error }, progress, flags.json);
+    const run = await client.post<RunRecordJson>('runs/get', { id: runId });
+    return report(runId, run.status, { result: run.result, error: run.error }, durationOf(run) ?? progress.elapsedMs, progress, flags.json);
   }
-  return report(runId, terminal.event.action, terminal.data, progress, flags.json);
+  // How long the run took, from its record: `tail` of an ended run replays it in a moment.
+  const took = flags.json ? undefined : durationOf(await client.post<RunRecordJson>('runs/get', { id: runId }));
+  return report(runId, terminal.event.action, terminal.data, took ?? progress.elapsedMs, progress, flags.json);
 }
 
-function report(runId: number, status: string, data: Record<string, any>, progress: RunProgress, json: boolean): number {
+interface RunRecordJson {
+  status: string;
+  result: string | null;
+  error: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+/** From its start to its end, as the run's record has them; undefined until it has both. */
+function durationOf(run: RunRecordJson): number | undefined {
+  const ms = Date.parse(run.completed_at ?? '') - Date.parse(run.started_at ?? '');
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function report(runId: number, status: string, data: Record<string, any>, durationMs: number, progress: RunProgress, json: boolean): number {
   const totals = (data.statistics ?? data.details?.statistics)?.totals as { input_tokens?: number; output_tokens?: number } | undefined;
   const usage = totals ? ` · ${totals.input_tokens ?? 0} input / ${totals.output_tokens ?? 0} output tokens` : '';
   if (status === 'completed') {
     if (!json) {
-      process.stderr.write(`run ${runId} completed in ${seconds(progress.elapsedMs)} · ${progress.events} events${usage}\n\n`);
+      process.stderr.write(`run ${runId} completed in ${seconds(durationMs)} · ${progress.events} events${usage}\n\n`);
       process.stdout.write(`${String(data.result ?? '')}\n`);
     }
     return EXIT.ok;
