@@ -1,18 +1,19 @@
 #!/usr/bin/env node
 // The `cadre` command. Plain JavaScript on purpose: it starts under whatever `node` is first on
-// the user's PATH (any version npm runs on) and runs the TypeScript CLI on a Node that strips
-// types: this one, in this process, when it is ≥ 24, else the Node 24 the project ships as its
-// `node` devDependency, in a child process.
+// the user's PATH and runs the TypeScript CLI on a Node that strips types: this one, in this
+// process, when it is a supported Node 24 or later (node-support.js: package.json's engines), else
+// the Node 24 the project ships as its `node` devDependency, in a child process. (Under npx and
+// npm scripts, npm puts node_modules/.bin first on PATH, so `node` is that shipped Node 24.)
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runsInProcess } from './node-support.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(root, 'src', 'cli', 'main.ts');
-const major = Number(process.versions.node.split('.')[0]);
 
-if (major >= 24) {
+if (runsInProcess(process.version)) {
   // This Node strips types: run the CLI in this very process. A wrapper process in between would
   // have to choose between dropping a SIGINT sent to it alone (`kill -INT`, a process manager, a
   // test) and doubling the terminal's Ctrl-C (which reaches the whole process group), and the
@@ -25,7 +26,7 @@ if (major >= 24) {
 function runOnShippedNode() {
   const node = join(root, 'node_modules', 'node', 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
   if (!existsSync(node)) {
-    process.stderr.write(`cadre: needs Node 24 (this is ${process.version}); run \`npm install\` in ${root} to get the one the project ships\n`);
+    process.stderr.write(`cadre: runs on Node 24 (this is ${process.version}); run \`npm install\` in ${root} to get the one the project ships\n`);
     process.exit(2);
   }
   const child = spawn(node, [entry, ...process.argv.slice(2)], { stdio: 'inherit' });

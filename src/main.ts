@@ -9,6 +9,8 @@ import { DEFAULT_TENANT } from './http/tenant.ts';
 import { startTracing } from './telemetry/tracing.ts';
 import { metricsAccessOf } from './http/metrics-access.ts';
 import { resolveSecretsKey } from './store/secrets-key.ts';
+import { onSignal } from './signal-repeat.ts';
+import { VIEWER_PATH } from './http/viewer/viewer-routes.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
@@ -79,8 +81,10 @@ server.requestTimeout = server.headersTimeout + config.bodyTimeoutMs;
 server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host === '0.0.0.0' ? 'localhost' : config.host;
-  logger.info(`Cadre listening on http://${host}:${port} (database: ${describeDatabase(config.database)}; events: ${config.redis ? 'redis streams + SQL archive' : 'SQL'})`);
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  logger.info(`Cadre listening on ${url} (database: ${describeDatabase(config.database)}; events: ${config.redis ? 'redis streams + SQL archive' : 'SQL'}); `
+    + `run viewer at ${url}${VIEWER_PATH}, API docs at ${url}/swagger-ui.html`);
   if (config.apiKeys === 'required') logger.info('API keys required (API_KEYS=required): create one with `npx cadre keys create --tenant <tenant>`');
   if (config.loopbackByDefault) logger.info('listening on loopback only (API keys off); to expose it, set HOST=0.0.0.0 together with API_KEYS=required');
   if (metricsAccessOf(config.metricsAccess, config.apiKeys).kind === 'closed') {
@@ -105,8 +109,9 @@ async function shutdown(signal: string): Promise<void> {
   await tracing?.shutdown();
   logger.info('stopped');
 }
+// A second signal (not npm's echo of the first) stops at once, without the grace.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
+  onSignal(signal, () => {
     shutdown(signal).then(
       () => process.exit(0),
       (err: unknown) => {

@@ -70,6 +70,7 @@ test.serial('agents cancel <run> <worker name> stops that worker mid-stream with
   t.regex(tail.stderr, /\| Supervisor \(Analysts\) worker done \(cancelled\)/);
   // Completed, though an agent did not: the summary says so, and the exit code stays 0 (README, CLI).
   t.regex(tail.stderr, new RegExp(`^run ${run.id} completed with errors \\(1 agent did not complete: Ada cancelled\\) in \\d+\\.\\ds · \\d+ events`, 'm'));
+  t.regex(tail.stderr, /\| Ada \(Analysts\) cancelled after \d+\.\ds: agent cancelled/, 'the worker named, with how long it worked');
   const final = await ok('runs/get', { id: run.id });
   t.like(final, { status: 'completed', completed_with_errors: true, error_count: 1 });
   t.is(final.statistics.agents[ada].outcome.status, 'cancelled');

@@ -29,8 +29,8 @@ const script = (): RunEventJson[] => [
   ev('dispatch', 'worker', { team_name: 'Analysts', worker_name: 'Ada', task: 'w' }, ts),
   ev('llm', 'stream', { content: 'b' }, ada),
   ev('llm', 'reasoning', { content: 'c' }, ada),
-  ev('dispatch', 'worker_completed', { ok: true }, ts),
-  ev('dispatch', 'team_completed', { ok: true }, gs),
+  ev('dispatch', 'worker_completed', { team_name: 'Analysts', worker_name: 'Ada', ok: true, status: 'completed', duration_ms: 650 }, ts),
+  ev('dispatch', 'team_completed', { team_name: 'Analysts', ok: true, status: 'completed', duration_ms: 2450 }, gs),
   ev('lifecycle', 'completed', { result: 'done' }),
 ];
 
@@ -69,7 +69,7 @@ test('elsewhere: plain lines with the status, no control codes', (t) => {
   t.true(lines.every((l) => /^\[\s*\d+\.\ds\] \d+ agents? active · \d+ tokens · \d+\.\ds \| /.test(l)), text());
   t.deepEqual(lines.map((l) => l.split(' | ')[1]), [
     'started: Summarise', 'Global Supervisor → team Analysts: t', 'Supervisor (Analysts) → Ada: w',
-    'Supervisor (Analysts) worker done', 'Global Supervisor team done', 'completed',
+    'Ada (Analysts) done in 0.7s', 'team Analysts done in 2.5s', 'completed',
   ]);
 });
 
@@ -94,7 +94,10 @@ test('agent control, budget and human events each get a line; a request says the
   t.is(line(ev('human', 'responded', { request_id: 'req-1', approve: false, message: 'not that host' })), 'request req-1 denied (not that host)');
   t.is(line(ev('human', 'responded', { request_id: 'r 2', answer: '2025' })), 'request r 2 answered "2025"');
   t.is(line(ev('dispatch', 'worker_completed', { ok: false, status: 'budget_exhausted', outcome: { status: 'budget_exhausted' } }, ts)),
-    'Supervisor (Analysts) worker done (budget_exhausted)');
+    'Supervisor (Analysts) worker done (budget_exhausted)', 'an event naming no worker (written before they did): the supervisor line');
+  t.is(line(ev('dispatch', 'worker_completed', {
+    team_name: 'Analysts', worker_name: 'Ada', ok: false, status: 'failed', duration_ms: 1234, outcome: { status: 'failed', error: 'openai gpt-4o: 429\nrate limited' },
+  }, ts)), 'Ada (Analysts) failed after 1.2s: openai gpt-4o: 429 rate limited');
   t.is(line(ev('agent', 'something_new', {})), undefined, 'an unknown action prints nothing');
 });
 
@@ -107,4 +110,31 @@ test('respond: exactly one of --approve, --deny, --answer; --message only with a
     const err = t.throws(() => respondBody(3, 'r', { json: false, ...flags }));
     t.is((err as any).exitCode, 2, JSON.stringify(flags));
   }
+});
+
+test("a worker's tool calls and results get a line each, bounded; a supervisor's delegations do not repeat as results", (t) => {
+  const p = new RunProgress();
+  t.is(p.apply(ev('llm', 'tool_call', { tool_name: 'calculator', tool_call_id: 'c1', tool_count: 1, input: { expression: '1250 * 1.2' } }, ada)),
+    'Ada (Analysts) calls calculator({"expression":"1250 * 1.2"})');
+  t.is(p.apply(ev('llm', 'tool_result', { tool_name: 'calculator', tool_call_id: 'c1', is_error: false, result: '1500' }, ada)), 'Ada (Analysts) ← calculator: 1500');
+  const long = p.apply(ev('llm', 'tool_result', { tool_name: 'http_request', tool_call_id: 'c2', is_error: false, result: { status: 200, body: 'x'.repeat(500) } }, ada))!;
+  t.true(long.startsWith('Ada (Analysts) ← http_request: {"status":200,"body":"xxx'));
+  t.true(long.endsWith('…'));
+  t.is(long.length, 'Ada (Analysts) ← http_request: '.length + 80);
+  t.is(p.apply(ev('llm', 'tool_result', { tool_name: 'http_request', tool_call_id: 'c3', is_error: true, result: 'refused: 10.0.0.1 is private' }, ada)),
+    'Ada (Analysts) ← http_request failed: refused: 10.0.0.1 is private');
+  t.is(p.apply(ev('llm', 'tool_call', { tool_name: 'worker_Ada', tool_call_id: 'c4', tool_count: 1, input: { task: 't' } }, ts)), 'Supervisor (Analysts) calls worker_Ada');
+  t.is(p.apply(ev('llm', 'tool_result', { tool_name: 'worker_Ada', tool_call_id: 'c4', is_error: false, result: 'done', status: 'completed' }, ts)), undefined);
+});
+
+test("elapsed time is the run's own (its events' timestamps): a replay of an ended run reads as the run went", (t) => {
+  const p = new RunProgress();
+  const at = (ms: number) => new Date(Date.UTC(2026, 2, 14, 9, 0, 0) + ms).toISOString();
+  const timed = (category: string, action: string, ms: number) => ({ ...ev(category, action, {}), timestamp: at(ms) });
+  p.apply(timed('lifecycle', 'started', 0));
+  p.apply(timed('llm', 'stream', 4_000));
+  t.true(p.elapsedMs >= 4_000);
+  p.apply(timed('lifecycle', 'completed', 11_600));
+  t.is(p.elapsedMs, 11_600, 'replayed in a moment, it took 11.6 s');
+  t.regex(p.status(), / · 11\.6s$/);
 });

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { buildService } from './helpers/api-harness.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/backends.ts';
 import { serve, type TestServer } from './helpers/http-client.ts';
-import { sampleHierarchyInput } from './helpers/fixtures.ts';
+import { sampleHierarchyInput, sampleHierarchyOn } from './helpers/fixtures.ts';
 import { cli, startCli } from './helpers/cli-process.ts';
 import { DEFAULT_TENANT } from '../src/http/tenant.ts';
 import type { Service } from '../src/compose.ts';
@@ -217,4 +217,37 @@ test.serial('exit codes: unreachable server 4, unknown run or hierarchy 5, usage
   t.is((await cli([...url(), 'frobnicate'])).code, 2);
   t.is((await cli([...url(), 'tail', 'abc'])).code, 2);
   t.is((await cli([...url(), 'run', 'only-one-argument'])).code, 2);
+});
+
+test.serial("progress lines name the worker and show its tool results; tail of an ended run reports the run's duration from its record", async (t) => {
+  const tenant = 'cli-tools';
+  const post = async (action: string, body: unknown) => {
+    const res = await server.post(`/api/executor/v1/${action}`, body, { 'x-tenant-id': tenant });
+    if (res.status !== 200) throw new Error(`${action}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.data;
+  };
+  const model = await post('models/create', { name: 'paced', model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 5, reply_tokens: 40 } });
+  const base = sampleHierarchyOn(model.id);
+  const h = await post('hierarchies/create', {
+    ...base, teams: base.teams.map((team, i) => (i > 0 ? team : { ...team, workers: team.workers.map((w) => (w.name === 'Ada' ? { ...w, tools: ['calculator'] } : w)) })),
+  });
+  const r = await cli([...url(), '--tenant', tenant, 'run', h.name, 'Compute 1250 * 1.2 for the report']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stderr, /\| Ada \(Analysts\) calls calculator\(\{"expression":"1250 \* 1\.2"\}\)$/m);
+  t.regex(r.stderr, /\| Ada \(Analysts\) ← calculator: 1500$/m);
+  t.regex(r.stderr, /\| Ada \(Analysts\) done in \d+\.\ds$/m, 'the worker named, not its supervisor');
+  t.regex(r.stderr, /\| Cy \(Writers\) done in \d+\.\ds$/m);
+  t.regex(r.stderr, /\| team Analysts done in \d+\.\ds$/m);
+  const runId = Number(/run (\d+) started/.exec(r.stderr)![1]);
+
+  // The run has ended: tail replays it at once, and reports how long the run took, as its record says.
+  const tail = await cli([...url(), '--tenant', tenant, 'tail', String(runId)]);
+  t.is(tail.code, 0, tail.stderr);
+  const record = await post('runs/get', { id: runId });
+  const took = ((Date.parse(record.completed_at) - Date.parse(record.started_at)) / 1000).toFixed(1);
+  t.regex(tail.stderr, new RegExp(`run ${runId} completed in ${took.replace('.', '\\.')}s · `), tail.stderr);
+  // Its progress lines keep the run's own timeline (its events' timestamps), not the replay's.
+  const events = (await post('runs/events', { id: runId, limit: 1000 })).events as Array<{ timestamp: string }>;
+  const span = ((Date.parse(events.at(-1)!.timestamp) - Date.parse(events[0]!.timestamp)) / 1000).toFixed(1);
+  t.regex(tail.stderr, new RegExp(`^\\[\\s*${span.replace('.', '\\.')}s\\] 0 agents active · \\d+ tokens · ${span.replace('.', '\\.')}s \\| completed$`, 'm'), tail.stderr);
 });

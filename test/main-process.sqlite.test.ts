@@ -48,6 +48,10 @@ test.after.always(async () => {
 test.serial('npm start: logs its URL and database, serves; SIGTERM hands a live run on and exits 0; the next start resumes it and a client resumes its stream there', async (t) => {
   const service = await startService(dbFile);
   t.regex(service.logs.join('\n'), /Cadre listening on http:\/\/127\.0\.0\.1:\d+ \(database: sqlite \(libsql\) /);
+  // The start line says where a newcomer goes next: the viewer (served there) and the API docs.
+  const [, base, viewer] = /listening on (http:\/\/\S+) .*; run viewer at (http:\/\/\S+\/viewer\/), API docs at \S+\/swagger-ui\.html/.exec(service.logs.join('\n')) ?? [];
+  t.is(viewer, `${base}/viewer/`);
+  t.is((await fetch(viewer!)).status, 200);
   t.true(service.logs.join('\n').includes(`tenant secrets: key from key file ${join(dataDir, 'secrets.key')}`), service.logs.join('\n'));
   t.is((await stat(join(dataDir, 'secrets.key'))).mode & 0o777, 0o600);
   const health = (await (await fetch(`${service.url}/health`)).json()) as { data: { status: string } };

@@ -39,7 +39,8 @@ test('RunEvent is the union of one schema per event type, each with its category
   t.deepEqual([...EVENT_TYPES].sort(), [...types].sort(), 'the viewer listens to exactly the documented types');
   // runs/events answers them.
   const events = doc.paths[`${API_PREFIX}/runs/events`].post.responses['200'].content['application/json'].schema;
-  t.is(deref(events).properties.data.properties.events.items.$ref, '#/components/schemas/RunEvent');
+  const item = deref(events).properties.data.properties.events.items;
+  t.deepEqual(item.allOf.map((s: any) => s.$ref ?? Object.keys(s.properties).join()), ['id', '#/components/schemas/RunEvent'], 'each with its id');
 });
 
 test('the new events document their data: the outcome object, budget scope/limit/spent/max, the human request', (t) => {

@@ -3,6 +3,7 @@ import { CliError, EXIT } from './exit-codes.ts';
 import { followRun, type RunEventJson } from './run-stream.ts';
 import { progressDisplay, RunProgress, seconds, type ProgressSink } from './run-progress.ts';
 import { agentsNotCompleted } from '../domain/run-summary.ts';
+import { onSignal } from '../signal-repeat.ts';
 
 export interface FollowFlags {
   json: boolean;
@@ -63,16 +64,15 @@ export async function runCommand(client: ApiClient, hierarchyRef: string | undef
   });
   const inThread = run.thread_id ? ` in thread ${run.thread_id}` : '';
   if (!flags.json) process.stderr.write(`run ${run.id} started on "${hierarchy.name}"${inThread} (follow it again with: cadre tail ${run.id}; Ctrl-C cancels it)\n`);
-  // The first Ctrl-C cancels the run and shows it ending; a second one leaves at once.
-  const cancel = () => {
+  // The first Ctrl-C cancels the run and shows it ending (exit 3); a second one leaves at once.
+  const stopListening = onSignal('SIGINT', () => {
     process.stderr.write(`\ncancelling run ${run.id}… (Ctrl-C again to leave without waiting)\n`);
     client.post('runs/cancel', { id: run.id }).catch((err: unknown) => process.stderr.write(`cancel failed: ${(err as Error).message}\n`));
-  };
-  process.once('SIGINT', cancel);
+  });
   try {
     return await followCommand(client, run.id, flags);
   } finally {
-    process.off('SIGINT', cancel);
+    stopListening();
   }
 }
 
@@ -106,13 +106,29 @@ export async function followCommand(client: ApiClient, runId: number, flags: Fol
   }
   if (!terminal) {
     // The stream closed without a terminal event: ask the run itself how it ended.
-    const run = await client.post<{ status: string; result: string | null; error: string | null }>('runs/get', { id: runId });
-    return report(runId, run.status, { result: run.result, error: run.error }, progress, flags.json);
+    const run = await client.post<RunRecordJson>('runs/get', { id: runId });
+    return report(runId, run.status, { result: run.result, error: run.error }, durationOf(run) ?? progress.elapsedMs, progress, flags.json);
   }
-  return report(runId, terminal.event.action, terminal.data, progress, flags.json);
+  // How long the run took, from its record: `tail` of an ended run replays it in a moment.
+  const took = flags.json ? undefined : durationOf(await client.post<RunRecordJson>('runs/get', { id: runId }));
+  return report(runId, terminal.event.action, terminal.data, took ?? progress.elapsedMs, progress, flags.json);
 }
 
-function report(runId: number, status: string, data: Record<string, any>, progress: RunProgress, json: boolean): number {
+interface RunRecordJson {
+  status: string;
+  result: string | null;
+  error: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+/** From its start to its end, as the run's record has them; undefined until it has both. */
+function durationOf(run: RunRecordJson): number | undefined {
+  const ms = Date.parse(run.completed_at ?? '') - Date.parse(run.started_at ?? '');
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function report(runId: number, status: string, data: Record<string, any>, durationMs: number, progress: RunProgress, json: boolean): number {
   const statistics = (data.statistics ?? data.details?.statistics) as Record<string, unknown> | undefined;
   const totals = statistics?.totals as { input_tokens?: number; output_tokens?: number } | undefined;
   const usage = totals ? ` · ${totals.input_tokens ?? 0} input / ${totals.output_tokens ?? 0} output tokens` : '';
@@ -123,7 +139,7 @@ function report(runId: number, status: string, data: Record<string, any>, progre
       const errors = missed.length > 0
         ? ` with errors (${missed.length} agent${missed.length === 1 ? '' : 's'} did not complete: ${missed.map((a) => `${a.agent_name} ${a.status.replace(/_/g, ' ')}`).join(', ')})`
         : '';
-      process.stderr.write(`run ${runId} completed${errors} in ${seconds(progress.elapsedMs)} · ${progress.events} events${usage}\n\n`);
+      process.stderr.write(`run ${runId} completed${errors} in ${seconds(durationMs)} · ${progress.events} events${usage}\n\n`);
       process.stdout.write(`${String(data.result ?? '')}\n`);
     }
     return EXIT.ok;

@@ -1,10 +1,22 @@
 import { z } from 'zod';
 
+/** The names of the gateway-injected fields (see gatewayFields). */
+export const GATEWAY_FIELD_NAMES = ['tenantId', 'traceId', 'userId'] as const;
+
+/**
+ * A field only a gateway sets. `readOnly` keeps it out of the samples Swagger UI builds for a
+ * request: a newcomer who sends the sample unchanged must not land in a tenant named "string".
+ */
+const gatewayOnly = (what: string) => z.string().optional().meta({
+  readOnly: true,
+  description: `Gateway-only: ${what}, injected by an API gateway in front of Cadre. Clients leave it out`,
+});
+
 /** Fields an API gateway may inject into any body; accepted everywhere, used for tenancy/tracing. */
 export const gatewayFields = {
-  tenantId: z.string().optional(),
-  traceId: z.string().optional(),
-  userId: z.string().optional(),
+  tenantId: gatewayOnly('the tenant of the request when there is neither an API key nor X-Tenant-Id (a value here moves the request into that tenant)'),
+  traceId: gatewayOnly("the gateway's trace id"),
+  userId: gatewayOnly('the end user the gateway authenticated'),
 };
 
 export const idSchema = z.object({ id: z.string().min(1).max(64), ...gatewayFields }).strict();

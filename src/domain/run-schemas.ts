@@ -8,7 +8,10 @@ import { runSummaryOf } from './run-summary.ts';
 
 export const runStartSchema = z
   .object({
-    hierarchy_id: z.string().min(1).max(64).optional().meta({ description: 'The hierarchy to run; required unless thread_id is given (then it must be the thread\'s, if given)' }),
+    hierarchy_id: z.string().min(1).max(64).optional()
+      .meta({ description: 'The hierarchy to run, by id (or give hierarchy_name); one of them is required unless thread_id is given (then it must be the thread\'s, if given)' }),
+    hierarchy_name: z.string().trim().min(1, 'must not be empty').max(255).optional()
+      .meta({ description: "The hierarchy to run, by its name (unique per tenant), as `cadre run <name>` takes it: instead of hierarchy_id" }),
     task: z.string().trim().min(1, 'must not be empty').max(100_000),
     budget: budgetSchema.optional().meta({ description: "This run's budget: replaces the hierarchy's run budget (team and worker budgets still apply)" }),
     thread_id: z.uuid('must be a UUID').optional()
@@ -20,7 +23,12 @@ export const runStartSchema = z
   })
   .strict()
   .superRefine((body, ctx) => {
-    if (body.hierarchy_id === undefined && body.thread_id === undefined) ctx.addIssue({ code: 'custom', path: ['hierarchy_id'], message: 'required (or give thread_id)' });
+    if (body.hierarchy_id !== undefined && body.hierarchy_name !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['hierarchy_name'], message: 'give hierarchy_id or hierarchy_name, not both' });
+    }
+    if (body.hierarchy_id === undefined && body.hierarchy_name === undefined && body.thread_id === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['hierarchy_id'], message: 'required (or give hierarchy_name, or thread_id)' });
+    }
   })
   .meta({ id: 'RunStart' });
 

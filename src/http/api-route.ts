@@ -10,6 +10,25 @@ import type { TenantRepositories } from '../domain/repositories.ts';
 
 export const API_PREFIX = '/api/executor/v1';
 
+/** One example of a route for the OpenAPI document (test/openapi-manual.test.ts parses each with the route's own schemas). */
+export interface RouteExample {
+  /** Shown in Swagger UI's list of examples. */
+  summary: string;
+  /** The request body as a client sends it: never the gateway-injected fields (tenantId, traceId, userId). */
+  request: Record<string, unknown>;
+  /** The answer's `data` (for a paginated route: the items of the page; `unwrapped`: the whole answer). */
+  response?: unknown;
+}
+
+/** An SSE answer (text/event-stream) instead of JSON: what each frame's `data` is. */
+export interface SseAnswer {
+  /** The schema of each frame's `data` (a union: one member per event type). */
+  data: z.ZodType;
+  description: string;
+  /** A few frames exactly as they go over the wire. */
+  example: string;
+}
+
 export interface RouteContext<I> {
   ctx: Context;
   input: I;
@@ -27,6 +46,10 @@ export interface ApiRoute<S extends z.ZodType = z.ZodType> {
   path: string;
   summary: string;
   tag: string;
+  /** What a newcomer needs beyond the summary: what it does, when to call it, what comes next (the OpenAPI description). */
+  description?: string;
+  /** The first is Swagger UI's "Try it out" body; every route has at least one (test/openapi-manual.test.ts). */
+  examples?: RouteExample[];
   body: S;
   response?: z.ZodType;
   paginated?: boolean;
@@ -38,10 +61,16 @@ export interface ApiRoute<S extends z.ZodType = z.ZodType> {
   root?: boolean;
   /** `response` is the whole answer, not the `data` of an envelope (the handler writes it). */
   unwrapped?: boolean;
-  /** Error answers the route documents beyond the generic ones: status → what they mean (their error_codes). */
-  errors?: Partial<Record<'404' | '409' | '503', string>>;
+  /**
+   * The error answers this route can give beyond those of every route (400 bad input, 401/403
+   * with API keys, 408/413 for a body): status → what they mean, by error_code. A status not
+   * listed is not documented for the route (no 404 on a create).
+   */
+  errors?: Partial<Record<'400' | '404' | '409' | '503', string>>;
   /** May answer 429 with Retry-After (a bound on runs: MAX_QUEUED_RUNS, TENANT_MAX_ACTIVE_RUNS). */
   bounded?: boolean;
+  /** The answer is an event stream (SSE); `response` is then absent. */
+  sse?: SseAnswer;
   handle(rc: RouteContext<z.output<S>>): Promise<unknown>;
 }
 

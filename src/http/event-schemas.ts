@@ -141,7 +141,7 @@ function eventId(type: string): string {
   return `${type.split(/[._]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}Event`;
 }
 
-const envelope = {
+export const envelope = {
   run_id: z.number(),
   timestamp: z.string(),
   sequence: z.number().meta({ description: "1, 2, 3… per run, no gap: the SSE id, and Last-Event-ID's value to resume after it" }),

@@ -45,6 +45,18 @@ export async function getHierarchy(repos: TenantRepositories, id: string, option
   return hierarchy;
 }
 
+/** By its name (names are unique per tenant, compared trimmed), as the CLI names one; the 404 names `field`. */
+export async function getHierarchyByName(repos: TenantRepositories, name: string, field = 'hierarchy_name'): Promise<HierarchyRecord> {
+  const hierarchy = await repos.hierarchies.findByName(name.trim());
+  if (!hierarchy) throw new NotFoundError(`${field}: no hierarchy named "${name.trim()}"`, 'HIERARCHY_NOT_FOUND');
+  return hierarchy;
+}
+
+/** By id, else by name (threads/create's hierarchy_id takes either); the 404 is getHierarchy's. */
+export async function getHierarchyByRef(repos: TenantRepositories, ref: string): Promise<HierarchyRecord> {
+  return (await repos.hierarchies.find(ref)) ?? (await repos.hierarchies.findByName(ref)) ?? getHierarchy(repos, ref);
+}
+
 export async function updateHierarchy(repos: TenantRepositories, input: HierarchyUpdate): Promise<HierarchyRecord> {
   const current = await getHierarchy(repos, input.id);
   const touchesConfig = input.execution_mode !== undefined || input.enable_context_sharing !== undefined

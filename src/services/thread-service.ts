@@ -3,7 +3,7 @@ import type { PageQuery, Slice, TenantRepositories } from '../domain/repositorie
 import type { RunRecord, RunStatus } from '../domain/run-records.ts';
 import type { Budget } from '../domain/budget-schemas.ts';
 import { MAX_ENQUEUED_PER_THREAD, type MultitaskStrategy, type ThreadRecord, type ThreadStatus, type ThreadView } from '../domain/thread-schemas.ts';
-import { getHierarchy } from './hierarchy-service.ts';
+import { getHierarchyByRef } from './hierarchy-service.ts';
 import { threadContextOf, type ThreadContextLimits } from './thread-context.ts';
 import type { RunService } from './run-service.ts';
 
@@ -39,7 +39,7 @@ export class ThreadService {
       if (existing && input.ifExists === 'do_nothing') return this.#view(repos, existing);
       if (existing) throw new ConflictError(`thread_id: thread ${input.threadId} already exists`, 'THREAD_EXISTS');
     }
-    const hierarchy = await this.#hierarchy(repos, input.hierarchyId);
+    const hierarchy = await getHierarchyByRef(repos, input.hierarchyId);
     const max = this.#deps.maxThreadsPerTenant;
     if ((await repos.threads.count()) >= max) throw new ConflictError(`this tenant has ${max} threads, the most allowed (THREADS_MAX_PER_TENANT): delete some first`, 'THREAD_LIMIT');
     const thread = await repos.threads.create({ ...(input.threadId && { id: input.threadId }), hierarchyId: hierarchy.id, metadata: input.metadata ?? {} });
@@ -51,7 +51,7 @@ export class ThreadService {
   }
 
   async list(repos: TenantRepositories, query: PageQuery & { hierarchyId?: string; metadata?: Record<string, unknown> }): Promise<Slice<ThreadView>> {
-    const hierarchyId = query.hierarchyId === undefined ? undefined : (await this.#hierarchy(repos, query.hierarchyId)).id;
+    const hierarchyId = query.hierarchyId === undefined ? undefined : (await getHierarchyByRef(repos, query.hierarchyId)).id;
     const slice = await repos.threads.list({ ...query, hierarchyId });
     return { items: await Promise.all(slice.items.map((t) => this.#view(repos, t))), total: slice.total };
   }
@@ -84,7 +84,7 @@ export class ThreadService {
    */
   async startRun(repos: TenantRepositories, input: { threadId: string; hierarchyId?: string; task: string; budget?: Budget; metadata?: Record<string, unknown>; multitaskStrategy: MultitaskStrategy }): Promise<RunRecord> {
     const thread = await this.#find(repos, input.threadId);
-    if (input.hierarchyId !== undefined && (await this.#hierarchy(repos, input.hierarchyId)).id !== thread.hierarchyId) {
+    if (input.hierarchyId !== undefined && (await getHierarchyByRef(repos, input.hierarchyId)).id !== thread.hierarchyId) {
       throw new ValidationError(`thread_id: thread ${thread.id} runs on hierarchy ${thread.hierarchyId}, not ${input.hierarchyId}`);
     }
     const live = await repos.runs.liveOfThread(thread.id);
@@ -117,11 +117,6 @@ export class ThreadService {
     const thread = await repos.threads.find(id);
     if (!thread) throw new NotFoundError(`thread ${id} not found`, 'THREAD_NOT_FOUND');
     return thread;
-  }
-
-  /** By id, else by name (as the CLI names hierarchies). */
-  async #hierarchy(repos: TenantRepositories, ref: string) {
-    return (await repos.hierarchies.find(ref)) ?? (await repos.hierarchies.findByName(ref)) ?? getHierarchy(repos, ref);
   }
 
   async #view(repos: TenantRepositories, t: ThreadRecord): Promise<ThreadView> {

@@ -50,6 +50,32 @@ export function apiSystemSuite(backend: Backend): void {
     t.is(res.body.data.name, name);
   });
 
+  test(`${b}: a 400 names the field, the type it expects and the type it received (never the value)`, async (t) => {
+    const api = harness().api(t);
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['runs/start', { hierarchy_id: 42, task: 'x' }, 'hierarchy_id: expected string, received number'],
+      ['runs/start', { hierarchy_id: 'h' }, 'task: required (expected string)'],
+      ['runs/start', { task: 'x' }, 'hierarchy_id: required (or give hierarchy_name, or thread_id)'],
+      ['runs/get', { id: true }, 'id: expected number or string, received boolean'],
+      ['runs/get', { id: 'abc' }, 'id: must be an integer'],
+      ['models/create', { name: 'n', model_id: 'm', temperature: 'hot' }, 'temperature: expected number, received string'],
+      ['models/create', { name: 'n', model_id: 'm', max_tokens: 1.5 }, 'max_tokens: expected integer, received a number with a fraction'],
+      ['models/create', { name: null, model_id: 'm' }, 'name: expected string, received null'],
+      ['models/create', { name: 'n', model_id: 'm', params: ['x'] }, 'params: expected object, received array'],
+      ['models/list', { provider: 'nope' }, 'provider: expected one of "simulated"|"openai"|"openai-compatible"|"anthropic"|"bedrock"'],
+      ['threads/get', { id: 7 }, 'id: expected string, received number'],
+      ['secrets/set', { name: 'K', value: 918273645 }, 'value: expected string, received number'],
+    ];
+    for (const [action, body, message] of cases) {
+      const res = await api.post(action, body);
+      expectError(t, res, 400, message.split(':')[0], 'VALIDATION_ERROR');
+      t.is(res.body.error, message, action);
+      t.deepEqual(res.body.details[0], { field: message.split(':')[0], message: message.slice(message.indexOf(':') + 2) });
+      t.false(res.text.includes('918273645'), 'the value sent is not echoed');
+    }
+    t.is(cases.length, 12);
+  });
+
   test(`${b}: every answer carries X-Request-Id: the caller's when well-formed, else a new one`, async (t) => {
     const api = harness().api(t);
     t.is((await api.post('models/list', {}, { 'x-request-id': 'trace-42' })).headers.get('x-request-id'), 'trace-42');

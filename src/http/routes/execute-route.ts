@@ -3,6 +3,7 @@ import { defineRoute, type ApiRoute } from '../api-route.ts';
 import { legacyExecuteRequest } from '../../domain/legacy-execute.ts';
 import { executeInline } from '../../services/execute-service.ts';
 import type { RunService } from '../../services/run-service.ts';
+import { runExamples } from './examples/run-examples.ts';
 
 const executeAnswerSchema = z.object({
   success: z.boolean(),
@@ -28,6 +29,13 @@ export function executeRoutes(runs: RunService): ApiRoute[] {
       path: '/execute', root: true, unwrapped: true, tag: 'execute', bounded: true,
       summary: 'Run a task on an inline hierarchy and answer when it ends (the original\'s legacy endpoint); '
         + 'the fields of hierarchies/create (no name) plus task, or the older form (global_prompt, supervisor_prompt, flat LLM fields)',
+      description: 'Blocks until the run ends and answers its result with every event (unlike runs/start, which answers at once). A client that disconnects cancels the run. '
+        + 'The inline hierarchy is kept hidden with the run and deleted with it.',
+      examples: runExamples.execute,
+      errors: {
+        '400': 'MISSING_FIELD: task or the hierarchy is missing; a model an agent names is not registered',
+        '503': 'SHUTTING_DOWN: this process is stopping',
+      },
       body: z.record(z.string(), z.unknown()).meta({ description: 'Inline hierarchy and task' }),
       response: executeAnswerSchema,
       async handle({ ctx, input, repos }) {
