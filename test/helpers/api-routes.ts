@@ -4,6 +4,8 @@ import { hierarchyRoutes } from '../../src/http/routes/hierarchy-routes.ts';
 import { mcpServerRoutes } from '../../src/http/routes/mcp-server-routes.ts';
 import { secretRoutes } from '../../src/http/routes/secret-routes.ts';
 import { runRoutes } from '../../src/http/routes/run-routes.ts';
+import { traceRoutes } from '../../src/http/routes/trace-routes.ts';
+import { inspectRoutes } from '../../src/http/routes/inspect-routes.ts';
 import { threadRoutes } from '../../src/http/routes/thread-routes.ts';
 import { humanInputRoutes } from '../../src/http/routes/human-input-routes.ts';
 import { agentRoutes } from '../../src/http/routes/agent-routes.ts';
@@ -20,7 +22,7 @@ export function allApiRoutes(): ApiRoute[] {
   const policy = { envAllowed: [], outbound: STRICT_OUTBOUND };
   return [
     ...modelRoutes(policy), ...hierarchyRoutes, ...mcpServerRoutes(policy), ...secretRoutes,
-    ...runRoutes(null as never, null as never, {} as never), ...threadRoutes(null as never), ...humanInputRoutes(null as never),
+    ...runRoutes(null as never, null as never, {} as never), ...traceRoutes(null as never), ...inspectRoutes(null as never, {}), ...threadRoutes(null as never), ...humanInputRoutes(null as never),
     ...agentRoutes(null as never), ...executeRoutes(null as never), ...modelCheckRoutes({ timeoutMs: 1000 } as never),
   ];
 }

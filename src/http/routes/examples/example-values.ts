@@ -69,6 +69,7 @@ export function runViewExample(fields: Record<string, unknown> = {}): Record<str
     budget: null, metadata: null, statistics, topology_snapshot: topology, trace_id: null,
     started_at: STARTED_AT, completed_at: COMPLETED_AT, created_at: STARTED_AT,
     resumes: { count: 0, history: [] }, pending_inputs: [],
+    duration_ms: 11_600, agent_time_ms: 18_020, input_tokens: 1_204, output_tokens: 856, cost_usd: 0.0021, error_count: 0, completed_with_errors: false,
     ...fields,
   };
 }

@@ -16,7 +16,7 @@ const approval = {
   arguments: { method: 'GET', url: 'https://api.example.com/sales/q3' }, question: null, requested_at: '2026-03-14T09:26:58.120Z',
 };
 
-const running = { status: 'running', result: null, completed_at: null, statistics: null };
+const running = { status: 'running', result: null, completed_at: null, statistics: null, duration_ms: null, agent_time_ms: null, input_tokens: null, output_tokens: null, cost_usd: null, error_count: null };
 
 /** A live tree, shortened to the global supervisor and one team (runs/inspect). */
 const liveTree = {
@@ -57,7 +57,7 @@ export const runExamples: Record<'start' | 'get' | 'list' | 'cancel' | 'delete' 
   ],
   get: [
     { summary: 'A completed run', request: { id: RUN_ID }, response: runViewExample() },
-    { summary: 'A run waiting for a human', request: { id: RUN_ID }, response: runViewExample({ status: 'waiting_input', result: null, completed_at: null, statistics: null, pending_inputs: [approval] }) },
+    { summary: 'A run waiting for a human', request: { id: RUN_ID }, response: runViewExample({ status: 'waiting_input', result: null, completed_at: null, statistics: null, duration_ms: null, agent_time_ms: null, input_tokens: null, output_tokens: null, cost_usd: null, error_count: null, pending_inputs: [approval] }) },
   ],
   list: [
     { summary: 'The newest runs', request: { page: 1, size: 20 }, response: [runViewExample()] },
