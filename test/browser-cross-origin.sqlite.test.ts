@@ -7,6 +7,7 @@ import { buildService } from './helpers/api-harness.ts';
 import { serve, type TestServer } from './helpers/http-client.ts';
 import type { Service } from '../src/compose.ts';
 import { DEFAULT_TENANT } from '../src/http/tenant.ts';
+import { EVENT_DATA } from '../src/http/event-schemas.ts';
 
 /**
  * A real browser on another origin, as the original's users had it: a page served from one
@@ -46,8 +47,8 @@ async function cadre(corsOrigins?: string[]): Promise<TestServer> {
 
 /** The page: starts a run with fetch (JSON, so preflighted), then follows it with EventSource. */
 function pageHtml(api: string, hierarchyId: string): string {
-  const types = ['lifecycle.started', 'lifecycle.completed', 'lifecycle.failed', 'lifecycle.cancelled', 'llm.stream', 'llm.reasoning', 'llm.tool_call',
-    'llm.tool_result', 'dispatch.team', 'dispatch.worker', 'dispatch.team_completed', 'dispatch.worker_completed', 'system.topology', 'system.error'];
+  // Every event type the API documents: EventSource delivers a named event only to its own listener.
+  const types = Object.keys(EVENT_DATA);
   return `<!doctype html><html><body><script>
   window.result = { events: [], done: false, error: null };
   fetch(${JSON.stringify(`${api}/runs/start`)}, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tenant-id': 'default' },

@@ -118,8 +118,10 @@ test('a worker sends the deltas of one burst to its sink as one EMIT, in order',
   });
   const [result] = await h.waitForResults(1);
   await first;
-  t.deepEqual(h.batchSizes(), [5, 1]);
+  // The call's start rides in the first burst and its end in the last: no EMIT of their own.
+  t.deepEqual(h.batchSizes(), [6, 2]);
   const drafts = h.drafts();
-  t.deepEqual(drafts.map((d) => `${d.action}:${d.data.content}`), ['reasoning:Hmm', ...words.map((w) => `stream:${w}`), 'stream: end']);
+  t.deepEqual(drafts.map((d) => d.action.startsWith('call_') ? d.action : `${d.action}:${d.data.content}`),
+    ['call_started', 'reasoning:Hmm', ...words.map((w) => `stream:${w}`), 'stream: end', 'call_completed']);
   t.is(result?.output, `${words.join('')} end`);
 });
