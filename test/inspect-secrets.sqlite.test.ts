@@ -6,6 +6,7 @@ import { openaiChatWire } from './helpers/openai-chat-wire.ts';
 import { openSse, type SseStream } from './helpers/sse-client.ts';
 import { API_PREFIX } from '../src/http/api-route.ts';
 import { inspectionEventSchema } from '../src/domain/inspection-schemas.ts';
+import { within } from './helpers/within-deadline.ts';
 
 // A run whose model's key is a tenant secret, and whose supervisors pass that key on in their
 // tasks (a model echoing what it should not): the inspection stream shows the run live and never
@@ -13,16 +14,6 @@ import { inspectionEventSchema } from '../src/domain/inspection-schemas.ts';
 const harness = new ProviderHarness();
 test.before(() => harness.start({ env: {} }));
 test.after.always(() => harness.stop());
-
-async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms); });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function drain(stream: SseStream): Promise<void> {
   for await (const _ of stream) {

@@ -5,22 +5,12 @@ import { uniqueName } from './helpers/backends.ts';
 import { collectUntilClose, openSse, type SseFrame, type SseStream } from './helpers/sse-client.ts';
 import { API_PREFIX } from '../src/http/api-route.ts';
 import { inspectionEventSchema, INSPECT_WIRE_VERSION } from '../src/domain/inspection-schemas.ts';
+import { within } from './helpers/within-deadline.ts';
 
 // runs/inspect/stream on one process (SQLite, no Redis): a run's actor system in @statelyai/inspect's
 // wire format, every frame validated against the schema mirroring the package's types.
 const harness = useApiHarness('sqlite');
 const TENANT = 'inspect-stream';
-
-/** Resolves with `work`, or fails naming `what` past `ms`. */
-async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms); });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A simulated hierarchy (two teams, three workers) whose workers each stream `tokens` tokens `delayMs` apart. */
 async function hierarchy(api: Api, delayMs: number, tokens: number): Promise<string> {

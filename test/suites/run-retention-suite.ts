@@ -11,19 +11,9 @@ import { silentLogger } from '../../src/logging/logger.ts';
 import { SqlRunOwnership } from '../../src/store/run-ownership-store.ts';
 import type { ComposeOptions } from '../../src/compose.ts';
 import { useRunHarness, type RunHarness } from './sse-suite.ts';
+import { within } from '../helpers/within-deadline.ts';
 
 const HOUR_MS = 3600_000;
-
-/** Resolves with `promise`, or fails the wait after `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms); });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Polls `check` until it holds; fails past the deadline. */
 async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
