@@ -5,6 +5,7 @@ import { uniqueName } from '../helpers/backends.ts';
 import { sampleHierarchyInput } from '../helpers/fixtures.ts';
 import { API_PREFIX } from '../../src/http/api-route.ts';
 import { useRunHarness } from './sse-suite.ts';
+import { deepJsonText } from '../helpers/deep-json.ts';
 
 /** Strings an attacker would try: lone surrogates, NUL, control and non-BMP characters, long text. */
 const nastyString: fc.Arbitrary<string> = fc.oneof(
@@ -29,11 +30,19 @@ const anyJson: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
 })).value;
 
 /** Values nested 1 to 12,000 levels deep, as objects or arrays. */
-const deepJson: fc.Arbitrary<unknown> = fc.tuple(fc.integer({ min: 1, max: 12_000 }), fc.boolean()).map(([depth, asArray]) => {
-  let value: unknown = 'leaf';
-  for (let i = 0; i < depth; i++) value = asArray ? [value] : { k: value };
-  return value;
-});
+/**
+ * A value thousands of levels deep. It stands in the body as a placeholder string, replaced by
+ * its text once the body is serialised (JSON.stringify of the value itself would overflow the
+ * test's stack before the server saw it).
+ */
+const DEEP_PLACEHOLDER = '\u0000deep:';
+const deepJson: fc.Arbitrary<string> = fc.tuple(fc.integer({ min: 1, max: 12_000 }), fc.boolean())
+  .map(([depth, asArray]) => `${DEEP_PLACEHOLDER}${depth}:${asArray ? 'array' : 'object'}`);
+
+/** The body's text with a deep value's placeholder (as a JSON string) replaced by the value's own text. */
+function expandDeep(text: string): string {
+  return text.replace(/"\\u0000deep:(\d+):(array|object)"/, (_, depth: string, kind: string) => deepJsonText(Number(depth), { key: 'k', asArray: kind === 'array' }));
+}
 
 /** Every path into `value` (objects and arrays), the root included as []. */
 function pathsOf(value: unknown, prefix: Array<string | number> = []): Array<Array<string | number>> {
@@ -69,7 +78,7 @@ function requestArbitrary(targets: Target[]) {
       value: fc.oneof({ weight: 3, arbitrary: nastyString }, { weight: 2, arbitrary: anyJson }, { weight: 1, arbitrary: deepJson }),
     }).map(({ action, path, extraKey, value }) => ({
       action,
-      body: JSON.stringify(withValueAt(target.base(), extraKey === undefined ? path : [...path.slice(0, -1), extraKey], value)) as string,
+      body: expandDeep(JSON.stringify(withValueAt(target.base(), extraKey === undefined ? path : [...path.slice(0, -1), extraKey], value)) as string),
     })));
   const randomObject = fc.record({
     action: fc.constantFrom(...targets.map((t) => t.action)),

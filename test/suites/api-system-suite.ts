@@ -5,6 +5,7 @@ import { uniqueName, type Backend } from '../helpers/backends.ts';
 import { Api, buildService, expectError, useApiHarness } from '../helpers/api-harness.ts';
 import { serve } from '../helpers/http-client.ts';
 import { API_PREFIX } from '../../src/http/api-route.ts';
+import { deepJsonText, withRawField } from '../helpers/deep-json.ts';
 
 /** Sends `body` with chunked transfer encoding (no Content-Length), as a streaming client would. */
 function postChunked(url: string, body: string): Promise<{ status: number; body: any }> {
@@ -132,10 +133,11 @@ export function apiSystemSuite(backend: Backend): void {
     expectError(t, refused, 400, 'params');
     t.regex(refused.body.error, /nested deeper than 16 levels/);
     for (const depth of [1_000, 5_000, 10_000]) {
-      const res = await api.post('models/create', { name: uniqueName('deep'), model_id: 'x', provider: 'openai', params: nested(depth) });
+      const deep = deepJsonText(depth - 1, { leaf: '{"leaf":true}' });
+      const res = await api.post('models/create', withRawField({ name: uniqueName('deep'), model_id: 'x', provider: 'openai' }, 'params', deep));
       expectError(t, res, 400, undefined, 'VALIDATION_ERROR');
       t.regex(res.body.error, /^params(\.n)+: nested deeper than 64 levels$/);
-      expectError(t, await api.post('models/update', { id: ok.id, params: nested(depth) }), 400, undefined, 'VALIDATION_ERROR');
+      expectError(t, await api.post('models/update', withRawField({ id: ok.id }, 'params', deep)), 400, undefined, 'VALIDATION_ERROR');
     }
     const big = await api.post('models/create', { name: uniqueName('big'), model_id: 'x', provider: 'openai', params: { blob: 'x'.repeat(70_000) } });
     expectError(t, big, 400, 'params');
