@@ -60,7 +60,7 @@ async function post(base: string, action: string, body: unknown): Promise<any> {
 /** One ended run of about `events` events: six agents on a simulated model with no delay. */
 async function bigRun(base: string, events: number): Promise<{ id: number; events: number }> {
   // Each of the six agents' calls streams reply_tokens deltas; the supervisors call twice or so.
-  const replyTokens = Math.max(10, Math.min(10_000, Math.round(events / 9)));
+  const replyTokens = Math.max(10, Math.min(10_000, Math.round(events / 3)));
   const model = await post(base, 'models/create', { name: `viewer-bench-${Date.now()}`, model_id: 'sim', provider: 'simulated', params: { token_delay_ms: 0, reply_tokens: replyTokens } });
   const llm_config = { model_id: model.id };
   const agent = (name: string) => ({ system_prompt: `You are ${name}.`, llm_config });
