@@ -65,17 +65,21 @@ test.serial('a run started from the form shows its actor tree and streamed text 
 
 test.serial('a dropped stream resumes by Last-Event-ID: every sequence once, no gap', async (t) => {
   const h = harness();
-  const hierarchy = await h.hierarchy({ token_delay_ms: 20, reply_tokens: 15, jitter_ms: 0 });
+  // Long enough that the stream opens, and is cut, while the run is still going.
+  const hierarchy = await h.hierarchy({ token_delay_ms: 30, reply_tokens: 50, jitter_ms: 0 });
   const run = await h.post('runs/start', { hierarchy_id: hierarchy.id, task: 'Survive a dropped connection' });
   const before = h.streamRequests.length;
   const { page, errors } = await h.open(`#/runs/${run.id}`);
   t.teardown(() => page.close());
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=timeline-row]').length >= 30, undefined, { timeout: 30_000 });
+  // The rows may all have come from the stored history, read before the stream opens.
+  await h.streamRequestsReach(before + 1);
   const first = h.streamRequests.slice(before);
   t.is(first.length, 1, 'one stream so far');
   // It was opened after the history the page read first: from where that ended, not by the browser's header.
   t.is(first[0]!.lastEventId, undefined);
   // Cut the server side of the connection mid-run, as a proxy or a network drop would.
+  t.false(first[0]!.res.writableEnded, 'the stream is still open: the run has not ended');
   first[0]!.res.destroy();
 
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=connection]')?.getAttribute('data-reconnects')) >= 1, undefined, { timeout: 20_000 });

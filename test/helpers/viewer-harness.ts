@@ -8,6 +8,7 @@ import { createTestDatabase, uniqueName, type TestDatabase } from './backends.ts
 import { serve, type TestServer } from './http-client.ts';
 import { sampleHierarchyInput } from './fixtures.ts';
 import { collectUntilClose } from './sse-client.ts';
+import { within } from './within-deadline.ts';
 import { ApiKeyService } from '../../src/services/api-key-service.ts';
 
 // Functions handed to page.waitForFunction run in the browser, where it exists (no DOM lib here).
@@ -26,6 +27,8 @@ export interface ViewerHarness {
   browser: Browser;
   /** Stream requests in arrival order. */
   streamRequests: StreamRequest[];
+  /** Resolves once `count` stream requests have arrived; rejects after `ms`. */
+  streamRequestsReach(count: number, ms?: number): Promise<void>;
   /** A page at `hash` of the viewer; page errors fail `errors`. */
   open(hash?: string): Promise<{ page: Page; errors: string[] }>;
   post(action: string, body: unknown, as?: Caller): Promise<any>;
@@ -69,10 +72,15 @@ export function useViewerHarness(options: ComposeOptions = {}): () => ViewerHarn
     server = await serve(service.app);
     browser = await launchChromium();
     const streamRequests: StreamRequest[] = [];
+    const waiters: Array<{ count: number; resolve: () => void }> = [];
     server.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       if (req.url?.startsWith(`${API_PREFIX}/runs/stream`)) {
         const header = req.headers['last-event-id'];
         streamRequests.push({ url: req.url, lastEventId: Array.isArray(header) ? header[0] : header, res });
+        for (const w of waiters.filter((x) => streamRequests.length >= x.count)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
       }
     });
     const url = server.url;
@@ -90,6 +98,10 @@ export function useViewerHarness(options: ComposeOptions = {}): () => ViewerHarn
     const keys = new ApiKeyService(db.store.apiKeys);
     harness = {
       server, service, browser, streamRequests, post,
+      streamRequestsReach(count, ms = 20_000) {
+        if (streamRequests.length >= count) return Promise.resolve();
+        return within(new Promise<void>((resolve) => { waiters.push({ count, resolve }); }), ms, `${count} stream requests`);
+      },
       async open(hash = '#/') {
         const page = await b.newPage({ viewport: { width: 1400, height: 1000 } });
         const errors: string[] = [];
