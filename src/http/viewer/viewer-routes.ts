@@ -20,21 +20,23 @@ const moduleFile = (specifier: string) => fileURLToPath(import.meta.resolve(spec
  * (the page's import map names them), so there is no bundle and no build step.
  */
 const assets: Record<string, { file: string; type: string }> = {
+  // settings.js and format.js import these: boot-prefetch.js's graph, preloaded first.
+  'vendor/preact.mjs': { file: moduleFile('preact'), type: JS },
+  'vendor/preact-hooks.mjs': { file: moduleFile('preact/hooks'), type: JS },
+  'vendor/htm.mjs': { file: moduleFile('htm'), type: JS },
   'index.html': { file: join(staticDir, 'index.html'), type: 'text/html; charset=utf-8' },
   'viewer.css': { file: join(staticDir, 'viewer.css'), type: 'text/css; charset=utf-8' },
   'inspector.css': { file: join(staticDir, 'inspector.css'), type: 'text/css; charset=utf-8' },
   'trace.css': { file: join(staticDir, 'trace.css'), type: 'text/css; charset=utf-8' },
   ...Object.fromEntries(
-    ['app.js', 'api.js', 'auth-notice.js', 'settings.js', 'run-stream.js', 'run-model.js', 'runs-page.js', 'run-page.js', 'agent-tree.js', 'agent-cards.js', 'timeline.js', 'run-stats.js', 'format.js',
+    // boot-prefetch.js's graph first (the order of the modulepreload links), then the rest.
+    ['boot-prefetch.js', 'api.js', 'settings.js', 'format.js', 'run-stream.js', 'app.js', 'auth-notice.js', 'run-model.js', 'runs-page.js', 'run-page.js', 'agent-tree.js', 'agent-cards.js', 'timeline.js', 'run-stats.js',
       'agent-controls.js', 'agent-spend.js', 'spend-rows.js', 'pending-inputs.js', 'thread-turns.js',
       'run-figures.js', 'run-filters.js', 'run-again.js', 'compare-page.js',
       'inspector-tab.js', 'inspect-stream.js', 'state-chart.js', 'stately-inspector.js', 'time-travel.js']
       .map((name) => [name, { file: join(staticDir, name), type: JS }]),
   ),
   ...Object.fromEntries(['trace-waterfall.js', 'span-detail.js'].map((name) => [name, { file: join(staticDir, name), type: JS }])),
-  'vendor/preact.mjs': { file: moduleFile('preact'), type: JS },
-  'vendor/preact-hooks.mjs': { file: moduleFile('preact/hooks'), type: JS },
-  'vendor/htm.mjs': { file: moduleFile('htm'), type: JS },
 };
 
 /**

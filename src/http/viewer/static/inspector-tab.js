@@ -9,14 +9,8 @@ import { StateChart } from './state-chart.js';
 import { TimeTravel } from './time-travel.js';
 import { openStatelyInspector } from './stately-inspector.js';
 
-// Its styles are its own file: the page's stylesheet stays as it is.
-if (!document.querySelector('link[data-inspector-css]')) {
-  const link = document.createElement('link');
-  link.rel = 'stylesheet';
-  link.href = '/viewer/inspector.css';
-  link.dataset.inspectorCss = '';
-  document.head.append(link);
-}
+// Its styles are its own file (inspector.css), linked by index.html with the others: added from
+// here, it was asked for only once every module had run, and held the page's load event back.
 
 /** Machines first (the run, then its agents), then the other actors (model and tool calls). */
 function shownActors(model) {

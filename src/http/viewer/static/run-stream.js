@@ -25,22 +25,32 @@ const HISTORY_PARALLEL = 5;
 /** Past this many events of history the stream replays the rest (the page's memory is the bound, not the API's). */
 const HISTORY_MAX = 100_000;
 
+/** runs/events' request for the page of HISTORY_PAGE sequences from `first` (boot-prefetch.js asks the same). */
+export const historyPageBody = (runId, first) => ({ id: runId, start_id: String(first), end_id: String(first + HISTORY_PAGE - 1), limit: HISTORY_PAGE });
+export { HISTORY_PAGE, HISTORY_PARALLEL };
+
 /**
- * The run's stored events after `after`, in order, read in pages of sequence ranges asked for
- * HISTORY_PARALLEL at a time until a page comes back short. Sequences are dense (1..N), so page
- * k holds sequences after+k*PAGE+1 .. after+(k+1)*PAGE.
+ * The run's stored events after `after`, in order, read in pages of sequence ranges,
+ * HISTORY_PARALLEL in flight at a time (each answer sends the next request, no waiting for a
+ * round), until a page comes back short. Sequences are dense (1..N), so page k holds sequences
+ * after+k*PAGE+1 .. after+(k+1)*PAGE; pages after the first short one are dropped, since a
+ * live run may have filled them after it (the stream follows from the short page's end).
  */
 export async function loadHistory(settings, runId, after = 0, isStopped = () => false) {
-  const events = [];
-  for (let first = after + 1; events.length < HISTORY_MAX && !isStopped(); first += HISTORY_PAGE * HISTORY_PARALLEL) {
-    const pages = await Promise.all(Array.from({ length: HISTORY_PARALLEL }, (_, k) => {
-      const start = first + k * HISTORY_PAGE;
-      return call(settings, 'runs/events', { id: runId, start_id: String(start), end_id: String(start + HISTORY_PAGE - 1), limit: HISTORY_PAGE });
-    }));
-    for (const page of pages) events.push(...page.events);
-    if (pages.some((page) => page.events.length < HISTORY_PAGE)) break;
-  }
-  return events;
+  const pages = [];
+  let next = 0;
+  let firstShort = Infinity;
+  const maxPages = Math.ceil(HISTORY_MAX / HISTORY_PAGE);
+  const reader = async () => {
+    while (next < firstShort && next < maxPages && !isStopped()) {
+      const k = next++;
+      const page = await call(settings, 'runs/events', historyPageBody(runId, after + 1 + k * HISTORY_PAGE));
+      pages[k] = page.events;
+      if (page.events.length < HISTORY_PAGE) firstShort = Math.min(firstShort, k);
+    }
+  };
+  await Promise.all(Array.from({ length: HISTORY_PARALLEL }, reader));
+  return pages.slice(0, firstShort + 1).flat();
 }
 
 /**
