@@ -71,7 +71,8 @@ export interface Service {
    * Hands live runs on (checkpointed, for another process or the next start; up to graceMs for
    * each to reach its next checkpoint) and cancels those whose policy is `fail`, then closes the log.
    */
-  stop(graceMs: number): Promise<void>;
+  /** `onStep` hears each step as it begins (a shutdown that hangs says where). */
+  stop(graceMs: number, onStep?: (step: string) => void): Promise<void>;
 }
 
 const DEFAULT_MODEL_IDLE_TIMEOUT_MS = 60_000;
@@ -293,20 +294,27 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
       queue?.start();
       return recovered;
     },
-    async stop(graceMs) {
+    async stop(graceMs, onStep = () => {}) {
       // The worker stops taking jobs at once; it closes once the runs it holds are handed on (or end).
+      onStep('closing the run queue');
       const queueClosed = queue?.close();
       // Durable runs are handed on (checkpointed, their ownership given up for another process or
       // the next start); runs whose policy is `fail` are cancelled.
+      onStep('handing on the runs');
       const { handedOff } = await runtime.handOff(graceMs, async (id) => {
         if (!(await ownership.handOff(id, processId()))) throw new Error('this process no longer owns the run');
       });
       if (handedOff.length > 0) metrics.runResumes.inc({ outcome: 'handed_off' }, handedOff.length);
+      onStep('waiting for the run queue\'s jobs to end');
       await queueClosed;
+      onStep('stopping retention');
       await retention.stop();
+      onStep('deregistering the process');
       await host.stop();
       relay?.close();
+      onStep('closing the control channel');
       await control?.close();
+      onStep('closing the event log');
       await closeEventLog();
     },
   };

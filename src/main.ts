@@ -93,20 +93,33 @@ server.listen(config.port, config.host, () => {
 });
 
 let stopping = false;
+/** Past the grace, this long more for the rest of a shutdown: then the process exits, saying which step hung. */
+const SHUTDOWN_STEPS_MS = 15_000;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info('shutting down', { signal });
+  let step = 'stopping the service';
+  // A stuck step (a connection that never answers) must not keep a process alive past its deploy.
+  const watchdog = setTimeout(() => {
+    logger.error('shutdown did not finish; exiting', { step, after_ms: config.shutdownGraceMs + SHUTDOWN_STEPS_MS });
+    process.exit(1);
+  }, config.shutdownGraceMs + SHUTDOWN_STEPS_MS);
+  watchdog.unref();
   // Stop accepting; live runs are cancelled and record their end; SSE streams then close.
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  await service.stop(config.shutdownGraceMs);
+  await service.stop(config.shutdownGraceMs, (now) => { step = now; });
   server.closeIdleConnections();
   const forced = setTimeout(() => server.closeAllConnections(), 1000);
   forced.unref();
+  step = 'closing the HTTP connections';
   await closed;
+  step = 'closing the database';
   await store.close();
   // Spans still buffered are exported before the process exits.
+  step = 'exporting the last spans';
   await tracing?.shutdown();
+  clearTimeout(watchdog);
   logger.info('stopped');
 }
 // A second signal (not npm's echo of the first) stops at once, without the grace.

@@ -292,12 +292,28 @@ export class RunRuntime {
     await Promise.all(durable.map(async (run) => {
       if (run.released) return; // it ended meanwhile
       const { runId } = run.plan;
+      let stopped = !run.actor;
       try {
-        if (run.actor) await run.writer!.finalCheckpoint(() => run.actor!.stop());
-        this.#forget(run);
+        // Out of the directory before it stops: its actor's completion must not settle it (with no
+        // output) nor start a queued run in the slot it leaves.
+        if (run.actor) await run.writer!.finalCheckpoint(() => { this.#forget(run); stopped = true; run.actor!.stop(); });
+        else this.#forget(run);
+      } catch (err) {
+        if (!stopped) {
+          this.#deps.logger.error('run could not be handed on; cancelling it', { run_id: runId, error: String(err) });
+          return;
+        }
+        // Stopped here, its last checkpoint not stored: handed on all the same, to resume from its previous one.
+        this.#deps.logger.error('the last checkpoint of a run handed on could not be stored; it resumes from its previous one', { run_id: runId, error: String(err) });
+      }
+      try {
         await giveUp(runId);
       } catch (err) {
-        this.#deps.logger.error('run could not be handed on; cancelling it', { run_id: runId, error: String(err) });
+        // Stopped and out of the directory, but still ours: once this process deregisters its
+        // lease lapses, and another process resumes it as a lost owner's. It is settled either way,
+        // or its job (and the queue's close, and so the process's exit) would wait for it forever.
+        this.#deps.logger.error('run could not be handed on; it resumes elsewhere once this process\'s lease lapses', { run_id: runId, error: String(err) });
+        run.settle.resolve({ status: 'failed', error: OWNER_LOST });
         return;
       }
       (run.actor ? handedOff : handedBack).push(runId);
