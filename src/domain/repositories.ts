@@ -78,6 +78,8 @@ export type RunListQuery = PageQuery & {
 export interface RunRepository {
   list(query: RunListQuery): Promise<Slice<RunRecord>>;
   find(id: number): Promise<RunRecord | null>;
+  /** Whether the tenant has this run, without reading its row (its statistics can be hundreds of KB). */
+  exists(id: number): Promise<boolean>;
   /** `owner`: the process that will execute it at once (no queue); null/absent while it waits to be taken. */
   create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null; budget?: Budget | null; threadId?: string | null; metadata?: Record<string, unknown> | null; threadQueued?: boolean }): Promise<RunRecord>;
   threadSummary(threadId: string): Promise<ThreadRunSummary>;

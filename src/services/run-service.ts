@@ -257,7 +257,7 @@ export class RunService {
 
   /** Whether the tenant's run still exists (a stream polling a run another process executes stops when it is deleted). */
   async exists(repos: TenantRepositories, id: number): Promise<boolean> {
-    return (await repos.runs.find(id)) !== null;
+    return repos.runs.exists(id);
   }
 
   /** What this process answers another that asks about a run (see ControlChannel). */
@@ -329,7 +329,7 @@ export class RunService {
   }
 
   async events(repos: TenantRepositories, id: number, startId: string, endId: string, limit: number): Promise<EventPage> {
-    await this.get(repos, id);
+    if (!(await repos.runs.exists(id))) throw new NotFoundError(`run ${id} not found`, 'RUN_NOT_FOUND');
     return readEventPage(this.#deps.eventLog, id, startId, endId, limit);
   }
 }

@@ -77,6 +77,11 @@ export class SqlRunRepository implements RunRepository {
     return row ? toRecord(row) : null;
   }
 
+  async exists(id: number): Promise<boolean> {
+    // A count, not findOne: hydrating the row parses its JSON columns, ~1.5 ms for a big run's statistics.
+    return (await this.#em.count(ExecutionRun, { id })) > 0;
+  }
+
   async create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null; budget?: Budget | null; threadId?: string | null; metadata?: Record<string, unknown> | null; threadQueued?: boolean }): Promise<RunRecord> {
     const row = this.#em.create(ExecutionRun, {
       tenantId: this.#tenantId,

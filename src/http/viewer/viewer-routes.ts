@@ -19,8 +19,12 @@ const moduleFile = (specifier: string) => fileURLToPath(import.meta.resolve(spec
  * read through it. The vendored libraries are served as the ES modules their packages ship
  * (the page's import map names them), so there is no bundle and no build step.
  */
+/** Loaded by import() when their panel is first opened (lazy-module.js): served, never preloaded. */
+const LAZY_MODULES = ['compare-page.js', 'inspector-tab.js', 'inspect-stream.js', 'state-chart.js', 'stately-inspector.js', 'time-travel.js', 'span-detail.js'];
+const script = (name: string) => [name, { file: join(staticDir, name), type: JS }] as const;
 const assets: Record<string, { file: string; type: string }> = {
-  // settings.js and format.js import these: boot-prefetch.js's graph, preloaded first.
+  // boot-prefetch.js's graph first (the order of the modulepreload links): no library in it.
+  ...Object.fromEntries(['boot-prefetch.js', 'api.js', 'settings-store.js', 'route.js', 'run-stream.js'].map(script)),
   'vendor/preact.mjs': { file: moduleFile('preact'), type: JS },
   'vendor/preact-hooks.mjs': { file: moduleFile('preact/hooks'), type: JS },
   'vendor/htm.mjs': { file: moduleFile('htm'), type: JS },
@@ -28,24 +32,20 @@ const assets: Record<string, { file: string; type: string }> = {
   'viewer.css': { file: join(staticDir, 'viewer.css'), type: 'text/css; charset=utf-8' },
   'inspector.css': { file: join(staticDir, 'inspector.css'), type: 'text/css; charset=utf-8' },
   'trace.css': { file: join(staticDir, 'trace.css'), type: 'text/css; charset=utf-8' },
-  ...Object.fromEntries(
-    // boot-prefetch.js's graph first (the order of the modulepreload links), then the rest.
-    ['boot-prefetch.js', 'api.js', 'settings.js', 'format.js', 'run-stream.js', 'app.js', 'auth-notice.js', 'run-model.js', 'runs-page.js', 'run-page.js', 'agent-tree.js', 'agent-cards.js', 'timeline.js', 'run-stats.js',
-      'agent-controls.js', 'agent-spend.js', 'spend-rows.js', 'pending-inputs.js', 'thread-turns.js',
-      'run-figures.js', 'run-filters.js', 'run-again.js', 'compare-page.js',
-      'inspector-tab.js', 'inspect-stream.js', 'state-chart.js', 'stately-inspector.js', 'time-travel.js']
-      .map((name) => [name, { file: join(staticDir, name), type: JS }]),
-  ),
-  ...Object.fromEntries(['trace-waterfall.js', 'span-detail.js'].map((name) => [name, { file: join(staticDir, name), type: JS }])),
+  ...Object.fromEntries(['settings.js', 'format.js', 'lazy-module.js', 'app.js', 'auth-notice.js', 'run-model.js', 'runs-page.js', 'run-page.js',
+    'agent-tree.js', 'agent-cards.js', 'timeline.js', 'run-stats.js', 'agent-controls.js', 'agent-spend.js', 'spend-rows.js',
+    'pending-inputs.js', 'thread-turns.js', 'run-figures.js', 'run-filters.js', 'run-again.js', 'inspect-panel.js', 'trace-waterfall.js',
+    ...LAZY_MODULES].map(script)),
 };
 
 /**
- * index.html with a modulepreload link for every module of the viewer: the browser fetches them
- * all at once instead of discovering them import by import (four levels deep, a round trip each).
+ * index.html with a modulepreload link for every module a page needs when it opens: the browser
+ * fetches them all at once instead of discovering them import by import (four levels deep, a
+ * round trip each). The lazy ones are left to their import().
  */
 async function indexHtml(): Promise<string> {
   const page = await readFile(assets['index.html']!.file, 'utf8');
-  const links = Object.entries(assets).filter(([, asset]) => asset.type === JS)
+  const links = Object.entries(assets).filter(([name, asset]) => asset.type === JS && !LAZY_MODULES.includes(name))
     .map(([name]) => `<link rel="modulepreload" href="${VIEWER_PATH}${name}">`).join('\n');
   return page.replace('<!-- modulepreload -->', links);
 }

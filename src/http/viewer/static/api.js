@@ -18,31 +18,43 @@ export function authHeaders(settings) {
 }
 
 /**
- * Answers asked for before the page's modules had all loaded (boot-prefetch.js), by request:
- * each is taken once, by the first call() that asks the same thing, and only while fresh.
+ * Work started before the page's modules had all loaded (boot-prefetch.js: requests, the
+ * history), by what it is for: each is taken once, by the first that asks the same thing, and
+ * only while fresh (unclaimed for EARLY_FRESH_MS it is dropped, and a later ask starts anew).
  */
 const early = new Map();
 const EARLY_FRESH_MS = 5000;
-const requestKey = (settings, action, body) => JSON.stringify([settings.apiKey ?? '', settings.tenant ?? '', action, body]);
+const earlyKey = (settings, what, args) => JSON.stringify([settings.apiKey ?? '', settings.tenant ?? '', what, args]);
+
+/** Starts `work()` now, for the first takeEarly(settings, what, args) within EARLY_FRESH_MS. */
+export function startEarly(settings, what, args, work) {
+  const key = earlyKey(settings, what, args);
+  const entry = { answer: work() };
+  // Unclaimed, its failure is nobody's: whoever takes it handles it.
+  entry.answer.catch(() => {});
+  early.set(key, entry);
+  setTimeout(() => {
+    if (early.get(key) === entry) early.delete(key);
+  }, EARLY_FRESH_MS);
+}
+
+/** The promise startEarly began for the same thing, once; undefined if there is none (or it went stale). */
+export function takeEarly(settings, what, args) {
+  const key = earlyKey(settings, what, args);
+  const entry = early.get(key);
+  if (!entry) return undefined;
+  early.delete(key);
+  return entry.answer;
+}
 
 /** Starts `call(settings, action, body)` now, for the call() that asks the same within EARLY_FRESH_MS. */
 export function prefetch(settings, action, body = {}) {
-  const answer = send(settings, action, body);
-  // Unclaimed, its failure is nobody's: the call() that takes it handles it.
-  answer.catch(() => {});
-  early.set(requestKey(settings, action, body), { answer, at: performance.now() });
-  setTimeout(() => early.delete(requestKey(settings, action, body)), EARLY_FRESH_MS);
+  startEarly(settings, action, body, () => send(settings, action, body));
 }
 
 /** POSTs `{resource}/{action}`; answers the envelope's `data`, throws ApiError on an error envelope. */
 export function call(settings, action, body = {}) {
-  const key = requestKey(settings, action, body);
-  const ready = early.get(key);
-  if (ready) {
-    early.delete(key);
-    if (performance.now() - ready.at < EARLY_FRESH_MS) return ready.answer;
-  }
-  return send(settings, action, body);
+  return takeEarly(settings, action, body) ?? send(settings, action, body);
 }
 
 async function send(settings, action, body) {

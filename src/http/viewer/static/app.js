@@ -1,25 +1,15 @@
-// The viewer's entry: settings, a hash route (#/ the runs, #/threads/<id> a thread's runs —
-// either with ?filters, see run-filters.js — #/runs/<id> one run, #/compare/<a>/<b> two runs
-// side by side) and the pages.
+// The viewer's entry: settings, the hash route (route.js) and the pages.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './format.js';
 import { loadSettings, SettingsBox } from './settings.js';
 import { RunsPage } from './runs-page.js';
 import { RunPage } from './run-page.js';
-import { ComparePage } from './compare-page.js';
+import { LazyPart } from './lazy-module.js';
+import { routeOf } from './route.js';
 
-function routeOf(hash) {
-  // The query (the list's filters) is read by the list itself.
-  const path = hash.split('?')[0];
-  const run = /^#\/runs\/(\d+)$/.exec(path);
-  if (run) return { runId: Number(run[1]), threadId: null, compare: null };
-  const compare = /^#\/compare\/(\d+)\/(\d+)$/.exec(path);
-  if (compare) return { runId: null, threadId: null, compare: [Number(compare[1]), Number(compare[2])] };
-  // #/threads/<id>: the runs list filtered to one thread.
-  const thread = /^#\/threads\/([0-9a-fA-F-]{36})$/.exec(path);
-  return { runId: null, threadId: thread ? thread[1] : null, compare: null };
-}
+/** The compare page is loaded when it is first opened. */
+const loadComparePage = () => import('./compare-page.js');
 
 function App() {
   const [settings, setSettings] = useState(loadSettings);
@@ -47,7 +37,7 @@ function App() {
         ? html`<${RunPage} key=${`${route.runId}:${settings.tenant}:${settings.apiKey}`} settings=${settings} runId=${route.runId} onOpenSettings=${openSettings}/>`
         // The list too: rows fetched with the previous key must not stay on screen under the next one.
         : route.compare
-          ? html`<${ComparePage} key=${`${route.compare.join('/')}:${settings.tenant}:${settings.apiKey}`} settings=${settings} ids=${route.compare} onOpenSettings=${openSettings}/>`
+          ? html`<${LazyPart} key=${`${route.compare.join('/')}:${settings.tenant}:${settings.apiKey}`} load=${loadComparePage} name="ComparePage" label="the compare page" props=${{ settings, ids: route.compare, onOpenSettings: openSettings }}/>`
           // A link, a hash edited by hand, back or forward start the list afresh, with the hash's filters.
           : html`<${RunsPage} key=${`${route.threadId}:${route.visit ?? 0}:${settings.tenant}:${settings.apiKey}`} settings=${settings} threadId=${route.threadId} onOpenSettings=${openSettings}/>`}
     </main>

@@ -28,6 +28,10 @@ export function formatNumber(n) {
 
 /** One line of at most `max` characters for a table cell. */
 export function clip(text, max = 160) {
-  const flat = String(text ?? '').replace(/\s+/g, ' ').trim();
+  const full = String(text ?? '');
+  // Only the head is flattened: a run's result can be tens of KB, and a page clips it on every render.
+  const head = full.length > max * 4 ? full.slice(0, max * 4) : full;
+  let flat = head.replace(/\s+/g, ' ').trim();
+  if (head !== full && flat.length <= max) flat = full.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

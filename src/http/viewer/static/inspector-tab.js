@@ -1,12 +1,11 @@
-// The run page's Inspect tab, for developers: the run's actor system live (each machine's states
-// with its current one, the events each actor received) from runs/inspect/stream, a button that
-// opens the run in Stately's inspector, and time travel over the run's events. The stream is
-// opened only while the tab is open: a run nobody inspects is not observed.
+// The Inspect panel's Actors tab, for developers: the run's actor system live (each machine's
+// states with its current one, the events each actor received) from runs/inspect/stream, and a
+// button that opens the run in Stately's inspector. The stream is opened only while the tab is
+// open: a run nobody inspects is not observed.
 import { html, formatAge } from './format.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { applyInspection, createInspectionModel, currentState, followInspection } from './inspect-stream.js';
 import { StateChart } from './state-chart.js';
-import { TimeTravel } from './time-travel.js';
 import { openStatelyInspector } from './stately-inspector.js';
 
 // Its styles are its own file (inspector.css), linked by index.html with the others: added from
@@ -27,7 +26,8 @@ function ActorEvents({ actor }) {
   </ol>`;
 }
 
-function Actors({ settings, runId }) {
+/** The Actors tab (inspect-panel.js loads this module when the tab is first opened). */
+export function Actors({ settings, runId }) {
   const model = useRef(null);
   model.current ??= createInspectionModel();
   const [, setVersion] = useState(0);
@@ -88,20 +88,4 @@ function Actors({ settings, runId }) {
       </div>
     </div>`}
   </div>`;
-}
-
-export function InspectPanel({ settings, runId, lastSequence }) {
-  const [tab, setTab] = useState(null);
-  return html`<section class="card inspect-panel" data-testid="inspect-panel">
-    <header>
-      <strong>Inspect</strong>
-      <span class="inspect-tabs">
-        <button class=${tab === 'actors' ? 'selected' : ''} data-testid="inspect-tab" onClick=${() => setTab(tab === 'actors' ? null : 'actors')}>Actors</button>
-        <button class=${tab === 'travel' ? 'selected' : ''} data-testid="time-travel-tab" onClick=${() => setTab(tab === 'travel' ? null : 'travel')}>Time travel</button>
-      </span>
-      <span class="muted">for developers: the run's XState actors, live, and the run at any of its events</span>
-    </header>
-    ${tab === 'actors' && html`<${Actors} settings=${settings} runId=${runId}/>`}
-    ${tab === 'travel' && html`<${TimeTravel} settings=${settings} runId=${runId} lastSequence=${lastSequence}/>`}
-  </section>`;
 }

@@ -15,7 +15,7 @@ import { PendingInputs } from './pending-inputs.js';
 import { ThreadLink, ThreadTurns } from './thread-turns.js';
 import { RunStatus } from './run-figures.js';
 import { RunAgain } from './run-again.js';
-import { InspectPanel } from './inspector-tab.js';
+import { InspectPanel } from './inspect-panel.js';
 import { TraceWaterfall } from './trace-waterfall.js';
 
 /** Statuses of a run not ended yet: its agents can be controlled, its requests answered. */

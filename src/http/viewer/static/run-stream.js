@@ -5,7 +5,7 @@
 // The history a run already has is read first in pages of runs/events (several at once) and
 // handed over in one batch: EventSource dispatches one DOM event per frame, which costs the
 // browser ~0.1 ms each, so replaying 10,000 events through it took over a second.
-import { call, streamUrl } from './api.js';
+import { call, startEarly, streamUrl, takeEarly } from './api.js';
 
 /** Every event type of the stream (README, "Events and streaming"): EventSource delivers named events only to their listeners. */
 export const EVENT_TYPES = [
@@ -19,38 +19,61 @@ const TERMINAL_TYPES = new Set(['lifecycle.completed', 'lifecycle.failed', 'life
 const typeOf = (event) => (event ? `${event.event.category}.${event.event.action}` : '');
 const MAX_BACKOFF_MS = 30_000;
 const MIN_FLUSH_MS = 50;
-/** runs/events' largest page; HISTORY_PARALLEL pages are asked for at once. */
+/** runs/events' largest page; HISTORY_PARALLEL pages are asked for at once, HISTORY_FIRST in the first round. */
 const HISTORY_PAGE = 1000;
 const HISTORY_PARALLEL = 5;
+/**
+ * Each answer sends the next request from the page's main thread, which is busy evaluating the
+ * viewer's modules while the first pages arrive: the first round asks for enough pages for a
+ * 12,000-event run at once (the browser queues them on its connections). A short run pays a
+ * few empty pages (~400 bytes each).
+ */
+const HISTORY_FIRST = 12;
 /** Past this many events of history the stream replays the rest (the page's memory is the bound, not the API's). */
 const HISTORY_MAX = 100_000;
 
-/** runs/events' request for the page of HISTORY_PAGE sequences from `first` (boot-prefetch.js asks the same). */
-export const historyPageBody = (runId, first) => ({ id: runId, start_id: String(first), end_id: String(first + HISTORY_PAGE - 1), limit: HISTORY_PAGE });
-export { HISTORY_PAGE, HISTORY_PARALLEL };
+/** runs/events' request for the page of HISTORY_PAGE sequences from `first`. */
+const historyPageBody = (runId, first) => ({ id: runId, start_id: String(first), end_id: String(first + HISTORY_PAGE - 1), limit: HISTORY_PAGE });
 
 /**
  * The run's stored events after `after`, in order, read in pages of sequence ranges,
- * HISTORY_PARALLEL in flight at a time (each answer sends the next request, no waiting for a
- * round), until a page comes back short. Sequences are dense (1..N), so page k holds sequences
+ * HISTORY_FIRST at once, then HISTORY_PARALLEL in flight at a time (each answer sends the next
+ * request, no waiting for a round), until a page comes back short. Sequences are dense (1..N), so page k holds sequences
  * after+k*PAGE+1 .. after+(k+1)*PAGE; pages after the first short one are dropped, since a
- * live run may have filled them after it (the stream follows from the short page's end).
+ * live run may have filled them after it (the stream follows from the short page's end). It
+ * answers once the pages up to the short one are in: the requests still out for later pages
+ * are not waited for.
  */
 export async function loadHistory(settings, runId, after = 0, isStopped = () => false) {
   const pages = [];
   let next = 0;
   let firstShort = Infinity;
   const maxPages = Math.ceil(HISTORY_MAX / HISTORY_PAGE);
-  const reader = async () => {
-    while (next < firstShort && next < maxPages && !isStopped()) {
+  const complete = () => {
+    const last = Math.min(firstShort, maxPages - 1);
+    for (let k = 0; k <= last; k += 1) if (pages[k] === undefined) return false;
+    return true;
+  };
+  let settle;
+  const completed = new Promise((resolve) => { settle = resolve; });
+  const reader = async (_, r) => {
+    // Readers past HISTORY_PARALLEL ask for one page of the first round only.
+    for (let once = true; (once || r < HISTORY_PARALLEL) && next < firstShort && next < maxPages && !isStopped(); once = false) {
       const k = next++;
       const page = await call(settings, 'runs/events', historyPageBody(runId, after + 1 + k * HISTORY_PAGE));
       pages[k] = page.events;
       if (page.events.length < HISTORY_PAGE) firstShort = Math.min(firstShort, k);
+      if (complete()) settle();
     }
   };
-  await Promise.all(Array.from({ length: HISTORY_PARALLEL }, reader));
-  return pages.slice(0, firstShort + 1).flat();
+  // A failed page fails the whole read (the stream then replays); a stopped read ends as it is.
+  await Promise.race([completed, Promise.all(Array.from({ length: HISTORY_FIRST }, reader))]);
+  return pages.slice(0, Math.min(firstShort + 1, pages.length)).flat();
+}
+
+/** Starts reading the run's whole history now, for the followRun() of the same run and settings (boot-prefetch.js). */
+export function prefetchHistory(settings, runId) {
+  startEarly(settings, 'history', { runId }, () => loadHistory(settings, runId));
 }
 
 /**
@@ -152,7 +175,7 @@ export function followRun({ settings, runId, onBatch, onStatus }) {
   status('connecting');
   // History first, in one batch; the stream then starts after it. If reading it fails, the
   // stream replays everything and reports what is wrong (a refused key, no such run).
-  loadHistory(settings, runId, 0, () => stopped).then((events) => {
+  (takeEarly(settings, 'history', { runId }) ?? loadHistory(settings, runId, 0, () => stopped)).then((events) => {
     if (stopped) return;
     for (const event of events) {
       if (event.sequence <= lastSequence) continue;

@@ -1,23 +1,9 @@
-// The viewer's connection settings (API key, tenant), kept in this browser's localStorage.
+// The viewer's settings box (API key, tenant); settings-store.js keeps them in localStorage.
 import { html } from './format.js';
 import { useState } from 'preact/hooks';
+import { saveSettings } from './settings-store.js';
 
-const STORAGE_KEY = 'cadre.viewer.settings';
-
-/** @returns {{ apiKey: string, tenant: string }} */
-export function loadSettings() {
-  try {
-    const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}');
-    return { apiKey: String(saved.apiKey ?? ''), tenant: String(saved.tenant ?? '') };
-  } catch {
-    // A hand-edited or foreign value is not worth failing the page over: start with none.
-    return { apiKey: '', tenant: '' };
-  }
-}
-
-export function saveSettings(settings) {
-  localStorage.setItem(STORAGE_KEY, JSON.stringify({ apiKey: settings.apiKey.trim(), tenant: settings.tenant.trim() }));
-}
+export { loadSettings, saveSettings } from './settings-store.js';
 
 /**
  * The small settings box: edits a draft, applies it on Save. Whether it is open is the app's

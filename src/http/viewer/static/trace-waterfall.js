@@ -7,7 +7,10 @@
 import { html, formatDuration, formatNumber, clip } from './format.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { call } from './api.js';
-import { SpanDetail } from './span-detail.js';
+import { LazyPart } from './lazy-module.js';
+
+/** A span's detail is loaded when a span is first clicked. */
+const loadSpanDetail = () => import('./span-detail.js');
 
 const REFRESH_MS = 1000;
 /** Rows drawn at most (a trace has up to 5,000 spans); the rest are counted, not drawn. */
@@ -162,6 +165,6 @@ export function TraceWaterfall({ settings, runId, live, version }) {
       </div>`)}
       ${rows.length > shown.length && html`<p class="muted">${rows.length - shown.length} more spans not drawn</p>`}
     </div>`}
-    ${chosen && html`<${SpanDetail} key=${chosen.span_id} settings=${settings} runId=${runId} span=${chosen} onClose=${() => setSelected(null)}/>`}
+    ${chosen && html`<${LazyPart} key=${chosen.span_id} load=${loadSpanDetail} name="SpanDetail" label="the span's detail" props=${{ settings, runId, span: chosen, onClose: () => setSelected(null) }}/>`}
   </section>`;
 }
