@@ -208,9 +208,9 @@ test.serial('settings: the key and tenant go on every API request and into the s
   t.true(stored.count > 0);
   await showAllRows(page);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=timeline-row]').length === n, stored.count, { timeout: 10_000 });
-  // An ended run's history is read in pages of runs/events (its terminal event among them, so no
-  // stream is opened); each page asks as the tenant.
-  const pages = requests.filter((r) => r.url.endsWith('/runs/events'));
+  // An ended run's history is read in pages of runs/events/compact (its terminal event among them,
+  // so no stream is opened); each page asks as the tenant.
+  const pages = requests.filter((r) => r.url.endsWith('/runs/events/compact'));
   t.true(pages.length > 0);
   for (const r of pages) t.is(r.headers['x-tenant-id'], tenant);
   t.false(requests.some((r) => r.url.includes('/runs/stream')), 'an ended run is not followed');

@@ -12,7 +12,7 @@ import { pendingInputSchema } from '../domain/run-schemas.ts';
 
 const open = <S extends z.ZodRawShape>(shape: S) => z.looseObject(shape);
 
-const eventSourceSchema = z.object({
+export const eventSourceSchema = z.object({
   agent_id: z.string().meta({ description: 'Stable id of the agent: the agent_id of runs/agents/cancel and steer' }),
   agent_type: z.enum(['global_supervisor', 'team_supervisor', 'worker']),
   agent_name: z.string(),

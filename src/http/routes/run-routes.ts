@@ -10,6 +10,7 @@ import { runEventSchema } from '../event-schemas.ts';
 import { runInspectSchema } from '../../domain/inspection-schemas.ts';
 import { ValidationError } from '../../errors/app-error.ts';
 import { sendOkJson } from '../envelope.ts';
+import { compactEventPageJson, compactEventPageSchema } from '../compact-event-page.ts';
 import { noteRun } from '../request-log.ts';
 import type { RunService } from '../../services/run-service.ts';
 import type { ThreadService } from '../../services/thread-service.ts';
@@ -128,6 +129,22 @@ export function runRoutes(runs: RunService, threads: ThreadService, sse: SseOpti
         // `{"id": "<sequence>", ...the event}` per event, as the original answered, built from the stored JSON.
         const events = page.events.map((e) => `{"id":"${e.id}",${e.json.slice(1)}`).join(',');
         sendOkJson(ctx, `{"run_id":${page.run_id},"events":[${events}],"count":${page.count},"has_more":${page.has_more},"next_id":${JSON.stringify(page.next_id)}}`);
+        return undefined;
+      },
+    }),
+    defineRoute({
+      path: '/runs/events/compact', tag: 'runs', summary: 'The page runs/events answers, each event a compact row (a history ~4x smaller to send and decode)',
+      description: 'The same request and the same events as runs/events, encoded for a client that reads a long history: each event is a row '
+        + '`[sequence, timestamp, source, type, data]` (and an object of any other field), where `source` and `type` index the page\'s `sources` '
+        + 'and `types` (-1: no source), and `timestamp` is epoch milliseconds whose ISO text is the stored timestamp (or that text). '
+        + 'The event is `{id: String(sequence), run_id, timestamp, sequence, source, event: {category, action}, data}` again. The viewer reads history this way.',
+      examples: runExamples.eventsCompact,
+      errors: { '400': 'INVALID_EVENT_ID: start_id or end_id is not an event id', '404': RUN_404, '503': 'REDIS_UNAVAILABLE: the events can be read neither from Redis nor from SQL' },
+      body: runEventsSchema,
+      response: compactEventPageSchema,
+      async handle({ ctx, input, repos }) {
+        noteRun(ctx, input.id);
+        sendOkJson(ctx, compactEventPageJson(await runs.events(repos, input.id, input.start_id, input.end_id, input.limit)));
         return undefined;
       },
     }),

@@ -24,7 +24,7 @@ const LAZY_MODULES = ['compare-page.js', 'inspector-tab.js', 'inspect-stream.js'
 const script = (name: string) => [name, { file: join(staticDir, name), type: JS }] as const;
 const assets: Record<string, { file: string; type: string }> = {
   // boot-prefetch.js's graph first (the order of the modulepreload links): no library in it.
-  ...Object.fromEntries(['boot-prefetch.js', 'api.js', 'settings-store.js', 'route.js', 'run-stream.js'].map(script)),
+  ...Object.fromEntries(['boot-prefetch.js', 'api.js', 'settings-store.js', 'route.js', 'run-stream.js', 'history-page.js'].map(script)),
   'vendor/preact.mjs': { file: moduleFile('preact'), type: JS },
   'vendor/preact-hooks.mjs': { file: moduleFile('preact/hooks'), type: JS },
   'vendor/htm.mjs': { file: moduleFile('htm'), type: JS },

@@ -3,6 +3,7 @@ import { researchHierarchy } from './hierarchy-examples.ts';
 import {
   ada, ANSWER, COMPLETED_AT, eventExample, firstEvents, HIERARCHY_ID, RUN_ID, runViewExample, STARTED_AT, statistics, TASK, THREAD_ID,
 } from './example-values.ts';
+import { compactEventPageJson } from '../../compact-event-page.ts';
 
 /** The OpenAPI examples of runs/* and POST /execute (see example-values.ts). */
 
@@ -41,7 +42,7 @@ export const streamFrames = [
   eventExample(356, 'lifecycle', 'completed', { result: ANSWER, statistics }, null, COMPLETED_AT),
 ].map(frame).join('') + 'event: close\ndata: {}\n\n';
 
-export const runExamples: Record<'start' | 'get' | 'list' | 'cancel' | 'delete' | 'inspect' | 'events' | 'stream' | 'respond' | 'execute', RouteExample[]> = {
+export const runExamples: Record<'start' | 'get' | 'list' | 'cancel' | 'delete' | 'inspect' | 'events' | 'eventsCompact' | 'stream' | 'respond' | 'execute', RouteExample[]> = {
   start: [
     { summary: 'On a hierarchy named research', request: { hierarchy_name: 'research', task: TASK }, response: started() },
     {
@@ -70,6 +71,14 @@ export const runExamples: Record<'start' | 'get' | 'list' | 'cancel' | 'delete' 
     summary: 'The first three events',
     request: { id: RUN_ID, start_id: '-', end_id: '+', limit: 3 },
     response: { run_id: RUN_ID, events: firstEvents.slice(0, 3).map((e) => ({ id: String(e.sequence), ...e })), count: 3, has_more: true, next_id: '4' },
+  }],
+  eventsCompact: [{
+    summary: 'The first three events, as rows',
+    request: { id: RUN_ID, start_id: '-', end_id: '+', limit: 3 },
+    response: JSON.parse(compactEventPageJson({
+      run_id: RUN_ID, count: 3, has_more: true, next_id: '4',
+      events: firstEvents.slice(0, 3).map((e) => ({ sequence: e.sequence, category: e.event.category, action: e.event.action, json: JSON.stringify(e) })),
+    })),
   }],
   stream: [
     { summary: 'From the first event', request: { id: RUN_ID } },

@@ -1,5 +1,5 @@
 // Asks for a run page's data while the rest of the viewer's modules are still loading: this
-// module's graph is four small files without the libraries (an async module script), so it runs
+// module's graph is five small files without the libraries (an async module script), so it runs
 // as soon as they are here, and the run, its trace and its whole history are on their way before
 // app.js's graph has even loaded. Each is taken once by the page that asks the same (api.js's
 // startEarly); a page that asks otherwise (another key, tenant or run) asks anew.

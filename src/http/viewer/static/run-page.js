@@ -120,9 +120,10 @@ export function RunPage({ settings, runId, onOpenSettings }) {
     if (requests > 0) void loadRun();
   }, [requests]);
 
-  // Once the terminal event is in, the recorded run (status, statistics) is final: read it again.
+  // Once the terminal event is in, the recorded run (status, statistics) is final: read it again,
+  // unless the record read already had it final (an ended run opened: its history ends so).
   useEffect(() => {
-    if (terminal) void loadRun();
+    if (terminal && !(run && ENDED_STATUSES.has(run.status) && run.statistics)) void loadRun();
   }, [terminal?.status]);
 
   const status = terminal?.status ?? run?.status ?? 'unknown';

@@ -2,10 +2,11 @@
 // animation frame (so hundreds of events a second cost one render per frame), each sequence
 // once. After a drop the browser reconnects by itself with Last-Event-ID; when it gives up
 // (an HTTP error answer closes an EventSource for good) we reopen with the last id we hold.
-// The history a run already has is read first in pages of runs/events (several at once) and
-// handed over in one batch: EventSource dispatches one DOM event per frame, which costs the
-// browser ~0.1 ms each, so replaying 10,000 events through it took over a second.
+// The history a run already has is read first in pages of runs/events/compact (several at
+// once) and handed over in one batch: EventSource dispatches one DOM event per frame, which
+// costs the browser ~0.1 ms each, so replaying 10,000 events through it took over a second.
 import { call, startEarly, streamUrl, takeEarly } from './api.js';
+import { expandCompactPage } from './history-page.js';
 
 /** Every event type of the stream (README, "Events and streaming"): EventSource delivers named events only to their listeners. */
 export const EVENT_TYPES = [
@@ -32,7 +33,7 @@ const HISTORY_FIRST = 12;
 /** Past this many events of history the stream replays the rest (the page's memory is the bound, not the API's). */
 const HISTORY_MAX = 100_000;
 
-/** runs/events' request for the page of HISTORY_PAGE sequences from `first`. */
+/** runs/events(/compact)'s request for the page of HISTORY_PAGE sequences from `first`. */
 const historyPageBody = (runId, first) => ({ id: runId, start_id: String(first), end_id: String(first + HISTORY_PAGE - 1), limit: HISTORY_PAGE });
 
 /**
@@ -60,9 +61,10 @@ export async function loadHistory(settings, runId, after = 0, isStopped = () => 
     // Readers past HISTORY_PARALLEL ask for one page of the first round only.
     for (let once = true; (once || r < HISTORY_PARALLEL) && next < firstShort && next < maxPages && !isStopped(); once = false) {
       const k = next++;
-      const page = await call(settings, 'runs/events', historyPageBody(runId, after + 1 + k * HISTORY_PAGE));
-      pages[k] = page.events;
-      if (page.events.length < HISTORY_PAGE) firstShort = Math.min(firstShort, k);
+      // Compact rows: a token stream's history is mostly envelope, ~4x the bytes to send and decode as full events.
+      const events = expandCompactPage(await call(settings, 'runs/events/compact', historyPageBody(runId, after + 1 + k * HISTORY_PAGE)));
+      pages[k] = events;
+      if (events.length < HISTORY_PAGE) firstShort = Math.min(firstShort, k);
       if (complete()) settle();
     }
   };
