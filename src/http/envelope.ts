@@ -16,6 +16,13 @@ export function sendOkJson(ctx: Context, dataJson: string, message = 'success'):
   ctx.body = `{"success":true,"message":${JSON.stringify(message)},"data":${dataJson}}`;
 }
 
+/** A success envelope its maker encoded whole (eventPageBytes: `{"success":true,"message":…,"data":…}`). */
+export function sendOkBytes(ctx: Context, bytes: Buffer): void {
+  ctx.status = 200;
+  ctx.type = 'application/json';
+  ctx.body = bytes;
+}
+
 /** The reference's pagination answer carries `code: 0` besides the usual envelope. */
 export function sendPage<T>(ctx: Context, page: Page<T>): void {
   ctx.status = 200;

@@ -24,18 +24,50 @@ export interface EncodedBatch {
  */
 const encoded = new WeakMap<readonly StoredEvent[], EncodedBatch>();
 
+/** `id: …\nevent: …\ndata: ` of a frame: ASCII (a decimal id, a category and action of [a-z_]). */
+const frameHead = (e: StoredEvent) => `id: ${e.id}\nevent: ${e.category}.${e.action}\ndata: `;
+
 export function frameText(e: StoredEvent): string {
-  return `id: ${e.id}\nevent: ${e.category}.${e.action}\ndata: ${e.json}\n\n`;
+  return `${frameHead(e)}${e.json}\n\n`;
+}
+
+/**
+ * Past this many events a batch is sized and written frame by frame; below it, built as one
+ * string and encoded once. Measured (µs per event): 3 events 0.29 string / 0.37 frames, 50
+ * events 0.26 / 0.33, 500 events (a history page) 1.57 / 0.63: a long string costs its flattening.
+ */
+const FRAME_BY_FRAME_FROM = 64;
+
+/** Each frame encoded straight into its place; where each ends is known on the way. */
+function writeFrames(events: readonly StoredEvent[]): { bytes: Buffer; ends: number[] } {
+  let size = 0;
+  for (const e of events) size += frameHead(e).length + Buffer.byteLength(e.json) + 2;
+  const bytes = Buffer.allocUnsafe(size);
+  const ends = new Array<number>(events.length);
+  let at = 0;
+  events.forEach((e, i) => {
+    at += bytes.write(frameHead(e), at, 'latin1');
+    at += bytes.write(e.json, at);
+    bytes[at++] = 0x0a;
+    bytes[at++] = 0x0a;
+    ends[i] = at;
+  });
+  if (at !== size) throw new Error(`SSE batch: ${at} bytes written of ${size}`);
+  return { bytes, ends };
 }
 
 export function encodeBatch(events: readonly StoredEvent[]): EncodedBatch {
   let batch = encoded.get(events);
   if (batch) return batch;
-  // One string, one encode: measured faster than sizing and writing frame by frame.
-  let text = '';
-  for (const e of events) text += frameText(e);
   const terminalAt = events.findIndex(isTerminal);
-  batch = { bytes: Buffer.from(text), events, untilTerminal: terminalAt < 0 ? events.length : terminalAt + 1, terminal: terminalAt >= 0 };
+  const shape = { events, untilTerminal: terminalAt < 0 ? events.length : terminalAt + 1, terminal: terminalAt >= 0 };
+  if (events.length >= FRAME_BY_FRAME_FROM) {
+    batch = { ...writeFrames(events), ...shape };
+  } else {
+    let text = '';
+    for (const e of events) text += frameText(e);
+    batch = { bytes: Buffer.from(text), ...shape };
+  }
   encoded.set(events, batch);
   return batch;
 }

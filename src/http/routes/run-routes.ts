@@ -9,7 +9,8 @@ import { parseEventId } from '../../events/run-event.ts';
 import { runEventSchema } from '../event-schemas.ts';
 import { runInspectSchema } from '../../domain/inspection-schemas.ts';
 import { ValidationError } from '../../errors/app-error.ts';
-import { sendOkJson } from '../envelope.ts';
+import { sendOkBytes, sendOkJson } from '../envelope.ts';
+import { eventPageBytes } from '../event-page-bytes.ts';
 import { compactEventPageJson, compactEventPageSchema } from '../compact-event-page.ts';
 import { noteRun } from '../request-log.ts';
 import type { RunService } from '../../services/run-service.ts';
@@ -126,9 +127,8 @@ export function runRoutes(runs: RunService, threads: ThreadService, sse: SseOpti
       async handle({ ctx, input, repos }) {
         noteRun(ctx, input.id);
         const page = await runs.events(repos, input.id, input.start_id, input.end_id, input.limit);
-        // `{"id": "<sequence>", ...the event}` per event, as the original answered, built from the stored JSON.
-        const events = page.events.map((e) => `{"id":"${e.id}",${e.json.slice(1)}`).join(',');
-        sendOkJson(ctx, `{"run_id":${page.run_id},"events":[${events}],"count":${page.count},"has_more":${page.has_more},"next_id":${JSON.stringify(page.next_id)}}`);
+        // `{"id": "<sequence>", ...the event}` per event, as the original answered, encoded from the stored JSON.
+        sendOkBytes(ctx, eventPageBytes(page));
         return undefined;
       },
     }),
