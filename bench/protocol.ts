@@ -108,8 +108,11 @@ export interface TemplateEvent {
 /** What the in-memory baseline replays for each run it is asked to start. */
 export interface BaselineWorkload {
   events: TemplateEvent[];
-  /** 'tick': one event per event-loop turn (token_delay_ms 0); 'timeline': at the template's offsets. */
-  pacing: 'tick' | 'timeline';
+  /**
+   * 'tick': one event per event-loop turn (token_delay_ms 0); 'batch': BATCH_PER_TICK events per
+   * run per loop turn, one write per subscriber (the batched ceiling); 'timeline': at the template's offsets.
+   */
+  pacing: 'tick' | 'batch' | 'timeline';
 }
 
 export function emptyCounters(): StreamCounters {

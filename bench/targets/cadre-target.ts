@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ask, forkChild, stopChild } from '../child-processes.ts';
 import { mapLimit, postJson } from '../http-json.ts';
 import type { ServerReply } from '../protocol.ts';
-import { freePort, waitHealthy, type Target, type Workload } from './target.ts';
+import { freePort, processCpuMs, waitHealthy, type Target, type Workload } from './target.ts';
 
 export interface CadreTargetOptions {
   /** Pass --cpu-prof to the server; profiles land in this directory. */
@@ -102,6 +102,10 @@ export class CadreTarget implements Target {
     const reply = await ask(this.#child!, { type: 'memory', reqId }, (r): r is ServerReply => (r as ServerReply).reqId === reqId, 60_000);
     if (reply.type !== 'memory') throw new Error(`memory: ${reply.type === 'error' ? reply.error : reply.type}`);
     return reply.usage;
+  }
+
+  cpuMs(): Promise<number> {
+    return processCpuMs(this.#child?.pid);
   }
 
   async waitRunning(ids: number[], timeoutMs: number): Promise<boolean> {

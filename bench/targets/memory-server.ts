@@ -32,17 +32,29 @@ let nextWorkload = 1;
 
 const frame = (seq: number, name: string, json: string) => `id: ${seq}\nevent: ${name}\ndata: ${json}\n\n`;
 
-function emit(run: Run): boolean {
-  const i = run.jsons.length;
-  const t = run.workload.events[i]!;
-  const name = `${t.event.category}.${t.event.action}`;
-  const json = JSON.stringify({ run_id: run.id, timestamp: new Date().toISOString(), sequence: i + 1, source: t.source, event: t.event, data: t.data });
-  run.names.push(name);
-  run.jsons.push(json);
-  const f = frame(i + 1, name, json);
-  const last = TERMINAL.has(name) || i + 1 === run.workload.events.length;
+/**
+ * Events a run emits per loop turn in the 'batch' pacing: the batched ceiling Cadre's CPU per
+ * event is compared with (its sink batches a run's events per tick; 16 is generous for a tree
+ * whose agents stream one token per turn each, 1-4 at once).
+ */
+const BATCH_PER_TICK = 16;
+
+/** Emits up to `count` next events of the run in one write per subscriber; false once it has ended. */
+function emit(run: Run, count = 1): boolean {
+  let frames = '';
+  let last = false;
+  for (let k = 0; k < count && !last; k++) {
+    const i = run.jsons.length;
+    const t = run.workload.events[i]!;
+    const name = `${t.event.category}.${t.event.action}`;
+    const json = JSON.stringify({ run_id: run.id, timestamp: new Date().toISOString(), sequence: i + 1, source: t.source, event: t.event, data: t.data });
+    run.names.push(name);
+    run.jsons.push(json);
+    frames += frame(i + 1, name, json);
+    last = TERMINAL.has(name) || i + 1 === run.workload.events.length;
+  }
   for (const res of run.subscribers) {
-    res.write(f);
+    res.write(frames);
     if (last) res.end('event: close\ndata: {}\n\n');
   }
   if (last) {
@@ -54,10 +66,11 @@ function emit(run: Run): boolean {
 
 function produce(run: Run): void {
   const events = run.workload.events;
-  if (run.workload.pacing === 'tick') {
-    // One event per event-loop turn, as the simulated model yields once per token.
+  if (run.workload.pacing === 'tick' || run.workload.pacing === 'batch') {
+    // One event per event-loop turn, as the simulated model yields once per token (or a batch per turn).
+    const perTurn = run.workload.pacing === 'batch' ? BATCH_PER_TICK : 1;
     const step = () => {
-      if (emit(run)) schedule();
+      if (emit(run, perTurn)) schedule();
     };
     const schedule = () => {
       const immediate = setImmediate(step);

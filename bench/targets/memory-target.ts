@@ -6,13 +6,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { ask, forkChild, stopChild } from '../child-processes.ts';
 import type { ServerReply } from '../protocol.ts';
-import { waitHealthy, type Target, type Workload } from './target.ts';
+import { processCpuMs, waitHealthy, type Target, type Workload } from './target.ts';
 
 export interface ReplayServer {
   name: string;
   /** The server script, relative to bench/. */
   script: string;
   env?: Record<string, string>;
+  /** How its producers emit at token_delay_ms 0 (default `tick`: one event per loop turn); see memory-server.ts. */
+  pacing?: 'tick' | 'batch';
 }
 
 export class MemoryTarget implements Target {
@@ -46,7 +48,7 @@ export class MemoryTarget implements Target {
   async prepare(w: Workload): Promise<string> {
     if (!w.template?.length) throw new Error(`${this.name} workload ${w.name} has no template to replay`);
     // Paced like the model: one event per loop turn at token_delay_ms 0, else on Cadre's timeline.
-    const reply = await this.#request({ type: 'workload', workload: { events: w.template, pacing: w.tokenDelayMs === 0 ? 'tick' : 'timeline' } });
+    const reply = await this.#request({ type: 'workload', workload: { events: w.template, pacing: w.tokenDelayMs === 0 ? this.#server.pacing ?? 'tick' : 'timeline' } });
     if (reply.type !== 'workload') throw new Error(`${this.name} workload: unexpected ${reply.type}`);
     return reply.hierarchyId;
   }
@@ -55,6 +57,10 @@ export class MemoryTarget implements Target {
     const reply = await this.#request({ type: 'memory' });
     if (reply.type !== 'memory') throw new Error(`${this.name} memory: unexpected ${reply.type}`);
     return reply.usage;
+  }
+
+  cpuMs(): Promise<number> {
+    return processCpuMs(this.#child?.pid);
   }
 
   /** A baseline run produces from the moment it is started. */

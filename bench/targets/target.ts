@@ -4,6 +4,8 @@
  * for the minimum); the parent side below knows how to launch it, make a workload ready, read
  * its memory and stop it. A new baseline (e.g. Redis XADD/XREAD) is one more implementation.
  */
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { TemplateEvent } from '../protocol.ts';
 
@@ -30,6 +32,8 @@ export interface Target {
   prepare(workload: Workload): Promise<string>;
   /** process.memoryUsage() of the server after a full gc. */
   memory(): Promise<NodeJS.MemoryUsage>;
+  /** CPU time the server process has used so far, user + system, all its threads (ms; see processCpuMs). */
+  cpuMs(): Promise<number>;
   /** Resolves once every run in `ids` is executing (not pending); false if `timeoutMs` passed first. */
   waitRunning(ids: number[], timeoutMs: number): Promise<boolean>;
   /**
@@ -42,6 +46,20 @@ export interface Target {
   /** Total events the target stored for these runs, if it can tell (a cross-check of delivery). */
   storedEvents(ids: number[]): Promise<number | undefined>;
   stop(): Promise<void>;
+}
+
+const CLOCK_TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/**
+ * CPU time process `pid` has used, user + system over all its threads (the SQLite writer thread
+ * included), in ms, from /proc/<pid>/stat (fields 14 and 15, in clock ticks: 10 ms here).
+ */
+export async function processCpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) throw new Error('the server process has no pid (not launched)');
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
 }
 
 /** A free loopback port: the server process is given it (Cadre's PORT; never the default 8082). */
