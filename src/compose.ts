@@ -121,6 +121,10 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     saveCheckpoint: async (id, sequence, snapshot) => {
       const started = performance.now();
       if (!(await checkpoints.save(id, processId(), sequence, snapshot, new Date()))) {
+        // Saved in the background, a step's checkpoint can reach the store after this process
+        // recorded the run's end (which drops its checkpoint; the fenced save then selects
+        // nothing): an ended run needs none, and that is no loss of ownership.
+        if (await ownership.endedOwned(id, processId())) return;
         throw new Error('this process no longer owns the run');
       }
       metrics.checkpointSeconds.observe((performance.now() - started) / 1000);

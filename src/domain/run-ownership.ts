@@ -36,6 +36,8 @@ export interface RunOwnership {
   markRunning(runId: number, processId: string, at: Date, traceId?: string | null): Promise<boolean>;
   /** Records the end of a live run, only while `processId` owns it (fencing). */
   finishOwned(runId: number, processId: string, outcome: RunOutcome, at: Date): Promise<boolean>;
+  /** Whether the run's end was recorded while `processId` owned it (finishOwned): it ended there, no one took it. */
+  endedOwned(runId: number, processId: string): Promise<boolean>;
   /** The owner of a live run (null: unowned); undefined when the run is not live. */
   liveOwner(runId: number): Promise<string | null | undefined>;
   /** A live run with its tenant and owner; undefined when the run is not live. */

@@ -86,6 +86,10 @@ export class SqlRunOwnership implements RunOwnership {
     return changed > 0;
   }
 
+  async endedOwned(runId: number, processId: string): Promise<boolean> {
+    return (await this.#em().count(ExecutionRun, { id: runId, owner: processId, status: { $nin: LIVE } }, ACROSS_TENANTS)) > 0;
+  }
+
   async liveOwner(runId: number): Promise<string | null | undefined> {
     const row = await this.#em().findOne(ExecutionRun, { id: runId, status: { $in: LIVE } }, { ...ACROSS_TENANTS, fields: ['owner'] });
     return row ? (row.owner ?? null) : undefined;

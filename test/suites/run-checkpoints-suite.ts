@@ -52,10 +52,13 @@ export function runCheckpointsSuite(backend: Backend): void {
     t.is(await db.store.checkpoints.load(run.id), null, 'an ended run keeps no checkpoint');
     t.false(await db.store.checkpoints.save(run.id, 'new', 6, snapshotOf(6), new Date()), 'an ended run takes none');
     t.is(await db.store.checkpoints.load(run.id), null);
+    t.true(await ownership.endedOwned(run.id, 'new'), 'it ended while "new" owned it');
+    t.false(await ownership.endedOwned(run.id, 'old'), 'not while "old" did');
 
     const other = await newRun(null);
     t.true(await ownership.take(other.id, 'p2', new Date()));
     t.true(await db.store.checkpoints.save(other.id, 'p2', 1, snapshotOf(1), new Date()));
+    t.false(await ownership.endedOwned(other.id, 'p2'), 'a live run has not ended');
     t.true(await db.store.forTenant('ta').runs.finish(other.id, { status: 'cancelled' }, new Date()));
     t.is(await db.store.checkpoints.load(other.id), null, "RunRepository.finish drops it too");
   });
