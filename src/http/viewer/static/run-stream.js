@@ -39,11 +39,11 @@ const historyPageBody = (runId, first) => ({ id: runId, start_id: String(first),
 /**
  * The run's stored events after `after`, in order, read in pages of sequence ranges,
  * HISTORY_FIRST at once, then HISTORY_PARALLEL in flight at a time (each answer sends the next
- * request, no waiting for a round), until a page comes back short. Sequences are dense (1..N), so page k holds sequences
- * after+k*PAGE+1 .. after+(k+1)*PAGE; pages after the first short one are dropped, since a
- * live run may have filled them after it (the stream follows from the short page's end). It
- * answers once the pages up to the short one are in: the requests still out for later pages
- * are not waited for.
+ * request, no waiting for a round), until a page comes back short. Sequences are dense (1..N),
+ * so page k holds sequences after+k*PAGE+1 .. after+(k+1)*PAGE; pages after the first short
+ * one are dropped, since a live run may have filled them after it (the stream follows from the
+ * short page's end). It answers once the pages up to the short one are in: the requests still
+ * out for later pages are not waited for.
  */
 export async function loadHistory(settings, runId, after = 0, isStopped = () => false) {
   const pages = [];
