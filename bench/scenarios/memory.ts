@@ -1,7 +1,8 @@
 /**
  * Memory per active run tree: server RSS and heap after a full gc with no runs, then with N
- * runs live (slow tokens so they stay live; all `running`), (live − idle) ÷ N. The runs are
- * cancelled afterwards. The baseline figure is a live stream of the minimal pipeline.
+ * runs live (slow tokens so they stay live; all `running`), (live − idle) ÷ N, for each N (full:
+ * 200 and 2,000, on fresh server processes each). The runs are cancelled afterwards. The
+ * baseline figure is a live stream of the minimal pipeline.
  */
 import { mapLimit, postJson } from '../http-json.ts';
 import { attempt, row, templateOf, type BenchContext } from './context.ts';
@@ -19,10 +20,15 @@ interface MemoryFigures {
 }
 
 export async function memory(ctx: BenchContext): Promise<void> {
-  const runs = ctx.quick ? 30 : 200;
+  let template: TemplateEvent[] | undefined;
+  for (const runs of ctx.quick ? [30] : [200, 2000]) template = await memoryAt(ctx, runs, template);
+}
+
+/** The figures at `runs` live runs; answers the template the baseline replays (from Cadre's first run). */
+async function memoryAt(ctx: BenchContext, runs: number, known: TemplateEvent[] | undefined): Promise<TemplateEvent[] | undefined> {
+  let template = known;
   const workload = { name: 'memory', tokenDelayMs: 200, replyTokens: 40 };
   ctx.log(`memory: ${runs} live runs (token_delay_ms ${workload.tokenDelayMs}), on fresh server processes`);
-  let template: TemplateEvent[] | undefined;
   const figures: Record<string, MemoryFigures | { error: string }> = {};
   // RSS never shrinks back after earlier scenarios' peaks: only a fresh process says what runs cost.
   const fresh = ctx.freshTargets();
@@ -60,13 +66,14 @@ export async function memory(ctx: BenchContext): Promise<void> {
       return f;
     } finally {
       await target.cancel(ids);
-      if (target === fresh.cadre) template = templateOf(await fresh.cadre.history(ids[0]!));
+      if (target === fresh.cadre && !template) template = templateOf(await fresh.cadre.history(ids[0]!));
     }
   }
-  ctx.details.memory = figures;
+  ctx.details.memory = { ...(ctx.details.memory as object | undefined), [String(runs)]: figures };
   const pick = (k: 'rss_per_run_kb' | 'heap_per_run_kb') => Object.fromEntries(Object.entries(figures).map(([n, f]) => [n, 'error' in f ? null : f[k]]));
   const c = figures.cadre;
   const checks = c && !('error' in c) ? `${c.agents_per_run} agents per tree, all running: ${c.all_running ? 'yes' : 'NO'}` : `cadre: ${(c as { error: string }).error}`;
   ctx.rows.push(row('memory', `${runs} live runs`, 'RSS per run tree', 'KB', pick('rss_per_run_kb'), checks));
   ctx.rows.push(row('memory', `${runs} live runs`, 'heap per run tree', 'KB', pick('heap_per_run_kb')));
+  return template;
 }
