@@ -13,7 +13,7 @@ function events(n: number, terminalLast = false): StoredEvent[] {
 }
 
 test('a batch is the frames back to back whether it is written as one string (short) or frame by frame (long)', (t) => {
-  for (const n of [1, 5, 63, 64, 65, 500]) {
+  for (const n of [1, 5, 63, 64, 65, 255, 256, 500]) {
     const batch = events(n);
     const encoded = encodeBatch(batch);
     t.true(encoded.bytes.length > 0);

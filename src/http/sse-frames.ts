@@ -32,11 +32,12 @@ export function frameText(e: StoredEvent): string {
 }
 
 /**
- * Past this many events a batch is sized and written frame by frame; below it, built as one
- * string and encoded once. Measured (µs per event): 3 events 0.29 string / 0.37 frames, 50
- * events 0.26 / 0.33, 500 events (a history page) 1.57 / 0.63: a long string costs its flattening.
+ * From this many events a batch is sized and written frame by frame; below it, built as one
+ * string and encoded once. Measured per event: 500 events (a history page) 1.57 µs string /
+ * 0.63 frames; 3 events 0.29 / 0.37, 50 events 0.26 / 0.33; and `npm run bench -- --quick`'s
+ * throughput cases lost ~20 % with live batches of 64+ written frame by frame, none from 256.
  */
-const FRAME_BY_FRAME_FROM = 64;
+const FRAME_BY_FRAME_FROM = 256;
 
 /** Each frame encoded straight into its place; where each ends is known on the way. */
 function writeFrames(events: readonly StoredEvent[]): { bytes: Buffer; ends: number[] } {
