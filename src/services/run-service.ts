@@ -41,6 +41,9 @@ export interface RunServiceDeps {
 /** How long a run recorded as ended may take to show its terminal event in the log. */
 const TERMINAL_EVENT_WAIT_MS = 5000;
 
+/** What every read of a run the tenant does not have answers (404 RUN_NOT_FOUND). */
+const runNotFound = (id: number) => new NotFoundError(`run ${id} not found`, 'RUN_NOT_FOUND');
+
 /** Runs as the API sees them: start, read, cancel, inspect, history. Every call is tenant-bound. */
 export class RunService {
   readonly #deps: RunServiceDeps;
@@ -195,7 +198,7 @@ export class RunService {
 
   async get(repos: TenantRepositories, id: number): Promise<RunRecord> {
     const run = await repos.runs.find(id);
-    if (!run) throw new NotFoundError(`run ${id} not found`, 'RUN_NOT_FOUND');
+    if (!run) throw runNotFound(id);
     return run;
   }
 
@@ -251,7 +254,7 @@ export class RunService {
       }
     }
     await this.#deps.eventLog.deleteRuns([id]);
-    if (!(await repos.runs.delete(id))) throw new NotFoundError(`run ${id} not found`, 'RUN_NOT_FOUND');
+    if (!(await repos.runs.delete(id))) throw runNotFound(id);
     return { id, deleted: true };
   }
 
@@ -329,7 +332,7 @@ export class RunService {
   }
 
   async events(repos: TenantRepositories, id: number, startId: string, endId: string, limit: number): Promise<EventPage> {
-    if (!(await repos.runs.exists(id))) throw new NotFoundError(`run ${id} not found`, 'RUN_NOT_FOUND');
+    if (!(await repos.runs.exists(id))) throw runNotFound(id);
     return readEventPage(this.#deps.eventLog, id, startId, endId, limit);
   }
 }

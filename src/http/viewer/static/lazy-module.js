@@ -4,15 +4,14 @@
 import { html } from './format.js';
 import { useEffect, useState } from 'preact/hooks';
 
-/** `load()`'s module once it is here (asked for only while `wanted`), and why not if it failed. */
-export function useLazyModule(load, wanted = true) {
+/** `load()`'s module once it is here, and why not if it failed. */
+export function useLazyModule(load) {
   const [state, setState] = useState({ module: null, error: null });
   useEffect(() => {
-    if (!wanted || state.module) return undefined;
     let current = true;
     load().then((module) => current && setState({ module, error: null }), (err) => current && setState({ module: null, error: err }));
     return () => { current = false; };
-  }, [wanted]);
+  }, [load]);
   return state;
 }
 
