@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --cpu-prof] [-- --only=throughput,latency,...] [-- --clients=N]`
+ * `npm run bench [-- --quick] [-- --cpu-prof] [-- --only=throughput,latency,...] [-- --clients=N] [-- --runs=100]`
  *
  * Starts the real Cadre server (src/main.ts, own process, temporary SQLite file) and an in-memory
  * baseline server (own process), drives both from forked client processes over loopback
@@ -39,10 +39,12 @@ const unknown = only.filter((s) => !(s in SCENARIOS));
 if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
 const clients = Number(option('clients') ?? 2);
 if (!Number.isInteger(clients) || clients < 2) throw new Error('--clients must be an integer ≥ 2');
+const runCounts = option('runs')?.split(',').map(Number);
+if (runCounts?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--runs must be a list of integers ≥ 1, e.g. --runs=100');
 const profileDir = fileURLToPath(new URL('./profiles', import.meta.url));
 // A quick (or partial) run never overwrites the committed figures of a full run: it writes beside
 // them unless --out says where.
-const resultsPath = new URL(option('out') ?? (quick || option('only') ? './results-partial.json' : './results.json'), import.meta.url);
+const resultsPath = new URL(option('out') ?? (quick || option('only') || runCounts ? './results-partial.json' : './results.json'), import.meta.url);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const started = new Date();
@@ -67,7 +69,7 @@ try {
   log(`Cadre bench (${quick ? 'quick' : 'full'}): scenarios ${only.join(', ')}; ${clients} client processes`);
   await Promise.all([cadre.launch(), ...baselines.map((b) => b.launch())]);
   const ctx: BenchContext = {
-    quick, cadre, baselines,
+    quick, cadre, baselines, ...(runCounts ? { runCounts } : {}),
     pool: new ClientPool(clients),
     fanoutPool: new ClientPool(Math.max(clients, 4)),
     freshTargets: () => ({ cadre: makeCadre(), baselines: makeBaselines() }),

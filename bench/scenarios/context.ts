@@ -6,6 +6,8 @@ import type { Target, Workload } from '../targets/target.ts';
 
 export interface BenchContext {
   quick: boolean;
+  /** `--runs=100,1000`: the run counts of the throughput and latency cases instead of the mode's (to profile one case). */
+  runCounts?: number[];
   cadre: CadreTarget;
   /** Baselines measured beside Cadre in the same run (the in-memory one; later Redis). */
   baselines: Target[];

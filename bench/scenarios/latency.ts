@@ -8,7 +8,7 @@ import { attempt, checksOf, settle, row, summarise, unloadedTemplate, type Bench
 import type { Target } from '../targets/target.ts';
 
 export async function latency(ctx: BenchContext): Promise<void> {
-  const counts = ctx.quick ? [10] : [100, 1000];
+  const counts = ctx.runCounts ?? (ctx.quick ? [10] : [100, 1000]);
   // Quick: the fan-out workload (one-word answers), so both share one template run.
   const replyTokens = ctx.quick ? 1 : 10;
   const tokenDelayMs = 20;

@@ -12,7 +12,7 @@ import { MemoryTarget } from '../targets/memory-target.ts';
 import type { TemplateEvent } from '../protocol.ts';
 
 export async function throughput(ctx: BenchContext): Promise<void> {
-  const counts = ctx.quick ? [1, 10] : [1, 10, 100, 1000];
+  const counts = ctx.runCounts ?? (ctx.quick ? [1, 10] : [1, 10, 100, 1000]);
   // Short answers: ~500 events per run, mostly supervisors' reasoning and tool-call tokens.
   const replyTokens = 10;
   const deadlineFor = (runs: number) => (ctx.quick ? 20_000 : 90_000);
