@@ -74,6 +74,17 @@ test('onIdle comes when the stream has nothing buffered after deltas, not per de
   t.is(result.text, 'acde');
 });
 
+test('a failing onIdle ends the call with its error and cancels the stream', async (t) => {
+  const model = new ScriptedModel([{ parts: [text('a'), GAP, text('b')], end: 'hang' }]);
+  const boom = new Error('the sink refused the batch');
+  const { log, handlers } = recording({ onIdle: () => { throw boom; } });
+  const error = await t.throwsAsync(streamTurn(model, request, handlers));
+  t.is(error, boom);
+  t.deepEqual(log, ['text:a', 'idle']);
+  t.is(model.cancelled.length, 1);
+  t.is(model.cancelled[0], boom);
+});
+
 test('an error part rejects with an error naming its cause', async (t) => {
   const cause = { type: 'overloaded_error', message: 'Overloaded' };
   const model = new ScriptedModel([{ parts: [{ type: 'error', error: cause }], end: 'hang' }]);

@@ -54,15 +54,6 @@ class AttemptFailure {
   }
 }
 
-/** Marks a read that has not settled yet (the stream has nothing buffered). */
-const PENDING: unique symbol = Symbol('pending');
-/**
- * Settles after the current macrotask: a provider's stream is a pipeline of transform streams,
- * so the parts of one network chunk reach the reader over many microtasks. Waiting for the
- * next macrotask lets them all arrive and go out as one batch, not one per delta.
- */
-const pending = () => new Promise<typeof PENDING>((resolve) => setImmediate(resolve, PENDING));
-
 /**
  * One streamed model call through the language-model interface itself (`doStream`): the seam
  * every provider plugs into, with none of the SDK's stream layers on the way. Parts are read
@@ -209,23 +200,37 @@ async function attemptTurn(
     cancelling ??= cancel(idle.error);
   });
   let delivered = false; // deltas went to the handlers since the last onIdle
+  // onIdle runs after the current macrotask: a provider's stream is a pipeline of transform
+  // streams, so the parts of one network chunk reach the reader over many microtasks, and by then
+  // they have all arrived and go out as one batch. One timer per burst, not a race per part.
+  let idleTimer: NodeJS.Immediate | null = null;
+  let idleFailure: { error: unknown } | undefined;
+  const onIdleTick = () => {
+    idleTimer = null;
+    if (!delivered || idleFailure) return;
+    delivered = false;
+    try {
+      handlers.onIdle!();
+    } catch (error) {
+      // Thrown outside the loop: kept, and the read settled as done so the loop ends with it.
+      idleFailure = { error };
+      cancelling ??= cancel(error);
+    }
+  };
+  const deliver = () => {
+    delivered = true;
+    if (handlers.onIdle && !idleTimer) idleTimer = setImmediate(onIdleTick);
+  };
   let reading = false;
   let closed = false; // the stream ended: nothing to cancel
   let errored = false; // a read rejected: the stream errored, nothing to cancel either
   let failure: unknown;
   try {
     for (;;) {
-      const next = reader.read();
       reading = true;
-      let read = delivered && handlers.onIdle ? await Promise.race([next, pending()]) : await next;
+      const read = await reader.read();
       reading = false;
-      if (read === PENDING) {
-        delivered = false;
-        handlers.onIdle!();
-        reading = true;
-        read = await next;
-        reading = false;
-      }
+      if (idleFailure) throw idleFailure.error;
       if (read.done) {
         closed = true;
         break;
@@ -236,12 +241,12 @@ async function attemptTurn(
         case 'text-delta':
           turn.text(part.id, part.delta, part.providerMetadata);
           handlers.onTextDelta?.(part.delta);
-          delivered = true;
+          deliver();
           break;
         case 'reasoning-delta':
           turn.reasoning(part.id, part.delta, part.providerMetadata);
           handlers.onReasoningDelta?.(part.delta);
-          delivered = true;
+          deliver();
           break;
         case 'text-start':
         case 'text-end':
@@ -269,6 +274,7 @@ async function attemptTurn(
     failure = idle?.fired && !signal?.aborted ? idle.error : err;
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    if (idleTimer) clearImmediate(idleTimer);
   }
   // An error part or a failing handler leaves the stream open: cancel it so the provider stops.
   if (!closed && !errored) cancelling ??= cancel(failure);
