@@ -57,6 +57,16 @@ export async function peer(ctx: BenchContext): Promise<void> {
   const lg = new LangGraphTarget();
   await lg.launch();
   try {
+    // What each server burns doing nothing (the peer's idle queue workers poll), so the CPU per
+    // event below can be read with it: ms of CPU per s of wall time over 2 s with no runs.
+    const idle: Record<string, number> = {};
+    for (const t of [ctx.cadre, lg] as Target[]) {
+      const before = await t.cpuMs();
+      await new Promise((r) => setTimeout(r, 2000));
+      idle[t.name] = ((await t.cpuMs()) - before) / 2;
+    }
+    details.idle_cpu_ms_per_s = idle;
+    ctx.log(`peer: idle CPU ${Object.entries(idle).map(([n, v]) => `${n} ${v} ms/s`).join(', ')}`);
     for (const kase of [
       { key: 'throughput', w: { name: 'peer-throughput', tokenDelayMs: 0, replyTokens: 10 } },
       { key: 'latency', w: { name: 'peer-latency', tokenDelayMs: 20, replyTokens: 10, reasoning: false } },
@@ -86,7 +96,7 @@ export async function peer(ctx: BenchContext): Promise<void> {
       ctx.rows.push(row('peer', label, 'events per run (Cadre event / LangGraph SSE frame)', 'ev', pick('events_per_run'), checks));
       if (kase.key === 'throughput') {
         ctx.rows.push(row('peer', label, 'events/s delivered', 'ev/s', pick('events_per_s')));
-        ctx.rows.push(row('peer', label, 'server CPU per delivered event', 'µs', pick('cpu_us_per_event'), 'process CPU time (all threads) over the case ÷ events delivered'));
+        ctx.rows.push(row('peer', label, 'server CPU per delivered event', 'µs', pick('cpu_us_per_event'), `process CPU time over the case ÷ events delivered; idle CPU ${Object.entries(idle).map(([n, v]) => `${n} ${v} ms/s`).join(', ')}`));
       } else {
         for (const p of ['p50', 'p99'] as const) {
           ctx.rows.push(row('peer', label, `delivery ${p}`, 'ms', Object.fromEntries(Object.entries(figures).map(([n, f]) => [n, 'error' in f ? null : f.latency_ms[p]]))));

@@ -19,10 +19,14 @@ export const PEER_ASSISTANT = 'supervisor';
 /** Model turns per run of bench/peer/graph.ts: 2 for the global supervisor, 2 per team supervisor, 1 per worker. */
 export const PEER_TURNS = 2 + 3 * 2 + 9;
 
-/** Off: no LangSmith tracing (it would try to reach api.smith.langchain.com), quiet logs. */
+/**
+ * Off: no LangSmith tracing (it would try to reach api.smith.langchain.com). Logs at error: at
+ * warn the server logs a line per cancelled running run ("Attempted to cancel non-pending run",
+ * it aborts it all the same), which would bury the bench's progress.
+ */
 const OFFLINE_ENV = {
   LANGSMITH_TRACING: 'false', LANGSMITH_TRACING_V2: 'false', LANGCHAIN_TRACING: 'false', LANGCHAIN_TRACING_V2: 'false',
-  LANGCHAIN_CALLBACKS_BACKGROUND: 'false', LOG_LEVEL: 'warn', LOG_JSON: 'false',
+  LANGCHAIN_CALLBACKS_BACKGROUND: 'false', LOG_LEVEL: 'error', LOG_JSON: 'false',
 };
 
 async function json<T>(url: string, init?: { method?: string; body?: unknown }): Promise<T> {
