@@ -20,12 +20,13 @@ import { memory } from './scenarios/memory.ts';
 import { history } from './scenarios/history.ts';
 import { redis } from './scenarios/redis.ts';
 import { redisScale } from './scenarios/redis-scale.ts';
+import { peer, peerSkipReason } from './scenarios/peer.ts';
 import { CadreTarget } from './targets/cadre-target.ts';
 import { MemoryTarget } from './targets/memory-target.ts';
 import type { Target } from './targets/target.ts';
 import { POSTGRESQL, REDIS, skipReason, type BenchService } from './service-probe.ts';
 
-const SCENARIOS = { throughput, latency, fanout, memory, history, redis, 'redis-scale': redisScale } as const;
+const SCENARIOS = { throughput, latency, fanout, memory, history, redis, 'redis-scale': redisScale, peer } as const;
 type ScenarioName = keyof typeof SCENARIOS;
 /** Services a scenario needs beside the embedded Cadre: probed first, the scenario skipped without them. */
 const NEEDS: Partial<Record<ScenarioName, readonly BenchService[]>> = { redis: [REDIS], 'redis-scale': [REDIS, POSTGRESQL] };
@@ -77,7 +78,8 @@ try {
   };
   for (const name of only) {
     if (interrupted) break;
-    const skipped = await skipReason(name, NEEDS[name] ?? []);
+    // The peer needs its own packages (bench/peer, installed on demand) rather than a service.
+    const skipped = name === 'peer' ? await peerSkipReason() : await skipReason(name, NEEDS[name] ?? []);
     if (skipped) {
       log(skipped);
       ctx.details[name] = { skipped };

@@ -1,7 +1,7 @@
 /** The bench's client processes: splits a scenario's streams over them and merges what they count. */
 import type { ChildProcess } from 'node:child_process';
 import { ask, forkChild, stopChild } from './child-processes.ts';
-import { mergeCounters, type ClientReply, type HistoryJob, type HistoryResult, type StreamCounters, type StreamsJob } from './protocol.ts';
+import { mergeCounters, type ClientReply, type HistoryJob, type HistoryResult, type PeerJob, type StreamCounters, type StreamsJob } from './protocol.ts';
 
 export interface StreamsSpec {
   start?: { hierarchyId: string; count: number; taskPrefix: string };
@@ -12,6 +12,8 @@ export interface StreamsSpec {
   bases?: string[];
   /** Use only this many of the pool's clients (1 run needs 1). */
   clients?: number;
+  /** Runs on the LangGraph peer (StreamsJob.peer); `base` is then the peer's origin. */
+  peer?: PeerJob;
 }
 
 export interface StreamsOutcome {
@@ -48,7 +50,7 @@ export class ClientPool {
   async streams(base: string, spec: StreamsSpec): Promise<StreamsOutcome> {
     const n = Math.max(1, Math.min(spec.clients ?? this.#clients.length, this.#clients.length));
     const jobs: StreamsJob[] = [];
-    const common = { type: 'streams' as const, base, ...(spec.bases ? { bases: spec.bases } : {}), deadlineMs: spec.deadlineMs, connectConcurrency: 64 };
+    const common = { type: 'streams' as const, base, ...(spec.bases ? { bases: spec.bases } : {}), ...(spec.peer ? { peer: spec.peer } : {}), deadlineMs: spec.deadlineMs, connectConcurrency: 64 };
     if (spec.start) {
       split(spec.start.count, n).forEach((count, i) => {
         if (count > 0) jobs.push({ ...common, jobId: ++this.#jobId, subscribersPerRun: spec.subscribersPerRun, start: { ...spec.start!, taskPrefix: `${spec.start!.taskPrefix} c${i}`, count } });

@@ -4,6 +4,7 @@
  * bottleneck; every target (Cadre, the in-memory baseline, later Redis) gets this same code.
  */
 import { follow, Tally } from './sse-follower.ts';
+import { followPeer } from './peer-follower.ts';
 import { Gate, mapLimit, postJson } from './http-json.ts';
 import { emptyCounters, type ClientJob, type ClientReply, type HistoryJob, type HistoryResult, type StreamsJob, type StreamCounters } from './protocol.ts';
 
@@ -34,7 +35,20 @@ async function runStreams(job: StreamsJob): Promise<StreamCounters> {
   }, job.deadlineMs);
   try {
     const subscribing: Array<Promise<void>> = [];
-    if (job.start) {
+    const peer = job.peer;
+    if (peer && job.start) {
+      // The peer starts a run by opening its stream: one request per run, one subscriber.
+      for (let i = 0; i < job.start.count && !expired; i++) {
+        await gate.enter();
+        if (expired) {
+          gate.leave();
+          break;
+        }
+        tally.counters.runIds.push(i);
+        const run = { base: job.base, assistantId: peer.assistantId, configurable: peer.configurable, expectedChunks: peer.expectedChunks, task: `${job.start.taskPrefix} ${i}` };
+        followers.push(followPeer(run, { tally, onConnected: () => gate.leave() }));
+      }
+    } else if (job.start) {
       const { hierarchyId, count, taskPrefix } = job.start;
       // Each run is followed as soon as it is started, as a UI would.
       await mapLimit(Array.from({ length: count }, (_, i) => i), 16, async (i) => {

@@ -21,6 +21,17 @@ export interface StreamsJob {
   deadlineMs: number;
   /** Concurrent connection attempts per client: more would overflow the server's accept backlog. */
   connectConcurrency: number;
+  /**
+   * The LangGraph peer instead of Cadre's API: each of start.count runs is one POST /runs/stream
+   * (peer-follower.ts); hierarchyId is unused, runIds are the client's own ordinals.
+   */
+  peer?: PeerJob;
+}
+
+export interface PeerJob {
+  assistantId: string;
+  configurable: Record<string, unknown>;
+  expectedChunks: number;
 }
 
 /** Time `runs/events` (all pages) and an SSE replay of one ended run, `repeats` times each. */
