@@ -3,6 +3,7 @@
  * A target whose figure was not measured in this mode (quick, --only) says so instead.
  */
 import type { Row } from './scenarios/context.ts';
+import { judgePeer } from './peer-target.ts';
 
 export interface TargetCheck {
   target: string;
@@ -67,9 +68,9 @@ export function judgeTargets(rows: Row[], quick: boolean): TargetCheck[] {
       status: ev.values.cadre <= 100 && rp.values.cadre <= 50 ? 'met' : 'not met',
     });
 
-  // Not yet in the bench: CPU summed over processes and Redis (redis-scale measures events/s), and a peer server.
+  // Not yet in the bench: CPU summed over processes and Redis (redis-scale measures events/s).
   out.push(unmeasured('scale-out: CPU-µs per event over all processes and Redis, 3 processes ÷ 1 ≤ 1.25×', 'not measured: redis-scale reports events/s, not CPU'));
-  out.push(unmeasured('a peer side by side (LangGraph JS API server, else Mastra / VoltAgent)', 'not measured: no peer target in the bench yet'));
+  out.push(judgePeer(rows));
   return out;
 }
 
