@@ -28,18 +28,6 @@ export class BenchDatabase {
     return db;
   }
 
-  /** Runs per owning process (the runs' `owner`), to show how BullMQ spread them. */
-  async owners(): Promise<Record<string, number>> {
-    const orm = await initORM({ database: { ...this.#admin, dbName: this.#name } as DatabaseConfig, syncSchema: false });
-    try {
-      const rows: Array<{ owner: string | null; n: string | number }> = await orm.em.getConnection()
-        .execute('select owner, count(*) as n from execution_run group by owner order by owner');
-      return Object.fromEntries(rows.map((r) => [r.owner ?? '(none)', Number(r.n)]));
-    } finally {
-      await orm.close(true);
-    }
-  }
-
   /**
    * A connection to the bench database held for one case, for what is polled during it (run
    * owners, PostgreSQL backends): opening an ORM per poll would cost more than the poll.
