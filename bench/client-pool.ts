@@ -35,7 +35,13 @@ export class ClientPool {
   #jobId = 0;
 
   constructor(size: number) {
-    for (let i = 0; i < size; i++) this.#clients.push(forkChild('./client.ts'));
+    for (let i = 0; i < size; i++) {
+      const client = forkChild('./client.ts');
+      // Every job in flight holds a 'message' and an 'exit' listener until answered (ask() removes
+      // them): a case that hands out many small jobs (owner-follow.ts) is no leak.
+      client.setMaxListeners(0);
+      this.#clients.push(client);
+    }
   }
 
   get size(): number {

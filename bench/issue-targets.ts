@@ -4,6 +4,7 @@
  */
 import type { Row } from './scenarios/context.ts';
 import { judgePeer } from './peer-target.ts';
+import { CPU_METRIC as SCALE_CPU_METRIC, OTHER_CASE as SCALE_OTHER_CASE, OWNER_CASE as SCALE_OWNER_CASE } from './scenarios/redis-scale-rows.ts';
 
 export interface TargetCheck {
   target: string;
@@ -68,8 +69,19 @@ export function judgeTargets(rows: Row[], quick: boolean): TargetCheck[] {
       status: ev.values.cadre <= 100 && rp.values.cadre <= 50 ? 'met' : 'not met',
     });
 
-  // Not yet in the bench: CPU summed over processes and Redis (redis-scale measures events/s).
-  out.push(unmeasured('scale-out: CPU-µs per event over all processes and Redis, 3 processes ÷ 1 ≤ 1.25×', 'not measured: redis-scale reports events/s, not CPU'));
+  // redis-scale's CPU rows: `cadre` = three processes, `cadre-1-process` = one; ratio = 3 ÷ 1.
+  const scaleTarget = 'scale-out: CPU-µs per event over all Cadre processes and Redis, 3 processes ÷ 1 ≤ 1.25×, also with every subscriber on a non-owner';
+  const scaleRows = rows.filter((r) => r.scenario === 'redis-scale' && r.metric === SCALE_CPU_METRIC);
+  const rr = scaleRows.find((r) => !r.case.includes(SCALE_OTHER_CASE) && !r.case.includes(SCALE_OWNER_CASE));
+  const other = scaleRows.find((r) => r.case.includes(SCALE_OTHER_CASE));
+  const scaleFigure = (r: Row) => `${fmt(r.values.cadre, ' µs', 1)} vs ${fmt(r.values['cadre-1-process'], ' µs', 1)} = ${r.ratio?.toFixed(2) ?? 'n/a'}×`;
+  out.push(rr?.ratio == null || other?.ratio == null
+    ? unmeasured(scaleTarget, rr || other ? `round-robin ${rr ? scaleFigure(rr) : 'n/a'}; non-owner ${other ? scaleFigure(other) : 'n/a'}` : 'not measured')
+    : {
+      target: scaleTarget,
+      measured: `followers round-robin ${scaleFigure(rr)}; all on a non-owner ${scaleFigure(other)}${[rr, other].some((r) => r.checks.includes('TIMED OUT')) ? ' (timed out)' : ''}`,
+      status: rr.ratio <= 1.25 && other.ratio <= 1.25 && ![rr, other].some((r) => r.checks.includes('TIMED OUT')) ? 'met' : 'not met',
+    });
   out.push(judgePeer(rows));
   return out;
 }

@@ -28,16 +28,13 @@ export class BenchDatabase {
     return db;
   }
 
-  /** Runs per owning process (the runs' `owner`), to show how BullMQ spread them. */
-  async owners(): Promise<Record<string, number>> {
+  /**
+   * A connection to the bench database held for one case, for what is polled during it (run
+   * owners, PostgreSQL backends): opening an ORM per poll would cost more than the poll.
+   */
+  async session(): Promise<BenchSession> {
     const orm = await initORM({ database: { ...this.#admin, dbName: this.#name } as DatabaseConfig, syncSchema: false });
-    try {
-      const rows: Array<{ owner: string | null; n: string | number }> = await orm.em.getConnection()
-        .execute('select owner, count(*) as n from execution_run group by owner order by owner');
-      return Object.fromEntries(rows.map((r) => [r.owner ?? '(none)', Number(r.n)]));
-    } finally {
-      await orm.close(true);
-    }
+    return new BenchSession(orm);
   }
 
   /** After every Cadre process using it has stopped (PostgreSQL refuses while connections remain). */
@@ -52,5 +49,36 @@ export class BenchDatabase {
     } finally {
       await orm.close(true);
     }
+  }
+}
+
+/** One held connection to the bench database (BenchDatabase.session); close() before drop(). */
+export class BenchSession {
+  readonly #orm: Awaited<ReturnType<typeof initORM>>;
+
+  constructor(orm: Awaited<ReturnType<typeof initORM>>) {
+    this.#orm = orm;
+  }
+
+  /** The owning process id (execution_run.owner) of each of `ids` that has one by now. */
+  async runOwners(ids: number[]): Promise<Map<number, string>> {
+    if (ids.length === 0) return new Map();
+    const rows: Array<{ id: number | string; owner: string }> = await this.#orm.em.getConnection()
+      .execute(`select id, owner from execution_run where owner is not null and id in (${ids.map(() => '?').join(',')})`, ids);
+    return new Map(rows.map((r) => [Number(r.id), r.owner]));
+  }
+
+  /**
+   * PostgreSQL backends serving this database (one per pooled connection of the Cadre
+   * processes), this session's own excluded: its polling is the bench's cost, not Cadre's.
+   */
+  async backendPids(): Promise<number[]> {
+    const rows: Array<{ pid: number | string }> = await this.#orm.em.getConnection()
+      .execute('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+    return rows.map((r) => Number(r.pid));
+  }
+
+  async close(): Promise<void> {
+    await this.#orm.close(true);
   }
 }

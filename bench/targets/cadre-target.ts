@@ -104,6 +104,11 @@ export class CadreTarget implements Target {
     return reply.usage;
   }
 
+  /** The server's OS pid (a run's owner id names it: host-pid-random), undefined before launch. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   cpuMs(): Promise<number> {
     return processCpuMs(this.#child?.pid);
   }
