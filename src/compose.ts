@@ -173,7 +173,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
     timings: options.lease ?? { heartbeatMs: 2000, leaseMs: 6000, sweepMs: 2000 },
     queueing: queue !== null,
     isQueued: (id) => queue ? queue.isQueued(id) : Promise.resolve(false),
-    resume: (run, from, reason) => resumption.resumeLost(run, from, reason),
+    resume: (run, from, reason, claim) => resumption.resumeLost(run, from, reason, claim),
     // SQLite serves one host: a process of it whose pid is gone is known dead without its lease lapsing.
     singleHost: options.database?.driver === 'libsql',
     expireWaiting: () => humanInput.expireWaiting(),

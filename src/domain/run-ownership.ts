@@ -15,6 +15,16 @@ export interface OwnedRun {
  * taken over) can no longer record anything of the run. Deliberately across tenants: these are
  * jobs of the process host, not requests.
  */
+/** How a claim for resume is fenced beyond the owner it names (see RunOwnership.claimForResume). */
+export interface ClaimForResumeOptions {
+  /**
+   * A process whose resume of the run makes this claim stale: a run whose job lock lapsed is taken
+   * from its owner only if that owner is not executing a resume of it (a resumed run runs under
+   * no job, so the stalled job was an earlier owner's, whose loss that resume handled).
+   */
+  unlessResumedTo?: string;
+}
+
 export interface RunOwnership {
   /** Registers this process with a fresh heartbeat. */
   register(processId: string, description: string, at: Date): Promise<void>;
@@ -63,9 +73,11 @@ export interface RunOwnership {
   /**
    * Like `claim` (only a live run owned by `from`; exactly one caller wins), and the same
    * conditional write appends `entry` to the run's resume history. Returns the new history, or
-   * null when another caller won or the run is not live (or not `from`'s).
+   * null when another caller won or the run is not live (or not `from`'s). With
+   * `unlessResumedTo`, also null when the history's last entry moved the run to that process:
+   * checked in the same conditional write, so a claim racing that resume cannot slip in after it.
    */
-  claimForResume(runId: number, from: string | null, to: string, entry: ResumeEntry): Promise<ResumeEntry[] | null>;
+  claimForResume(runId: number, from: string | null, to: string, entry: ResumeEntry, options?: ClaimForResumeOptions): Promise<ResumeEntry[] | null>;
   /** The run's resume history, oldest first (empty: never resumed, or no such run). */
   resumesOf(runId: number): Promise<ResumeEntry[]>;
   /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EventLog } from '../events/event-log.ts';
-import type { RunOwnership } from '../domain/run-ownership.ts';
+import type { ClaimForResumeOptions, RunOwnership } from '../domain/run-ownership.ts';
 import type { Logger } from '../logging/logger.ts';
 import { endLostRun } from './lost-run-ending.ts';
 import { goneProcessesOfThisHost } from './gone-processes.ts';
@@ -40,7 +40,7 @@ export interface ProcessHostDeps {
    * Offered every lost run before it is ended (durable runs): resumes it here when its policy
    * allows. Absent: lost runs are ended, as without checkpoints.
    */
-  resume?(run: LostRun, from: string | null, reason: string): Promise<ResumeDecision>;
+  resume?(run: LostRun, from: string | null, reason: string, claim?: ClaimForResumeOptions): Promise<ResumeDecision>;
   /**
    * Every process of this database runs on this host (SQLite): at start-up, a registered process
    * of this host whose pid is gone is lapsed at once, so its runs are taken over without waiting
@@ -198,7 +198,9 @@ export class ProcessHost {
     // process that resumed the run must not be taken for the one whose lock lapsed.
     if ((await ownership.resumesOf(runId)).at(-1)?.to_process === owner) return false;
     if (owner === this.#processId) runtime.abandon(runId);
-    const outcome = await this.#takeOver(run, owner, OWNER_LOST, `the job lock of process ${owner} lapsed while it executed the run`);
+    // That look and the claim are apart: the owner may resume the run in between (hearing of the
+    // same stall), so the claim itself refuses a history that ends in a resume to the owner.
+    const outcome = await this.#takeOver(run, owner, OWNER_LOST, `the job lock of process ${owner} lapsed while it executed the run`, { unlessResumedTo: owner });
     if (outcome === 'retry') {
       this.#lockLostRetries.add(runId);
       return false;
@@ -213,14 +215,14 @@ export class ProcessHost {
    * by a live process is no longer lapsed, and would otherwise stay live for ever.
    */
   /** 'retry': it could not be resumed now (an error); null: another process has it, or ending it failed (handed back). */
-  async #takeOver(run: LostRun, from: string | null, error: string, reason: string): Promise<RunOutcome | 'resumed' | 'retry' | null> {
+  async #takeOver(run: LostRun, from: string | null, error: string, reason: string, claim?: ClaimForResumeOptions): Promise<RunOutcome | 'resumed' | 'retry' | null> {
     const { ownership, eventLog, logger, resume } = this.#deps;
     const runId = run.id;
     if (resume) {
       // Durable runs: resumed here when it can be; a refusal says what its end says (a run left by
       // a version without leases keeps its own "interrupted").
       try {
-        const decision = await resume(run, from, reason);
+        const decision = await resume(run, from, reason, claim);
         if (decision.taken) return 'resumed';
         if (decision.error !== OWNER_LOST) error = decision.error;
       } catch (err) {

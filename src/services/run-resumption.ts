@@ -4,7 +4,7 @@ import type { RunRuntime } from '../host/run-runtime.ts';
 import { OWNER_LOST } from '../host/run-runtime.ts';
 import type { RunLaunch, RunRestore } from '../host/run-launch.ts';
 import type { LostRun, ResumeDecision } from '../host/process-host.ts';
-import type { RunOwnership } from '../domain/run-ownership.ts';
+import type { ClaimForResumeOptions, RunOwnership } from '../domain/run-ownership.ts';
 import type { RunCheckpoints } from '../domain/run-checkpoints.ts';
 import type { TenantRepositories } from '../domain/repositories.ts';
 import { terminalStatuses, type RunRecord } from '../domain/run-records.ts';
@@ -54,7 +54,7 @@ export class RunResumption {
    * Resumes `run`, lost by `from` (null: handed on, or never taken), in this process when it
    * can and may; else says what its end should say (the caller ends it as before).
    */
-  async resumeLost(run: LostRun, from: string | null, reason: string): Promise<ResumeDecision> {
+  async resumeLost(run: LostRun, from: string | null, reason: string, claim: ClaimForResumeOptions = {}): Promise<ResumeDecision> {
     const { repositories, eventLog, ownership, runtime, logger } = this.#deps;
     // Shutting down: a run handed on (or lost) is left for a process that stays.
     if (!runtime.accepting) return { taken: true };
@@ -74,7 +74,7 @@ export class RunResumption {
     const me = this.#deps.processId();
     const resumes = await ownership.claimForResume(run.id, from, me, {
       at: new Date().toISOString(), from_process: from, to_process: me, reason, checkpoint_sequence: checkpoint?.sequence ?? null,
-    });
+    }, claim);
     if (!resumes) return { taken: true }; // another process won it
     // Read after the claim: the lost owner's appends end here (any later one conflicts and fences it).
     const end = await eventLog.last(run.id);

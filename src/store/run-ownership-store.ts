@@ -3,7 +3,7 @@ import type { Orm } from './init-orm.ts';
 import { CadreProcess, ExecutionRun, RunCheckpoint } from './entities/index.ts';
 import { readResumes, writeResumes } from './resume-history.ts';
 import { outcomeColumns } from './run-repository.ts';
-import type { OwnedRun, RunOwnership } from '../domain/run-ownership.ts';
+import type { ClaimForResumeOptions, OwnedRun, RunOwnership } from '../domain/run-ownership.ts';
 import type { ResumeEntry, RunOutcome } from '../domain/run-records.ts';
 import { MAX_PENDING_AGENT_REQUESTS, type AgentRequest } from '../domain/agent-requests.ts';
 
@@ -159,7 +159,7 @@ export class SqlRunOwnership implements RunOwnership {
     return changed > 0;
   }
 
-  async claimForResume(runId: number, from: string | null, to: string, entry: ResumeEntry): Promise<ResumeEntry[] | null> {
+  async claimForResume(runId: number, from: string | null, to: string, entry: ResumeEntry, options: ClaimForResumeOptions = {}): Promise<ResumeEntry[] | null> {
     // Compare-and-set: the UPDATE changes the owner and the history only if both are still as
     // read, so of racing claimers exactly one wins and no entry is lost. A history changed under
     // an unchanged owner means another claim won in between — the owner resuming its own run, or
@@ -169,7 +169,10 @@ export class SqlRunOwnership implements RunOwnership {
     const row = await em.findOne(ExecutionRun, { id: runId, status: { $in: LIVE } }, { ...ACROSS_TENANTS, fields: ['owner', 'resumes'] });
     if (!row || (row.owner ?? null) !== from) return null;
     const before = row.resumes ?? null;
-    const after = [...readResumes(before), entry];
+    const history = readResumes(before);
+    // Compared as read; the UPDATE below changes nothing if the history moved since.
+    if (options.unlessResumedTo !== undefined && history.at(-1)?.to_process === options.unlessResumedTo) return null;
+    const after = [...history, entry];
     const changed = await em.nativeUpdate(
       ExecutionRun, { id: runId, owner: from, status: { $in: LIVE }, resumes: before }, { owner: to, resumes: writeResumes(after) }, ACROSS_TENANTS,
     );

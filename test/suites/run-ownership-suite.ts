@@ -140,7 +140,11 @@ export function runOwnershipSuite(backend: Backend): void {
     t.is(await ownership.liveOwner(run.id), null, 'live, with no owner');
     t.deepEqual(await ownership.claimForResume(run.id, null, 'owner-8', entry(null, 'owner-8')), [entry(null, 'owner-8')]);
     t.is(await ownership.liveOwner(run.id), 'owner-8');
-    t.deepEqual(await ownership.claimForResume(run.id, 'owner-8', 'owner-9', entry('owner-8', 'owner-9')), [entry(null, 'owner-8'), entry('owner-8', 'owner-9')]);
+    // A lapsed job lock of owner-8's: stale once owner-8 itself resumed the run (its last entry).
+    t.is(await ownership.claimForResume(run.id, 'owner-8', 'owner-9', entry('owner-8', 'owner-9'), { unlessResumedTo: 'owner-8' }), null, 'owner-8 executes a resume of it');
+    t.is(await ownership.liveOwner(run.id), 'owner-8', 'the refused claim changed nothing');
+    t.deepEqual(await ownership.resumesOf(run.id), [entry(null, 'owner-8')]);
+    t.deepEqual(await ownership.claimForResume(run.id, 'owner-8', 'owner-9', entry('owner-8', 'owner-9'), { unlessResumedTo: 'owner-7' }), [entry(null, 'owner-8'), entry('owner-8', 'owner-9')]);
     t.deepEqual(await ownership.resumesOf(run.id), [entry(null, 'owner-8'), entry('owner-8', 'owner-9')]);
     t.true(await ownership.finishOwned(run.id, 'owner-9', { status: 'completed', result: 'r' }, new Date()));
     t.false(await ownership.handOff(run.id, 'owner-9'), 'an ended run is not handed off');
