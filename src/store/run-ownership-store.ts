@@ -2,12 +2,12 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { Orm } from './init-orm.ts';
 import { CadreProcess, ExecutionRun, RunCheckpoint } from './entities/index.ts';
 import { readResumes, writeResumes } from './resume-history.ts';
-import { outcomeColumns } from './run-repository.ts';
+import { endRunRow, markRunRowRunning } from './run-row-statements.ts';
 import type { ClaimForResumeOptions, OwnedRun, RunOwnership } from '../domain/run-ownership.ts';
-import type { ResumeEntry, RunOutcome } from '../domain/run-records.ts';
+import type { ResumeEntry, RunOutcome, RunStatus } from '../domain/run-records.ts';
 import { MAX_PENDING_AGENT_REQUESTS, type AgentRequest } from '../domain/agent-requests.ts';
 
-const LIVE = ['pending', 'running'];
+const LIVE: RunStatus[] = ['pending', 'running'];
 /** Ownership is a host job across tenants: the tenant filter is off for every query here. */
 const ACROSS_TENANTS = { filters: false } as const;
 
@@ -68,22 +68,11 @@ export class SqlRunOwnership implements RunOwnership {
   }
 
   async markRunning(runId: number, processId: string, at: Date, traceId: string | null = null): Promise<boolean> {
-    const changed = await this.#em().nativeUpdate(
-      ExecutionRun, { id: runId, owner: processId, status: { $in: LIVE } }, { status: 'running', startedAt: at, traceId }, ACROSS_TENANTS,
-    );
-    return changed > 0;
+    return (await markRunRowRunning(this.#em(), { id: runId, owner: processId, statuses: LIVE }, at, traceId)) > 0;
   }
 
-  async finishOwned(runId: number, processId: string, outcome: RunOutcome, at: Date): Promise<boolean> {
-    const changed = await this.#em().nativeUpdate(
-      ExecutionRun,
-      { id: runId, owner: processId, status: { $in: LIVE } },
-      outcomeColumns(outcome, at),
-      ACROSS_TENANTS,
-    );
-    // An ended run is never resumed: its checkpoint goes with its end.
-    if (changed > 0) await this.#em().nativeDelete(RunCheckpoint, { runId });
-    return changed > 0;
+  finishOwned(runId: number, processId: string, outcome: RunOutcome, at: Date): Promise<boolean> {
+    return endRunRow(this.#em(), { id: runId, owner: processId, statuses: LIVE }, outcome, at);
   }
 
   async endedOwned(runId: number, processId: string): Promise<boolean> {

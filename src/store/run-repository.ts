@@ -1,13 +1,15 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { ExecutionRun, RunCheckpoint } from './entities/index.ts';
+import { ExecutionRun } from './entities/index.ts';
 import { deleteRunRecords } from './run-deletion.ts';
 import { readResumes } from './resume-history.ts';
 import { runListWhere } from './run-list-filter.ts';
-import { agentErrorsOf } from '../domain/run-summary.ts';
+import { countRunRows, endRunRow, markRunRowRunning } from './run-row-statements.ts';
 import { readHumanInputs } from '../domain/human-input.ts';
 import type { RunListQuery, RunRepository, Slice, ThreadRunSummary } from '../domain/repositories.ts';
 import type { RunOutcome, RunRecord, RunStatus } from '../domain/run-records.ts';
 import type { Budget } from '../domain/budget-schemas.ts';
+
+const LIVE: RunStatus[] = ['pending', 'running'];
 
 function toRecord(r: ExecutionRun): RunRecord {
   return {
@@ -33,19 +35,6 @@ function toRecord(r: ExecutionRun): RunRecord {
     resumes: readResumes(r.resumes),
     pendingInputs: r.status === 'waiting_input' ? readHumanInputs(r.humanInputs).pending : [],
     waitingSince: r.waitingSince ?? null,
-  };
-}
-
-/** A run's end as its row's columns: one mapping for every way a run's end is recorded. */
-export function outcomeColumns(outcome: RunOutcome, completedAt: Date) {
-  return {
-    status: outcome.status,
-    result: outcome.result ?? null,
-    error: outcome.error ?? null,
-    errorCode: outcome.errorCode ?? null,
-    statistics: outcome.statistics ?? null,
-    agentErrors: agentErrorsOf(outcome.statistics),
-    completedAt,
   };
 }
 
@@ -118,7 +107,7 @@ export class SqlRunRepository implements RunRepository {
   }
 
   countActive(): Promise<number> {
-    return this.#em.count(ExecutionRun, { status: { $in: ['pending', 'running'] } });
+    return countRunRows(this.#em, { tenantId: this.#tenantId, statuses: LIVE });
   }
 
   async discardRefused(id: number): Promise<void> {
@@ -129,18 +118,11 @@ export class SqlRunRepository implements RunRepository {
   }
 
   async markRunning(id: number, startedAt: Date, traceId: string | null = null): Promise<void> {
-    await this.#em.nativeUpdate(ExecutionRun, { id, status: 'pending' }, { status: 'running', startedAt, traceId });
+    await markRunRowRunning(this.#em, { id, tenantId: this.#tenantId, statuses: ['pending'] }, startedAt, traceId);
   }
 
-  async finish(id: number, outcome: RunOutcome, completedAt: Date): Promise<boolean> {
-    const changed = await this.#em.nativeUpdate(
-      ExecutionRun,
-      { id, status: { $in: ['pending', 'running'] } },
-      outcomeColumns(outcome, completedAt),
-    );
-    // An ended run is never resumed: its checkpoint (possibly MBs) goes with its end.
-    if (changed > 0) await this.#em.nativeDelete(RunCheckpoint, { runId: id });
-    return changed > 0;
+  finish(id: number, outcome: RunOutcome, completedAt: Date): Promise<boolean> {
+    return endRunRow(this.#em, { id, tenantId: this.#tenantId, statuses: LIVE }, outcome, completedAt);
   }
 
   async delete(id: number): Promise<boolean> {

@@ -90,15 +90,24 @@ export function storeSuite(backend: Backend): void {
     t.true(Number.isInteger(first.id));
     t.true(second.id > first.id);
     t.is(first.status, 'pending');
-    await repos.runs.markRunning(first.id, new Date());
-    t.is((await repos.runs.find(first.id))!.status, 'running');
-    t.true(await repos.runs.finish(first.id, { status: 'completed', result: 'done', statistics: { calls: 3 } }, new Date()));
+    // Whole milliseconds in the past, so every backend stores them exactly (no time zone shift, no rounding).
+    const startedAt = new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678));
+    const completedAt = new Date(startedAt.getTime() + 1_234);
+    await repos.runs.markRunning(first.id, startedAt, 'a'.repeat(32));
+    const running = (await repos.runs.find(first.id))!;
+    t.is(running.status, 'running');
+    t.is(running.startedAt?.toISOString(), startedAt.toISOString());
+    t.is(running.traceId, 'a'.repeat(32));
+    t.true(await repos.runs.finish(first.id, { status: 'completed', result: 'done', statistics: { calls: 3, agents: { 'w-1': { outcome: { status: 'failed' } } } } }, completedAt));
     t.false(await repos.runs.finish(first.id, { status: 'failed', error: 'late' }, new Date()));
     const done = await repos.runs.find(first.id);
     t.is(done!.status, 'completed');
     t.is(done!.result, 'done');
-    t.deepEqual(done!.statistics, { calls: 3 });
-    t.truthy(done!.completedAt);
+    t.deepEqual(done!.statistics, { calls: 3, agents: { 'w-1': { outcome: { status: 'failed' } } } });
+    t.is(done!.completedAt?.toISOString(), completedAt.toISOString());
+    t.is(done!.error, null);
+    // agent_errors is written with the end: the list filters on it in SQL.
+    t.deepEqual((await repos.runs.list({ page: 1, size: 10, hasErrors: true })).items.map((r) => r.id), [first.id]);
     t.deepEqual((await repos.runs.list({ page: 1, size: 10, status: 'completed' })).items.map((r) => r.id), [first.id]);
     t.deepEqual((await repos.runs.list({ page: 1, size: 10, hierarchyId: 'h-2' })).items.map((r) => r.id), [second.id]);
   });
