@@ -80,6 +80,8 @@ export interface RunRepository {
   find(id: number): Promise<RunRecord | null>;
   /** Whether the tenant has this run, without reading its row (its statistics can be hundreds of KB). */
   exists(id: number): Promise<boolean>;
+  /** The tenant's run's status alone (null: no such run): what a stream needs to open, without reading the row. */
+  statusOf(id: number): Promise<RunStatus | null>;
   /** `owner`: the process that will execute it at once (no queue); null/absent while it waits to be taken. */
   create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null; budget?: Budget | null; threadId?: string | null; metadata?: Record<string, unknown> | null; threadQueued?: boolean }): Promise<RunRecord>;
   threadSummary(threadId: string): Promise<ThreadRunSummary>;

@@ -10,7 +10,8 @@ import { terminalStatuses, type RunRecord } from '../domain/run-records.ts';
 export interface RunFeedSource {
   readonly eventLog: EventLog;
   get(repos: TenantRepositories, id: number): Promise<RunRecord>;
-  hasEnded(repos: TenantRepositories, run: RunRecord): Promise<boolean | 'poll'>;
+  status(repos: TenantRepositories, id: number): Promise<Pick<RunRecord, 'id' | 'status'>>;
+  hasEnded(repos: TenantRepositories, run: Pick<RunRecord, 'id' | 'status'>): Promise<boolean | 'poll'>;
   whenDone(repos: TenantRepositories, id: number): Promise<unknown> | undefined;
   exists(repos: TenantRepositories, id: number): Promise<boolean>;
 }
@@ -87,7 +88,7 @@ export async function* followRunEvents(
 ): AsyncGenerator<FeedItem, void, undefined> {
   let after = afterSequence;
   for (;;) {
-    const current = await source.get(repos, runId);
+    const current = await source.status(repos, runId);
     const feed = new EventFeed(options.signal);
     const follow: FollowOptions = {
       ...(polledFeeds && { polledFeeds }),

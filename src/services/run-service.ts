@@ -164,7 +164,7 @@ export class RunService {
    * another process: live when the event log carries other processes' events (Redis), else by
    * reading back what the owner stores ('poll'); either way the stream closes on the terminal event.
    */
-  async hasEnded(repos: TenantRepositories, run: RunRecord): Promise<boolean | 'poll'> {
+  async hasEnded(repos: TenantRepositories, run: Pick<RunRecord, 'id' | 'status'>): Promise<boolean | 'poll'> {
     if (this.#deps.runtime.isLive(repos.tenantId, run.id)) return false;
     if (terminalStatuses.has(run.status)) {
       // Its owner (maybe another process) records the end just before appending the terminal
@@ -194,6 +194,13 @@ export class RunService {
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
     await untilTerminalEvent(this.#deps.eventLog, id, TERMINAL_EVENT_WAIT_MS);
+  }
+
+  /** A run's id and status alone (404 when the tenant has no such run): what opening a stream needs. */
+  async status(repos: TenantRepositories, id: number): Promise<Pick<RunRecord, 'id' | 'status'>> {
+    const status = await repos.runs.statusOf(id);
+    if (status === null) throw runNotFound(id);
+    return { id, status };
   }
 
   async get(repos: TenantRepositories, id: number): Promise<RunRecord> {

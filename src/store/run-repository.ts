@@ -3,7 +3,7 @@ import { ExecutionRun } from './entities/index.ts';
 import { deleteRunRecords } from './run-deletion.ts';
 import { readResumes } from './resume-history.ts';
 import { runListWhere } from './run-list-filter.ts';
-import { countRunRows, endRunRow, markRunRowRunning } from './run-row-statements.ts';
+import { countRunRows, endRunRow, markRunRowRunning, runRowStatus } from './run-row-statements.ts';
 import { readHumanInputs } from '../domain/human-input.ts';
 import type { RunListQuery, RunRepository, Slice, ThreadRunSummary } from '../domain/repositories.ts';
 import type { RunOutcome, RunRecord, RunStatus } from '../domain/run-records.ts';
@@ -67,8 +67,12 @@ export class SqlRunRepository implements RunRepository {
   }
 
   async exists(id: number): Promise<boolean> {
-    // A count, not findOne: hydrating the row parses its JSON columns, ~1.5 ms for a big run's statistics.
-    return (await this.#em.count(ExecutionRun, { id })) > 0;
+    return (await this.statusOf(id)) !== null;
+  }
+
+  statusOf(id: number): Promise<RunStatus | null> {
+    // One column, not findOne: hydrating the row parses its JSON columns, ~1.5 ms for a big run's statistics.
+    return runRowStatus(this.#em, { id, tenantId: this.#tenantId });
   }
 
   async create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null; budget?: Budget | null; threadId?: string | null; metadata?: Record<string, unknown> | null; threadQueued?: boolean }): Promise<RunRecord> {

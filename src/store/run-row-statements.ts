@@ -47,6 +47,16 @@ export async function countRunRows(em: EntityManager, match: RunRowMatch): Promi
   return Number(row.n);
 }
 
+/** The status of the matching run (by id; tenant-scoped when the match has one), null when none matches. */
+export async function runRowStatus(em: EntityManager, match: Omit<RunRowMatch, 'statuses'> & { id: number }): Promise<RunStatus | null> {
+  const { id, tenantId } = match;
+  const row = await rowsOf(em).selectFrom('execution_run').select('status')
+    .where('id', '=', id)
+    .$if(tenantId !== undefined, (q) => q.where('tenant_id', '=', tenantId!))
+    .executeTakeFirst();
+  return row ? (row.status as RunStatus) : null;
+}
+
 /** status running from `startedAt`; resolves with the rows changed (0: no row matched). */
 export async function markRunRowRunning(em: EntityManager, match: RunRowMatch, startedAt: Date, traceId: string | null): Promise<number> {
   const platform = em.getPlatform();

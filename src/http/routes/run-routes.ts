@@ -169,7 +169,7 @@ export function runRoutes(runs: RunService, threads: ThreadService, sse: SseOpti
       body: runStreamSchema,
       async handle({ ctx, input, repos }) {
         noteRun(ctx, input.id);
-        const run = await runs.get(repos, input.id);
+        const run = await runs.status(repos, input.id);
         const raw = ctx.get('last-event-id') || input.last_event_id;
         const after = raw ? parseEventId(raw) : 0;
         if (after === undefined) throw new ValidationError(`Last-Event-ID: malformed event id "${raw}"`, undefined, 'INVALID_EVENT_ID');
