@@ -3,7 +3,7 @@ import { ExecutionRun } from './entities/index.ts';
 import { deleteRunRecords } from './run-deletion.ts';
 import { readResumes } from './resume-history.ts';
 import { runListWhere } from './run-list-filter.ts';
-import { countRunRows, endRunRow, markRunRowRunning, runRowStatus } from './run-row-statements.ts';
+import { countRunRows, endRunRow, insertRunRow, markRunRowRunning, runRowStatus } from './run-row-statements.ts';
 import { readHumanInputs } from '../domain/human-input.ts';
 import type { RunListQuery, RunRepository, Slice, ThreadRunSummary } from '../domain/repositories.ts';
 import type { RunOutcome, RunRecord, RunStatus } from '../domain/run-records.ts';
@@ -76,20 +76,23 @@ export class SqlRunRepository implements RunRepository {
   }
 
   async create(fields: { hierarchyId: string; task: string; topologySnapshot: Record<string, unknown>; owner?: string | null; budget?: Budget | null; threadId?: string | null; metadata?: Record<string, unknown> | null; threadQueued?: boolean }): Promise<RunRecord> {
-    const row = this.#em.create(ExecutionRun, {
+    const row = {
       tenantId: this.#tenantId,
       hierarchyId: fields.hierarchyId,
       threadId: fields.threadId ?? null,
+      threadQueued: fields.threadQueued ?? false,
       task: fields.task,
-      status: 'pending',
       topologySnapshot: fields.topologySnapshot,
       owner: fields.owner ?? null,
       budget: fields.budget ?? null,
       metadata: fields.metadata ?? null,
-      threadQueued: fields.threadQueued ?? false,
-    });
-    await this.#em.flush();
-    return toRecord(row);
+      createdAt: new Date(),
+    };
+    const id = await insertRunRow(this.#em, row);
+    return {
+      ...row, id, status: 'pending', result: null, error: null, errorCode: null, statistics: null, traceId: null,
+      startedAt: null, completedAt: null, resumes: [], pendingInputs: [], waitingSince: null,
+    };
   }
 
   async threadSummary(threadId: string): Promise<ThreadRunSummary> {

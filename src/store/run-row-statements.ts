@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
+import { SqlitePlatform, type SqlEntityManager } from '@mikro-orm/sql';
 import { agentErrorsOf } from '../domain/run-summary.ts';
 import type { RunOutcome, RunStatus } from '../domain/run-records.ts';
 
@@ -18,7 +18,11 @@ import type { RunOutcome, RunStatus } from '../domain/run-records.ts';
 /** The columns of `execution_run` and `run_checkpoint` written or matched here (entities/execution-run.entity.ts). */
 interface RunRowTables {
   execution_run: {
-    id: number; tenant_id: string; owner: string | null; status: string; started_at: unknown; trace_id: string | null;
+    /** Never null in a row: typed so because an insert leaves it out (the database assigns it). */
+    id: number | null;
+    tenant_id: string; hierarchy_id: string; thread_id: string | null; thread_queued: boolean | number; task: string;
+    topology_snapshot: string; budget: string | null; metadata: string | null; created_at: unknown;
+    owner: string | null; status: string; started_at: unknown; trace_id: string | null;
     result: string | null; error: string | null; error_code: string | null; statistics: string | null; agent_errors: number | null; completed_at: unknown;
   };
   run_checkpoint: { run_id: number };
@@ -45,6 +49,46 @@ export async function countRunRows(em: EntityManager, match: RunRowMatch): Promi
     .$if(owner !== undefined, (q) => q.where('owner', '=', owner!))
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** A new run's row, as runs/start writes it (status pending). */
+export interface NewRunRow {
+  tenantId: string;
+  hierarchyId: string;
+  threadId: string | null;
+  threadQueued: boolean;
+  task: string;
+  topologySnapshot: Record<string, unknown>;
+  owner: string | null;
+  budget: Record<string, unknown> | null;
+  metadata: Record<string, unknown> | null;
+  createdAt: Date;
+}
+
+const jsonOrNull = (value: Record<string, unknown> | null) => (value === null ? null : JSON.stringify(value));
+
+/** Inserts a pending run; resolves with its id (increasing: the table's autoincrement key). */
+export async function insertRunRow(em: EntityManager, run: NewRunRow): Promise<number> {
+  const platform = em.getPlatform();
+  const insert = rowsOf(em).insertInto('execution_run').values({
+    tenant_id: run.tenantId,
+    hierarchy_id: run.hierarchyId,
+    thread_id: run.threadId,
+    // libsql takes no boolean parameter (its binding aborts the process): SQLite stores 0/1 anyway.
+    thread_queued: platform instanceof SqlitePlatform ? Number(run.threadQueued) : run.threadQueued,
+    task: run.task,
+    status: 'pending',
+    topology_snapshot: JSON.stringify(run.topologySnapshot),
+    owner: run.owner,
+    budget: jsonOrNull(run.budget),
+    metadata: jsonOrNull(run.metadata),
+    created_at: platform.processDateProperty(run.createdAt),
+  });
+  // PostgreSQL and SQLite say the new key with RETURNING; MySQL and MariaDB as the insert id.
+  if (platform.usesReturningStatement()) return Number((await insert.returning('id').executeTakeFirstOrThrow()).id);
+  const { insertId } = await insert.executeTakeFirstOrThrow();
+  if (insertId === undefined) throw new Error('execution_run: the insert returned no id');
+  return Number(insertId);
 }
 
 /** The status of the matching run (by id; tenant-scoped when the match has one), null when none matches. */
@@ -76,7 +120,7 @@ export async function endRunRow(em: EntityManager, match: RunRowMatch & { id: nu
     result: outcome.result ?? null,
     error: outcome.error ?? null,
     error_code: outcome.errorCode ?? null,
-    statistics: statistics === null ? null : JSON.stringify(statistics),
+    statistics: jsonOrNull(statistics),
     agent_errors: agentErrorsOf(statistics),
     completed_at: platform.processDateProperty(completedAt),
   });
