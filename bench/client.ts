@@ -3,7 +3,8 @@
  * over loopback, answers with counters. Several run side by side so the client side is not the
  * bottleneck; every target (Cadre, the in-memory baseline, later Redis) gets this same code.
  */
-import { follow, Tally } from './sse-follower.ts';
+import { follow } from './sse-follower.ts';
+import { Tally } from './stream-tally.ts';
 import { followPeer } from './peer-follower.ts';
 import { Gate, mapLimit, postJson } from './http-json.ts';
 import { emptyCounters, type ClientJob, type ClientReply, type HistoryJob, type HistoryResult, type StreamsJob, type StreamCounters } from './protocol.ts';

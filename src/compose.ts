@@ -10,7 +10,8 @@ import { DEFAULT_MAX_THREADS_PER_TENANT } from './domain/thread-schemas.ts';
 import { DEFAULT_THREAD_CONTEXT } from './services/thread-context.ts';
 import { executeRoutes } from './http/routes/execute-route.ts';
 import { modelCheckRoutes } from './http/routes/model-check-route.ts';
-import { RunRuntime } from './host/run-runtime.ts';
+import type { RunRuntime } from './host/run-runtime.ts';
+import { DEFAULT_MAX_QUEUED_RUNS, makeRunRuntime } from './compose-run-runtime.ts';
 import { RunService } from './services/run-service.ts';
 import { AgentControlService } from './services/agent-control-service.ts';
 import { agentRoutes } from './http/routes/agent-routes.ts';
@@ -41,7 +42,6 @@ import { SqlRunCheckpoints } from './store/run-checkpoint-store.ts';
 import type { PlanLimits } from './services/run-planner.ts';
 import { DEFAULT_BUDGET_OUTPUT_TOKENS } from './domain/budget-schemas.ts';
 import { MeasuredEventLog } from './telemetry/measured-event-log.ts';
-import { ProcessTelemetry } from './telemetry/process-telemetry.ts';
 import { SqlRunWaiting } from './store/run-waiting-store.ts';
 import { HumanInputService } from './services/human-input-service.ts';
 import { humanInputRoutes } from './http/routes/human-input-routes.ts';
@@ -76,7 +76,6 @@ export interface Service {
 }
 
 const DEFAULT_MODEL_IDLE_TIMEOUT_MS = 60_000;
-const DEFAULT_MAX_QUEUED_RUNS = 1000;
 const DEFAULT_TENANT_MAX_ACTIVE_RUNS = 200;
 
 /** Wires store → event log → runtime → services → HTTP: the one place the layers meet. */
@@ -102,40 +101,7 @@ export function composeService(store: Store, options: ComposeOptions = {}): Serv
   const waiting = new SqlRunWaiting(store.orm);
   let host: ProcessHost | undefined;
   const processId = () => host!.processId;
-  const runtime = new RunRuntime({
-    eventLog,
-    logger,
-    maxConcurrentRuns: options.maxConcurrentRuns,
-    maxQueuedRuns: options.maxQueuedRuns ?? DEFAULT_MAX_QUEUED_RUNS,
-    telemetry: new ProcessTelemetry(metrics, options.tracer ?? null),
-    // Every write of a run's end is conditional on this process still owning it (fencing).
-    persistenceFor: () => ({
-      markRunning: async (id, at, traceId) => { await ownership.markRunning(id, processId(), at, traceId); },
-      finish: (id, outcome, at) => ownership.finishOwned(id, processId(), outcome, at),
-      markEnded: (id) => eventLog.markEnded(id),
-    }),
-    stillOwned: (id) => ownership.owns(id, processId()),
-    outbound,
-    checkpointIntervalMs: options.checkpointIntervalMs ?? 0,
-    // Durable runs: each settled step's checkpoint, fenced by this process's ownership.
-    saveCheckpoint: async (id, sequence, snapshot) => {
-      const started = performance.now();
-      if (!(await checkpoints.save(id, processId(), sequence, snapshot, new Date()))) {
-        // Saved in the background, a step's checkpoint can reach the store after this process
-        // recorded the run's end (which drops its checkpoint; the fenced save then selects
-        // nothing): an ended run needs none, and that is no loss of ownership.
-        if (await ownership.endedOwned(id, processId())) return;
-        throw new Error('this process no longer owns the run');
-      }
-      metrics.checkpointSeconds.observe((performance.now() - started) / 1000);
-      metrics.checkpointBytes.observe(Buffer.byteLength(snapshot));
-    },
-    // Human in the loop: a run waiting for nothing but people becomes a checkpoint (waiting_input, unowned).
-    parking: {
-      park: (id, pending, at) => waiting.park(id, processId(), pending, at),
-      handOff: (id) => ownership.handOff(id, processId()),
-    },
-  });
+  const runtime = makeRunRuntime({ eventLog, logger, metrics, outbound, ownership, waiting, checkpoints, processId }, options);
   const limits: PlanLimits = {
     timeoutMs: options.runTimeoutMs ?? 30 * 60 * 1000,
     maxSupervisorTurns: options.maxSupervisorTurns ?? 25,

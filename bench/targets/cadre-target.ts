@@ -1,12 +1,8 @@
 /** Cadre itself as a bench target: the real server process (cadre-host.ts → src/main.ts). */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ask, forkChild, stopChild } from '../child-processes.ts';
 import { mapLimit, postJson } from '../http-json.ts';
-import type { ServerReply } from '../protocol.ts';
-import { freePort, processCpuMs, waitHealthy, type Target, type Workload } from './target.ts';
+import { ForkedServer } from './forked-server.ts';
+import type { Target, Workload } from './target.ts';
 
 export interface CadreTargetOptions {
   /** Pass --cpu-prof to the server; profiles land in this directory. */
@@ -22,38 +18,29 @@ export class CadreTarget implements Target {
   readonly name = 'cadre';
   readonly needsTemplate = false;
   base = '';
-  readonly #opts: CadreTargetOptions;
-  #child?: ChildProcess;
-  #dir?: string;
-  #reqId = 0;
+  readonly #server: ForkedServer;
   readonly #hierarchies = new Map<string, string>();
 
   constructor(opts: CadreTargetOptions = {}) {
-    this.#opts = opts;
-  }
-
-  async launch(): Promise<void> {
-    const port = await freePort();
-    this.#dir = await mkdtemp(join(tmpdir(), 'cadre-bench-'));
     const execArgv = ['--expose-gc'];
-    if (this.#opts.cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${this.#opts.cpuProfDir}`);
-    this.#child = forkChild('./targets/cadre-host.ts', {
-      execArgv,
-      env: {
+    if (opts.cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
+    this.#server = new ForkedServer({
+      label: 'Cadre server', script: './targets/cadre-host.ts', dirPrefix: 'cadre-bench-', execArgv, healthPath: '/health', stopGraceMs: 30_000,
+      env: (port, dir) => ({
         ...process.env,
         PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
-        DATABASE_URL: join(this.#dir, 'cadre.sqlite'),
+        DATABASE_URL: join(dir, 'cadre.sqlite'),
         // Every scenario's runs execute at once; none waits for a slot.
         MAX_CONCURRENT_RUNS: '20000',
         // ...and no bound on queued or per-tenant active runs refuses them (every run is one tenant's).
         MAX_QUEUED_RUNS: '100000', TENANT_MAX_ACTIVE_RUNS: '100000',
-        ...this.#opts.env,
-      },
+        ...opts.env,
+      }),
     });
-    const origin = `http://127.0.0.1:${port}`;
-    const exited = new Promise<never>((_, reject) => this.#child!.once('exit', (code) => reject(new Error(`Cadre server exited (${code}) while starting`))));
-    await Promise.race([waitHealthy(`${origin}/health`, 60_000), exited]);
-    this.base = `${origin}/api/executor/v1`;
+  }
+
+  async launch(): Promise<void> {
+    this.base = `${await this.#server.launch()}/api/executor/v1`;
   }
 
   /**
@@ -97,20 +84,17 @@ export class CadreTarget implements Target {
     return hierarchy.data.id;
   }
 
-  async memory(): Promise<NodeJS.MemoryUsage> {
-    const reqId = ++this.#reqId;
-    const reply = await ask(this.#child!, { type: 'memory', reqId }, (r): r is ServerReply => (r as ServerReply).reqId === reqId, 60_000);
-    if (reply.type !== 'memory') throw new Error(`memory: ${reply.type === 'error' ? reply.error : reply.type}`);
-    return reply.usage;
+  memory(): Promise<NodeJS.MemoryUsage> {
+    return this.#server.memory();
   }
 
   /** The server's OS pid (a run's owner id names it: host-pid-random), undefined before launch. */
   get pid(): number | undefined {
-    return this.#child?.pid;
+    return this.#server.pid;
   }
 
   cpuMs(): Promise<number> {
-    return processCpuMs(this.#child?.pid);
+    return this.#server.cpuMs();
   }
 
   async waitRunning(ids: number[], timeoutMs: number): Promise<boolean> {
@@ -173,8 +157,7 @@ export class CadreTarget implements Target {
     await this.launch();
   }
 
-  async stop(): Promise<void> {
-    if (this.#child) await stopChild(this.#child, 30_000);
-    if (this.#dir) await rm(this.#dir, { recursive: true, force: true });
+  stop(): Promise<void> {
+    return this.#server.stop();
   }
 }

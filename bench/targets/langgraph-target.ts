@@ -5,14 +5,9 @@
  * its threads API from here. `base` is the server's origin. Memory is process.memoryUsage()
  * after a full gc, answered over IPC by our launcher, as Cadre's host answers it.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ask, forkChild, stopChild } from '../child-processes.ts';
 import { mapLimit } from '../http-json.ts';
-import type { ServerReply } from '../protocol.ts';
-import { freePort, processCpuMs, waitHealthy, type Target, type Workload } from './target.ts';
+import { ForkedServer } from './forked-server.ts';
+import type { Target, Workload } from './target.ts';
 
 /** The graph id in bench/peer/server.ts; the server registers an assistant under that name. */
 export const PEER_ASSISTANT = 'supervisor';
@@ -43,29 +38,20 @@ export class LangGraphTarget implements Target {
   readonly name = 'langgraph';
   readonly needsTemplate = false;
   base = '';
-  readonly #workers: number;
-  #child?: ChildProcess;
-  #dir?: string;
-  #reqId = 0;
+  readonly #server: ForkedServer;
   /** Background runs (memory case) by the ids handed to the scenario. */
   #runs: Array<{ thread: string; run: string }> = [];
 
   /** `workers`: the server's queue workers, each runs one run at a time (≥ the largest case's live runs). */
   constructor(workers = 250) {
-    this.#workers = workers;
+    this.#server = new ForkedServer({
+      label: 'LangGraph server', script: './peer/server.ts', dirPrefix: 'langgraph-peer-', execArgv: ['--expose-gc'], healthPath: '/ok', stopGraceMs: 15_000,
+      env: (port, dir) => ({ ...process.env, ...OFFLINE_ENV, PORT: String(port), LANGGRAPH_PEER_CWD: dir, LANGGRAPH_PEER_WORKERS: String(workers) }),
+    });
   }
 
   async launch(): Promise<void> {
-    const port = await freePort();
-    this.#dir = await mkdtemp(join(tmpdir(), 'langgraph-peer-'));
-    this.#child = forkChild('./peer/server.ts', {
-      execArgv: ['--expose-gc'],
-      env: { ...process.env, ...OFFLINE_ENV, PORT: String(port), LANGGRAPH_PEER_CWD: this.#dir, LANGGRAPH_PEER_WORKERS: String(this.#workers) },
-    });
-    const exited = new Promise<never>((_, reject) => this.#child!.once('exit', (code) => reject(new Error(`LangGraph server exited (${code}) while starting`))));
-    const origin = `http://127.0.0.1:${port}`;
-    await Promise.race([waitHealthy(`${origin}/ok`, 60_000), exited]);
-    this.base = origin;
+    this.base = await this.#server.launch();
   }
 
   /** The graph is fixed; the workload's pace travels with each run (its configurable). */
@@ -84,15 +70,12 @@ export class LangGraphTarget implements Target {
     });
   }
 
-  async memory(): Promise<NodeJS.MemoryUsage> {
-    const reqId = ++this.#reqId;
-    const reply = await ask(this.#child!, { type: 'memory', reqId }, (r): r is ServerReply => (r as ServerReply).reqId === reqId, 60_000);
-    if (reply.type !== 'memory') throw new Error(`memory: ${reply.type === 'error' ? reply.error : reply.type}`);
-    return reply.usage;
+  memory(): Promise<NodeJS.MemoryUsage> {
+    return this.#server.memory();
   }
 
   cpuMs(): Promise<number> {
-    return processCpuMs(this.#child?.pid);
+    return this.#server.cpuMs();
   }
 
   #run(id: number): { thread: string; run: string } {
@@ -141,9 +124,7 @@ export class LangGraphTarget implements Target {
   }
 
   async stop(): Promise<void> {
-    if (this.#child) await stopChild(this.#child, 15_000);
-    this.#child = undefined;
+    await this.#server.stop();
     this.#runs = [];
-    if (this.#dir) await rm(this.#dir, { recursive: true, force: true });
   }
 }

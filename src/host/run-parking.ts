@@ -5,8 +5,7 @@ import type { HumanResponse, PendingInput } from '../domain/human-input.ts';
 import type { RunEventWriter } from '../events/run-event-writer.ts';
 import type { RunOutcome } from '../domain/run-records.ts';
 import type { Logger } from '../logging/logger.ts';
-// A cycle with run-runtime.ts, read only when a run parks (long after both modules loaded).
-import { HANDED_OFF } from './run-runtime.ts';
+import { HANDED_OFF } from './run-outcomes.ts';
 
 /**
  * Human in the loop, as the process executing a run sees it. A run whose every remaining piece

@@ -1,49 +1,19 @@
-import type { Actor } from 'xstate';
-import type { runMachine } from '../actors/run-machine.ts';
 import { describeActor, type ActorNode } from '../actors/actor-tree.ts';
-import type { RunPlan } from '../actors/run-plan.ts';
-import type { RunEventWriter } from '../events/run-event-writer.ts';
 import type { RunLaunch, RunRestore, RuntimeDeps } from './run-launch.ts';
 import type { RunOutcome } from '../domain/run-records.ts';
 import { UnavailableError } from '../errors/app-error.ts';
 import { createRunActor } from './run-actor.ts';
 import { checkpointAwaitsHuman } from '../actors/human-input.ts';
 import { deliverHumanResponse, parkRun } from './run-parking.ts';
+import { handOffRuns, untilOrDeadline } from './run-hand-off.ts';
+import type { LiveRun } from './live-run.ts';
+import { OWNER_LOST } from './run-outcomes.ts';
 import { controlAgent, type AgentAnswer, type AgentRequest } from './agent-control.ts';
 import { RunInspection } from './run-inspection.ts';
 import type { InspectionListener } from '../domain/inspection-schemas.ts';
 
 export type { RunLaunch, RunRestore, RuntimeDeps } from './run-launch.ts';
-
-interface LiveRun {
-  plan: RunPlan;
-  launch: RunLaunch;
-  restore: RunRestore | null;
-  /** Null while the run waits for a slot. */
-  actor: Actor<typeof runMachine> | null;
-  cancelRequested: boolean;
-  /** Whether it occupies one of the concurrency slots (a run cancelled while queued does not). */
-  holdsSlot: boolean;
-  done: Promise<RunOutcome>;
-  settle: { resolve(outcome: RunOutcome): void; reject(err: unknown): void };
-  writer: RunEventWriter | null;
-  /** Set once the run left the directory (ended, crashed or abandoned): later callbacks are no-ops. */
-  released: boolean;
-  /** Some call of it waits for a human: each checkpoint looks whether the run waits for nothing else (then it is parked). */
-  humanAsked: boolean;
-  parking: boolean;
-  /** Made when a developer first inspects the run (see run-inspection.ts). */
-  inspection: RunInspection | null;
-}
-
-/** The outcome a process reports for a run it lost: another process recorded its real end. */
-export const OWNER_LOST = 'owner lost';
-
-/** The outcome a process reports for a run it handed on at shutdown: another process continues it from its checkpoint. */
-export const HANDED_OFF = 'handed off';
-
-/** The outcome a process reports for a run it gave back at shutdown before starting it: another process starts it. */
-export const HANDED_BACK = 'handed back';
+export { HANDED_BACK, HANDED_OFF, OWNER_LOST } from './run-outcomes.ts';
 
 /**
  * The runs this process executes or has queued. Its directory (run id → run actor) serves
@@ -269,59 +239,20 @@ export class RunRuntime {
 
   /**
    * A rolling deploy's shutdown: stops taking runs and hands every durable run on instead of
-   * cancelling it (runs whose policy is `fail` are cancelled as by `shutdown`). Each gets up to
-   * `graceMs` to store its next checkpoint (a step settling, so a turn about to finish is not
-   * thrown away); then its last checkpoint is taken, it is stopped here without writing more,
-   * `giveUp` releases its ownership and its `done` resolves `failed` "handed off". Runs still
-   * waiting for a slot are given up as they are ("handed back": they start anew elsewhere). A
-   * run whose checkpoint cannot be stored is cancelled instead.
+   * cancelling it (runs whose policy is `fail` are cancelled as by `shutdown`); see
+   * run-hand-off.ts. `giveUp` releases a run's ownership once it is stopped here. A run whose
+   * checkpoint cannot be stored is cancelled instead.
    */
   async handOff(graceMs: number, giveUp: (runId: number) => Promise<void>): Promise<{ handedOff: number[]; handedBack: number[] }> {
     this.#accepting = false;
-    const all = [...this.#directory.values()];
-    const durable = all.filter((run) => run.plan.onOwnerLost === 'resume' && this.#deps.saveCheckpoint);
-    const others = all.filter((run) => !durable.includes(run));
-    for (const run of others) this.cancel(run.plan.tenantId, run.plan.runId);
-    const deadline = untilOrDeadline(new Promise(() => {}), graceMs);
-    await Promise.all([
-      ...durable.map((run) => run.writer?.nextCheckpointStored(Promise.race([run.done, deadline]))),
-      untilOrDeadline(Promise.allSettled(others.map((run) => run.done)), graceMs),
-    ]);
-    const handedOff: number[] = [];
-    const handedBack: number[] = [];
-    await Promise.all(durable.map(async (run) => {
-      if (run.released) return; // it ended meanwhile
-      const { runId } = run.plan;
-      let stopped = !run.actor;
-      try {
-        // Out of the directory before it stops: its actor's completion must not settle it (with no
-        // output) nor start a queued run in the slot it leaves.
-        if (run.actor) await run.writer!.finalCheckpoint(() => { this.#forget(run); stopped = true; run.actor!.stop(); });
-        else this.#forget(run);
-      } catch (err) {
-        if (!stopped) {
-          this.#deps.logger.error('run could not be handed on; cancelling it', { run_id: runId, error: String(err) });
-          return;
-        }
-        // Stopped here, its last checkpoint not stored: handed on all the same, to resume from its previous one.
-        this.#deps.logger.error('the last checkpoint of a run handed on could not be stored; it resumes from its previous one', { run_id: runId, error: String(err) });
-      }
-      try {
-        await giveUp(runId);
-      } catch (err) {
-        // Stopped and out of the directory, but still ours: once this process deregisters its
-        // lease lapses, and another process resumes it as a lost owner's. It is settled either way,
-        // or its job (and the queue's close, and so the process's exit) would wait for it forever.
-        this.#deps.logger.error('run could not be handed on; it resumes elsewhere once this process\'s lease lapses', { run_id: runId, error: String(err) });
-        run.settle.resolve({ status: 'failed', error: OWNER_LOST });
-        return;
-      }
-      (run.actor ? handedOff : handedBack).push(runId);
-      run.settle.resolve({ status: 'failed', error: run.actor ? HANDED_OFF : HANDED_BACK });
-    }));
+    const handed = await handOffRuns({
+      runs: [...this.#directory.values()], checkpoints: Boolean(this.#deps.saveCheckpoint), logger: this.#deps.logger,
+      cancel: (run) => this.cancel(run.plan.tenantId, run.plan.runId),
+      forget: (run) => this.#forget(run),
+    }, graceMs, giveUp);
     // What could not be handed on (or ended in time) is cancelled, as a plain shutdown does.
     if (this.#directory.size > 0) await this.shutdown(0);
-    return { handedOff, handedBack };
+    return handed;
   }
 
   /** A request for one agent of a run executing (or queued) here; null when the run is not here for the tenant. */
@@ -366,14 +297,4 @@ export class RunRuntime {
     }, parking, this.#deps.logger);
     if (!parked) entry.parking = false;
   }
-}
-
-/** Resolves when `work` settles or after `ms`, whichever comes first. */
-async function untilOrDeadline(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  await Promise.race([work, deadline]);
-  clearTimeout(timer);
 }

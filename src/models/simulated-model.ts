@@ -15,7 +15,8 @@ import type {
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
 import { z } from 'zod';
-import { buildScript, lastUserText, prng } from './simulated-script.ts';
+import { buildScript, prng } from './simulated-script.ts';
+import { lastUserText } from './simulated-prompt.ts';
 import { tckAnswerOf } from './a2a-tck-scenarios.ts';
 import type { ScriptStep } from './simulated-script.ts';
 

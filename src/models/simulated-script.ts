@@ -1,18 +1,15 @@
-// Pure, deterministic "brain" of the simulated model: reads a call's prompt and
-// tools and decides the whole turn up front as a list of stream parts. Timing,
-// abort and errors live in simulated-model.ts so this file stays side-effect free.
+// Pure, deterministic "brain" of the simulated model: reads a call's prompt (through
+// simulated-prompt.ts) and tools and decides the whole turn up front as a list of stream
+// parts. Timing, abort and errors live in simulated-model.ts so this file stays side-effect free.
 import { isWorkerTool, simulatedToolInput } from './simulated-tool-use.ts';
+import { countPromptWords, currentTask, lastUserText, outputText, parseIdentity, toolResultsOf, userTexts } from './simulated-prompt.ts';
 import type {
   LanguageModelV3CallOptions,
   LanguageModelV3FinishReason,
   LanguageModelV3FunctionTool,
-  LanguageModelV3Prompt,
   LanguageModelV3StreamPart,
-  LanguageModelV3ToolResultOutput,
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
-
-export type Identity = { agentName: string; role: string };
 
 export type ScriptOptions = {
   replyTokens: number;
@@ -79,84 +76,6 @@ function truncate(text: string, max: number): string {
   return flat.length <= max ? flat : `${flat.slice(0, max - 1).trimEnd()}…`;
 }
 
-function userTexts(prompt: LanguageModelV3Prompt): string[] {
-  const texts: string[] = [];
-  for (const m of prompt) {
-    if (m.role !== 'user') continue;
-    texts.push(m.content.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('\n'));
-  }
-  return texts;
-}
-
-/**
- * The conversation of the task at hand, without the earlier turns it continues (a thread's
- * earlier runs: a user message answered by a plain-text assistant message, then another user
- * message), so a supervisor's turn count and task are this task's.
- */
-function currentTask(prompt: LanguageModelV3Prompt): LanguageModelV3Prompt {
-  const messages = prompt.filter((m) => m.role !== 'system');
-  let start = 0;
-  while (
-    messages[start]?.role === 'user' && messages[start + 1]?.role === 'assistant'
-    && messages[start + 2]?.role === 'user'
-    && !(messages[start + 1]!.content as Array<{ type: string }>).some((p) => p.type === 'tool-call')
-  ) start += 2;
-  return messages.slice(start);
-}
-
-/** The task a worker answers and the marker check use: the last user message. */
-export function lastUserText(prompt: LanguageModelV3Prompt): string {
-  return userTexts(prompt).at(-1) ?? '';
-}
-
-/**
- * Identity from the system prompt. Format (first line of the first system
- * message): "You are <name>, <role>." — e.g. "You are Ada, a data analyst."
- * Anything else falls back to "assistant".
- */
-export function parseIdentity(prompt: LanguageModelV3Prompt): Identity {
-  const system = prompt.find((m) => m.role === 'system');
-  const firstLine = system?.role === 'system' ? (system.content.split('\n')[0] ?? '') : '';
-  const match = /^\s*You are ([^,]+),\s*(.+?)\.?\s*$/.exec(firstLine);
-  if (match?.[1] && match[2]) return { agentName: match[1].trim(), role: match[2].trim() };
-  return { agentName: 'assistant', role: 'assistant' };
-}
-
-function outputText(output: LanguageModelV3ToolResultOutput): string {
-  switch (output.type) {
-    case 'text':
-      return output.value;
-    case 'json':
-      return JSON.stringify(output.value);
-    case 'error-text':
-      return `error: ${output.value}`;
-    case 'error-json':
-      return `error: ${JSON.stringify(output.value)}`;
-    case 'execution-denied':
-      return `denied${output.reason ? `: ${output.reason}` : ''}`;
-    case 'content':
-      return output.value.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join(' ');
-  }
-}
-
-/** Every word the prompt carries, as a rough input-token estimate. */
-function countPromptWords(prompt: LanguageModelV3Prompt): number {
-  const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
-  let n = 0;
-  for (const m of prompt) {
-    if (m.role === 'system') {
-      n += words(m.content);
-      continue;
-    }
-    for (const p of m.content) {
-      if (p.type === 'text' || p.type === 'reasoning') n += words(p.text);
-      else if (p.type === 'tool-call') n += words(JSON.stringify(p.input ?? null));
-      else if (p.type === 'tool-result') n += words(outputText(p.output));
-    }
-  }
-  return n;
-}
-
 type ToolCallPlan = { id: string; name: string; input: string };
 
 type Turn = {
@@ -212,13 +131,6 @@ function supervisorTurn(
     text: `Synthesis of ${digest.length} results for task: ${task}. ${digest.join('; ')}`,
     calls: [],
   };
-}
-
-/** The tool results of a worker's conversation so far, in order. */
-function toolResultsOf(prompt: LanguageModelV3Prompt): Array<{ name: string; text: string }> {
-  return prompt.flatMap((m) => (m.role === 'tool'
-    ? m.content.flatMap((p) => (p.type === 'tool-result' ? [{ name: p.toolName, text: outputText(p.output) }] : []))
-    : []));
 }
 
 function workerTurn(options: LanguageModelV3CallOptions, opts: ScriptOptions): Turn {
