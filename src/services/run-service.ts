@@ -4,9 +4,9 @@ import { HANDED_BACK, type RunRuntime } from '../host/run-runtime.ts';
 import type { ProcessHost } from '../host/process-host.ts';
 import type { QueuedRun, RunQueue } from '../host/run-queue.ts';
 import { endLostRun } from '../host/lost-run-ending.ts';
+import { untilOrDeadline } from '../host/run-hand-off.ts';
 import type { ControlAnswer, ControlChannel, ControlRequest } from '../host/control-channel.ts';
 import type { RunOwnership } from '../domain/run-ownership.ts';
-import type { ActorNode } from '../actors/actor-tree.ts';
 import { topologyOf } from '../actors/run-plan.ts';
 import type { RunListQuery, Slice, TenantRepositories } from '../domain/repositories.ts';
 import { terminalStatuses, type RunOutcome, type RunRecord } from '../domain/run-records.ts';
@@ -17,7 +17,7 @@ import { readAllEvents, readEventPage, untilTerminalEvent, type EventPage } from
 import { RunAdmission, type AdmissionLimits } from './run-admission.ts';
 import { contextForRun, DEFAULT_THREAD_CONTEXT } from './thread-context.ts';
 import type { ThreadTurn } from '../actors/run-plan.ts';
-import { inspectAt, type TimeTravelAnswer } from './run-time-travel.ts';
+import { runTree, type RunTreeAnswer } from './run-tree.ts';
 
 export interface RunServiceDeps {
   runtime: RunRuntime;
@@ -190,7 +190,7 @@ export class RunService {
       await local.catch(() => undefined);
       return;
     }
-    while (!terminalStatuses.has((await this.get(repos, id)).status)) {
+    while (!terminalStatuses.has((await this.status(repos, id)).status)) {
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
     await untilTerminalEvent(this.#deps.eventLog, id, TERMINAL_EVENT_WAIT_MS);
@@ -216,11 +216,8 @@ export class RunService {
     const { runtime, queue, ownership, host } = this.#deps;
     const waitMs = this.#deps.cancelWaitMs ?? 5000;
     if (runtime.cancel(repos.tenantId, id)) {
-      const done = runtime.whenDone(id);
-      let timer: NodeJS.Timeout | undefined;
-      const wait = new Promise<void>((resolve) => { timer = setTimeout(resolve, waitMs); });
-      await Promise.race([done?.catch(() => undefined), wait]);
-      clearTimeout(timer);
+      // Its end is reported by the runtime; here it is only waited for.
+      await untilOrDeadline(runtime.whenDone(id)?.catch(() => undefined) ?? Promise.resolve(), waitMs);
     } else if (run.owner === null && (run.threadQueued || (queue ? await queue.withdraw(id) : true)) && await ownership.claim(id, null, host.processId)) {
       // Never taken by any process (enqueued behind its thread, withdrawn from the queue, or left
       // by a version without leases): this process ends it, with the terminal event its stream needs.
@@ -279,33 +276,14 @@ export class RunService {
     }
     // Inspection relays are the InspectionRelay's (routed there by the composition root): never a cancel.
     if (request.kind !== 'cancel' || !runtime.cancel(request.tenantId, request.runId)) return { found: false };
-    let timer: NodeJS.Timeout | undefined;
-    const wait = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#deps.cancelWaitMs ?? 5000); });
-    await Promise.race([runtime.whenDone(request.runId)?.catch(() => undefined), wait]);
-    clearTimeout(timer);
+    await untilOrDeadline(runtime.whenDone(request.runId)?.catch(() => undefined) ?? Promise.resolve(), this.#deps.cancelWaitMs ?? 5000);
     return { found: true };
-  }
-
-  async #treeFromOwner(repos: TenantRepositories, id: number): Promise<ActorNode | null> {
-    const { ownership } = this.#deps;
-    const asked = new Date();
-    if (!(await ownership.requestInspect(id, repos.tenantId, asked))) return null;
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline) {
-      const published = await ownership.publishedTree(id, repos.tenantId);
-      if (published && published.at.getTime() >= asked.getTime()) return published.tree as unknown as ActorNode;
-      const run = await this.get(repos, id);
-      if (terminalStatuses.has(run.status)) return null;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    return null;
   }
 
   async #waitForEnd(repos: TenantRepositories, id: number, deadlineMs: number): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     while (Date.now() < deadline) {
-      const run = await this.get(repos, id);
-      if (terminalStatuses.has(run.status)) {
+      if (terminalStatuses.has((await this.status(repos, id)).status)) {
         await untilTerminalEvent(this.#deps.eventLog, id, Math.max(0, Math.min(TERMINAL_EVENT_WAIT_MS, deadline - Date.now())));
         return;
       }
@@ -313,24 +291,9 @@ export class RunService {
     }
   }
 
-  /** The run's tree: live, or the final one; with `atSequence`, as it was at that event (time travel, see run-time-travel.ts). */
-  async inspect(repos: TenantRepositories, id: number, atSequence?: number): Promise<{ run_id: number; live: boolean; status: string; tree: ActorNode | null } | TimeTravelAnswer> {
-    const run = await this.get(repos, id);
-    if (atSequence !== undefined) return inspectAt(this.#deps.eventLog, run, atSequence);
-    const live = this.#deps.runtime.inspect(repos.tenantId, id);
-    if (live) return { run_id: id, live: true, status: run.status, tree: live };
-    const { control } = this.#deps;
-    if (control && run.owner && !terminalStatuses.has(run.status)) {
-      // Executing in another process: its owner describes the live tree.
-      const answer = await control.ask(run.owner, { kind: 'inspect', runId: id, tenantId: repos.tenantId }, 3000);
-      if (answer?.found && answer.tree) return { run_id: id, live: true, status: run.status, tree: answer.tree };
-    } else if (run.owner && !terminalStatuses.has(run.status)) {
-      // Without Redis the owner answers through the database, with its next heartbeat.
-      const tree = await this.#treeFromOwner(repos, id);
-      if (tree) return { run_id: id, live: true, status: run.status, tree };
-    }
-    const stored = (run.statistics?.actor_tree as ActorNode | undefined) ?? null;
-    return { run_id: id, live: false, status: run.status, tree: stored };
+  /** The run's tree: live, or the final one; with `atSequence`, as it was at that event (see run-tree.ts). */
+  async inspect(repos: TenantRepositories, id: number, atSequence?: number): Promise<RunTreeAnswer> {
+    return runTree(this.#deps, repos, await this.get(repos, id), atSequence);
   }
 
   /** Every stored event of a run, parsed (the run's tenant is checked by the caller). */
