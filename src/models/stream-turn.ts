@@ -100,17 +100,24 @@ export class StreamIdleTimeoutError extends Error {
  * request (its fetch sees the signal) so the call ends with an error instead of hanging.
  */
 class IdleWatch {
-  readonly error: StreamIdleTimeoutError;
+  readonly #ms: number;
   readonly #controller = new AbortController();
   readonly #timer: NodeJS.Timeout;
   #onFire: (() => void) | undefined;
+  // Made when first needed: an Error captures a stack, and almost every call ends without one.
+  #error: StreamIdleTimeoutError | undefined;
 
   constructor(ms: number) {
-    this.error = new StreamIdleTimeoutError(ms);
+    this.#ms = ms;
     this.#timer = setTimeout(() => {
       this.#controller.abort(this.error);
       this.#onFire?.();
     }, ms);
+  }
+
+  get error(): StreamIdleTimeoutError {
+    this.#error ??= new StreamIdleTimeoutError(this.#ms);
+    return this.#error;
   }
 
   get signal(): AbortSignal {
