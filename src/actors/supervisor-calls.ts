@@ -89,3 +89,68 @@ export function supervisorPartial(
   });
   return joinPartial([...assistantTexts(context.messages), ...answered, ...current, turnText]);
 }
+
+/** What a dispatch step decided: the calls' new state, and which were answered at once or handed to a child. */
+export interface DispatchPlan {
+  calls: PendingCall[];
+  dispatchCount: number;
+  /** Answered without a child (unknown tool, bad input, a cached duplicate): only the cached ones are announced. */
+  answered: Array<{ child: ChildSpec; call: PendingCall }>;
+  /** Handed to a child now, with the task as the child receives it. */
+  started: Array<{ child: ChildSpec; call: PendingCall; task: string }>;
+}
+
+/**
+ * Answers unknown tools and duplicates at once, then hands out what may start now (a twin of a
+ * running call with prevent_duplicate waits for its result instead). Pure: the machine emits
+ * and sends what the plan says.
+ */
+export function planDispatch(
+  context: { agent: { agentId: string }; calls: PendingCall[]; children: ChildSpec[]; cache: Record<string, string>; parallel: boolean; shareContext: boolean; finished: Array<{ name: string; output: string }>; dispatchCount: number },
+  now: number,
+): DispatchPlan {
+  let dispatchCount = context.dispatchCount;
+  const calls = context.calls.map((c) => ({ ...c }));
+  const answered: DispatchPlan['answered'] = [];
+  const started: DispatchPlan['started'] = [];
+  for (const call of calls.filter((c) => c.status === 'queued')) {
+    const child = context.children.find((ch) => ch.toolName === call.toolName);
+    if (!child || call.error) {
+      Object.assign(call, { status: 'done', ok: false, output: call.error ?? `unknown tool "${call.toolName}"` });
+      continue;
+    }
+    const key = dedupeKey(call.toolName, call.task);
+    if (child.preventDuplicate && key in context.cache) {
+      Object.assign(call, { status: 'done', ok: true, output: context.cache[key], deduplicated: true, startedAt: now });
+      answered.push({ child, call });
+    }
+  }
+  for (const call of callsToDispatch(calls, context.parallel)) {
+    const child = context.children.find((ch) => ch.toolName === call.toolName)!;
+    const twin = child.preventDuplicate
+      ? calls.find((c) => c !== call && c.status === 'running' && c.toolName === call.toolName && c.task === call.task)
+      : undefined;
+    if (twin) {
+      Object.assign(call, { status: 'waiting', waitingFor: twin.dispatchId, startedAt: now });
+      continue;
+    }
+    const task = context.shareContext ? enrichTask(call.task, context.finished, child.kind === 'team' ? 'teams' : 'workers') : call.task;
+    Object.assign(call, { status: 'running', dispatchId: `${context.agent.agentId}#${++dispatchCount}`, startedAt: now });
+    started.push({ child, call, task });
+  }
+  return { calls, dispatchCount, answered, started };
+}
+
+/** The data of a `*_completed` dispatch event. */
+export function completionData(child: ChildSpec, call: PendingCall, now: number): Record<string, unknown> {
+  return {
+    team_name: child.teamName,
+    ...(child.kind === 'worker' && { worker_name: child.name }),
+    tool_call_id: call.toolCallId,
+    ok: call.ok,
+    status: call.outcome?.status ?? (call.ok ? 'completed' : 'failed'),
+    ...(call.outcome && { outcome: call.outcome }),
+    deduplicated: call.deduplicated,
+    duration_ms: now - call.startedAt,
+  };
+}

@@ -10,7 +10,7 @@ import {
 } from './agent-loop.ts';
 import { addUsage, outcomeText } from './agent-outcome.ts';
 import {
-  callsToDispatch, dedupeKey, enrichTask, newCall, supervisorPartial, type ChildSpec, type PendingCall,
+  completionData, dedupeKey, newCall, planDispatch, supervisorPartial, type ChildSpec, type PendingCall,
 } from './supervisor-calls.ts';
 import type { AgentPlan } from './run-plan.ts';
 import { resourcesOf } from './run-resources.ts';
@@ -79,39 +79,15 @@ const supervisorMachine = setup({
     },
     /** Answers unknown tools and duplicates at once, then hands out what may start now. */
     dispatch: enqueueActions(({ context, enqueue, system }) => {
-      const now = Date.now();
-      let dispatchCount = context.dispatchCount;
-      const calls = context.calls.map((c) => ({ ...c }));
-      for (const call of calls.filter((c) => c.status === 'queued')) {
-        const child = context.children.find((ch) => ch.toolName === call.toolName);
-        if (!child || call.error) {
-          Object.assign(call, { status: 'done', ok: false, output: call.error ?? `unknown tool "${call.toolName}"` });
-          continue;
-        }
-        const key = dedupeKey(call.toolName, call.task);
-        if (child.preventDuplicate && key in context.cache) {
-          Object.assign(call, { status: 'done', ok: true, output: context.cache[key], deduplicated: true, startedAt: now });
-          enqueue(() => emitCompletion(system, context, child, call));
-        }
-      }
-      for (const call of callsToDispatch(calls, context.parallel)) {
-        const child = context.children.find((ch) => ch.toolName === call.toolName)!;
-        const twin = child.preventDuplicate
-          ? calls.find((c) => c !== call && c.status === 'running' && c.toolName === call.toolName && c.task === call.task)
-          : undefined;
-        if (twin) {
-          Object.assign(call, { status: 'waiting', waitingFor: twin.dispatchId, startedAt: now });
-          continue;
-        }
-        const task = context.shareContext ? enrichTask(call.task, context.finished, child.kind === 'team' ? 'teams' : 'workers') : call.task;
-        const dispatchId = `${context.agent.agentId}#${++dispatchCount}`;
-        Object.assign(call, { status: 'running', dispatchId, startedAt: now });
+      const plan = planDispatch(context, Date.now());
+      for (const { child, call } of plan.answered) enqueue(() => emitCompletion(system, context, child, call));
+      for (const { child, call, task } of plan.started) {
         enqueue(() => emitVia(system, context.agent, 'dispatch', child.kind, child.kind === 'team'
           ? { team_name: child.teamName, task, tool_call_id: call.toolCallId }
           : { team_name: child.teamName, worker_name: child.name, task, tool_call_id: call.toolCallId }));
-        enqueue.sendTo(child.actorId, { type: 'TASK', callId: dispatchId, task, trace: context.turnSpan } satisfies TaskEvent);
+        enqueue.sendTo(child.actorId, { type: 'TASK', callId: call.dispatchId!, task, trace: context.turnSpan } satisfies TaskEvent);
       }
-      enqueue.assign({ calls, dispatchCount });
+      enqueue.assign({ calls: plan.calls, dispatchCount: plan.dispatchCount });
     }),
     recordResult: enqueueActions(({ context, enqueue, system }, result: ResultEvent) => {
       const owner = context.calls.find((c) => c.dispatchId === result.callId && c.status === 'running');
@@ -309,14 +285,5 @@ export const teamSupervisorMachine = supervisorMachine;
 export const globalSupervisorMachine = supervisorMachine.provide({ actors: { child: teamSupervisorMachine } });
 
 function emitCompletion(system: Parameters<typeof emitVia>[0], context: SupervisorContext, child: ChildSpec, call: PendingCall): void {
-  emitVia(system, context.agent, 'dispatch', `${child.kind}_completed`, {
-    team_name: child.teamName,
-    ...(child.kind === 'worker' && { worker_name: child.name }),
-    tool_call_id: call.toolCallId,
-    ok: call.ok,
-    status: call.outcome?.status ?? (call.ok ? 'completed' : 'failed'),
-    ...(call.outcome && { outcome: call.outcome }),
-    deduplicated: call.deduplicated,
-    duration_ms: Date.now() - call.startedAt,
-  });
+  emitVia(system, context.agent, 'dispatch', `${child.kind}_completed`, completionData(child, call, Date.now()));
 }
