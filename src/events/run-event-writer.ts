@@ -2,6 +2,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { EventLog } from './event-log.ts';
 import { toStoredEvent, type EventDraft, type RunEvent, type StoredEvent } from './run-event.ts';
 import { SequenceConflictError } from './sequence-conflict-error.ts';
+import { CheckpointSchedule, type WriterCheckpoints } from './run-checkpoint-schedule.ts';
+
+export type { WriterCheckpoints } from './run-checkpoint-schedule.ts';
 
 const RETRY_DELAYS_MS = [50, 250, 1000];
 
@@ -18,18 +21,6 @@ export interface WriterFence {
   stillOwned(): Promise<boolean>;
   /** Called once when the writer found it lost the run; it has stopped writing. */
   onLost(): void;
-}
-
-/**
- * How a run's writer checkpoints it: the run's persisted state is taken as a batch that settles a
- * step goes out (so it covers exactly the events up to that batch's last), and stored once that
- * batch is appended — never per token, at most one save in flight, the latest one winning.
- */
-export interface WriterCheckpoints {
-  /** The run's persisted state now, serialised. */
-  take(): string;
-  /** Stores it as covering the events up to `sequence`. */
-  save(sequence: number, snapshot: string): Promise<void>;
 }
 
 /**
@@ -60,17 +51,7 @@ export class RunEventWriter {
   #lost = 0;
   readonly #fence: WriterFence | undefined;
   #fenced = false;
-  #checkpoints: WriterCheckpoints | null = null;
-  #checkpointDue = false;
-  /** At most one checkpoint per this interval: a burst of steps is one checkpoint, of its end. */
-  #checkpointIntervalMs = 0;
-  #lastCheckpointAt = 0;
-  #checkpointTimer: NodeJS.Timeout | null = null;
-  /** The save in flight, and the newer checkpoint waiting for it (the latest wins). */
-  #saving: Promise<void> | null = null;
-  #nextCheckpoint: { sequence: number; snapshot: string } | null = null;
-  #savedSequence = 0;
-  #storedWaiters: Array<() => void> = [];
+  #checkpoints: CheckpointSchedule | null = null;
   #renumbered = 0;
 
   /** `firstSequence` > 1 continues a run's log (recording the end of a run whose process died). */
@@ -84,20 +65,23 @@ export class RunEventWriter {
 
   /** Starts checkpointing the run after every batch that settles a step (see WriterCheckpoints). */
   checkpointWith(checkpoints: WriterCheckpoints, intervalMs = 0): void {
-    this.#checkpoints = checkpoints;
-    this.#checkpointIntervalMs = Math.max(0, intervalMs);
+    this.#checkpoints = new CheckpointSchedule(checkpoints, intervalMs, (err) => this.#onError(err, 0), () => {
+      if (!this.#closed) this.#flushing ??= this.#flushLoop();
+    });
   }
 
   /** The last event sequence a stored checkpoint covers (0: none stored by this writer). */
   get checkpointedSequence(): number {
-    return this.#savedSequence;
+    return this.#checkpoints?.savedSequence ?? 0;
   }
 
   /** Resolves when the next checkpoint is stored (or `until` resolves first). */
   async nextCheckpointStored(until: Promise<unknown>): Promise<void> {
-    const { promise, resolve } = Promise.withResolvers<void>();
-    this.#storedWaiters.push(resolve);
-    await Promise.race([promise, until]);
+    if (!this.#checkpoints) {
+      await until;
+      return;
+    }
+    await this.#checkpoints.nextStored(until);
   }
 
   /**
@@ -107,21 +91,19 @@ export class RunEventWriter {
    * it could not be stored (or the run belongs to another process now).
    */
   async finalCheckpoint(stop: () => void): Promise<void> {
-    if (!this.#checkpoints) throw new Error('this run is not checkpointed');
+    const checkpoints = this.#checkpoints;
+    if (!checkpoints) throw new Error('this run is not checkpointed');
     await this.drain();
     // This one is newer than any waiting: it must not be overwritten by one saved after it.
-    this.#nextCheckpoint = null;
-    await this.#saving;
-    const snapshot = this.#checkpoints.take();
+    await checkpoints.settle();
+    const snapshot = checkpoints.takeNow();
     stop();
     this.close();
     await this.drain();
     // A checkpoint the flush took meanwhile is older than this one: it is stored first, or not at all.
-    this.#nextCheckpoint = null;
-    await this.#saving;
+    await checkpoints.settle();
     if (this.#fenced) throw new Error('the run belongs to another process now');
-    await this.#checkpoints.save(this.lastSequence, snapshot);
-    this.#savedSequence = this.lastSequence;
+    await checkpoints.saveNow(this.lastSequence, snapshot);
   }
 
   /** True once an append failed because the run belongs to another process now. */
@@ -153,7 +135,7 @@ export class RunEventWriter {
     for (const draft of drafts) this.#stamp(draft, timestamp);
     if (drafts.length > 0) {
       // One look per batch, not per event: a step's events come in batches of their own.
-      if (this.#checkpoints && !settlesNothing(drafts[drafts.length - 1]!)) this.#requestCheckpoint();
+      if (this.#checkpoints && !settlesNothing(drafts[drafts.length - 1]!)) this.#checkpoints.request();
       this.#flushing ??= this.#flushLoop();
     }
     return drafts.length;
@@ -180,28 +162,7 @@ export class RunEventWriter {
   /** Later pushes are dropped: the run is over or its sink is gone. */
   close(): void {
     this.#closed = true;
-    if (this.#checkpointTimer) clearTimeout(this.#checkpointTimer);
-    this.#checkpointTimer = null;
-  }
-
-  /**
-   * A step settled: the next flush takes a checkpoint — or, within the interval of the last one,
-   * a flush when the interval is over does (of the run's state then: later steps included).
-   */
-  #requestCheckpoint(): void {
-    if (this.#checkpointTimer) return;
-    const wait = this.#lastCheckpointAt + this.#checkpointIntervalMs - Date.now();
-    if (wait <= 0) {
-      this.#checkpointDue = true;
-      return;
-    }
-    this.#checkpointTimer = setTimeout(() => {
-      this.#checkpointTimer = null;
-      if (this.#closed) return;
-      this.#checkpointDue = true;
-      this.#flushing ??= this.#flushLoop();
-    }, wait);
-    this.#checkpointTimer.unref();
+    this.#checkpoints?.stop();
   }
 
   get lastSequence(): number {
@@ -220,48 +181,15 @@ export class RunEventWriter {
   async #flushLoop(): Promise<void> {
     // Yield one macrotask so every event of this tick joins the batch.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    while ((this.#pending.length > 0 || this.#checkpointDue) && !this.#fenced) {
+    const checkpoints = this.#checkpoints;
+    while ((this.#pending.length > 0 || checkpoints?.due) && !this.#fenced) {
       const batch = this.#pending;
       this.#pending = [];
-      const checkpoint = this.#checkpointDue ? this.#takeCheckpoint() : null;
+      const checkpoint = checkpoints?.due ? checkpoints.take(this.lastSequence) : null;
       const stored = batch.length === 0 || await this.#appendWithRetry(batch);
-      if (checkpoint && stored) this.#saveCheckpoint(checkpoint);
+      if (checkpoint && stored) checkpoints!.save(checkpoint, () => this.#fenced);
     }
     this.#flushing = null;
-  }
-
-  #takeCheckpoint(): { sequence: number; snapshot: string } | null {
-    this.#checkpointDue = false;
-    this.#lastCheckpointAt = Date.now();
-    try {
-      return { sequence: this.lastSequence, snapshot: this.#checkpoints!.take() };
-    } catch (err) {
-      this.#onError(new Error(`the run's state could not be checkpointed: ${err instanceof Error ? err.message : String(err)}`), 0);
-      return null;
-    }
-  }
-
-  /** Saves in the background (events never wait for it), one at a time, the latest waiting one winning. */
-  #saveCheckpoint(checkpoint: { sequence: number; snapshot: string }): void {
-    if (this.#saving) {
-      this.#nextCheckpoint = checkpoint;
-      return;
-    }
-    this.#saving = this.#checkpoints!.save(checkpoint.sequence, checkpoint.snapshot)
-      .then(() => {
-        this.#savedSequence = Math.max(this.#savedSequence, checkpoint.sequence);
-        const waiters = this.#storedWaiters;
-        this.#storedWaiters = [];
-        for (const resolve of waiters) resolve();
-      }, (err: unknown) => {
-        this.#onError(new Error(`the run's checkpoint could not be stored: ${err instanceof Error ? err.message : String(err)}`), 0);
-      })
-      .finally(() => {
-        this.#saving = null;
-        const next = this.#nextCheckpoint;
-        this.#nextCheckpoint = null;
-        if (next && !this.#fenced) this.#saveCheckpoint(next);
-      });
   }
 
   /** Whether the log holds this batch's first event as this writer made it (then the whole batch: appends are atomic). */
