@@ -142,3 +142,19 @@ test('a writer thread that cannot open the database rejects the append with why,
   const err = await t.throwsAsync(log.append(run, events(run, 1, 1)), { message: /SQLite writer thread exited/ });
   t.truthy((err?.cause as Error | undefined)?.message, 'the thread\'s own error is the cause');
 });
+
+test('a group of many runs and odd batch sizes is stored whole and in order (statements cut into power-of-two pieces)', async (t) => {
+  const { log } = openLog(t);
+  // 37 runs (the last-sequence query pads to 64), batches of 1 to 700 rows: pieces of 256 and down to 1.
+  const sizes = Array.from({ length: 37 }, (_, i) => [1, 3, 193, 255, 256, 257, 700][i % 7]!);
+  const runs = sizes.map(() => freshRunId());
+  await Promise.all(runs.map((run, i) => log.append(run, events(run, 1, sizes[i]!))));
+  await Promise.all(runs.map((run, i) => log.append(run, events(run, sizes[i]! + 1, sizes[i]! + 5))));
+  for (const [i, run] of runs.entries()) {
+    const stored = await log.read(run);
+    t.true(stored.length > 0);
+    t.deepEqual(stored.map((e) => e.sequence), Array.from({ length: sizes[i]! + 5 }, (_, k) => k + 1));
+  }
+  // A batch at or below a run's last stored sequence is still refused in such a group.
+  await t.throwsAsync(log.append(runs[2]!, events(runs[2]!, sizes[2]!, sizes[2]! + 1)), { instanceOf: SequenceConflictError });
+});
