@@ -28,6 +28,31 @@ export interface EventTable {
   execution_event: { run_id: number; sequence: number; category: string; action: string; payload: string; created_at: unknown };
 }
 
+type EventKysely = ReturnType<typeof eventTables>;
+const eventTables = (em: SqlEntityManager) => em.getKysely<EventTable>();
+
+/** Runs per last-sequence statement: SQLite allows 500 parts in a compound SELECT. */
+const LAST_SEQUENCE_PARTS = 200;
+
+/**
+ * Each run's last stored sequence (runs with none are absent). One part per run, a scalar
+ * max over the (run_id, sequence) index that every backend answers from the index's last
+ * entry; `max(sequence) ... where run_id in (...) group by run_id` walked every stored event
+ * of the group's runs instead (PostgreSQL, 100 runs of 540 events: 7 ms against 2 ms).
+ */
+async function lastSequences(db: EventKysely, runIds: readonly number[]): Promise<Map<number, number>> {
+  const lasts = new Map<number, number>();
+  for (let i = 0; i < runIds.length; i += LAST_SEQUENCE_PARTS) {
+    const parts = runIds.slice(i, i + LAST_SEQUENCE_PARTS).map((runId) => db.selectNoFrom((eb) => [
+      eb.lit(runId).as('run_id'),
+      eb.selectFrom('execution_event').select((m) => m.fn.max('sequence').as('last')).where('run_id', '=', runId).as('last'),
+    ]));
+    const rows = await parts.reduce((query, part) => query.unionAll(part)).execute();
+    for (const row of rows) if (row.last !== null) lasts.set(Number(row.run_id), Number(row.last));
+  }
+  return lasts;
+}
+
 export function insertBackendOf(orm: Orm): InsertBackend {
   const platform = orm.em.getPlatform();
   if (platform instanceof SqlitePlatform) return 'sqlite';
@@ -108,14 +133,9 @@ export class OrmGroupWriter implements GroupWriter {
       run_id: runId, sequence: e.sequence, category: e.category, action: e.action, payload: e.json, created_at: createdAt,
     })));
     await em.transactional(async (tx) => {
-      const db = (tx as SqlEntityManager).getKysely<EventTable>();
+      const db = eventTables(tx as SqlEntityManager);
       // One query per group (not per batch) keeps the contract "above the last stored sequence".
-      const lasts = await db.selectFrom('execution_event')
-        .select(['run_id', (eb) => eb.fn.max('sequence').as('last')])
-        .where('run_id', 'in', [...new Set(group.map((b) => b.runId))])
-        .groupBy('run_id')
-        .execute();
-      const stale = firstStale(group, new Map(lasts.map((r) => [Number(r.run_id), Number(r.last)])));
+      const stale = firstStale(group, await lastSequences(db, [...new Set(group.map((b) => b.runId))]));
       if (stale) throw new SequenceConflictError(stale.runId);
       for (const [start, end] of insertChunks(0, rows.length, (i) => rows[i].payload.length, this.#limits)) {
         await db.insertInto('execution_event').values(rows.slice(start, end)).execute();

@@ -227,6 +227,18 @@ export function eventLogSuite(name: string, make: () => Promise<EventLogFixture>
     t.deepEqual((await log.read(c)).map((e) => e.sequence), [1, 2, 3, 4]);
   });
 
+  test(`${name}: a tick of 450 runs' batches is checked and stored whole, a stale one among them failing alone`, async (t) => {
+    // More runs than one last-sequence statement of the SQL writers holds (200): three of them.
+    const runs = Array.from({ length: 450 }, freshRunId);
+    const stale = runs[321]!;
+    await log.append(stale, events(stale, 1, 5));
+    const results = await Promise.allSettled(runs.map((run) => log.append(run, run === stale ? events(run, 5, 6) : events(run, 1, 2))));
+    t.deepEqual(results.flatMap((r, i) => (r.status === 'rejected' ? [runs[i]] : [])), [stale]);
+    t.true((results[321] as PromiseRejectedResult).reason instanceof SequenceConflictError);
+    for (const run of [runs[0]!, runs[200]!, runs[449]!]) t.deepEqual((await log.read(run)).map((e) => e.sequence), [1, 2]);
+    t.deepEqual((await log.read(stale)).map((e) => e.sequence), [1, 2, 3, 4, 5]);
+  });
+
   test(`${name}: append on one instance, read and subscribe on another`, async (t) => {
     if (!fixture.sibling) return t.fail('the fixture gives no second instance');
     const other = await fixture.sibling();
