@@ -5,6 +5,7 @@ import { RunRuntime } from '../src/host/run-runtime.ts';
 import { describeActor, type ActorNode } from '../src/actors/actor-tree.ts';
 import { emitEvent } from '../src/actors/agent-messages.ts';
 import type { AgentStats } from '../src/actors/agent-stats.ts';
+import { MAX_CONTEXT_FIELDS } from '../src/actors/agent-loop.ts';
 import type { RunPlan } from '../src/actors/run-plan.ts';
 import { RunEventWriter } from '../src/events/run-event-writer.ts';
 import type { EventDraft } from '../src/events/run-event.ts';
@@ -238,4 +239,23 @@ test('when recording the end fails (after retries), the terminal event is still 
   const events = await readRunEvents(log, 111);
   t.is(`${events.at(-1)!.event.category}.${events.at(-1)!.event.action}`, 'lifecycle.completed');
   t.deepEqual(events.map((e) => e.sequence), events.map((_, i) => i + 1));
+});
+
+test("every agent's context stays within MAX_CONTEXT_FIELDS top-level fields, through a whole run", async (t) => {
+  const plan = runPlan(131, { executionMode: 'parallel', teams: [teamPlan('Alpha', ['Ada', 'Bob']), teamPlan('Beta', ['Cy'])] });
+  const run = startRun(plan);
+  const widest = new Map<string, number>();
+  const visit = (ref: AnyActorRef) => {
+    const snapshot = ref.getSnapshot() as { context?: { agent?: { agentId: string } }; children?: Record<string, AnyActorRef | undefined> };
+    const agentId = snapshot.context?.agent?.agentId;
+    if (agentId) widest.set(agentId, Math.max(widest.get(agentId) ?? 0, Object.keys(snapshot.context!).length));
+    for (const child of Object.values(snapshot.children ?? {})) if (child) visit(child);
+  };
+  // Every snapshot of the run's tree, as each actor moves (their contexts are replaced on each assign).
+  const subscription = run.actor.system.inspect((event) => { if (event.type === '@xstate.snapshot') visit(run.actor); });
+  visit(run.actor);
+  t.is((await run.done).status, 'completed');
+  subscription.unsubscribe();
+  t.deepEqual([...widest.keys()].sort(), ['g-global', 's-alpha', 's-beta', 'w-alpha-ada', 'w-alpha-bob', 'w-beta-cy']);
+  for (const [agentId, fields] of widest) t.true(fields <= MAX_CONTEXT_FIELDS, `${agentId}: ${fields} fields`);
 });

@@ -45,9 +45,9 @@ test('simulated model: the worker calls the calculator, streams call and result 
   t.true(drafts.indexOf(streams[0]!) < drafts.indexOf(call!));
   t.true(drafts.indexOf(streams.at(-1)!) > drafts.indexOf(answer!));
   t.is(streams.filter((d) => drafts.indexOf(d) > drafts.indexOf(answer!)).map((d) => d.data.content).join(''), result!.output);
-  const { stats, messages, calls, steps } = context(h.child);
+  const { stats, messages, calls, counts } = context(h.child);
   t.like(stats, { tasks: 1, model_calls: 2, tool_calls: 1, tool_errors: 0, errors: 0 });
-  t.deepEqual([messages, calls, steps], [[], [], 0]);
+  t.deepEqual([messages, calls, counts.steps], [[], [], 0]);
 });
 
 test('a worker without tools still makes one call and offers no tools', async (t) => {

@@ -196,3 +196,55 @@ test('a worker tool call in flight at the loss: an idempotent one runs again, an
     t.like(await toPromise(h.child), answer);
   }
 });
+
+/** A live checkpoint with its agents' contexts as versions before the grouping wrote them (flat fields, `kind`). */
+function asFlatCheckpoint(snapshot: unknown): unknown {
+  type Node = { context?: Record<string, unknown>; children?: Record<string, { snapshot?: Node } | undefined> };
+  const visit = (node: Node): Node => {
+    const children = node.children && Object.fromEntries(Object.entries(node.children).map(([id, c]) => [id, c && { ...c, ...(c.snapshot && { snapshot: visit(c.snapshot) }) }]));
+    const context = node.context;
+    if (!context?.agent || !context.stats) return { ...node, ...(children && { children }) };
+    const { control, counts, delegation, answers, ...rest } = context as Record<string, Record<string, unknown>>;
+    const agentType = (context.agent as { agentType: string }).agentType;
+    const flat = agentType === 'worker'
+      ? { kind: 'worker', ...rest, steps: counts!.steps, toolCallCount: counts!.toolCalls, actorCount: counts!.actors }
+      : { kind: agentType, ...rest, ...delegation, ...answers, turns: counts!.turns, dispatchCount: counts!.dispatches, toolCallCount: counts!.toolCalls };
+    return { ...node, children, context: { ...flat, stopping: control!.stopping, steering: control!.steering } };
+  };
+  return visit(snapshot as Node);
+}
+
+test('a checkpoint of an earlier version (flat agent contexts) is upgraded at restore to the same state, and the run resumes to its end', async (t) => {
+  await sqlite.ready;
+  const plan = pacedPlan(1950);
+  const writer = new RunEventWriter(plan.runId, sqlite.log, (err) => { throw err; });
+  const actor = createActor(runMachine, { input: { plan: dataPlan(plan), resources: testResources(plan, writer, new RecordingPersistence()) } }).start();
+  // Taken mid-run, once supervisors have delegated (counts above zero).
+  const delegated = (checkpoint: string) => /"dispatches":[1-9]/.test(checkpoint);
+  let taken = JSON.stringify(actor.getPersistedSnapshot());
+  const deadline = Date.now() + 10_000;
+  while (!delegated(taken) && actor.getSnapshot().status === 'active' && Date.now() < deadline) {
+    await after(2);
+    taken = JSON.stringify(actor.getPersistedSnapshot());
+  }
+  actor.stop();
+  await writer.drain();
+  t.true(delegated(taken), 'a checkpoint after a dispatch');
+  const current = JSON.parse(taken) as unknown;
+  const flat = JSON.stringify(asFlatCheckpoint(current));
+  t.true(/"dispatchCount":[1-9]/.test(flat) && !flat.includes('"counts":'), 'the flat checkpoint has the old fields only');
+  const upgraded = JSON.parse(flat) as unknown;
+  markInterruptedWork(upgraded);
+  markInterruptedWork(current);
+  t.deepEqual(upgraded, current);
+  // The real path: RunRuntime.resume upgrades it (markInterruptedWork) and the run goes on to its end.
+  const stored = await sqlite.log.last(plan.runId);
+  const runtime = new RunRuntime({ eventLog: sqlite.log, logger: silentLogger, persistenceFor: () => new RecordingPersistence(), saveCheckpoint: async () => {} });
+  const outcome = await runtime.resume(launchOf(plan), {
+    snapshot: JSON.parse(flat), firstSequence: (stored?.sequence ?? 0) + 1, resumed: { resume: 1, from_process: 'first' },
+  });
+  t.is(outcome.status, 'completed', outcome.error ?? '');
+  const events = await readRunEvents(sqlite.log, plan.runId);
+  t.true(events.length > 0);
+  t.deepEqual(events.map((e) => e.sequence), events.map((_, n) => n + 1));
+});

@@ -32,8 +32,7 @@ interface SnapshotLike {
   status: string;
   value?: unknown;
   context?: Record<string, unknown> & {
-    kind?: string;
-    agent?: { agentId: string; name: string; teamName: string | null; role: string | null };
+    agent?: { agentId: string; agentType: string; name: string; teamName: string | null; role: string | null };
     current?: { task: string } | null;
     stats?: AgentStats;
     outcome?: DelegationOutcome | null;
@@ -67,7 +66,8 @@ export function describeActor(id: string, ref: AnyActorRef, ledger: LedgerState 
   if (!snapshot) return { id, kind: 'actor', status: 'starting', state: null, children: [] };
   const ctx = snapshot.context;
   const named = typeof snapshot.input?.kind === 'string' ? snapshot.input.kind : undefined;
-  const kind = ctx?.kind ?? named ?? (ctx?.plan ? 'run' : snapshot.value === undefined ? promiseKind(snapshot) : 'actor');
+  // An agent's kind is its plan's type (worker, team_supervisor, global_supervisor).
+  const kind = ctx?.agent?.agentType ?? named ?? (ctx?.plan ? 'run' : snapshot.value === undefined ? promiseKind(snapshot) : 'actor');
   const node: ActorNode = { id, kind, status: snapshot.status, state: snapshot.value ?? null, children: [] };
   if (ctx?.agent) {
     node.agent_id = ctx.agent.agentId;
@@ -77,8 +77,8 @@ export function describeActor(id: string, ref: AnyActorRef, ledger: LedgerState 
     node.busy_with = ctx.current?.task ?? null;
     const own = ledger && scopeView(ledger, agentScope(ctx.agent.agentId));
     if (own) node.spend = own;
-    const subtree = ledger && (ctx.kind === 'global_supervisor' ? scopeView(ledger, RUN_SCOPE)
-      : ctx.kind === 'team_supervisor' && ctx.agent.teamName ? scopeView(ledger, teamScope(ctx.agent.teamName)) : null);
+    const subtree = ledger && (kind === 'global_supervisor' ? scopeView(ledger, RUN_SCOPE)
+      : kind === 'team_supervisor' && ctx.agent.teamName ? scopeView(ledger, teamScope(ctx.agent.teamName)) : null);
     if (subtree) node.subtree_spend = subtree;
     node.outcome = ctx.outcome ?? null;
   }

@@ -108,7 +108,7 @@ const WORKING = new Set(['modelTurn', 'toolCall']);
 interface LiveSnapshot {
   status?: string;
   value?: unknown;
-  context?: { kind?: string; agent?: AgentPlan; calls?: HumanGatedCall[] };
+  context?: { agent?: AgentPlan; calls?: HumanGatedCall[] };
   children?: Record<string, AnyActorRef | undefined>;
 }
 
@@ -128,7 +128,7 @@ export function waitingInputs(run: AnyActorRef): PendingInput[] | null {
       if (snapshot.status !== 'active') continue;
       if (typeof child.src === 'string' && WORKING.has(child.src)) return true;
       const context = snapshot.context;
-      if (context?.kind === 'worker' && context.agent && context.calls) pending.push(...pendingInputsOf(context.agent, context.calls));
+      if (context?.agent?.agentType === 'worker' && context.calls) pending.push(...pendingInputsOf(context.agent, context.calls));
       if (busy(snapshot)) return true;
     }
     return false;
@@ -158,7 +158,8 @@ export function shiftDeadline(snapshot: unknown, waitedMs: number): void {
 }
 
 interface PersistedActor {
-  context?: { kind?: string; calls?: HumanGatedCall[] };
+  /** `kind` is a checkpoint's from before agent contexts were grouped (see checkpoint-upgrade.ts). */
+  context?: { kind?: string; agent?: { agentType?: string }; calls?: HumanGatedCall[] };
   children?: Record<string, { snapshot?: PersistedActor } | undefined>;
 }
 
@@ -166,7 +167,8 @@ interface PersistedActor {
 export function checkpointAwaitsHuman(snapshot: unknown): boolean {
   const visit = (actor: PersistedActor | undefined): boolean => {
     if (!actor) return false;
-    if (actor.context?.kind === 'worker' && actor.context.calls?.some(awaitsHuman)) return true;
+    const worker = actor.context?.agent?.agentType === 'worker' || actor.context?.kind === 'worker';
+    if (worker && actor.context?.calls?.some(awaitsHuman)) return true;
     return Object.values(actor.children ?? {}).some((child) => visit(child?.snapshot));
   };
   return visit(snapshot as PersistedActor | undefined);

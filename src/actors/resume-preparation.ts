@@ -1,4 +1,4 @@
-import { initialLoopFields, initialTracedCalls } from './agent-loop.ts';
+import { upgradedAgentContext } from './checkpoint-upgrade.ts';
 
 /**
  * A run's checkpoint as XState persists it: each actor's snapshot with its children by id, each
@@ -27,7 +27,8 @@ const agentIdOf = (input: Record<string, unknown> | undefined): string | null =>
  * a restored promise actor runs again from its start, so a model turn is told it is a restart
  * (it announces `llm.turn_restarted`) and a tool call that it was interrupted (it runs again
  * only if its tool is idempotent). Everything settled is in the checkpoint and is not run again.
- * Changes `snapshot` in place (it is a parsed copy) and says what was marked.
+ * Agents' contexts of an earlier version are upgraded (checkpoint-upgrade.ts). Changes `snapshot`
+ * in place (it is a parsed copy) and says what was marked.
  */
 export function markInterruptedWork(snapshot: unknown): ResumeWork {
   const work: ResumeWork = { restartedTurns: [], interruptedToolCalls: 0 };
@@ -35,10 +36,8 @@ export function markInterruptedWork(snapshot: unknown): ResumeWork {
     for (const child of Object.values(actor.children ?? {})) {
       const inner = child?.snapshot;
       if (!child || !inner) continue;
-      // An agent checkpointed by a version without agent control lacks its fields: they start empty.
-      if (inner.context?.agent && inner.context.stats && !('usage' in inner.context)) Object.assign(inner.context, initialLoopFields());
-      // One checkpointed before model calls were traced: its calls are numbered from here (its call in flight writes no call events).
-      if (inner.context?.agent && inner.context.stats && !('traced' in inner.context)) inner.context.traced = initialTracedCalls();
+      // An agent checkpointed by an earlier version: its context in this version's shape.
+      if (inner.context?.agent && inner.context.stats) inner.context = upgradedAgentContext(inner.context);
       if (inner.status === 'active' && inner.input) {
         if (child.src === 'modelTurn') {
           inner.input.restarted = true;

@@ -19,6 +19,23 @@ export interface ChildSpec {
   sharesContext: boolean;
 }
 
+/** How a supervisor delegates: fixed when it is spawned. */
+export interface Delegation {
+  children: ChildSpec[];
+  parallel: boolean;
+  /** Global: enable_context_sharing between teams. Team: share_context between its workers. */
+  shareContext: boolean;
+  maxTurns: number;
+}
+
+/** What a supervisor's children answered in this run that later calls use. */
+export interface DelegationAnswers {
+  /** Results of children finished in this run, for context sharing. */
+  finished: Array<{ name: string; output: string }>;
+  /** prevent_duplicate: child+task → earlier result. */
+  cache: Record<string, string>;
+}
+
 export type CallStatus = 'queued' | 'running' | 'waiting' | 'done';
 
 /** One tool call of the current turn and how far it got. */
@@ -76,9 +93,9 @@ export function newCall(request: ToolCallRequest): PendingCall {
  * that did not complete — partial results flow up.
  */
 export function supervisorPartial(
-  context: { children: ChildSpec[]; messages: ConversationMessage[]; calls: PendingCall[] }, turnText: string,
+  context: { delegation: { children: ChildSpec[] }; messages: ConversationMessage[]; calls: PendingCall[] }, turnText: string,
 ): string | null {
-  const nameOf = (toolName: string) => context.children.find((c) => c.toolName === toolName)?.name ?? toolName;
+  const nameOf = (toolName: string) => context.delegation.children.find((c) => c.toolName === toolName)?.name ?? toolName;
   const answered = context.messages.flatMap((m) => (m.role === 'tool'
     ? m.content.flatMap((part) => (part.type === 'tool-result' && part.output.type === 'text' ? [`[${nameOf(part.toolName)}]: ${part.output.value}`] : []))
     : []));
@@ -93,7 +110,8 @@ export function supervisorPartial(
 /** What a dispatch step decided: the calls' new state, and which were answered at once or handed to a child. */
 export interface DispatchPlan {
   calls: PendingCall[];
-  dispatchCount: number;
+  /** Tasks handed to children over the supervisor's life, these included. */
+  dispatches: number;
   /** Answered without a child (unknown tool, bad input, a cached duplicate): only the cached ones are announced. */
   answered: Array<{ child: ChildSpec; call: PendingCall }>;
   /** Handed to a child now, with the task as the child receives it. */
@@ -106,27 +124,29 @@ export interface DispatchPlan {
  * and sends what the plan says.
  */
 export function planDispatch(
-  context: { agent: { agentId: string }; calls: PendingCall[]; children: ChildSpec[]; cache: Record<string, string>; parallel: boolean; shareContext: boolean; finished: Array<{ name: string; output: string }>; dispatchCount: number },
+  context: { agent: { agentId: string }; calls: PendingCall[]; delegation: Delegation; answers: DelegationAnswers; counts: { dispatches: number } },
   now: number,
 ): DispatchPlan {
-  let dispatchCount = context.dispatchCount;
+  const { children, parallel, shareContext } = context.delegation;
+  const { cache, finished } = context.answers;
+  let dispatches = context.counts.dispatches;
   const calls = context.calls.map((c) => ({ ...c }));
   const answered: DispatchPlan['answered'] = [];
   const started: DispatchPlan['started'] = [];
   for (const call of calls.filter((c) => c.status === 'queued')) {
-    const child = context.children.find((ch) => ch.toolName === call.toolName);
+    const child = children.find((ch) => ch.toolName === call.toolName);
     if (!child || call.error) {
       Object.assign(call, { status: 'done', ok: false, output: call.error ?? `unknown tool "${call.toolName}"` });
       continue;
     }
     const key = dedupeKey(call.toolName, call.task);
-    if (child.preventDuplicate && key in context.cache) {
-      Object.assign(call, { status: 'done', ok: true, output: context.cache[key], deduplicated: true, startedAt: now });
+    if (child.preventDuplicate && key in cache) {
+      Object.assign(call, { status: 'done', ok: true, output: cache[key], deduplicated: true, startedAt: now });
       answered.push({ child, call });
     }
   }
-  for (const call of callsToDispatch(calls, context.parallel)) {
-    const child = context.children.find((ch) => ch.toolName === call.toolName)!;
+  for (const call of callsToDispatch(calls, parallel)) {
+    const child = children.find((ch) => ch.toolName === call.toolName)!;
     const twin = child.preventDuplicate
       ? calls.find((c) => c !== call && c.status === 'running' && c.toolName === call.toolName && c.task === call.task)
       : undefined;
@@ -134,11 +154,11 @@ export function planDispatch(
       Object.assign(call, { status: 'waiting', waitingFor: twin.dispatchId, startedAt: now });
       continue;
     }
-    const task = context.shareContext ? enrichTask(call.task, context.finished, child.kind === 'team' ? 'teams' : 'workers') : call.task;
-    Object.assign(call, { status: 'running', dispatchId: `${context.agent.agentId}#${++dispatchCount}`, startedAt: now });
+    const task = shareContext ? enrichTask(call.task, finished, child.kind === 'team' ? 'teams' : 'workers') : call.task;
+    Object.assign(call, { status: 'running', dispatchId: `${context.agent.agentId}#${++dispatches}`, startedAt: now });
     started.push({ child, call, task });
   }
-  return { calls, dispatchCount, answered, started };
+  return { calls, dispatches, answered, started };
 }
 
 /** The data of a `*_completed` dispatch event. */

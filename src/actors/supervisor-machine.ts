@@ -5,12 +5,13 @@ import { emptyStats } from './agent-stats.ts';
 import { emitVia, sendToSink, type ResultEvent, type TaskEvent } from './agent-messages.ts';
 import {
   abandonedTurn, answeredCallsTurn, answeredTurn, callingTurn, cancelledAnswer, deliverSteering, enqueueReply, enqueueStop, failedTurn,
-  beginModelCall, initialLoopFields, modelCallOf, reportTaskError, startNextTask, steered, stopRequestOf, streamedText, toolCallDrafts, toolResultDrafts,
-  turnHasCalls, turnParams, type AgentCancelEvent, type AgentLoopContext, type AgentSteerEvent, type StopRequest, type TurnParams,
+  beginModelCall, initialLoopFields, modelCallOf, reportTaskError, startNextTask, steered, stopRequested, stopRequestOf, streamedText, toolCallDrafts,
+  toolResultDrafts, turnHasCalls, turnParams, type AgentCancelEvent, type AgentCounts, type AgentLoopContext, type AgentSteerEvent, type StopRequest,
+  type TurnParams,
 } from './agent-loop.ts';
 import { addUsage, outcomeText } from './agent-outcome.ts';
 import {
-  completionData, dedupeKey, newCall, planDispatch, supervisorPartial, type ChildSpec, type PendingCall,
+  completionData, dedupeKey, newCall, planDispatch, supervisorPartial, type ChildSpec, type Delegation, type DelegationAnswers, type PendingCall,
 } from './supervisor-calls.ts';
 import type { AgentPlan } from './run-plan.ts';
 import { resourcesOf } from './run-resources.ts';
@@ -36,20 +37,19 @@ const workerLogic: AnyActorLogic = workerMachine;
 /** The address of an agent in its run's actor system: control messages reach it by this. */
 export const agentSystemId = (agentId: string): string => `agent:${agentId}`;
 
-export interface SupervisorContext extends AgentLoopContext {
-  kind: 'global_supervisor' | 'team_supervisor';
-  children: ChildSpec[];
-  parallel: boolean;
-  shareContext: boolean;
-  maxTurns: number;
+export interface SupervisorCounts extends AgentCounts {
+  /** Model turns of the current task. */
   turns: number;
+  /** Tasks handed to children over the supervisor's life: each dispatch id is `<agent_id>#<n>`. */
+  dispatches: number;
+}
+
+/** A supervisor's context (its fields grouped: see AgentLoopContext). */
+export interface SupervisorContext extends AgentLoopContext {
+  delegation: Delegation;
   calls: PendingCall[];
-  /** Results of children finished in this run, for context sharing. */
-  finished: Array<{ name: string; output: string }>;
-  /** prevent_duplicate: child+task → earlier result. */
-  cache: Record<string, string>;
-  dispatchCount: number;
-  toolCallCount: number;
+  answers: DelegationAnswers;
+  counts: SupervisorCounts;
 }
 
 type SupervisorEvent = TaskEvent | ResultEvent | AgentCancelEvent | AgentSteerEvent;
@@ -73,9 +73,11 @@ const supervisorMachine = setup({
     // The TASK as params, typed where the transition is.
     enqueue: assign(({ context }, task: TaskEvent) => ({ queue: [...context.queue, task] })),
     // Only when a task is queued (guard `hasQueued`).
-    takeNext: assign(({ context, system }) => ({ ...startNextTask(context, resourcesOf(system).telemetry), turns: 0, calls: [] })),
+    takeNext: assign(({ context, system }) => ({
+      ...startNextTask(context, resourcesOf(system).telemetry), counts: { ...context.counts, turns: 0 }, calls: [],
+    })),
     announceCalls: ({ context, system }) => {
-      sendToSink(system, toolCallDrafts(context.agent, context.calls, context.toolCallCount, (call) => ({ input: { task: call.task } })));
+      sendToSink(system, toolCallDrafts(context.agent, context.calls, context.counts.toolCalls, (call) => ({ input: { task: call.task } })));
     },
     /** Answers unknown tools and duplicates at once, then hands out what may start now. */
     dispatch: enqueueActions(({ context, enqueue, system }) => {
@@ -87,12 +89,12 @@ const supervisorMachine = setup({
           : { team_name: child.teamName, worker_name: child.name, task, tool_call_id: call.toolCallId }));
         enqueue.sendTo(child.actorId, { type: 'TASK', callId: call.dispatchId!, task, trace: context.turnSpan } satisfies TaskEvent);
       }
-      enqueue.assign({ calls: plan.calls, dispatchCount: plan.dispatchCount });
+      enqueue.assign({ calls: plan.calls, counts: { ...context.counts, dispatches: plan.dispatches } });
     }),
     recordResult: enqueueActions(({ context, enqueue, system }, result: ResultEvent) => {
       const owner = context.calls.find((c) => c.dispatchId === result.callId && c.status === 'running');
       if (!owner) return; // not of this turn: a late answer to a task already given up on
-      const child = context.children.find((ch) => ch.toolName === owner.toolName)!;
+      const child = context.delegation.children.find((ch) => ch.toolName === owner.toolName)!;
       const { outcome } = result;
       const ok = outcome.status === 'completed';
       const output = outcomeText(outcome);
@@ -107,8 +109,10 @@ const supervisorMachine = setup({
         calls,
         // The child's spend is the task's too (once: twins waiting on it shared the same work).
         usage: addUsage(context.usage, outcome.usage),
-        cache: ok && child.preventDuplicate ? { ...context.cache, [dedupeKey(owner.toolName, owner.task)]: output } : context.cache,
-        finished: ok && child.sharesContext ? [...context.finished, { name: child.name, output }] : context.finished,
+        answers: {
+          cache: ok && child.preventDuplicate ? { ...context.answers.cache, [dedupeKey(owner.toolName, owner.task)]: output } : context.answers.cache,
+          finished: ok && child.sharesContext ? [...context.answers.finished, { name: child.name, output }] : context.answers.finished,
+        },
       });
     }),
     returnResults: enqueueActions(({ context, enqueue, system }) => {
@@ -125,10 +129,10 @@ const supervisorMachine = setup({
     beginModelCall: assign(({ context }) => beginModelCall(context)),
     /** The cancel reaches the whole subtree: every child gets it, named after the agent it was addressed to. */
     cancelChildren: enqueueActions(({ context, enqueue }, request: StopRequest) => {
-      for (const child of context.children) enqueue.sendTo(child.actorId, { type: 'AGENT.CANCEL', mode: request.mode, by: request.by } satisfies AgentCancelEvent);
+      for (const child of context.delegation.children) enqueue.sendTo(child.actorId, { type: 'AGENT.CANCEL', mode: request.mode, by: request.by } satisfies AgentCancelEvent);
     }),
     /** A graceful cancel: the task ends once its model turn, or its children's current work, settles. */
-    requestStop: assign(({ context }, event: AgentCancelEvent) => ({ stopping: stopRequestOf(context, event) })),
+    requestStop: assign(({ context }, event: AgentCancelEvent) => stopRequested(context, event)),
     stop: enqueueActions(({ context, enqueue, system }, { request, turnText }: { request: StopRequest; turnText: string | 'streamed' }) => {
       const text = turnText === 'streamed' ? streamedText(context, system) : turnText;
       enqueueStop(context, request, context.current ? supervisorPartial(context, text) : null, enqueue, system);
@@ -141,8 +145,8 @@ const supervisorMachine = setup({
     allCallsDone: ({ context }) => context.calls.every((c) => c.status === 'done'),
     // The model-turn guards take the done event's output as params (`turnParams`), typed where the transition is.
     turnHasCalls: (_, { output }: TurnParams) => turnHasCalls(output),
-    callsPastTurnLimit: ({ context }, { output }: TurnParams) => turnHasCalls(output) && context.turns >= context.maxTurns,
-    stopRequested: ({ context }) => context.stopping !== null,
+    callsPastTurnLimit: ({ context }, { output }: TurnParams) => turnHasCalls(output) && context.counts.turns >= context.delegation.maxTurns,
+    stopRequested: ({ context }) => context.control.stopping !== null,
     graceful: (_, { mode }: { mode: AgentCancelEvent['mode'] }) => mode === 'graceful',
   },
 }).createMachine({
@@ -152,14 +156,13 @@ const supervisorMachine = setup({
       spawn('child', { id: child.actorId, systemId: agentSystemId(child.agentId), input: child.input });
     }
     return {
-      kind: input.agent.agentType === 'global_supervisor' ? 'global_supervisor' : 'team_supervisor',
       agent: input.agent,
-      children: input.children.map(({ input: _input, ...spec }) => spec),
-      parallel: input.parallel,
-      shareContext: input.shareContext,
-      maxTurns: input.maxTurns,
-      current: null, queue: [], messages: [], turns: 0, calls: [], finished: [], cache: {},
-      dispatchCount: 0, toolCallCount: 0, lastResult: null, lastError: null, stats: emptyStats(), turnSpan: null, ...initialLoopFields(),
+      delegation: {
+        children: input.children.map(({ input: _input, ...spec }) => spec),
+        parallel: input.parallel, shareContext: input.shareContext, maxTurns: input.maxTurns,
+      },
+      current: null, queue: [], messages: [], calls: [], answers: { finished: [], cache: {} },
+      counts: { turns: 0, dispatches: 0, toolCalls: 0 }, lastResult: null, lastError: null, stats: emptyStats(), turnSpan: null, ...initialLoopFields(),
     };
   },
   initial: 'idle',
@@ -185,7 +188,7 @@ const supervisorMachine = setup({
   states: {
     idle: {
       always: [
-        { guard: 'stopRequested', target: 'stopped', actions: { type: 'stop', params: ({ context }) => ({ request: context.stopping!, turnText: '' }) } },
+        { guard: 'stopRequested', target: 'stopped', actions: { type: 'stop', params: ({ context }) => ({ request: context.control.stopping!, turnText: '' }) } },
         { guard: 'hasQueued', target: 'thinking', actions: 'takeNext' },
       ],
     },
@@ -196,8 +199,8 @@ const supervisorMachine = setup({
         input: ({ context }) => ({
           agent: context.agent,
           messages: context.messages,
-          tools: context.children.map((c) => ({ toolName: c.toolName, description: c.description })),
-          parallelToolCalls: context.parallel,
+          tools: context.delegation.children.map((c) => ({ toolName: c.toolName, description: c.description })),
+          parallelToolCalls: context.delegation.parallel,
           parentSpan: context.turnSpan,
           call: modelCallOf(context),
         }),
@@ -207,7 +210,7 @@ const supervisorMachine = setup({
             target: 'stopped',
             actions: [
               assign(({ context, event }) => answeredTurn(context, event.output)),
-              { type: 'stop', params: ({ context, event }) => ({ request: context.stopping!, turnText: event.output.text }) },
+              { type: 'stop', params: ({ context, event }) => ({ request: context.control.stopping!, turnText: event.output.text }) },
             ],
           },
           {
@@ -215,7 +218,7 @@ const supervisorMachine = setup({
             target: 'idle',
             actions: [
               assign(({ context, event }) =>
-                abandonedTurn(context, event.output, `gave up after ${context.maxTurns} model turns without a final answer`)),
+                abandonedTurn(context, event.output, `gave up after ${context.delegation.maxTurns} model turns without a final answer`)),
               'reportError',
               'replyError',
               'finishTask',
@@ -226,8 +229,7 @@ const supervisorMachine = setup({
             target: 'delegating',
             actions: [
               assign(({ context, event }) => ({
-                ...callingTurn(context, event.output),
-                turns: context.turns + 1,
+                ...callingTurn(context, event.output, { turns: context.counts.turns + 1 }),
                 calls: event.output.toolCalls.map(newCall),
               })),
               'announceCalls',
@@ -262,7 +264,7 @@ const supervisorMachine = setup({
         {
           guard: and(['allCallsDone', 'stopRequested']),
           target: 'stopped',
-          actions: ['returnResults', { type: 'stop', params: ({ context }) => ({ request: context.stopping!, turnText: '' }) }],
+          actions: ['returnResults', { type: 'stop', params: ({ context }) => ({ request: context.control.stopping!, turnText: '' }) }],
         },
         {
           guard: 'allCallsDone',

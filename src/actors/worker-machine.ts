@@ -1,71 +1,25 @@
 import { and, assign, enqueueActions, setup, type DoneActorEvent, type ErrorActorEvent } from 'xstate';
-import { modelTurnActor, type ToolSpec } from './model-turn.ts';
+import { modelTurnActor } from './model-turn.ts';
 import { toolCallActor, type ToolCallOutput } from './tool-call.ts';
 import { emptyStats } from './agent-stats.ts';
 import { sendToSink, type TaskEvent } from './agent-messages.ts';
 import {
-  abandonedTurn, answeredCallsTurn, answeredTurn, assistantTexts, callingTurn, cancelledAnswer, deliverSteering, enqueueReply, enqueueStop, failedTurn,
-  beginModelCall, initialLoopFields, modelCallOf, joinPartial, reportTaskError, startNextTask, steered, stopRequestOf, streamedText, toolCallDrafts, toolResultDrafts,
-  turnHasCalls, turnHasNoText, turnParams, type AgentCancelEvent, type AgentLoopContext, type AgentSteerEvent, type StopRequest, type TurnParams,
+  abandonedTurn, answeredCallsTurn, answeredTurn, callingTurn, cancelledAnswer, deliverSteering, enqueueReply, enqueueStop, failedTurn,
+  beginModelCall, initialLoopFields, modelCallOf, reportTaskError, startNextTask, steered, stopRequested, stopRequestOf, streamedText,
+  toolCallDrafts, toolResultDrafts, turnHasCalls, turnHasNoText, turnParams, type AgentCancelEvent, type AgentSteerEvent, type StopRequest, type TurnParams,
 } from './agent-loop.ts';
 import type { ModelTurnOutput } from './model-turn.ts';
-import { agentRefOf, type AgentPlan, type WorkerToolConfig } from './run-plan.ts';
-import { resolveTool, toolDefinitions } from '../tools/tool-registry.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS } from '../tools/tool-settings.ts';
-import type { OfferedTool } from '../tools/worker-tool.ts';
 import { resourcesOf } from './run-resources.ts';
-import { applyHumanResponse, awaitsHuman, gateCall, humanRequestDrafts, withdrawHumanRequests, type HumanGatedCall, type HumanResponseEvent } from './human-input.ts';
+import { applyHumanResponse, awaitsHuman, gateCall, humanRequestDrafts, withdrawHumanRequests, type HumanResponseEvent } from './human-input.ts';
+import {
+  externalTool, offeredTools, partialOf, sourceOfTool, taskCleared, toolCallSpawn, TOOL_ACTOR_PREFIX,
+  type WorkerContext, type WorkerInput, type WorkerToolCall,
+} from './worker-context.ts';
 
-export interface WorkerInput {
-  agent: AgentPlan;
-  /** Tool settings and the step bound; defaults apply when absent. */
-  tools?: WorkerToolConfig;
-  /** Tools from outside the built-in source (the MCP tools its `tools` name), resolved when the run started. */
-  externalTools?: OfferedTool[];
-}
-
-/** One tool call of the current step and, once its actor finished, its answer (its fields: see human-input.ts, which gates it). */
-export type WorkerToolCall = HumanGatedCall;
-
-export interface WorkerContext extends AgentLoopContext {
-  kind: 'worker';
-  tools: WorkerToolConfig;
-  externalTools: OfferedTool[];
-  /** Rounds of tool calls made for the current task. */
-  steps: number;
-  calls: WorkerToolCall[];
-  /** Tool calls over the worker's life, for `tool_count`. */
-  toolCallCount: number;
-  /** Tool-call actors started over the worker's life, so each gets a fresh id. */
-  actorCount: number;
-}
+export type { WorkerContext, WorkerCounts, WorkerInput, WorkerToolCall } from './worker-context.ts';
 
 type WorkerEvent = TaskEvent | DoneActorEvent<ToolCallOutput> | ErrorActorEvent | AgentCancelEvent | AgentSteerEvent | HumanResponseEvent;
-
-const TOOL_ACTOR_PREFIX = 'tool:';
-
-function offeredTools(context: WorkerContext): ToolSpec[] {
-  const names = context.agent.tools ?? [];
-  if (names.length === 0 || context.steps >= context.tools.maxSteps) return [];
-  return [...toolDefinitions(names, context.tools.settings), ...context.externalTools]
-    .map((d) => ({ toolName: d.name, description: d.description, inputSchema: d.inputSchema }));
-}
-
-const externalTool = (context: WorkerContext, name: string) => context.externalTools.find((t) => t.name === name);
-
-const sourceOfTool = (context: WorkerContext, name: string) =>
-  resolveTool(name, context.tools.settings)?.source ?? externalTool(context, name)?.source ?? null;
-
-/** The spawn of one tool call's actor. */
-const toolCallSpawn = (context: WorkerContext, call: WorkerToolCall) => ({
-  id: call.actorId,
-  input: {
-    toolCallId: call.toolCallId, toolName: call.toolName, input: call.input, settings: context.tools.settings, agent: agentRefOf(context.agent),
-    ...(call.error && { error: call.error }),
-    ...(externalTool(context, call.toolName) && { viaMcp: true }),
-    parentSpan: context.turnSpan,
-  },
-});
 
 /**
  * A worker: idle until its team supervisor hands it a task, then its agent loop. A worker
@@ -87,9 +41,11 @@ export const workerMachine = setup({
     // The TASK as params, typed where the transition is.
     enqueue: assign(({ context }, task: TaskEvent) => ({ queue: [...context.queue, task] })),
     // Only when a task is queued (guard `hasQueued`).
-    takeNext: assign(({ context, system }) => ({ ...startNextTask(context, resourcesOf(system).telemetry), steps: 0, calls: [] })),
+    takeNext: assign(({ context, system }) => ({
+      ...startNextTask(context, resourcesOf(system).telemetry), counts: { ...context.counts, steps: 0 }, calls: [],
+    })),
     announceToolCalls: ({ context, system }) => {
-      sendToSink(system, toolCallDrafts(context.agent, context.calls, context.toolCallCount, (call) => ({
+      sendToSink(system, toolCallDrafts(context.agent, context.calls, context.counts.toolCalls, (call) => ({
         input: call.input, tool_source: sourceOfTool(context, call.toolName),
       })));
     },
@@ -137,17 +93,17 @@ export const workerMachine = setup({
     replyOk: enqueueActions(({ context, enqueue, system }) => enqueueReply(context, true, enqueue, system)),
     replyError: enqueueActions(({ context, enqueue, system }) => enqueueReply(context, false, enqueue, system, partialOf(context, streamedText(context, system)))),
     reportError: ({ context, system }) => reportTaskError(context, system),
-    finishTask: assign({ current: null, messages: [], calls: [], steps: 0, turnSpan: null }),
+    finishTask: assign(({ context }) => taskCleared(context)),
     steer: assign(({ context, system }, event: AgentSteerEvent) => steered(context, event, system)),
     deliverSteering: assign(({ context }) => deliverSteering(context)),
     beginModelCall: assign(({ context }) => beginModelCall(context)),
     /** A graceful cancel: the task ends once the model turn (or the tool calls) in progress settles. */
-    requestStop: assign(({ context }, event: AgentCancelEvent) => ({ stopping: stopRequestOf(context, event) })),
+    requestStop: assign(({ context }, event: AgentCancelEvent) => stopRequested(context, event)),
     /** Stops now (a hard cancel, or a graceful one once settled): what the task produced so far is its partial output. */
     stop: enqueueActions(({ context, enqueue, system }, { request, turnText }: { request: StopRequest; turnText: string | 'streamed' }) => {
       const text = turnText === 'streamed' ? streamedText(context, system) : turnText;
       enqueueStop(context, request, context.current ? partialOf(context, text) : null, enqueue, system);
-      enqueue.assign({ current: null, messages: [], calls: [], steps: 0, turnSpan: null });
+      enqueue.assign(taskCleared(context));
     }),
     /** Aborts the tool calls still running (their actors are the worker's children). */
     stopToolCalls: enqueueActions(({ context, enqueue }) => {
@@ -163,17 +119,16 @@ export const workerMachine = setup({
     callsToRun: ({ context }, { output }: TurnParams) => turnHasCalls(output) && offeredTools(context).length > 0,
     callsWithoutAnswer: (_, { output }: TurnParams) => turnHasCalls(output) && turnHasNoText(output),
     allToolCallsDone: ({ context }) => context.calls.every((c) => c.done),
-    stopRequested: ({ context }) => context.stopping !== null,
+    stopRequested: ({ context }) => context.control.stopping !== null,
     graceful: (_, { mode }: { mode: AgentCancelEvent['mode'] }) => mode === 'graceful',
   },
 }).createMachine({
   id: 'worker',
   context: ({ input }) => ({
-    kind: 'worker',
     agent: input.agent,
     tools: input.tools ?? { settings: DEFAULT_TOOL_SETTINGS, maxSteps: DEFAULT_MAX_TOOL_STEPS },
     externalTools: input.externalTools ?? [],
-    current: null, queue: [], messages: [], steps: 0, calls: [], toolCallCount: 0, actorCount: 0,
+    current: null, queue: [], messages: [], calls: [], counts: { steps: 0, toolCalls: 0, actors: 0 },
     lastResult: null, lastError: null, stats: emptyStats(), turnSpan: null, ...initialLoopFields(),
   }),
   initial: 'idle',
@@ -195,7 +150,7 @@ export const workerMachine = setup({
   states: {
     idle: {
       always: [
-        { guard: 'stopRequested', target: 'stopped', actions: { type: 'stop', params: ({ context }) => ({ request: context.stopping!, turnText: '' }) } },
+        { guard: 'stopRequested', target: 'stopped', actions: { type: 'stop', params: ({ context }) => ({ request: context.control.stopping!, turnText: '' }) } },
         { guard: 'hasQueued', target: 'working', actions: 'takeNext' },
       ],
     },
@@ -213,7 +168,7 @@ export const workerMachine = setup({
             target: 'stopped',
             actions: [
               assign(({ context, event }) => answeredTurn(context, event.output)),
-              { type: 'stop', params: ({ context, event }) => ({ request: context.stopping!, turnText: event.output.text }) },
+              { type: 'stop', params: ({ context, event }) => ({ request: context.control.stopping!, turnText: event.output.text }) },
             ],
           },
           {
@@ -223,14 +178,12 @@ export const workerMachine = setup({
               assign(({ context, event }) => {
                 const { toolCalls } = event.output;
                 return {
-                  ...callingTurn(context, event.output),
-                  steps: context.steps + 1,
+                  ...callingTurn(context, event.output, { steps: context.counts.steps + 1, actors: context.counts.actors + toolCalls.length }),
                   calls: toolCalls.map((call, i): WorkerToolCall => gateCall(context.agent, {
                     toolCallId: call.toolCallId, toolName: call.toolName, input: call.input,
                     ...(call.error && { error: call.error }),
-                    actorId: `${TOOL_ACTOR_PREFIX}${context.actorCount + i + 1}`, done: false, ok: false, output: '',
+                    actorId: `${TOOL_ACTOR_PREFIX}${context.counts.actors + i + 1}`, done: false, ok: false, output: '',
                   }, externalTool(context, call.toolName))),
-                  actorCount: context.actorCount + toolCalls.length,
                 };
               }),
               'announceToolCalls',
@@ -242,7 +195,7 @@ export const workerMachine = setup({
             target: 'idle',
             actions: [
               assign(({ context, event }) =>
-                abandonedTurn(context, event.output, `gave up after ${context.steps} rounds of tool calls without a final answer`)),
+                abandonedTurn(context, event.output, `gave up after ${context.counts.steps} rounds of tool calls without a final answer`)),
               'reportError',
               'replyError',
               'finishTask',
@@ -283,7 +236,7 @@ export const workerMachine = setup({
         {
           guard: and(['allToolCallsDone', 'stopRequested']),
           target: 'stopped',
-          actions: ['returnToolResults', { type: 'stop', params: ({ context }) => ({ request: context.stopping!, turnText: '' }) }],
+          actions: ['returnToolResults', { type: 'stop', params: ({ context }) => ({ request: context.control.stopping!, turnText: '' }) }],
         },
         { guard: 'allToolCallsDone', target: 'working', actions: 'returnToolResults' },
       ],
@@ -294,10 +247,5 @@ export const workerMachine = setup({
     },
   },
 });
-
-/** A worker's partial output: the text of its turns so far in the task, and what its call in flight streamed. */
-function partialOf(context: WorkerContext, turnText: string): string | null {
-  return joinPartial([...assistantTexts(context.messages), turnText]);
-}
 
 export type { ModelTurnOutput };
