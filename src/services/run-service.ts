@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, UnavailableError } from '../errors/app-error.ts';
 import type { EventLog } from '../events/event-log.ts';
-import { HANDED_BACK, type RunRuntime } from '../host/run-runtime.ts';
+import type { RunRuntime } from '../host/run-runtime.ts';
 import type { ProcessHost } from '../host/process-host.ts';
 import type { QueuedRun, RunQueue } from '../host/run-queue.ts';
 import { endLostRun } from '../host/lost-run-ending.ts';
@@ -9,13 +9,13 @@ import type { ControlAnswer, ControlChannel, ControlRequest } from '../host/cont
 import type { RunOwnership } from '../domain/run-ownership.ts';
 import { topologyOf } from '../actors/run-plan.ts';
 import type { RunListQuery, Slice, TenantRepositories } from '../domain/repositories.ts';
-import { terminalStatuses, type RunOutcome, type RunRecord } from '../domain/run-records.ts';
+import { terminalStatuses, type RunRecord } from '../domain/run-records.ts';
 import { getHierarchy } from './hierarchy-service.ts';
 import { budgetOrNone, type Budget } from '../domain/budget-schemas.ts';
-import { launchOf, planRun, type PlanLimits, type PlannedRun } from './run-planner.ts';
+import { planRun, type PlanLimits } from './run-planner.ts';
+import { executeQueuedRun, launchAdmitted } from './run-execution.ts';
 import { readAllEvents, readEventPage, untilTerminalEvent, type EventPage } from './run-history.ts';
 import { RunAdmission, type AdmissionLimits } from './run-admission.ts';
-import { contextForRun, DEFAULT_THREAD_CONTEXT } from './thread-context.ts';
 import type { ThreadTurn } from '../actors/run-plan.ts';
 import { runTree, type RunTreeAnswer } from './run-tree.ts';
 
@@ -91,67 +91,15 @@ export class RunService {
         throw new ConflictError(`thread ${thread!.id} has a live run (${older.id}): wait for it, cancel it, or start with multitask_strategy "interrupt"`, 'THREAD_BUSY');
       }
       return run;
-    }, (run) => (run.threadQueued ? Promise.resolve() : this.#launch(repos, planned, run)));
-  }
-
-  /** Hands an admitted run to the shared queue, or to this process's runtime. */
-  async #launch(repos: TenantRepositories, planned: PlannedRun, run: RunRecord): Promise<void> {
-    const { queue, runtime } = this.#deps;
-    if (queue) {
-      // Any process with a free slot takes it (executeQueued); this one may be among them.
-      try {
-        await queue.enqueue({ runId: run.id, tenantId: repos.tenantId });
-      } catch (err) {
-        // Never queued, so never executed: it must not stay pending.
-        await repos.runs.finish(run.id, { status: 'failed', error: 'the run could not be queued' }, new Date());
-        throw err;
-      }
-      return;
-    }
-    try {
-      // The run goes on in the background; its outcome is recorded by its own actor.
-      void runtime.start(launchOf(planned, run.id));
-    } catch (err) {
-      // Shutdown began while the run was being created: it never started, so say so.
-      await repos.runs.finish(run.id, { status: 'failed', error: 'the service was shutting down' }, new Date());
-      throw err;
-    }
+    }, (run) => (run.threadQueued ? Promise.resolve() : launchAdmitted(this.#deps, repos, planned, run)));
   }
 
   /**
    * A run job this process took from the queue: it becomes the run's owner, plans the run from
-   * the database and executes it; resolves when the run ended here.
+   * the database and executes it; resolves when the run ended here (see run-execution.ts).
    */
   async executeQueued(job: QueuedRun): Promise<void> {
-    const { host, ownership, runtime } = this.#deps;
-    // Shutting down: the job fails here and BullMQ retries it, in a process that is not leaving.
-    if (!runtime.accepting) throw new UnavailableError('shutting down; the run goes back to the queue', 'SHUTTING_DOWN');
-    if (!(await ownership.take(job.runId, host.processId, new Date()))) return; // cancelled while queued
-    const repos = this.#deps.repositories(job.tenantId);
-    let planned;
-    try {
-      const run = await this.get(repos, job.runId);
-      const context = await contextForRun(repos, run, this.#deps.limits.threadContext ?? DEFAULT_THREAD_CONTEXT);
-      planned = await planRun(repos, await getHierarchy(repos, run.hierarchyId, { forRun: true }), run.task, this.#deps.limits, run.budget, context, run.metadata);
-    } catch (err) {
-      // The hierarchy or a model changed since the start was accepted: the run fails with the reason.
-      await endLostRun({
-        eventLog: this.#deps.eventLog, ownership, processId: host.processId, runId: job.runId,
-        error: (err as Error).message, reason: 'the run could not be planned when a process took it',
-      });
-      return;
-    }
-    let done: Promise<RunOutcome>;
-    try {
-      done = runtime.start(launchOf(planned, job.runId));
-    } catch (err) {
-      // Shutdown began while the run was being planned: it never began, so it goes back.
-      await ownership.release(job.runId, host.processId);
-      throw err;
-    }
-    const outcome = await done.catch(() => undefined);
-    // Given back at shutdown before it began here: failing the job puts it back in the queue, for another process.
-    if (outcome?.error === HANDED_BACK) throw new UnavailableError('shutting down; the run goes back to the queue', 'SHUTTING_DOWN');
+    return executeQueuedRun(this.#deps, job, (repos, id) => this.get(repos, id));
   }
 
   async list(repos: TenantRepositories, query: RunListQuery): Promise<Slice<RunRecord>> {
