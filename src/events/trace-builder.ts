@@ -1,22 +1,11 @@
 import type { EventSource, RunEvent, StoredEvent } from './run-event.ts';
 import { bounded, boundedText, type RunTrace, type SpanStatus, type SpanUsage } from './trace-span.ts';
-import { TraceTopology } from './trace-topology.ts';
+import { TraceTopology, tracedAgentOf } from './trace-topology.ts';
 import { SpanTable, type SpanState } from './trace-span-table.ts';
+import { TraceDelegations } from './trace-delegations.ts';
 
 /** Spans a trace holds at most: a run past it is answered `truncated`, its later spans left out. */
 export const MAX_TRACE_SPANS = 5000;
-
-/** A supervisor's tool call, until it is dispatched (then its agent task is its span) or answered without a child. */
-interface Delegation {
-  at: number;
-  sequence: number;
-  source: EventSource;
-  toolName: string;
-  toolCount: number;
-  input: unknown;
-  dispatched: boolean;
-  deduplicated: boolean;
-}
 
 const TASK_STATUS: Record<string, SpanStatus> = { completed: 'ok', cancelled: 'cancelled' };
 const RUN_STATUS: Record<string, SpanStatus> = { completed: 'ok', failed: 'error', cancelled: 'cancelled' };
@@ -38,7 +27,8 @@ export class TraceBuilder {
   #lastSequence = 0;
   /** `<supervisor>|<tool_call_id>` → the agent task its dispatch opened. */
   readonly #dispatched = new Map<string, { span: SpanState; target: string }>();
-  readonly #delegations = new Map<string, Delegation>();
+  /** Supervisors' tool calls until their result (see trace-delegations.ts). */
+  readonly #delegations: TraceDelegations;
   readonly #openCalls = new Map<string, SpanState>();
   /** `<agent>|<tool_call_id>` → its open tool call. */
   readonly #tools = new Map<string, SpanState>();
@@ -46,6 +36,7 @@ export class TraceBuilder {
 
   constructor(options: { topology?: Record<string, unknown> | null; maxSpans?: number } = {}) {
     this.#spans = new SpanTable(options.maxSpans ?? MAX_TRACE_SPANS);
+    this.#delegations = new TraceDelegations(this.#spans);
     this.#topology = new TraceTopology(options.topology ?? null);
   }
 
@@ -134,8 +125,7 @@ export class TraceBuilder {
     }
     const team = String(d.team_name ?? '');
     const target = action === 'team' ? this.#topology.teamSupervisor(team) : this.#topology.worker(team, String(d.worker_name ?? ''));
-    const delegation = this.#delegations.get(key);
-    if (delegation) delegation.dispatched = true;
+    this.#delegations.dispatched(key);
     const name = action === 'team' ? `team ${team}` : String(d.worker_name ?? target);
     const span = this.#spans.openTask(this.#topology.agent(target), this.#spans.parentOf(source.agent_id), name, at, seq, {
       task: bounded(d.task), tool_call_id: d.tool_call_id, delegated_by: source.agent_id,
@@ -150,8 +140,7 @@ export class TraceBuilder {
     const status = outcome?.status ?? (typeof d.status === 'string' ? d.status : d.ok === false ? 'failed' : 'completed');
     if (!open || open.span.endAt !== null) {
       // Answered without a run of its own (a duplicate of an earlier task): its tool call says so.
-      const delegation = this.#delegations.get(key);
-      if (delegation && d.deduplicated === true) delegation.deduplicated = true;
+      if (d.deduplicated === true) this.#delegations.deduplicated(key);
       return;
     }
     open.span.span.attributes.outcome = status;
@@ -175,7 +164,7 @@ export class TraceBuilder {
       this.#openCalls.set(source.agent_id, existing);
       return;
     }
-    const span = this.#spans.open(id, this.#spans.parentOf(source.agent_id), 'model_call', String(d.model ?? 'model call'), agentOf(source),
+    const span = this.#spans.open(id, this.#spans.parentOf(source.agent_id), 'model_call', String(d.model ?? 'model call'), tracedAgentOf(source),
       Number.isFinite(madeAt) ? Math.min(madeAt, at) : at, seq, attributes);
     if (span) this.#openCalls.set(source.agent_id, span);
   }
@@ -203,15 +192,13 @@ export class TraceBuilder {
     const toolName = String(d.tool_name ?? 'tool');
     if (source.agent_type !== 'worker') {
       // A supervisor's call is a delegation: its agent task is its span once dispatched.
-      this.#delegations.set(key, {
-        at, sequence: seq, source, toolName, toolCount: Number(d.tool_count ?? this.#delegations.size + 1), input: d.input, dispatched: false, deduplicated: false,
-      });
+      this.#delegations.called(key, source, toolName, d, at, seq);
       return;
     }
     const id = `tool:${source.agent_id}#${String(d.tool_count ?? seq)}`;
     const attributes = { tool_call_id: d.tool_call_id, tool_source: d.tool_source ?? null, input: bounded(d.input) };
     const existing = this.#spans.get(id);
-    const span = existing ?? this.#spans.open(id, this.#spans.parentOf(source.agent_id), 'tool_call', toolName, agentOf(source), at, seq, attributes);
+    const span = existing ?? this.#spans.open(id, this.#spans.parentOf(source.agent_id), 'tool_call', toolName, tracedAgentOf(source), at, seq, attributes);
     if (!span) return;
     if (existing) {
       Object.assign(existing.span.attributes, attributes);
@@ -224,15 +211,7 @@ export class TraceBuilder {
     const key = `${source.agent_id}|${String(d.tool_call_id)}`;
     const error = d.is_error === true ? boundedText(d.result) : null;
     if (source.agent_type !== 'worker') {
-      const delegation = this.#delegations.get(key);
-      this.#delegations.delete(key);
-      if (!delegation || delegation.dispatched) return;
-      // Answered without a child: an unknown tool, unusable input, or a duplicate answered from the cache.
-      const span = this.#spans.open(`delegation:${source.agent_id}#${delegation.toolCount}`, this.#spans.parentOf(source.agent_id), 'tool_call', delegation.toolName,
-        agentOf(source), delegation.at, delegation.sequence, {
-          tool_call_id: d.tool_call_id, input: bounded(delegation.input), result: bounded(d.result), ...(delegation.deduplicated && { deduplicated: true }),
-        });
-      this.#spans.close(span, error === null ? 'ok' : 'error', at, seq, error);
+      this.#delegations.answered(key, source, d, error, at, seq);
       return;
     }
     const span = this.#tools.get(key);
@@ -249,7 +228,7 @@ export class TraceBuilder {
     const tool = this.#tools.get(`${source.agent_id}|${String(d.tool_call_id)}`);
     const question = d.kind === 'question';
     const span = this.#spans.open(`human:${String(d.request_id)}`, tool ?? this.#spans.parentOf(source.agent_id), 'human_wait',
-      question ? 'waiting for an answer' : `waiting for approval of ${String(d.tool_name)}`, agentOf(source), at, seq,
+      question ? 'waiting for an answer' : `waiting for approval of ${String(d.tool_name)}`, tracedAgentOf(source), at, seq,
       { request_id: d.request_id, kind: d.kind, tool_name: d.tool_name, ...(question && { question: bounded(d.question) }) });
     if (span) this.#humans.set(String(d.request_id), span);
   }
@@ -297,5 +276,3 @@ export class TraceBuilder {
     return this.#spans.result(now, this.#lastSequence);
   }
 }
-
-const agentOf = (source: EventSource) => ({ id: source.agent_id, name: source.agent_name, team: source.team_name });

@@ -1,3 +1,5 @@
+import type { EventSource } from './run-event.ts';
+
 /** Who a run's agents are, read from its topology (system.topology, or the run's stored snapshot). */
 interface TopologyAgent {
   agent_id?: unknown;
@@ -9,6 +11,9 @@ export interface TracedAgent {
   name: string | null;
   team: string | null;
 }
+
+/** The agent an event came from, as its spans name it. */
+export const tracedAgentOf = (source: EventSource): TracedAgent => ({ id: source.agent_id, name: source.agent_name, team: source.team_name });
 
 /**
  * The agents of a run by id, and a delegation's target by the names its dispatch event gives
