@@ -4,11 +4,12 @@ import { workerMachine, type WorkerInput } from './worker-machine.ts';
 import { emptyStats } from './agent-stats.ts';
 import { emitVia, sendToSink, type ResultEvent, type TaskEvent } from './agent-messages.ts';
 import {
-  abandonedTurn, answeredCallsTurn, answeredTurn, callingTurn, cancelledAnswer, deliverSteering, enqueueReply, enqueueStop, failedTurn,
-  beginModelCall, initialLoopFields, modelCallOf, reportTaskError, startNextTask, steered, stopRequested, stopRequestOf, streamedText, toolCallDrafts,
+  abandonedTurn, answeredCallsTurn, answeredTurn, callingTurn, deliverSteering, failedTurn,
+  beginModelCall, initialLoopFields, modelCallOf, startNextTask, steered, stopRequested, stopRequestOf, streamedText, toolCallDrafts,
   toolResultDrafts, turnHasCalls, turnParams, type AgentCancelEvent, type AgentCounts, type AgentLoopContext, type AgentSteerEvent, type StopRequest,
   type TurnParams,
 } from './agent-loop.ts';
+import { cancelledAnswer, enqueueReply, enqueueStop, reportTaskError } from './agent-reply.ts';
 import { addUsage, outcomeText } from './agent-outcome.ts';
 import {
   completionData, dedupeKey, newCall, planDispatch, supervisorPartial, type ChildSpec, type Delegation, type DelegationAnswers, type PendingCall,

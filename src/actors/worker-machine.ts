@@ -4,10 +4,11 @@ import { toolCallActor, type ToolCallOutput } from './tool-call.ts';
 import { emptyStats } from './agent-stats.ts';
 import { sendToSink, type TaskEvent } from './agent-messages.ts';
 import {
-  abandonedTurn, answeredCallsTurn, answeredTurn, callingTurn, cancelledAnswer, deliverSteering, enqueueReply, enqueueStop, failedTurn,
-  beginModelCall, initialLoopFields, modelCallOf, reportTaskError, startNextTask, steered, stopRequested, stopRequestOf, streamedText,
+  abandonedTurn, answeredCallsTurn, answeredTurn, callingTurn, deliverSteering, failedTurn,
+  beginModelCall, initialLoopFields, modelCallOf, startNextTask, steered, stopRequested, stopRequestOf, streamedText,
   toolCallDrafts, toolResultDrafts, turnHasCalls, turnHasNoText, turnParams, type AgentCancelEvent, type AgentSteerEvent, type StopRequest, type TurnParams,
 } from './agent-loop.ts';
+import { cancelledAnswer, enqueueReply, enqueueStop, reportTaskError } from './agent-reply.ts';
 import type { ModelTurnOutput } from './model-turn.ts';
 import { DEFAULT_MAX_TOOL_STEPS, DEFAULT_TOOL_SETTINGS } from '../tools/tool-settings.ts';
 import { resourcesOf } from './run-resources.ts';
