@@ -1,8 +1,8 @@
-import { assign, enqueueActions, fromPromise, sendTo, setup, stopChild, type AnyActorRef } from 'xstate';
+import { assign, enqueueActions, fromPromise, sendTo, setup, stopChild } from 'xstate';
 import { sinkActor } from './sink-machine.ts';
 import { agentSystemId, globalSupervisorMachine } from './supervisor-machine.ts';
 import { globalSupervisorInput } from './supervisor-input.ts';
-import { describeActor, finalTree, statisticsOf, type ActorNode } from './actor-tree.ts';
+import type { ActorNode } from './actor-tree.ts';
 import { topologyOf, type RunPlan } from './run-plan.ts';
 import { draftOf, emitEvent, type ResultEvent, type TaskEvent } from './agent-messages.ts';
 import { MCP_TOOLS_SYSTEM_ID, mcpToolsActor, type McpToolsInput, type McpToolsReport } from './mcp-tools-actor.ts';
@@ -12,9 +12,8 @@ import { DEFAULT_MCP_SETTINGS } from '../tools/tool-settings.ts';
 import type { RunOutcome } from '../domain/run-records.ts';
 import { BUDGET_LEDGER_SYSTEM_ID, budgetLedgerLogic } from './budget-ledger-actor.ts';
 import type { RunBudgetExhaustedEvent } from './budget-check.ts';
-import { partialResultsOf } from './run-partial-results.ts';
 import { budgetDeadlineActor, deadlineActor, type DeadlineEvent } from './run-deadlines.ts';
-import type { DelegationOutcome } from './agent-outcome.ts';
+import { budgetExhausted, GLOBAL_SUPERVISOR_CHILD, runOutcomeOf, settled } from './run-outcome.ts';
 
 export type { RunPersistence } from './run-resources.ts';
 
@@ -42,7 +41,7 @@ export interface RunContext extends Omit<RunInput, 'resources'> {
 
 export type RunMachineEvent = ResultEvent | McpToolsReport | DeadlineEvent | RunBudgetExhaustedEvent | { type: 'CANCEL' };
 
-const GLOBAL = 'global-supervisor';
+const GLOBAL = GLOBAL_SUPERVISOR_CHILD;
 const MCP_TOOLS = 'mcp-tools';
 
 const usesMcp = (plan: RunPlan) => (plan.mcpServers?.length ?? 0) > 0;
@@ -53,35 +52,6 @@ function mcpToolsInput(plan: RunPlan): McpToolsInput {
     servers: plan.mcpServers ?? [],
     workers: plan.teams.flatMap((team, t) => team.workers.map((w, i) => ({ agentId: w.agentId, path: `teams[${t}].workers[${i}]`, tools: w.tools ?? [] }))),
     settings: plan.workerTools.settings.mcp ?? DEFAULT_MCP_SETTINGS,
-  };
-}
-
-/** The run's failure when its own budget is spent: the partial results so far are its result. */
-function budgetExhausted(self: AnyActorRef, event: RunBudgetExhaustedEvent): Omit<RunOutcome, 'statistics'> {
-  return {
-    status: 'failed',
-    error: `budget exhausted: ${event.limit} of the run (spent ${event.spent} of ${event.max})`,
-    errorCode: 'budget_exhausted',
-    result: partialResultsOf(self.getSnapshot().children[GLOBAL] as AnyActorRef | undefined),
-  };
-}
-
-/** The run's outcome with its statistics and final actor tree, taken as it settles. */
-function settled(context: RunContext, self: AnyActorRef, outcome: Omit<RunOutcome, 'statistics'>): Pick<RunContext, 'outcome' | 'finalTree'> {
-  const id = `run:${context.plan.runId}`;
-  // Settled before its first snapshot exists (cancelled while queued): a run with no tree.
-  const tree = finalTree(self.getSnapshot() ? describeActor(id, self) : { id, kind: 'run', status: 'done', state: null, children: [] });
-  const stats = statisticsOf(tree);
-  return { outcome: { ...outcome, statistics: { ...stats, actor_tree: tree } }, finalTree: tree };
-}
-
-/** The run's end for its global supervisor's outcome. */
-function runOutcomeOf(outcome: DelegationOutcome): Omit<RunOutcome, 'statistics'> {
-  if (outcome.status === 'completed') return { status: 'completed', result: outcome.output };
-  if (outcome.status === 'cancelled') return { status: 'cancelled', ...(outcome.partial_output && { result: outcome.partial_output }) };
-  return {
-    status: 'failed', error: outcome.error, ...(outcome.status === 'budget_exhausted' && { errorCode: 'budget_exhausted' }),
-    ...(outcome.partial_output && { result: outcome.partial_output }),
   };
 }
 
@@ -173,16 +143,16 @@ export const runMachine = setup({
       ...(context.plan.threadContext && context.plan.threadContext.length > 0 && { context: context.plan.threadContext }),
     })),
     /** Snapshot the tree (statistics) before stopping it: stopped actors keep no children. */
-    settle: assign(({ context, self }, outcome: Omit<RunOutcome, 'statistics'>) => settled(context, self, outcome)),
+    settle: assign(({ context, self }, outcome: Omit<RunOutcome, 'statistics'>) => settled(context.plan.runId, self, outcome)),
     settleBudgetExhausted: enqueueActions(({ context, self, enqueue, system }, event: RunBudgetExhaustedEvent) => {
       // The run's own duration ran out here, not at a call: announced here (a call's refusal was announced by the call).
       if (event.unannounced) {
         enqueue.sendTo('sink', emitEvent([draftOf(null, 'budget', 'exhausted', { scope: 'run', limit: event.limit, spent: event.spent, max: event.max })]));
         enqueue(() => resourcesOf(system).telemetry.budgetExhausted('run'));
       }
-      enqueue.assign(settled(context, self, budgetExhausted(self, event)));
+      enqueue.assign(settled(context.plan.runId, self, budgetExhausted(self, event)));
     }),
-    settleTimedOut: assign(({ context, self }) => settled(context, self, { status: 'failed', error: `run exceeded its time limit of ${context.plan.timeoutMs} ms` })),
+    settleTimedOut: assign(({ context, self }) => settled(context.plan.runId, self, { status: 'failed', error: `run exceeded its time limit of ${context.plan.timeoutMs} ms` })),
     /** A run with MCP tools spawns its hierarchy once they are known (each worker's input names its tools). */
     spawnHierarchy: enqueueActions(({ context, enqueue }) => {
       if (!usesMcp(context.plan)) return;
