@@ -88,8 +88,7 @@ function readProviderOptions(options: LanguageModelV3CallOptions): SimulatedProv
  * first. Abort errors the stream at once with the signal's reason (clearing
  * queued parts, as a torn-down fetch body does) and clears the pending timer.
  */
-function playSteps(steps: ScriptStep[], delayFor: () => number, signal?: AbortSignal): ReadableStream<LanguageModelV3StreamPart> {
-  let index = 0;
+function playSteps(steps: Iterator<ScriptStep>, delayFor: () => number, signal?: AbortSignal): ReadableStream<LanguageModelV3StreamPart> {
   let done = false;
   let cancelWait: (() => void) | undefined;
   let onAbort: (() => void) | undefined;
@@ -124,16 +123,16 @@ function playSteps(steps: ScriptStep[], delayFor: () => number, signal?: AbortSi
       signal.addEventListener('abort', onAbort, { once: true });
     },
     async pull(controller) {
-      const step = steps[index];
       if (done) return;
-      if (!step) {
+      const next = steps.next();
+      if (next.done) {
         stop();
         controller.close();
         return;
       }
+      const step = next.value;
       if (step.token) await wait(delayFor());
       if (done) return; // aborted or cancelled while waiting
-      index++;
       controller.enqueue(step.part);
     },
     cancel() {
@@ -171,12 +170,12 @@ export function createSimulatedModel(settings: SimulatedModelSettings): Language
       ...(providerOptions.agentName !== undefined && { agentName: providerOptions.agentName }),
       ...(providerOptions.role !== undefined && { role: providerOptions.role }),
     });
-    const steps: ScriptStep[] = [
-      { part: { type: 'stream-start', warnings: [] }, token: false },
-      { part: { type: 'response-metadata', id: script.responseId, modelId, timestamp: new Date() }, token: false },
-      ...script.steps,
-      { part: { type: 'finish', usage: script.usage, finishReason: script.finishReason }, token: false },
-    ];
+    const steps = (function* (): Generator<ScriptStep> {
+      yield { part: { type: 'stream-start', warnings: [] }, token: false };
+      yield { part: { type: 'response-metadata', id: script.responseId, modelId, timestamp: new Date() }, token: false };
+      yield* script.steps();
+      yield { part: { type: 'finish', usage: script.usage, finishReason: script.finishReason }, token: false };
+    })();
     const rand = prng(script.seed);
     const delayFor = () => tokenDelayMs + (jitterMs > 0 ? Math.floor(rand() * (jitterMs + 1)) : 0);
     return { stream: playSteps(steps, delayFor, options.abortSignal) };

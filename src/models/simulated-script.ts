@@ -1,6 +1,6 @@
 // Pure, deterministic "brain" of the simulated model: reads a call's prompt (through
-// simulated-prompt.ts) and tools and decides the whole turn up front as a list of stream
-// parts. Timing, abort and errors live in simulated-model.ts so this file stays side-effect free.
+// simulated-prompt.ts) and tools and decides the whole turn up front, rendered as stream parts
+// as they are read. Timing, abort and errors live in simulated-model.ts so this file stays side-effect free.
 import { isWorkerTool, simulatedToolInput } from './simulated-tool-use.ts';
 import { countPromptWords, currentTask, lastUserText, outputText, parseIdentity, toolResultsOf, userTexts } from './simulated-prompt.ts';
 import type {
@@ -29,7 +29,12 @@ export type ScriptStep = {
 };
 
 export type Script = {
-  steps: ScriptStep[];
+  /**
+   * The turn's stream parts, made one at a time as the stream is read. Why not an array: a live
+   * turn would keep every part of its reply resident until it ends (~70 objects, 10 KB), far
+   * more than a network provider's stream holds — and the bench's memory per run would count them.
+   */
+  steps: () => Generator<ScriptStep>;
   usage: LanguageModelV3Usage;
   finishReason: LanguageModelV3FinishReason;
   // Seeds the jitter PRNG so pacing is deterministic per prompt but differs
@@ -68,7 +73,36 @@ export function prng(seed: number): () => number {
 
 /** Splits into " word" pieces whose concatenation is the input (sans trailing space). */
 export function tokenize(text: string): string[] {
-  return text.trimEnd().match(/\s*\S+/g) ?? [];
+  return [...tokensOf(text)];
+}
+
+/** tokenize's pieces, one at a time. */
+function* tokensOf(text: string): Generator<string> {
+  for (const m of text.trimEnd().matchAll(/\s*\S+/g)) yield m[0];
+}
+
+function countTokens(text: string): number {
+  let n = 0;
+  for (const _ of tokensOf(text)) n++;
+  return n;
+}
+
+/** A turn as LanguageModelV3 stream parts (without the stream's start and finish). */
+function* stepsOf(turn: Turn, reasoning: boolean): Generator<ScriptStep> {
+  if (reasoning) {
+    yield { part: { type: 'reasoning-start', id: 'reasoning-0' }, token: false };
+    for (const delta of tokensOf(turn.reasoning)) yield { part: { type: 'reasoning-delta', id: 'reasoning-0', delta }, token: true };
+    yield { part: { type: 'reasoning-end', id: 'reasoning-0' }, token: false };
+  }
+  yield { part: { type: 'text-start', id: 'text-0' }, token: false };
+  for (const delta of tokensOf(turn.text)) yield { part: { type: 'text-delta', id: 'text-0', delta }, token: true };
+  yield { part: { type: 'text-end', id: 'text-0' }, token: false };
+  for (const call of turn.calls) {
+    yield { part: { type: 'tool-input-start', id: call.id, toolName: call.name }, token: false };
+    for (const delta of tokensOf(call.input)) yield { part: { type: 'tool-input-delta', id: call.id, delta }, token: true };
+    yield { part: { type: 'tool-input-end', id: call.id }, token: false };
+    yield { part: { type: 'tool-call', toolCallId: call.id, toolName: call.name, input: call.input }, token: false };
+  }
 }
 
 function truncate(text: string, max: number): string {
@@ -181,39 +215,13 @@ export function buildScript(options: LanguageModelV3CallOptions, opts: ScriptOpt
   const turn = workerTools.length > 0 ? workerToolTurn(options, workerTools, opts)
     : supervisor && opts.supervisorAnswer !== undefined ? { reasoning: 'Answering as the scenario says.', text: opts.supervisorAnswer, calls: [] }
       : supervisor ? supervisorTurn(options, tools, opts) : workerTurn(options, opts);
-  const steps: ScriptStep[] = [];
-  const emit = (part: LanguageModelV3StreamPart, token = false) => steps.push({ part, token });
-
-  let reasoningTokens = 0;
-  if (opts.reasoning) {
-    emit({ type: 'reasoning-start', id: 'reasoning-0' });
-    for (const delta of tokenize(turn.reasoning)) {
-      emit({ type: 'reasoning-delta', id: 'reasoning-0', delta }, true);
-      reasoningTokens++;
-    }
-    emit({ type: 'reasoning-end', id: 'reasoning-0' });
-  }
-  let textTokens = 0;
-  emit({ type: 'text-start', id: 'text-0' });
-  for (const delta of tokenize(turn.text)) {
-    emit({ type: 'text-delta', id: 'text-0', delta }, true);
-    textTokens++;
-  }
-  emit({ type: 'text-end', id: 'text-0' });
-  for (const call of turn.calls) {
-    emit({ type: 'tool-input-start', id: call.id, toolName: call.name });
-    for (const delta of tokenize(call.input)) {
-      emit({ type: 'tool-input-delta', id: call.id, delta }, true);
-      textTokens++;
-    }
-    emit({ type: 'tool-input-end', id: call.id });
-    emit({ type: 'tool-call', toolCallId: call.id, toolName: call.name, input: call.input });
-  }
+  const reasoningTokens = opts.reasoning ? countTokens(turn.reasoning) : 0;
+  const textTokens = countTokens(turn.text) + turn.calls.reduce((n, c) => n + countTokens(c.input), 0);
 
   const inputWords = countPromptWords(options.prompt);
   const promptHash = hash32(JSON.stringify(options.prompt));
   return {
-    steps,
+    steps: () => stepsOf(turn, opts.reasoning),
     usage: {
       inputTokens: { total: inputWords, noCache: inputWords, cacheRead: 0, cacheWrite: 0 },
       outputTokens: { total: textTokens + reasoningTokens, text: textTokens, reasoning: reasoningTokens },
