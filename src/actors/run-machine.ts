@@ -41,7 +41,6 @@ export interface RunContext extends Omit<RunInput, 'resources'> {
 
 export type RunMachineEvent = ResultEvent | McpToolsReport | DeadlineEvent | RunBudgetExhaustedEvent | { type: 'CANCEL' };
 
-const GLOBAL = GLOBAL_SUPERVISOR_CHILD;
 const MCP_TOOLS = 'mcp-tools';
 
 const usesMcp = (plan: RunPlan) => (plan.mcpServers?.length ?? 0) > 0;
@@ -138,7 +137,7 @@ export const runMachine = setup({
         draftOf(null, 'system', 'topology', { topology: topologyOf(context.plan) }),
       ]));
     }),
-    delegate: sendTo(GLOBAL, ({ context, system }): TaskEvent => ({
+    delegate: sendTo(GLOBAL_SUPERVISOR_CHILD, ({ context, system }): TaskEvent => ({
       type: 'TASK', callId: `run:${context.plan.runId}`, task: context.plan.task, trace: resourcesOf(system).telemetry.runSpan,
       ...(context.plan.threadContext && context.plan.threadContext.length > 0 && { context: context.plan.threadContext }),
     })),
@@ -157,10 +156,10 @@ export const runMachine = setup({
     spawnHierarchy: enqueueActions(({ context, enqueue }) => {
       if (!usesMcp(context.plan)) return;
       enqueue.spawnChild('globalSupervisor', {
-        id: GLOBAL, systemId: agentSystemId(context.plan.globalSupervisor.agentId), input: globalSupervisorInput(context.plan, context.mcpTools ?? {}),
+        id: GLOBAL_SUPERVISOR_CHILD, systemId: agentSystemId(context.plan.globalSupervisor.agentId), input: globalSupervisorInput(context.plan, context.mcpTools ?? {}),
       });
     }),
-    stopHierarchy: stopChild(GLOBAL),
+    stopHierarchy: stopChild(GLOBAL_SUPERVISOR_CHILD),
     /** Nothing is charged after the run's end: calls aborted by it announce no budget event. */
     stopLedger: stopChild(BUDGET_LEDGER_SYSTEM_ID),
     /** Closes the run's MCP connections (the actor's cleanup does it). */
@@ -181,7 +180,7 @@ export const runMachine = setup({
     // The budget ledger: every model and tool call of the run consults it (and it counts the run's cost).
     if (input.plan.budgets) spawn('budgetLedger', { id: BUDGET_LEDGER_SYSTEM_ID, systemId: BUDGET_LEDGER_SYSTEM_ID, input: { plan: input.plan } });
     if (mcp) spawn('mcpTools', { id: MCP_TOOLS, systemId: MCP_TOOLS_SYSTEM_ID, input: mcpToolsInput(input.plan) });
-    else spawn('globalSupervisor', { id: GLOBAL, systemId: agentSystemId(input.plan.globalSupervisor.agentId), input: globalSupervisorInput(input.plan, {}) });
+    else spawn('globalSupervisor', { id: GLOBAL_SUPERVISOR_CHILD, systemId: agentSystemId(input.plan.globalSupervisor.agentId), input: globalSupervisorInput(input.plan, {}) });
     const { resources: _live, ...data } = input;
     return { ...data, mcpTools: mcp ? null : {}, mcpError: null, startedAtMs: null, outcome: null, finalTree: null, finaliseError: null };
   },
